@@ -1,0 +1,149 @@
+//! The one error type of the crate: a problem in a scenario file, for people.
+
+use std::fmt;
+use std::io;
+
+use crate::position::line_col;
+
+/// A scenario file that cannot be loaded, and where and why.
+///
+/// Displays as
+///
+/// ```text
+/// scenarios/x.toml:12:7: step[2].at: expected a duration such as `30s`, `250ms` or `1.5s`, found `30 seconds`
+///   example: at = "30s"
+/// ```
+///
+/// `line` and `col` are 1-based; `col` counts characters, not bytes. An
+/// error that is about the whole file (it cannot be read) is at 1:1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// The path as given to the loader.
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    /// The key the problem is in, as a path: `world.horizon`, `step[2].at`
+    /// (steps count from 1, in file order), `expect.dropbear.client.exit`.
+    pub key: Option<String>,
+    /// What is wrong: what was expected and what was found.
+    pub message: String,
+    /// A line that would be right here, or what to do instead.
+    pub example: Option<String>,
+}
+
+impl LoadError {
+    /// An error at byte `offset` of `text`, the contents of `file`.
+    pub(crate) fn at(
+        file: &str,
+        text: &str,
+        offset: usize,
+        key: Option<String>,
+        message: String,
+        example: Option<String>,
+    ) -> LoadError {
+        let (line, col) = line_col(text, offset);
+        LoadError {
+            file: file.to_owned(),
+            line,
+            col,
+            key,
+            message,
+            example,
+        }
+    }
+
+    /// A file or directory that cannot be read.
+    pub(crate) fn io(file: &str, what: &str, err: &io::Error) -> LoadError {
+        let reason = match err.kind() {
+            io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+            io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => err.to_string(),
+        };
+        LoadError {
+            file: file.to_owned(),
+            line: 1,
+            col: 1,
+            key: None,
+            message: format!("cannot read {what}: {reason}"),
+            example: None,
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.col)?;
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(example) = &self.example {
+            // Continuation lines line up under the first line of the example.
+            let mut lines = example.lines();
+            write!(f, "\n  example: {}", lines.next().unwrap_or(""))?;
+            for line in lines {
+                write!(f, "\n           {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_position_key_message_and_example() {
+        let err = LoadError {
+            file: "scenarios/x.toml".into(),
+            line: 12,
+            col: 7,
+            key: Some("step[2].at".into()),
+            message: "expected a duration such as `30s`, found `30 seconds`".into(),
+            example: Some("at = \"30s\"".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "scenarios/x.toml:12:7: step[2].at: expected a duration such as `30s`, \
+             found `30 seconds`\n  example: at = \"30s\""
+        );
+    }
+
+    #[test]
+    fn displays_without_key_or_example() {
+        let err = LoadError::at("a.toml", "x\ny = 1", 2, None, "bad".into(), None);
+        assert_eq!(err.to_string(), "a.toml:2:1: bad");
+    }
+
+    #[test]
+    fn indents_multi_line_examples() {
+        let err = LoadError::at(
+            "a.toml",
+            "",
+            0,
+            Some("step".into()),
+            "m".into(),
+            Some("[[step]]\nat = \"0s\"".into()),
+        );
+        assert_eq!(
+            err.to_string(),
+            "a.toml:1:1: step: m\n  example: [[step]]\n           at = \"0s\""
+        );
+    }
+
+    #[test]
+    fn io_errors_are_at_the_start_of_the_file() {
+        let err = LoadError::io(
+            "nope.toml",
+            "the file",
+            &io::Error::from(io::ErrorKind::NotFound),
+        );
+        assert_eq!(
+            err.to_string(),
+            "nope.toml:1:1: cannot read the file: no such file or directory"
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! Every key of a scenario file: what it takes and an example, for error
+//! messages, and the helpers that name keys and suggest near misses.
+//!
+//! The crate documentation (`lib.rs`) is the reference for people; this
+//! table is the same reference for the loader. Keep them in step.
+
+/// One key of the file format.
+pub(crate) struct Key {
+    /// Path with no step index and no target: `world.horizon`, `step.at`,
+    /// `expect.client.exit`. Keys of `[expect.<target>]` are the keys of
+    /// `[expect]`.
+    pub path: &'static str,
+    /// What the value must be, completing "expected ...".
+    pub expected: &'static str,
+    /// A line that is right.
+    pub example: &'static str,
+}
+
+pub(crate) const KEYS: &[Key] = &[
+    Key {
+        path: "title",
+        expected: "a non-empty string",
+        example: r#"title = "A background job holding stdout keeps the session open""#,
+    },
+    Key {
+        path: "source",
+        expected: "the name of the seed document, a non-empty string",
+        example: r#"source = "000_7bc76eb44a87564d.txt""#,
+    },
+    Key {
+        path: "tags",
+        expected: "an array of strings",
+        example: r#"tags = ["pipes", "logout-hang"]"#,
+    },
+    Key {
+        path: "targets",
+        expected: "an array of target names",
+        example: r#"targets = ["openssh", "dropbear", "hangar:drain=2s"]"#,
+    },
+    Key {
+        path: "world",
+        expected: "a table",
+        example: "[world]\nhorizon = \"120s\"",
+    },
+    Key {
+        path: "world.horizon",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"horizon = "120s""#,
+    },
+    Key {
+        path: "world.latency",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"latency = "1ms""#,
+    },
+    Key {
+        path: "world.retransmission_timeout",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"retransmission_timeout = "924.6s""#,
+    },
+    Key {
+        path: "world.files",
+        expected: "a table of file names and sizes",
+        example: r#"files = { big = "1MiB", "/var/log/app.log" = 4096 }"#,
+    },
+    Key {
+        path: "world.files.*",
+        expected: crate::size::EXPECTED_SIZE,
+        example: r#"files = { big = "1MiB" }"#,
+    },
+    Key {
+        path: "client",
+        expected: "a table of ssh_config options",
+        example: "[client]\nServerAliveInterval = \"1s\"",
+    },
+    Key {
+        path: "client.ServerAliveInterval",
+        expected: SSH_TIME,
+        example: r#"ServerAliveInterval = "15s""#,
+    },
+    Key {
+        path: "client.ServerAliveCountMax",
+        expected: COUNT,
+        example: "ServerAliveCountMax = 3",
+    },
+    Key {
+        path: "client.ConnectTimeout",
+        expected: SSH_TIME,
+        example: r#"ConnectTimeout = "10s""#,
+    },
+    Key {
+        path: "server",
+        expected: "a table of server options",
+        example: "[server]\nClientAliveInterval = \"1s\"",
+    },
+    Key {
+        path: "server.ClientAliveInterval",
+        expected: SSH_TIME,
+        example: r#"ClientAliveInterval = "15s""#,
+    },
+    Key {
+        path: "server.ClientAliveCountMax",
+        expected: COUNT,
+        example: "ClientAliveCountMax = 3",
+    },
+    Key {
+        path: "server.DropbearKeepalive",
+        expected: SSH_TIME,
+        example: r#"DropbearKeepalive = "5s""#,
+    },
+    Key {
+        path: "step",
+        expected: "an array of tables, each written `[[step]]`",
+        example: "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"",
+    },
+    Key {
+        path: "step.at",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"at = "30s""#,
+    },
+    Key {
+        path: "step.run",
+        expected: "a command line such as `ssh server 'sleep 30 &'`",
+        example: r#"run = "ssh server 'sleep 30 &'""#,
+    },
+    Key {
+        path: "step.net",
+        expected: "a network fault such as `partition`",
+        example: r#"net = "partition""#,
+    },
+    Key {
+        path: "expect",
+        expected: "a table",
+        example: "[expect]\nclient = { exit = 0, within = \"31s\" }",
+    },
+    Key {
+        path: "expect.client",
+        expected: "a table with `exit`, `after` and `within`",
+        example: r#"client = { exit = 0, after = "30s", within = "31s" }"#,
+    },
+    Key {
+        path: "expect.client.exit",
+        expected: "an exit code from 0 to 255, or \"none\"",
+        example: r#"client = { exit = 0 }"#,
+    },
+    Key {
+        path: "expect.client.after",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"client = { exit = 0, after = "30s" }"#,
+    },
+    Key {
+        path: "expect.client.within",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"client = { exit = 0, within = "31s" }"#,
+    },
+    Key {
+        path: "expect.lost_bytes",
+        expected: crate::size::EXPECTED_SIZE,
+        example: "lost_bytes = 0",
+    },
+    Key {
+        path: "expect.stdout_bytes",
+        expected: crate::size::EXPECTED_SIZE,
+        example: "stdout_bytes = 5",
+    },
+    Key {
+        path: "expect.survivors",
+        expected: "an array of process names",
+        example: r#"survivors = ["sleep"]"#,
+    },
+];
+
+const SSH_TIME: &str = "a duration such as `30s`, or a number of seconds";
+const COUNT: &str = "a whole number such as `3`";
+
+/// The entry for a key path such as `step[2].at` or
+/// `expect."hangar:wait-eof".client.exit`.
+pub(crate) fn info(path: &str) -> Option<&'static Key> {
+    let normal = normalize(path);
+    KEYS.iter().find(|k| k.path == normal)
+}
+
+/// `step[2].at` -> `step.at`; `expect.dropbear.lost_bytes` ->
+/// `expect.lost_bytes`; `world.files.big` -> `world.files.*`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<String> = split(path)
+        .into_iter()
+        .map(|p| match p.find('[') {
+            Some(i) => p[..i].to_owned(),
+            None => p,
+        })
+        .collect();
+    if parts.len() >= 2 && parts[0] == "expect" && !is_expect_key(&parts[1]) {
+        parts.remove(1);
+    }
+    if parts.len() == 3 && parts[0] == "world" && parts[1] == "files" {
+        parts[2] = "*".to_owned();
+    }
+    parts.join(".")
+}
+
+fn is_expect_key(name: &str) -> bool {
+    children("expect").contains(&name)
+}
+
+/// Splits a key path at the dots that are not inside quotes.
+fn split(path: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            _ => {
+                if let Some(last) = parts.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// The keys directly inside a table (`""` is the top level).
+pub(crate) fn children(table: &str) -> Vec<&'static str> {
+    let prefix = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    KEYS.iter()
+        .filter_map(|k| k.path.strip_prefix(prefix.as_str()))
+        .filter(|rest| !rest.contains('.'))
+        .collect()
+}
+
+/// How a table is named in messages: `[world]`, `the top level`.
+pub(crate) fn table_name(table: &str) -> String {
+    match table {
+        "" => "the top level".to_owned(),
+        "step" => "[[step]]".to_owned(),
+        _ => format!("[{table}]"),
+    }
+}
+
+/// `key` as one segment of a key path, quoted when it is not a bare key.
+pub(crate) fn segment(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// "`a`, `b` and `c`".
+pub(crate) fn list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be what was
+/// meant: equal ignoring case, or a few edits away.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance in characters, where swapping two neighbours is one edit
+/// (optimal string alignment: `titel` is one edit from `title`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // d[i][j]: distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_keys_by_path() {
+        assert_eq!(info("step[2].at").unwrap().example, r#"at = "30s""#);
+        assert_eq!(info("world.horizon").unwrap().path, "world.horizon");
+        assert_eq!(
+            info("expect.\"hangar:close-on-exit\".client.exit")
+                .unwrap()
+                .path,
+            "expect.client.exit"
+        );
+        assert_eq!(info("expect.dropbear.lost_bytes").unwrap().path, "expect.lost_bytes");
+        assert_eq!(info("expect.client").unwrap().path, "expect.client");
+        assert_eq!(info("world.files.big").unwrap().path, "world.files.*");
+        assert!(info("nope").is_none());
+    }
+
+    #[test]
+    fn lists_the_keys_of_a_table() {
+        assert_eq!(
+            children(""),
+            [
+                "title", "source", "tags", "targets", "world", "client", "server", "step",
+                "expect"
+            ]
+        );
+        assert_eq!(children("step"), ["at", "run", "net"]);
+        assert_eq!(children("expect.client"), ["exit", "after", "within"]);
+    }
+
+    #[test]
+    fn quotes_segments_that_are_not_bare_keys() {
+        assert_eq!(segment("dropbear"), "dropbear");
+        assert_eq!(segment("hangar:wait-eof"), "\"hangar:wait-eof\"");
+        assert_eq!(segment(""), "\"\"");
+    }
+
+    #[test]
+    fn lists_read_like_prose() {
+        assert_eq!(list(&[]), "");
+        assert_eq!(list(&["a"]), "`a`");
+        assert_eq!(list(&["a", "b"]), "`a` and `b`");
+        assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn suggests_near_misses_only() {
+        let keys = children("world");
+        assert_eq!(closest("horizn", &keys), Some("horizon"));
+        assert_eq!(closest("Horizon", &keys), Some("horizon"));
+        assert_eq!(closest("colour", &keys), None);
+        assert_eq!(closest("titel", &children("")), Some("title"));
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            closest("serveraliveinterval", &children("client")),
+            Some("ServerAliveInterval")
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! hangar's scenario files: the model, the loader and its error messages.
+//!
+//! A scenario file is TOML. It describes a world (a client host, a server
+//! host and the network between them), a timeline of steps, and what must
+//! come out. [`load_file`] reads one into a [`Scenario`]; every problem is a
+//! [`LoadError`] with `file:line:col`, the key, what was expected and an
+//! example, so that a person can fix the file without reading this code:
+//!
+//! ```text
+//! scenarios/pipes/x.toml:12:7: step[2].at: expected a duration such as `30s`, `250ms` or `1.5s`, found `30 seconds`
+//!   example: at = "30s"
+//! ```
+//!
+//! What the simulated hosts cannot run is rejected here too, never
+//! approximated: a `run` line must parse as hangar's shell subset
+//! ([`hangar_shell`]) and may only use the commands in [`KNOWN_COMMANDS`].
+//!
+//! # Example
+//!
+//! ```toml
+//! title  = "A background job holding stdout keeps an OpenSSH session open"
+//! source = "000_7bc76eb44a87564d.txt"
+//! tags   = ["pipes", "logout-hang"]
+//! targets = ["openssh", "dropbear"]
+//!
+//! [world]
+//! horizon = "120s"
+//!
+//! [[step]]
+//! at  = "0s"
+//! run = "ssh server 'sleep 30 &'"
+//!
+//! [expect]
+//! client = { exit = 0, after = "30s", within = "31s" }
+//! lost_bytes = 0
+//! survivors = []
+//!
+//! [expect.dropbear]
+//! client = { exit = 0, within = "1s" }
+//! survivors = ["sleep"]
+//! ```
+//!
+//! # File format
+//!
+//! Durations are strings: one or more `<number><unit>` with a unit among
+//! `h`, `m`, `s`, `ms`, `us`, `ns` (`"30s"`, `"1.5s"`, `"250ms"`, `"1m30s"`).
+//! Sizes are integers (bytes) or strings with a unit among `B`, `KiB`,
+//! `MiB`, `GiB`, `KB`, `MB`, `GB` (`"64KiB"`). Keys are case-sensitive; a key
+//! that is not listed here is an error.
+//!
+//! ## Top level
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `title` | non-empty string | required | `title = "A background job holding stdout keeps the session open"` |
+//! | `source` | non-empty string: the seed document | required | `source = "000_7bc76eb44a87564d.txt"` |
+//! | `tags` | array of strings | `[]` | `tags = ["pipes", "logout-hang"]` |
+//! | `targets` | non-empty array of target names, no repeats | every sim target ([`Target::all_sim`]) | `targets = ["openssh", "hangar:drain=2s"]` |
+//!
+//! Targets are `openssh`, `dropbear`, `hangar:wait-eof`,
+//! `hangar:close-on-exit` and `hangar:drain=<duration>` ([`Target`]).
+//!
+//! ## `[world]`
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `horizon` | duration, above `0s` | `"120s"` | `horizon = "300s"` |
+//! | `latency` | duration: one-way latency of every segment | `"1ms"` | `latency = "20ms"` |
+//! | `retransmission_timeout` | duration: how long unacknowledged data is retransmitted | `"924.6s"` (Linux `tcp_retries2` = 15) | `retransmission_timeout = "10s"` |
+//! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |
+//!
+//! ## `[client]`: ssh_config(5) options of the simulated client
+//!
+//! Times are durations or, as in ssh_config, a number of seconds (`15`,
+//! `"15"`). `0` switches an option off.
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `ServerAliveInterval` | time | off | `ServerAliveInterval = "15s"` |
+//! | `ServerAliveCountMax` | whole number | `3` | `ServerAliveCountMax = 3` |
+//! | `ConnectTimeout` | time | the TCP default | `ConnectTimeout = 10` |
+//!
+//! ## `[server]`: options of the simulated server
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `ClientAliveInterval` | time, sshd_config(5) | off | `ClientAliveInterval = "15s"` |
+//! | `ClientAliveCountMax` | whole number, sshd_config(5) | `3` | `ClientAliveCountMax = 3` |
+//! | `DropbearKeepalive` | time, dropbear(8) `-K` | off | `DropbearKeepalive = "5s"` |
+//!
+//! ## `[[step]]`: the timeline, one table per step
+//!
+//! Steps are listed in time order (equal times keep file order). In error
+//! messages, `step[1]` is the first `[[step]]` of the file.
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `at` | duration, not before the previous step's, not after the horizon | required | `at = "5s"` |
+//! | `run` | command line, run by `sh -c` on the client host | one of `run`, `net` | `run = "ssh server 'sleep 30 &'"` |
+//! | `net` | network fault | one of `run`, `net` | `net = "partition client->server"` |
+//!
+//! A `run` line is a non-empty line of hangar's shell subset (no pipelines,
+//! no variables but `$$` and `$?`; see [`hangar_shell`]). Its commands, also
+//! those wrapped by `nohup`, `setsid` and `timeout`, must be in
+//! [`KNOWN_COMMANDS`]; what `ssh host '...'` and `sh -c '...'` run is
+//! checked when it runs.
+//!
+//! Network faults ([`NET_FAULT_FORMS`]): `partition`,
+//! `partition client->server`, `partition server->client`, `heal`, `hold`,
+//! `release`, `latency <duration>`, `crash server`, `restart server`,
+//! `crash client`, `restart client`.
+//!
+//! ## `[expect]`: what must come out
+//!
+//! Every key is optional; a key left out is not checked.
+//!
+//! | key | type | example |
+//! |---|---|---|
+//! | `client` | inline table, below | `client = { exit = 0, after = "30s", within = "31s" }` |
+//! | `lost_bytes` | size: remote output that never reached the client | `lost_bytes = 0` |
+//! | `stdout_bytes` | size: what the client wrote to its stdout | `stdout_bytes = 5` |
+//! | `survivors` | array of process names alive at the end (sorted on load) | `survivors = ["sleep"]` |
+//!
+//! `client` takes `exit` (an exit code from 0 to 255, or `"none"`: still
+//! running at the horizon), `after` and `within` (durations: the earliest
+//! and the latest time the client may exit; `after` not later than
+//! `within`).
+//!
+//! `[expect.<target>]` overrides `[expect]` for one target, with the same
+//! keys: a key set there replaces the base one. Quote target names that
+//! contain `:` or `=`: `[expect."hangar:close-on-exit"]`.
+
+mod commands;
+mod duration;
+mod error;
+mod fault;
+mod keys;
+mod load;
+mod model;
+mod position;
+mod raw;
+mod size;
+mod target;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use commands::{KNOWN_COMMANDS, check_commands};
+pub use duration::{EXPECTED_DURATION, ParseDurationError, format_duration, parse_duration};
+pub use error::LoadError;
+pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
+pub use model::{
+    Action, ClientExpect, ClientOptions, ExitExpect, Expect, Host, NetFault, NetOptions, Scenario,
+    ServerOptions, Step, VirtualFile, World,
+};
+pub use size::{EXPECTED_SIZE, ParseSizeError, parse_size};
+pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
+
+/// Reads and validates the scenario file at `path`.
+///
+/// # Errors
+///
+/// A file that cannot be read or is not UTF-8, and every problem in its
+/// contents (the first one in the file).
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let name = path.display().to_string();
+    let bytes = fs::read(path).map_err(|e| LoadError::io(&name, "the file", &e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => load_str(&name, &text),
+        Err(e) => {
+            let valid_up_to = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..valid_up_to]);
+            Err(LoadError::at(
+                &name,
+                &valid,
+                valid_up_to,
+                None,
+                "the file is not UTF-8 text".to_owned(),
+                None,
+            ))
+        }
+    }
+}
+
+/// Validates `text`, the contents of a scenario file; `path_for_messages`
+/// is what errors and [`Scenario::path`] call it.
+///
+/// # Errors
+///
+/// The first problem in the file.
+pub fn load_str(path_for_messages: &str, text: &str) -> Result<Scenario, LoadError> {
+    load::load(path_for_messages, text)
+}
+
+/// The scenario files under `path`: `path` itself if it is a file, else
+/// every `*.toml` file in the directory and below, sorted by path. Symbolic
+/// links to files are followed, to directories not (no cycles). An empty
+/// directory gives an empty list.
+///
+/// # Errors
+///
+/// A path or directory that cannot be read.
+pub fn discover(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let meta = fs::metadata(path)
+        .map_err(|e| LoadError::io(&path.display().to_string(), "the path", &e))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut found = Vec::new();
+    walk(path, &mut found)?;
+    found.sort();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io_err = |e: std::io::Error| LoadError::io(&dir.display().to_string(), "the directory", &e);
+    for entry in fs::read_dir(dir).map_err(io_err)? {
+        let entry = entry.map_err(io_err)?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io_err)?;
+        if kind.is_dir() {
+            walk(&path, found)?;
+        } else if path.extension().is_some_and(|ext| ext == "toml")
+            && (kind.is_file() || path.is_file())
+        {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the target's temporary area.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "hangar-scenario-{name}-{}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn discover_finds_toml_files_recursively_in_sorted_order() {
+        let dir = temp_dir("discover");
+        for file in ["net/b.toml", "pipes/a.toml", "a.toml", "pipes/notes.md", "z/y/x.toml"] {
+            let path = dir.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "").unwrap();
+        }
+        fs::create_dir_all(dir.join("empty.toml")).unwrap();
+        let found: Vec<String> = discover(&dir)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(found, ["a.toml", "net/b.toml", "pipes/a.toml", "z/y/x.toml"]);
+        assert_eq!(discover(&dir.join("a.toml")).unwrap(), [dir.join("a.toml")]);
+        assert_eq!(discover(&dir.join("empty.toml")).unwrap(), Vec::<PathBuf>::new());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_paths_are_load_errors() {
+        let err = discover(Path::new("/nonexistent/scenarios")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/nonexistent/scenarios:1:1: cannot read the path: no such file or directory"
+        );
+        let err = load_file(Path::new("/nonexistent/x.toml")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/nonexistent/x.toml:1:1: cannot read the file: no such file or directory"
+        );
+    }
+
+    #[test]
+    fn load_file_reports_bytes_that_are_not_utf8() {
+        let dir = temp_dir("utf8");
+        let path = dir.join("bad.toml");
+        fs::write(&path, b"title = \"ok\"\nsource = \"\xff\"\n").unwrap();
+        let err = load_file(&path).unwrap_err();
+        assert_eq!((err.line, err.col), (2, 11));
+        assert_eq!(err.message, "the file is not UTF-8 text");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn load_file_loads_and_names_the_file() {
+        let dir = temp_dir("load");
+        let path = dir.join("ok.toml");
+        fs::write(
+            &path,
+            "title = \"t\"\nsource = \"s\"\n[[step]]\nat = \"0s\"\nrun = \"sleep 1\"\n",
+        )
+        .unwrap();
+        let scenario = load_file(&path).unwrap();
+        assert_eq!(scenario.path, path.display().to_string());
+        assert_eq!(scenario.steps.len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

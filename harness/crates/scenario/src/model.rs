@@ -1,0 +1,156 @@
+//! What a scenario file means once it is loaded and validated.
+//!
+//! The loader (`load.rs`) turns TOML into these types; backends read only
+//! these types, never TOML.
+
+use std::time::Duration;
+
+use hangar_shell::ast::Script;
+
+use crate::target::Target;
+
+/// One scenario file: a world, a timeline and what must come out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Path the scenario was loaded from, as given (used in reports).
+    pub path: String,
+    pub title: String,
+    /// The seed document or issue this scenario reproduces.
+    pub source: String,
+    pub tags: Vec<String>,
+    /// Targets this scenario runs against when the user names none.
+    /// Default: every built-in sim target (`Target::all_sim()`).
+    pub targets: Vec<Target>,
+    pub world: World,
+    /// Steps in file order; `at` is non-decreasing (the loader checks).
+    pub steps: Vec<Step>,
+    /// Expectations that hold for every target unless overridden.
+    pub expect: Expect,
+    /// Per-target overrides: `[expect.openssh]`, `[expect.dropbear]`,
+    /// `[expect."hangar:close-on-exit"]`. A field set here replaces the base.
+    pub expect_by_target: Vec<(Target, Expect)>,
+}
+
+/// Settings of the simulated world. Every field has a default that matches
+/// a stock Debian machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct World {
+    /// Virtual time after which the run stops and unmet expectations give
+    /// verdict `unknown`. Default 120 s.
+    pub horizon: Duration,
+    pub client: ClientOptions,
+    pub server: ServerOptions,
+    pub net: NetOptions,
+    /// Virtual files on the server host: `cat big` reads `size` bytes.
+    pub files: Vec<VirtualFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ClientOptions {
+    /// ssh_config(5) ServerAliveInterval; `None` = 0 = off.
+    pub server_alive_interval: Option<Duration>,
+    /// ssh_config(5) ServerAliveCountMax; default 3.
+    pub server_alive_count_max: u32,
+    /// ssh_config(5) ConnectTimeout; `None` = the TCP default.
+    pub connect_timeout: Option<Duration>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ServerOptions {
+    /// sshd_config(5) ClientAliveInterval; `None` = 0 = off.
+    pub client_alive_interval: Option<Duration>,
+    /// sshd_config(5) ClientAliveCountMax; default 3.
+    pub client_alive_count_max: u32,
+    /// dropbear(8) `-K secs`; `None` = off.
+    pub dropbear_keepalive: Option<Duration>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetOptions {
+    /// One-way latency of every segment. Default 1 ms.
+    pub latency: Duration,
+    /// How long unacknowledged data is retransmitted before the writer's
+    /// connection fails with ETIMEDOUT. Default 924.6 s: Linux tcp_retries2=15
+    /// with a 200 ms minimum RTO (tcp(7)).
+    pub retransmission_timeout: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VirtualFile {
+    /// Name as the shell sees it (`big`, `/var/log/big`).
+    pub name: String,
+    pub size: u64,
+}
+
+/// One step of the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// Virtual time at which the step happens.
+    pub at: Duration,
+    pub action: Action,
+    /// 1-based line of the step in the scenario file (for reports).
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `run = "..."`: a command line run by `sh -c` on the client host.
+    Run { line: String, script: Script },
+    /// `net = "..."`: a network fault or repair.
+    Net(NetFault),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetFault {
+    /// Both directions stop delivering; segments are retransmitted on heal.
+    Partition,
+    /// Only `from` -> `to` stops delivering.
+    PartitionOneWay { from: Host, to: Host },
+    /// Ends every partition.
+    Heal,
+    /// Segments are queued (no retransmission budget) until `release`.
+    Hold,
+    Release,
+    /// Extra one-way latency from now on.
+    Latency(Duration),
+    /// The host loses power: its processes and TCP state vanish, nothing is sent.
+    Crash(Host),
+    /// The host boots again with no TCP state: it answers RST to old connections.
+    Restart(Host),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Host {
+    Client,
+    Server,
+}
+
+/// What must come out. Every field is optional: `None` means "not checked".
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Expect {
+    pub client: Option<ClientExpect>,
+    /// Bytes the remote side wrote to its stdout/stderr that never reached
+    /// the client.
+    pub lost_bytes: Option<u64>,
+    /// Bytes the client wrote to its own stdout.
+    pub stdout_bytes: Option<u64>,
+    /// Names of server processes still alive when the run ends, sorted.
+    pub survivors: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ClientExpect {
+    /// `exit = 7`; `exit = "none"` (the client must still be running at the
+    /// horizon) is `Some(ExitExpect::Never)`.
+    pub exit: Option<ExitExpect>,
+    /// Earliest virtual time the client may exit.
+    pub after: Option<Duration>,
+    /// Latest virtual time the client may exit.
+    pub within: Option<Duration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitExpect {
+    Code(i32),
+    Never,
+}

@@ -1,0 +1,20 @@
+//! What runs on the simulated hosts: the shell, the utilities, and the SSH
+//! client and server models.
+//!
+//! Everything here is a program of the [`crate::unix`] model: it reads and
+//! writes descriptors and spawns processes through [`crate::unix::Proc`].
+
+mod env;
+mod redirect;
+mod shell;
+mod ssh;
+mod ssh_args;
+mod sshd;
+mod utils;
+mod wrappers;
+
+pub use env::HostEnv;
+pub use shell::{Shell, sh_program};
+pub use ssh_args::{SshArgs, parse_ssh_args};
+pub use sshd::{SessionReport, serve_sshd};
+pub use utils::UTILITIES;

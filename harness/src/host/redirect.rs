@@ -1,0 +1,65 @@
+//! Redirections applied to a copy of the descriptor table (XCU 2.7), in the
+//! order written: `2>&1 >/dev/null` and `>/dev/null 2>&1` differ.
+
+use std::sync::{Arc, Mutex};
+
+use hangar_shell::ast::{Redirect, RedirectOp};
+
+use crate::unix::{FdTable, Kernel, OpenFile};
+
+/// Applies `redirects` on `fds`; `expand` turns a target word into text.
+/// Errors are the shell's diagnostic (the command is then not run, status 1).
+pub fn apply(
+    kernel: &Kernel,
+    fds: &mut FdTable,
+    redirects: &[Redirect],
+    expand: impl Fn(&hangar_shell::ast::Word) -> String,
+) -> Result<(), String> {
+    for redirect in redirects {
+        match &redirect.op {
+            RedirectOp::Read(word) => {
+                let name = expand(word);
+                fds.set(redirect.fd, open_read(kernel, &name)?);
+            }
+            RedirectOp::Write(word) | RedirectOp::Append(word) => {
+                let name = expand(word);
+                fds.set(redirect.fd, open_write(&name));
+            }
+            RedirectOp::Dup(from) => {
+                if !fds.dup2(*from, redirect.fd) {
+                    return Err(format!("{from}: Bad file descriptor"));
+                }
+            }
+            RedirectOp::Close => {
+                fds.close(redirect.fd);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// open(2) O_RDONLY: /dev/null or a declared virtual file.
+pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
+    if name == "/dev/null" {
+        return Ok(OpenFile::dev_null());
+    }
+    match kernel.virtual_file(name) {
+        Some(size) => Ok(Arc::new(OpenFile::Virtual {
+            name: name.to_string(),
+            size,
+            offset: Mutex::new(0),
+        })),
+        None => Err(format!("{name}: No such file or directory")),
+    }
+}
+
+/// open(2) O_WRONLY|O_CREAT: /dev/null or an output file.
+pub fn open_write(name: &str) -> Arc<OpenFile> {
+    if name == "/dev/null" {
+        OpenFile::dev_null()
+    } else {
+        Arc::new(OpenFile::Output {
+            name: name.to_string(),
+        })
+    }
+}

@@ -1,0 +1,366 @@
+//! A non-interactive POSIX shell (`sh -c`), interpreting the subset that
+//! `hangar-shell` parses. Rules, with the section of POSIX.1-2017 XCU each
+//! follows:
+//!
+//! - 2.9.3 Lists: `&&`/`||` short-circuit on `$?`; an asynchronous list
+//!   (`&`) runs in a forked child the shell does not wait for, with SIGINT
+//!   and SIGQUIT ignored and, because job control is off, stdin from
+//!   /dev/null before its own redirections.
+//! - 2.9.1 Command Search and Execution: built-ins run in the shell; other
+//!   utilities run in a child the shell waits for. Like dash and bash, the
+//!   last simple command of `sh -c`, of a subshell or of an asynchronous
+//!   list is exec'd in place rather than forked (no trap set).
+//! - 2.9.4 `( list )` runs in a subshell (a forked child); `{ list; }` in
+//!   the current shell.
+//! - 2.11 Signals and Error Handling / 2.14 `trap`: a trapped signal that
+//!   arrives while a foreground child runs is handled when the child ends;
+//!   `wait` returns at once with 128 + the signal number.
+//! - 2.5.2 Special Parameters: `$$` is the pid of the invoking shell, also
+//!   in subshells; `$?` the status of the last foreground command.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use hangar_shell::ast::{AndOr, Command, Connector, Script, SimpleCommand, Word, WordPart};
+
+use super::env::HostEnv;
+use super::redirect;
+use super::utils;
+use crate::unix::{Disposition, FdTable, Pid, Proc, Program, Signal, WaitStatus};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What running a piece of script leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    Continue(i32),
+    /// `exit` ran, or an exec'd utility finished: the shell ends.
+    Exit(i32),
+}
+
+/// The state of one shell process.
+pub struct Shell {
+    proc: Proc,
+    env: Arc<HostEnv>,
+    /// `$$`.
+    shell_pid: Pid,
+    /// `$?`.
+    last_status: i32,
+    /// Asynchronous children not yet waited for, in start order.
+    background: Vec<Pid>,
+}
+
+/// A program running `script` as `sh -c` would. `shell_pid` is `$$`
+/// (the process's own pid when `None`).
+pub fn sh_program(script: Script, env: Arc<HostEnv>, shell_pid: Option<Pid>) -> impl FnOnce(Proc) -> Program {
+    move |proc: Proc| -> Program {
+        Box::pin(async move {
+            let mut shell = Shell {
+                shell_pid: shell_pid.unwrap_or(proc.pid),
+                proc,
+                env,
+                last_status: 0,
+                background: Vec::new(),
+            };
+            match shell.run_script(&script, true).await {
+                Flow::Continue(code) | Flow::Exit(code) => code,
+            }
+        })
+    }
+}
+
+impl Shell {
+    fn run_script<'a>(&'a mut self, script: &'a Script, exec_last: bool) -> BoxFuture<'a, Flow> {
+        Box::pin(async move {
+            let count = script.items.len();
+            for (i, item) in script.items.iter().enumerate() {
+                let last = exec_last && i + 1 == count;
+                let flow = if item.background {
+                    self.start_background(&item.and_or);
+                    Flow::Continue(0)
+                } else {
+                    self.run_and_or(&item.and_or, last).await
+                };
+                match flow {
+                    Flow::Continue(status) => self.last_status = status,
+                    Flow::Exit(code) => return Flow::Exit(code),
+                }
+                if let Some(Flow::Exit(code)) = self.run_traps().await {
+                    return Flow::Exit(code);
+                }
+            }
+            Flow::Continue(self.last_status)
+        })
+    }
+
+    async fn run_and_or(&mut self, and_or: &AndOr, exec_last: bool) -> Flow {
+        let last_index = and_or.rest.len();
+        let mut status = match self.run_command(&and_or.first, exec_last && last_index == 0).await {
+            Flow::Continue(s) => s,
+            exit => return exit,
+        };
+        for (i, (connector, command)) in and_or.rest.iter().enumerate() {
+            let run = match connector {
+                Connector::And => status == 0,
+                Connector::Or => status != 0,
+            };
+            if run {
+                self.last_status = status;
+                status = match self.run_command(command, exec_last && i + 1 == last_index).await {
+                    Flow::Continue(s) => s,
+                    exit => return exit,
+                };
+            }
+        }
+        Flow::Continue(status)
+    }
+
+    /// Forks an asynchronous list (XCU 2.9.3).
+    fn start_background(&mut self, and_or: &AndOr) {
+        let mut fds = self.proc.fds();
+        fds.set(0, crate::unix::OpenFile::dev_null());
+        let and_or = and_or.clone();
+        let env = self.env.clone();
+        let shell_pid = self.shell_pid;
+        let name = background_name(&and_or);
+        let pid = self.proc.spawn(&name, fds, move |proc: Proc| -> Program {
+            proc.kernel.set_disposition(proc.pid, Signal::Int, Disposition::Ignore);
+            proc.kernel.set_disposition(proc.pid, Signal::Quit, Disposition::Ignore);
+            Box::pin(async move {
+                let mut shell = Shell {
+                    proc,
+                    env,
+                    shell_pid,
+                    last_status: 0,
+                    background: Vec::new(),
+                };
+                match shell.run_and_or(&and_or, true).await {
+                    Flow::Continue(code) | Flow::Exit(code) => code,
+                }
+            })
+        });
+        self.background.push(pid);
+    }
+
+    fn run_command<'a>(&'a mut self, command: &'a Command, exec_last: bool) -> BoxFuture<'a, Flow> {
+        Box::pin(async move {
+            match command {
+                Command::Simple(simple) => self.run_simple(simple, exec_last).await,
+                Command::Group { body, redirects, .. } => {
+                    let saved = self.proc.fds();
+                    let mut fds = saved.clone();
+                    if let Err(message) = self.redirect(&mut fds, redirects) {
+                        return self.diagnose(&message).await;
+                    }
+                    self.proc.kernel.set_fds(self.proc.pid, fds);
+                    let flow = self.run_script(body, false).await;
+                    self.proc.kernel.set_fds(self.proc.pid, saved);
+                    flow
+                }
+                Command::Subshell { body, redirects, .. } => {
+                    let mut fds = self.proc.fds();
+                    if let Err(message) = self.redirect(&mut fds, redirects) {
+                        return self.diagnose(&message).await;
+                    }
+                    let body = body.clone();
+                    let env = self.env.clone();
+                    let shell_pid = self.shell_pid;
+                    let child = self.proc.spawn("sh", fds, move |proc: Proc| -> Program {
+                        Box::pin(async move {
+                            let mut shell = Shell {
+                                proc,
+                                env,
+                                shell_pid,
+                                last_status: 0,
+                                background: Vec::new(),
+                            };
+                            match shell.run_script(&body, true).await {
+                                Flow::Continue(code) | Flow::Exit(code) => code,
+                            }
+                        })
+                    });
+                    self.wait_foreground(child).await
+                }
+            }
+        })
+    }
+
+    async fn run_simple(&mut self, command: &SimpleCommand, exec_last: bool) -> Flow {
+        let argv: Vec<String> = command.words.iter().map(|w| self.expand(w)).collect();
+        let mut fds = self.proc.fds();
+        if let Err(message) = self.redirect(&mut fds, &command.redirects) {
+            return self.diagnose(&message).await;
+        }
+        if is_builtin(&argv[0]) {
+            let saved = self.proc.fds();
+            self.proc.kernel.set_fds(self.proc.pid, fds);
+            let flow = self.run_builtin(&argv).await;
+            self.proc.kernel.set_fds(self.proc.pid, saved);
+            return flow;
+        }
+        if exec_last && !self.has_traps() {
+            // execve(2) in place: same pid, new program.
+            self.proc.kernel.set_fds(self.proc.pid, fds);
+            self.proc.kernel.rename(self.proc.pid, &argv[0]);
+            let code = utils::run_utility(self.proc.clone(), self.env.clone(), argv).await;
+            return Flow::Exit(code);
+        }
+        let env = self.env.clone();
+        let name = argv[0].clone();
+        let child = self.proc.spawn(&name, fds, move |proc: Proc| -> Program {
+            utils::run_utility(proc, env, argv)
+        });
+        self.wait_foreground(child).await
+    }
+
+    /// Waits for a foreground child; traps wait until it is done (bash and
+    /// dash defer them, XCU 2.11).
+    async fn wait_foreground(&mut self, child: Pid) -> Flow {
+        match self.proc.wait(child).await {
+            Some(status) => Flow::Continue(status.shell_status()),
+            None => Flow::Continue(127),
+        }
+    }
+
+    fn has_traps(&self) -> bool {
+        Signal::ALL
+            .iter()
+            .any(|s| matches!(self.proc.kernel.disposition(self.proc.pid, *s), Disposition::Trap(_)))
+    }
+
+    /// Runs the traps of signals caught since the last check.
+    async fn run_traps(&mut self) -> Option<Flow> {
+        while let Some((sig, action)) = self.proc.kernel.take_caught(self.proc.pid) {
+            self.proc
+                .kernel
+                .trace()
+                .log(self.proc.label(), format!("runs its {} trap: {action}", sig.name()));
+            let Ok(script) = hangar_shell::parse(&action) else {
+                continue;
+            };
+            let saved = self.last_status;
+            if let Flow::Exit(code) = self.run_script(&script, false).await {
+                return Some(Flow::Exit(code));
+            }
+            self.last_status = saved;
+        }
+        None
+    }
+
+    fn expand(&self, word: &Word) -> String {
+        word.parts
+            .iter()
+            .map(|part| match part {
+                WordPart::Literal(text) => text.clone(),
+                WordPart::ShellPid => self.shell_pid.to_string(),
+                WordPart::LastStatus => self.last_status.to_string(),
+            })
+            .collect()
+    }
+
+    fn redirect(&self, fds: &mut FdTable, redirects: &[hangar_shell::ast::Redirect]) -> Result<(), String> {
+        redirect::apply(&self.proc.kernel, fds, redirects, |w| self.expand(w))
+    }
+
+    /// A shell diagnostic on stderr; the command fails with status 1.
+    async fn diagnose(&self, message: &str) -> Flow {
+        let _ = self.proc.write(2, format!("sh: {message}\n").as_bytes()).await;
+        Flow::Continue(1)
+    }
+
+    async fn run_builtin(&mut self, argv: &[String]) -> Flow {
+        match argv[0].as_str() {
+            "exit" => {
+                let code = match argv.get(1) {
+                    Some(arg) => arg.parse().unwrap_or(2),
+                    None => self.last_status,
+                };
+                Flow::Exit(code & 0xff)
+            }
+            "trap" => Flow::Continue(self.builtin_trap(argv).await),
+            "kill" => Flow::Continue(utils::kill(&self.proc, argv).await),
+            "wait" => Flow::Continue(self.builtin_wait(argv).await),
+            _ => Flow::Continue(utils::run_builtin_utility(&self.proc, argv).await),
+        }
+    }
+
+    /// trap(1p): `trap ACTION SIG...`, `trap '' SIG` ignores, `trap - SIG`
+    /// restores the default.
+    async fn builtin_trap(&mut self, argv: &[String]) -> i32 {
+        let Some(action) = argv.get(1) else {
+            return 0;
+        };
+        let mut status = 0;
+        for name in &argv[2..] {
+            let Some(sig) = Signal::parse(name) else {
+                let _ = self.proc.write(2, format!("trap: {name}: bad trap\n").as_bytes()).await;
+                status = 1;
+                continue;
+            };
+            let disposition = match action.as_str() {
+                "-" => Disposition::Default,
+                "" => Disposition::Ignore,
+                text => Disposition::Trap(text.to_string()),
+            };
+            if sig.can_be_handled() {
+                self.proc.kernel.set_disposition(self.proc.pid, sig, disposition);
+            }
+        }
+        status
+    }
+
+    /// wait(1p): waits for the given children, or all background ones; a
+    /// caught signal interrupts it with 128 + n.
+    async fn builtin_wait(&mut self, argv: &[String]) -> i32 {
+        let targets: Vec<Pid> = if argv.len() > 1 {
+            argv[1..].iter().filter_map(|a| a.parse().ok()).collect()
+        } else {
+            std::mem::take(&mut self.background)
+        };
+        let mut status = 0;
+        for pid in targets {
+            let proc = self.proc.clone();
+            tokio::select! {
+                biased;
+                _ = proc.caught_signal() => {
+                    let sig = self.peek_caught().map(|s| s.number()).unwrap_or(0);
+                    return 128 + sig;
+                }
+                result = proc.wait(pid) => {
+                    status = result.map(WaitStatus::shell_status).unwrap_or(127);
+                }
+            }
+        }
+        status
+    }
+
+    fn peek_caught(&self) -> Option<Signal> {
+        Signal::ALL
+            .into_iter()
+            .find(|s| matches!(self.proc.kernel.disposition(self.proc.pid, *s), Disposition::Trap(_)))
+    }
+}
+
+fn is_builtin(name: &str) -> bool {
+    matches!(name, "exit" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf")
+}
+
+/// The name of an asynchronous list's process: the utility it execs, or
+/// `sh` for a list that stays a shell.
+fn background_name(and_or: &AndOr) -> String {
+    match (&and_or.first, and_or.rest.is_empty()) {
+        (Command::Simple(simple), true) => {
+            let name: String = simple.words[0]
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    WordPart::Literal(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if is_builtin(&name) { "sh".to_string() } else { name }
+        }
+        _ => "sh".to_string(),
+    }
+}

@@ -1,0 +1,445 @@
+//! The simulated sshd: russh's server over the simulated network, with the
+//! session teardown of the target it models (see `teardown-mechanisms.md`):
+//!
+//! - `openssh` and `hangar:wait-eof` (serverloop.c, session.c, nchan.c):
+//!   exit-status as soon as the child is reaped; EOF only after read-EOF on
+//!   both the stdout and the stderr pipe; CLOSE once both happened. A
+//!   background job holding either pipe holds the session open.
+//! - `hangar:close-on-exit` (sshd before 2000-11): at child exit, send
+//!   exit-status, EOF and CLOSE and close the pipes: whatever is still in
+//!   them is lost. Whether the last block was read first is a race; the
+//!   seed decides how many scheduling turns the reader gets.
+//! - `hangar:drain=D`: after child exit, keep reading the pipes for at most
+//!   D, then close as above.
+//! - `dropbear` (svr-chansession.c, common-channel.c): at child exit, read
+//!   what is in the pipes without blocking, close them, then send EOF,
+//!   exit-status and CLOSE, in that order. Later writers get EPIPE.
+//!
+//! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
+//! its ends of the pipes and the remote processes live on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hangar_scenario::{Host, Policy, Target};
+use russh::server::{Auth, ChannelOpenHandle, Msg, Session};
+use russh::{Channel, ChannelId};
+use tokio::sync::{mpsc, watch};
+
+use super::env::HostEnv;
+use super::shell::sh_program;
+use crate::net::{SSH_PORT, SimStream};
+use crate::trace::{Dir, Stream, Trace, What};
+use crate::unix::{FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, WaitStatus};
+
+/// OpenSSH's largest read from a session pipe (CHAN_SES_PACKET_DEFAULT).
+const READ_BLOCK: usize = 32 * 1024;
+
+/// What the run's summary needs to know about one exec session.
+pub struct SessionReport {
+    pub stdout: Arc<Pipe>,
+    pub stderr: Arc<Pipe>,
+    /// Set when the server sent CLOSE or the connection ended.
+    pub closed: AtomicBool,
+    /// Set once the child has exited.
+    pub child_exited: AtomicBool,
+}
+
+/// The sshd host's software: init, the listening sshd, one sshd process
+/// per connection. Runs until the simulation ends.
+pub async fn serve_sshd(kernel: Kernel, env: Arc<HostEnv>) -> turmoil::Result {
+    let listener = turmoil::net::TcpListener::bind(("0.0.0.0", SSH_PORT)).await?;
+    let config = Arc::new(server_config(&env));
+    // The listening sshd: parent of the per-connection ones; it never exits.
+    let sshd = kernel.spawn(crate::unix::INIT_PID, "sshd", FdTable::default(), |_| -> Program {
+        Box::pin(std::future::pending())
+    });
+    loop {
+        let (stream, _) = listener.accept().await?;
+        if env.net.is_down(Host::Server) {
+            continue;
+        }
+        let stream = SimStream::accepted(env.net.clone(), stream, Host::Server, Host::Client);
+        let config = config.clone();
+        let env = env.clone();
+        kernel.spawn(sshd, "sshd", FdTable::default(), move |proc: Proc| -> Program {
+            Box::pin(connection(proc, env, config, stream))
+        });
+    }
+}
+
+fn server_config(env: &HostEnv) -> russh::server::Config {
+    let key = russh::keys::PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]));
+    let (interval, count_max) = match env.target {
+        // dropbear(8) -K: a keepalive every `secs`; the connection is
+        // dropped after DEFAULT_KEEPALIVE_LIMIT (3) go unanswered.
+        Target::Dropbear => (env.server.dropbear_keepalive, 3),
+        _ => (env.server.client_alive_interval, env.server.client_alive_count_max),
+    };
+    russh::server::Config {
+        keys: vec![key],
+        auth_rejection_time: Duration::ZERO,
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keepalive_interval: interval.filter(|d| !d.is_zero()),
+        keepalive_max: count_max as usize,
+        inactivity_timeout: None,
+        ..Default::default()
+    }
+}
+
+/// One connection, in its own sshd process: exits when the connection ends.
+async fn connection(proc: Proc, env: Arc<HostEnv>, config: Arc<russh::server::Config>, stream: SimStream) -> i32 {
+    let trace = proc.kernel.trace().clone();
+    let me = proc.label();
+    trace.log(&me, "accepted a connection");
+    let handler = Conn {
+        proc: proc.clone(),
+        env: env.clone(),
+        stdin: None,
+        sessions: Vec::new(),
+    };
+    let ended = match russh::server::run_stream(config, stream, handler).await {
+        Ok(running) => running.await,
+        Err(e) => Err(e),
+    };
+    let why = match ended {
+        Ok(()) => "connection closed".to_string(),
+        Err(russh::Error::KeepaliveTimeout) => "Timeout, client not responding: connection dropped".to_string(),
+        Err(russh::Error::IO(e)) => format!("connection lost: {e}"),
+        Err(e) => format!("connection ended: {e}"),
+    };
+    trace.log(&me, why);
+    0
+}
+
+struct Conn {
+    proc: Proc,
+    env: Arc<HostEnv>,
+    /// Channel data for the child's stdin; dropping it closes the pipe.
+    stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Session tasks, aborted when the connection ends (their pipe ends
+    /// close with them).
+    sessions: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        for task in &self.sessions {
+            task.abort();
+        }
+        if let Some(report) = self.env.sessions.lock().unwrap().last() {
+            report.closed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::Accept)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Data arrives through `data`; an unread Channel would block russh.
+        drop(channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+        let command = String::from_utf8_lossy(data).into_owned();
+        let kernel = &self.proc.kernel;
+        let trace = kernel.trace().clone();
+        trace.log(self.proc.label(), format!("<- exec {command:?}"));
+        let (stdin_r, stdin_w) = kernel.pipe();
+        let (stdout_r, stdout_w) = kernel.pipe();
+        let (stderr_r, stderr_w) = kernel.pipe();
+        let mut fds = FdTable::default();
+        fds.set(0, OpenFile::pipe(stdin_r));
+        fds.set(1, OpenFile::pipe(stdout_w));
+        fds.set(2, OpenFile::pipe(stderr_w));
+        let env = self.env.clone();
+        let child = self.proc.spawn("sh", fds, move |proc: Proc| -> Program {
+            // session.c do_exec_no_pty: the child starts a new session.
+            let _ = proc.kernel.setsid(proc.pid);
+            match hangar_shell::parse(&command) {
+                Ok(script) => sh_program(script, env, None)(proc),
+                Err(e) => Box::pin(async move {
+                    let _ = proc.write(2, format!("sh: syntax error: {}\n", e.message).as_bytes()).await;
+                    2
+                }),
+            }
+        });
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.stdin = Some(tx);
+        self.sessions.push(tokio::spawn(feed_stdin(rx, stdin_w)));
+        let report = Arc::new(SessionReport {
+            stdout: stdout_r.pipe.clone(),
+            stderr: stderr_r.pipe.clone(),
+            closed: AtomicBool::new(false),
+            child_exited: AtomicBool::new(false),
+        });
+        self.env.sessions.lock().unwrap().push(report.clone());
+        let teardown = Teardown {
+            kernel: kernel.clone(),
+            trace,
+            me: self.proc.label(),
+            handle: session.handle(),
+            channel,
+            child,
+            report,
+            target: self.env.target,
+            scheduling_turns: self.env.swarm.sigchld_turns,
+        };
+        self.sessions.push(tokio::spawn(teardown.run(stdout_r, stderr_r)));
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn data(&mut self, _channel: ChannelId, data: &[u8], _session: &mut Session) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().push(
+            self.proc.label(),
+            What::Data { dir: Dir::ClientToServer, stream: Stream::Stdin, bytes: data.len() as u64 },
+        );
+        if let Some(stdin) = &self.stdin {
+            let _ = stdin.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(&mut self, _channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().log(self.proc.label(), "<- EOF: closes the child's stdin");
+        self.stdin = None;
+        Ok(())
+    }
+}
+
+/// Writes channel data into the child's stdin pipe, blocking when it is
+/// full; closes the pipe when the channel's EOF drops the sender.
+async fn feed_stdin(mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stdin: PipeEnd) {
+    while let Some(block) = rx.recv().await {
+        if stdin.pipe.write(&block).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The server side of one exec session, from the child's start to CLOSE.
+struct Teardown {
+    kernel: Kernel,
+    trace: Trace,
+    me: String,
+    handle: russh::server::Handle,
+    channel: ChannelId,
+    child: Pid,
+    report: Arc<SessionReport>,
+    target: Target,
+    /// Turns the stdout reader gets between the child's exit and a
+    /// close-on-exit server acting on it (drawn from the seed).
+    scheduling_turns: u32,
+}
+
+impl Teardown {
+    async fn run(self, stdout: PipeEnd, stderr: PipeEnd) {
+        let (stop_tx, stop) = watch::channel(false);
+        let out = tokio::spawn(pump(self.pump_ctx(Stream::Stdout), stdout.pipe.clone(), stop.clone()));
+        let err = tokio::spawn(pump(self.pump_ctx(Stream::Stderr), stderr.pipe.clone(), stop));
+        let pumps = async {
+            let _ = out.await;
+            let _ = err.await;
+        };
+        match self.target {
+            Target::OpenSsh | Target::Hangar(Policy::WaitEof) => {
+                let exit = async {
+                    let status = self.reap().await;
+                    if !(self.report.stdout.writers() == 0 && self.report.stderr.writers() == 0) {
+                        self.explain_wait();
+                    }
+                    self.send_status(status).await;
+                };
+                tokio::join!(exit, async {
+                    pumps.await;
+                    self.send_eof().await;
+                });
+                drop((stdout, stderr));
+            }
+            Target::Hangar(Policy::CloseOnExit) => {
+                let status = self.reap().await;
+                for _ in 0..self.scheduling_turns {
+                    tokio::task::yield_now().await;
+                }
+                let _ = stop_tx.send(true);
+                pumps.await;
+                self.close_pipes(stdout, stderr, "at child exit");
+                self.send_status(status).await;
+                self.send_eof().await;
+            }
+            Target::Hangar(Policy::Drain(limit)) => {
+                let status = self.reap().await;
+                self.send_status(status).await;
+                let mut pumps = Box::pin(pumps);
+                if tokio::time::timeout(limit, &mut pumps).await.is_err() {
+                    self.trace.log(&self.me, format!("drain limit {}ms reached", limit.as_millis()));
+                    let _ = stop_tx.send(true);
+                    pumps.await;
+                }
+                self.close_pipes(stdout, stderr, "after the drain");
+                self.send_eof().await;
+            }
+            Target::Dropbear => {
+                let status = self.reap().await;
+                let _ = stop_tx.send(true);
+                pumps.await;
+                // Flush what is pending now, without waiting for more.
+                for (pipe, stream) in [(&stdout.pipe, Stream::Stdout), (&stderr.pipe, Stream::Stderr)] {
+                    while let Some(block) = pipe.try_read(READ_BLOCK) {
+                        if block.is_empty() || !self.send_data(stream, block).await {
+                            break;
+                        }
+                    }
+                }
+                self.close_pipes(stdout, stderr, "after flushing at child exit");
+                self.send_eof().await;
+                self.send_status(status).await;
+            }
+        }
+        self.trace.log(&self.me, "-> CLOSE");
+        self.report.closed.store(true, Ordering::Relaxed);
+        let _ = self.handle.close(self.channel).await;
+    }
+
+    fn pump_ctx(&self, stream: Stream) -> PumpCtx {
+        PumpCtx {
+            trace: self.trace.clone(),
+            me: self.me.clone(),
+            handle: self.handle.clone(),
+            channel: self.channel,
+            stream,
+        }
+    }
+
+    /// waitpid(2) on the child (sshd's SIGCHLD handling).
+    async fn reap(&self) -> WaitStatus {
+        let child = self.kernel.label(self.child);
+        let status = self.kernel.wait(self.child).await.unwrap_or(WaitStatus::Exited(255));
+        self.report.child_exited.store(true, Ordering::Relaxed);
+        self.trace.log(&self.me, format!("reaps {child} ({status})"));
+        status
+    }
+
+    /// Names who still holds the pipes the session waits on.
+    fn explain_wait(&self) {
+        for (pipe, name) in [(&self.report.stdout, "stdout"), (&self.report.stderr, "stderr")] {
+            let holders: Vec<String> = self
+                .kernel
+                .holders_of_pipe(pipe.id)
+                .into_iter()
+                .map(|(pid, fd)| format!("{} (fd {fd})", self.kernel.label(pid)))
+                .collect();
+            if !holders.is_empty() {
+                self.trace.log(
+                    &self.me,
+                    format!("waits for EOF on the child's {name} pipe, still open in {}", holders.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn close_pipes(&self, stdout: PipeEnd, stderr: PipeEnd, when: &str) {
+        let pending = stdout.pipe.pending() + stderr.pipe.pending();
+        drop((stdout, stderr));
+        let note = if pending > 0 {
+            format!("closes the child's pipes {when}: {pending} unread bytes lost")
+        } else {
+            format!("closes the child's pipes {when}")
+        };
+        self.trace.log(&self.me, note);
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        match status {
+            WaitStatus::Exited(code) => {
+                self.trace.log(&self.me, format!("-> exit-status {code}"));
+                let _ = self.handle.exit_status_request(self.channel, code as u32).await;
+            }
+            WaitStatus::Signaled(sig) => {
+                self.trace.log(&self.me, format!("-> exit-signal {}", sig.name()));
+                let _ = self
+                    .handle
+                    .exit_signal_request(self.channel, russh_sig(sig), false, String::new(), String::new())
+                    .await;
+            }
+        }
+    }
+
+    async fn send_eof(&self) {
+        self.trace.log(&self.me, "-> EOF");
+        let _ = self.handle.eof(self.channel).await;
+    }
+
+    async fn send_data(&self, stream: Stream, block: Vec<u8>) -> bool {
+        self.pump_ctx(stream).send(block).await
+    }
+}
+
+struct PumpCtx {
+    trace: Trace,
+    me: String,
+    handle: russh::server::Handle,
+    channel: ChannelId,
+    stream: Stream,
+}
+
+impl PumpCtx {
+    async fn send(&self, block: Vec<u8>) -> bool {
+        self.trace.push(
+            self.me.clone(),
+            What::Data { dir: Dir::ServerToClient, stream: self.stream, bytes: block.len() as u64 },
+        );
+        match self.stream {
+            Stream::Stderr => self.handle.extended_data(self.channel, 1, block).await.is_ok(),
+            _ => self.handle.data(self.channel, block).await.is_ok(),
+        }
+    }
+}
+
+/// Reads a pipe into the channel until EOF, or until told to stop between
+/// reads (a block already read is always sent).
+async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let block = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            block = pipe.read(READ_BLOCK) => block,
+        };
+        if block.is_empty() {
+            let name = if ctx.stream == Stream::Stderr { "stderr" } else { "stdout" };
+            ctx.trace.log(&ctx.me, format!("reads EOF on the child's {name} pipe"));
+            return;
+        }
+        if !ctx.send(block).await {
+            return;
+        }
+    }
+}
+
+fn russh_sig(sig: Signal) -> russh::Sig {
+    match sig {
+        Signal::Hup => russh::Sig::HUP,
+        Signal::Int => russh::Sig::INT,
+        Signal::Quit => russh::Sig::QUIT,
+        Signal::Kill => russh::Sig::KILL,
+        Signal::Pipe => russh::Sig::PIPE,
+        Signal::Alrm => russh::Sig::ALRM,
+        Signal::Term => russh::Sig::TERM,
+        other => russh::Sig::Custom(other.name().to_string()),
+    }
+}
+

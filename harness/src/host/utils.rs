@@ -1,0 +1,279 @@
+//! The utilities the simulated hosts know, each as its POSIX page (XCU
+//! "Utilities") or coreutils describes it, reduced to the options listed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::env::HostEnv;
+use super::redirect::open_read;
+use super::{shell, ssh, wrappers};
+use crate::unix::{Errno, Proc, Program, Signal};
+
+/// Every command name a scenario may use, built-ins included.
+pub const UTILITIES: &[&str] = &[
+    "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "kill", "wait", "trap",
+    "nohup", "setsid", "sh", "timeout", "ssh",
+];
+
+/// coreutils' read size for cat and head (io_blksize: 128 KiB).
+const IO_BLOCK: usize = 128 * 1024;
+
+/// Runs the utility `argv[0]` in `proc`; resolves to its exit status.
+/// (Boxed: the wrappers run utilities in turn.)
+pub fn run_utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> Program {
+    Box::pin(async move { utility(proc, env, argv).await })
+}
+
+async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
+    match argv[0].as_str() {
+        "sleep" => sleep(&proc, &argv).await,
+        "cat" => cat(&proc, &argv).await,
+        "head" => head(&proc, &argv).await,
+        "yes" => yes(&proc, &argv).await,
+        "kill" => kill(&proc, &argv).await,
+        "nohup" => wrappers::nohup(proc, env, argv).await,
+        "setsid" => wrappers::setsid(proc, env, argv).await,
+        "timeout" => wrappers::timeout(proc, env, argv).await,
+        "sh" => sh(proc, env, argv).await,
+        "ssh" => ssh::ssh(proc, env, argv).await,
+        _ => run_builtin_utility(&proc, &argv).await,
+    }
+}
+
+/// The utilities a shell runs without forking (and that also exist as
+/// programs, for `nohup echo`).
+pub async fn run_builtin_utility(proc: &Proc, argv: &[String]) -> i32 {
+    match argv[0].as_str() {
+        "true" => 0,
+        "false" => 1,
+        "echo" => echo(proc, argv).await,
+        "printf" => printf(proc, argv).await,
+        name => {
+            let _ = proc.write(2, format!("sh: {name}: not found\n").as_bytes()).await;
+            127
+        }
+    }
+}
+
+async fn complain(proc: &Proc, text: String) -> i32 {
+    let _ = proc.write(2, format!("{text}\n").as_bytes()).await;
+    1
+}
+
+/// A duration operand of sleep(1) and timeout(1): seconds with an optional
+/// fraction and an optional unit suffix s, m, h or d.
+pub fn parse_seconds(text: &str) -> Option<Duration> {
+    let (number, scale) = match text.chars().last()? {
+        's' => (&text[..text.len() - 1], 1.0),
+        'm' => (&text[..text.len() - 1], 60.0),
+        'h' => (&text[..text.len() - 1], 3600.0),
+        'd' => (&text[..text.len() - 1], 86400.0),
+        _ => (text, 1.0),
+    };
+    let value: f64 = number.parse().ok()?;
+    (value >= 0.0 && value.is_finite()).then(|| Duration::from_secs_f64(value * scale))
+}
+
+/// sleep(1): suspends for the sum of its operands.
+async fn sleep(proc: &Proc, argv: &[String]) -> i32 {
+    let mut total = Duration::ZERO;
+    for arg in &argv[1..] {
+        match parse_seconds(arg) {
+            Some(d) => total += d,
+            None => return complain(proc, format!("sleep: invalid time interval '{arg}'")).await,
+        }
+    }
+    tokio::time::sleep(total).await;
+    0
+}
+
+/// echo(1p) with `-n`, as dash's built-in.
+async fn echo(proc: &Proc, argv: &[String]) -> i32 {
+    let (newline, words) = match argv.get(1).map(String::as_str) {
+        Some("-n") => (false, &argv[2..]),
+        _ => (true, &argv[1..]),
+    };
+    let mut text = words.join(" ");
+    if newline {
+        text.push('\n');
+    }
+    match proc.write(1, text.as_bytes()).await {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+/// printf(1p), basic: `%s`, `%d`, `%%`, and the escapes `\n`, `\t`, `\\`.
+/// The format is reused while operands remain.
+async fn printf(proc: &Proc, argv: &[String]) -> i32 {
+    let Some(format) = argv.get(1) else {
+        return complain(proc, "printf: usage: printf format [arguments]".into()).await;
+    };
+    let mut args = argv[2..].iter();
+    let mut out = String::new();
+    loop {
+        let mut used = false;
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('\\') => out.push('\\'),
+                    Some(other) => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    None => out.push('\\'),
+                },
+                '%' => match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s') | Some('d') => {
+                        used = true;
+                        out.push_str(args.next().map(String::as_str).unwrap_or(""));
+                    }
+                    Some(other) => {
+                        out.push('%');
+                        out.push(other);
+                    }
+                    None => out.push('%'),
+                },
+                c => out.push(c),
+            }
+        }
+        if !used || args.len() == 0 {
+            break;
+        }
+    }
+    match proc.write(1, out.as_bytes()).await {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+/// Copies fd `from` to stdout in blocks until EOF; returns false on a
+/// write error.
+async fn copy_to_stdout(proc: &Proc, from: u32, mut limit: Option<u64>) -> Result<(), Errno> {
+    loop {
+        let max = match limit {
+            Some(0) => return Ok(()),
+            Some(n) => (n as usize).min(IO_BLOCK),
+            None => IO_BLOCK,
+        };
+        let block = proc.read(from, max).await?;
+        if block.is_empty() {
+            return Ok(());
+        }
+        if let Some(n) = limit.as_mut() {
+            *n -= block.len() as u64;
+        }
+        proc.write(1, &block).await?;
+    }
+}
+
+/// Opens `name` on a spare descriptor of the process (3) for reading.
+fn open_operand(proc: &Proc, name: &str) -> Result<u32, String> {
+    let file = open_read(&proc.kernel, name)?;
+    let mut fds = proc.fds();
+    fds.set(3, file);
+    proc.kernel.set_fds(proc.pid, fds);
+    Ok(3)
+}
+
+/// cat(1): copies each FILE, or stdin, to stdout.
+async fn cat(proc: &Proc, argv: &[String]) -> i32 {
+    let files: Vec<&String> = argv[1..].iter().collect();
+    if files.is_empty() {
+        return i32::from(copy_to_stdout(proc, 0, None).await.is_err());
+    }
+    for name in files {
+        let fd = match open_operand(proc, name) {
+            Ok(fd) => fd,
+            Err(e) => return complain(proc, format!("cat: {e}")).await,
+        };
+        if copy_to_stdout(proc, fd, None).await.is_err() {
+            return 1;
+        }
+    }
+    0
+}
+
+/// head(1) with `-c N`: copies the first N bytes of FILE or stdin.
+async fn head(proc: &Proc, argv: &[String]) -> i32 {
+    let (count, rest) = match (argv.get(1).map(String::as_str), argv.get(2)) {
+        (Some("-c"), Some(n)) => (n.parse::<u64>().ok(), &argv[3..]),
+        _ => (None, &argv[1..]),
+    };
+    let Some(count) = count else {
+        return complain(proc, "head: only `head -c N [FILE]` is supported".into()).await;
+    };
+    let fd = match rest.first() {
+        Some(name) => match open_operand(proc, name) {
+            Ok(fd) => fd,
+            Err(e) => return complain(proc, format!("head: {e}")).await,
+        },
+        None => 0,
+    };
+    i32::from(copy_to_stdout(proc, fd, Some(count)).await.is_err())
+}
+
+/// yes(1): writes the line (default `y`) until a write fails.
+async fn yes(proc: &Proc, argv: &[String]) -> i32 {
+    let line = if argv.len() > 1 { argv[1..].join(" ") } else { "y".into() };
+    let block = format!("{line}\n").repeat(8192 / (line.len() + 1) + 1);
+    loop {
+        if proc.write(1, block.as_bytes()).await.is_err() {
+            return 1;
+        }
+    }
+}
+
+/// kill(1p): `kill [-SIG | -s SIG] pid...`; a negative pid names a group.
+pub async fn kill(proc: &Proc, argv: &[String]) -> i32 {
+    let mut sig = Signal::Term;
+    let mut rest = &argv[1..];
+    if let Some(first) = rest.first() {
+        if first == "-s" {
+            match rest.get(1).and_then(|s| Signal::parse(s)) {
+                Some(s) => sig = s,
+                None => return complain(proc, "kill: usage: kill [-s SIG | -SIG] pid...".into()).await,
+            }
+            rest = &rest[2..];
+        } else if let Some(name) = first.strip_prefix('-') {
+            if let Some(s) = Signal::parse(name) {
+                sig = s;
+                rest = &rest[1..];
+            }
+        }
+    }
+    let from = proc.label();
+    let mut status = 0;
+    for target in rest {
+        let delivered = match target.parse::<i64>() {
+            Ok(n) if n < 0 => proc.kernel.signal_group((-n) as u32, sig, &from),
+            Ok(n) => proc.kernel.signal(n as u32, sig, &from),
+            Err(_) => false,
+        };
+        if !delivered {
+            status = complain(proc, format!("kill: ({target}) - No such process")).await;
+        }
+    }
+    // Let a signal to ourselves take effect before we go on (kill(2)
+    // delivers a signal to the caller before it returns).
+    tokio::task::yield_now().await;
+    status
+}
+
+/// sh(1p) `-c string`: a new shell running the string.
+async fn sh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
+    let Some(command) = argv.iter().position(|a| a == "-c").and_then(|i| argv.get(i + 1)) else {
+        return complain(&proc, "sh: only `sh -c 'command'` is supported".into()).await;
+    };
+    match hangar_shell::parse(command) {
+        Ok(script) => shell::sh_program(script, env, None)(proc.clone()).await,
+        Err(e) => {
+            let _ = proc.write(2, format!("sh: syntax error: {}\n", e.message).as_bytes()).await;
+            2
+        }
+    }
+}

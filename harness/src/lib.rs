@@ -1,0 +1,30 @@
+//! hangar: a deterministic simulation and test harness for SSH hang and
+//! teardown scenarios.
+//!
+//! A scenario file (see the `hangar-scenario` crate) describes a client
+//! host, a server host, the network between them and a timeline of what
+//! happens. The sim lane runs it in a turmoil simulation: every host is a
+//! small Unix model ([`unix`]) interpreting a POSIX-sh subset ([`host`]),
+//! the SSH endpoints are russh over turmoil TCP with faults of our own
+//! ([`net`]), and the result is a teardown trace ([`trace`]) that is
+//! checked ([`verdict`]) and reported ([`report`]).
+//!
+//! # Layout
+//!
+//! - [`unix`]: process table, fd tables, pipes, signals.
+//! - [`host`]: the shell interpreter and the utilities it runs, `ssh` and `sshd` models.
+//! - [`net`]: TCP semantics over turmoil: partitions that heal, retransmission budgets, crashes.
+//! - [`sim`]: one run of one scenario against one target with one seed.
+//! - [`trace`]: the event log and its text form.
+//! - [`verdict`]: expectations checked against a run's outcome.
+//! - [`report`]: terminal and JSON output, exit codes.
+
+pub mod catalog;
+pub mod host;
+pub mod net;
+pub mod report;
+pub mod sim;
+pub mod trace;
+pub mod unix;
+pub mod validate;
+pub mod verdict;

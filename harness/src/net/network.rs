@@ -1,0 +1,169 @@
+//! Fault state of the simulated network, shared by every stream of a run.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+use std::time::Duration;
+
+use hangar_scenario::{Host, NetFault};
+
+use super::stream::SimStream;
+use crate::trace::Trace;
+
+/// sshd's port on the server host.
+pub const SSH_PORT: u16 = 22;
+
+/// Linux's connect budget with the default `tcp_syn_retries` = 6: 1 + 2 +
+/// ... + 64 s of SYN retransmissions, then ETIMEDOUT (tcp(7)).
+const SYN_BUDGET: Duration = Duration::from_secs(127);
+
+/// Why a direction does not deliver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// Segments are lost and retransmitted; the retransmission budget runs.
+    Partition,
+    /// Segments wait in a queue and go out on release; no budget runs.
+    Hold,
+}
+
+pub(super) struct NetState {
+    pub blocked: BTreeMap<(Host, Host), Block>,
+    pub extra_latency: Duration,
+    pub retransmission_timeout: Duration,
+    /// A crashed host neither sends nor answers.
+    pub down: BTreeMap<Host, bool>,
+    /// Boot count: a stream opened in an earlier epoch of its peer is reset.
+    pub epoch: BTreeMap<Host, u32>,
+    /// Streams waiting for a direction to open again.
+    pub waiting: Vec<Waker>,
+}
+
+/// Handle to the network of one run; clones share it.
+#[derive(Clone)]
+pub struct Network {
+    pub(super) state: Arc<Mutex<NetState>>,
+    pub(super) trace: Trace,
+}
+
+pub fn host_name(host: Host) -> &'static str {
+    match host {
+        Host::Client => "client",
+        Host::Server => "server",
+    }
+}
+
+impl Network {
+    pub fn new(trace: Trace, retransmission_timeout: Duration) -> Network {
+        Network {
+            state: Arc::new(Mutex::new(NetState {
+                blocked: BTreeMap::new(),
+                extra_latency: Duration::ZERO,
+                retransmission_timeout,
+                down: BTreeMap::new(),
+                epoch: BTreeMap::new(),
+                waiting: Vec::new(),
+            })),
+            trace,
+        }
+    }
+
+    pub fn is_down(&self, host: Host) -> bool {
+        self.state.lock().unwrap().down.get(&host).copied().unwrap_or(false)
+    }
+
+    pub fn epoch(&self, host: Host) -> u32 {
+        self.state.lock().unwrap().epoch.get(&host).copied().unwrap_or(0)
+    }
+
+    pub fn blocked(&self, from: Host, to: Host) -> Option<Block> {
+        self.state.lock().unwrap().blocked.get(&(from, to)).copied()
+    }
+
+    /// Applies a fault step. Crash and restart of the hosts' software are the
+    /// runner's job; this records what the network sees of them.
+    pub fn apply(&self, fault: &NetFault) {
+        let mut st = self.state.lock().unwrap();
+        let both = [(Host::Client, Host::Server), (Host::Server, Host::Client)];
+        let text = match fault {
+            NetFault::Partition => {
+                for d in both {
+                    st.blocked.insert(d, Block::Partition);
+                }
+                "partition: no segment crosses in either direction".to_string()
+            }
+            NetFault::PartitionOneWay { from, to } => {
+                st.blocked.insert((*from, *to), Block::Partition);
+                format!(
+                    "partition {} -> {}: segments that way are lost",
+                    host_name(*from),
+                    host_name(*to)
+                )
+            }
+            NetFault::Heal => {
+                st.blocked.retain(|_, b| *b != Block::Partition);
+                "heal: segments cross again; unacknowledged data is retransmitted".to_string()
+            }
+            NetFault::Hold => {
+                for d in both {
+                    st.blocked.entry(d).or_insert(Block::Hold);
+                }
+                "hold: segments are queued in both directions".to_string()
+            }
+            NetFault::Release => {
+                st.blocked.retain(|_, b| *b != Block::Hold);
+                "release: queued segments are delivered".to_string()
+            }
+            NetFault::Latency(extra) => {
+                st.extra_latency = *extra;
+                format!("latency: every segment now takes {}ms longer", extra.as_millis())
+            }
+            NetFault::Crash(host) => {
+                st.down.insert(*host, true);
+                format!(
+                    "crash {}: the host loses power; it sends nothing, not even FIN or RST",
+                    host_name(*host)
+                )
+            }
+            NetFault::Restart(host) => {
+                st.down.insert(*host, false);
+                *st.epoch.entry(*host).or_default() += 1;
+                format!(
+                    "restart {}: the host is up with no TCP state; old connections get RST",
+                    host_name(*host)
+                )
+            }
+        };
+        for waker in st.waiting.drain(..) {
+            waker.wake();
+        }
+        drop(st);
+        self.trace.log("net", text);
+    }
+
+    /// connect(2) from `local` to sshd on `peer`. While the way is blocked
+    /// or the peer is down, SYNs go unanswered until `timeout` (ssh's
+    /// ConnectTimeout) or the kernel's SYN budget.
+    pub async fn connect(
+        &self,
+        local: Host,
+        peer: Host,
+        timeout: Option<Duration>,
+    ) -> io::Result<SimStream> {
+        let deadline = tokio::time::Instant::now() + timeout.unwrap_or(SYN_BUDGET);
+        loop {
+            let open = !self.is_down(peer)
+                && self.blocked(local, peer).is_none()
+                && self.blocked(peer, local).is_none();
+            if open {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "Connection timed out"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let inner = turmoil::net::TcpStream::connect((host_name(peer), SSH_PORT)).await?;
+        Ok(SimStream::new(self.clone(), inner, local, peer))
+    }
+}

@@ -1,0 +1,236 @@
+//! A TCP stream as one side's kernel handles it under faults.
+//!
+//! Writes go into a send queue (the socket's send buffer); a segment leaves
+//! the queue when its latency has passed and the way to the peer is open.
+//! While a partition blocks the way, the oldest unacknowledged byte ages;
+//! past the retransmission budget the connection fails with ETIMEDOUT, as
+//! Linux does after `tcp_retries2` retransmissions (tcp(7)). A peer that
+//! restarted since the connection was made answers the next segment with
+//! RST (RFC 793 3.4 "Reset Generation": a segment for a connection that
+//! does not exist). A stream on a crashed host freezes and, when dropped,
+//! sends nothing.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use hangar_scenario::Host;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use super::network::{Block, Network, host_name};
+
+pub struct SimStream {
+    net: Network,
+    /// `None` once dropped without a FIN (crash).
+    inner: Option<turmoil::net::TcpStream>,
+    local: Host,
+    peer: Host,
+    /// The peer's boot count when the connection was made.
+    peer_epoch: u32,
+    /// This host's boot count when the connection was made.
+    local_epoch: u32,
+    /// Bytes written but not yet handed to the wire, with when they may go.
+    queue: VecDeque<(Instant, Vec<u8>)>,
+    /// Since when the oldest queued byte has been blocked by a partition.
+    unacked_since: Option<Instant>,
+    failed: Option<io::ErrorKind>,
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Set once the application shut down its write side (FIN queued).
+    shutdown_pending: bool,
+}
+
+impl SimStream {
+    pub(super) fn new(net: Network, inner: turmoil::net::TcpStream, local: Host, peer: Host) -> SimStream {
+        let peer_epoch = net.epoch(peer);
+        let local_epoch = net.epoch(local);
+        SimStream {
+            local_epoch,
+            net,
+            inner: Some(inner),
+            local,
+            peer,
+            peer_epoch,
+            queue: VecDeque::new(),
+            unacked_since: None,
+            failed: None,
+            timer: None,
+            shutdown_pending: false,
+        }
+    }
+
+    /// Wraps the accepted side of a connection on `local` from `peer`.
+    pub fn accepted(net: Network, inner: turmoil::net::TcpStream, local: Host, peer: Host) -> SimStream {
+        SimStream::new(net, inner, local, peer)
+    }
+
+    fn fail(&mut self, kind: io::ErrorKind, why: &str) -> io::Error {
+        if self.failed.is_none() {
+            self.net
+                .trace
+                .log("net", format!("{} side of the connection fails: {why}", host_name(self.local)));
+        }
+        self.failed = Some(kind);
+        self.queue.clear();
+        io::Error::new(kind, why.to_string())
+    }
+
+    /// A stream of a crashed host, or of a host's earlier life, does nothing.
+    fn frozen(&self) -> bool {
+        self.net.is_down(self.local) || self.net.epoch(self.local) != self.local_epoch
+    }
+
+    /// Moves queued bytes onto the wire as far as the faults allow, and arms
+    /// the timer for the next moment something can change.
+    fn flush_queue(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if let Some(kind) = self.failed {
+            return Err(io::Error::new(kind, "connection failed"));
+        }
+        let peer_restarted = self.net.epoch(self.peer) != self.peer_epoch && !self.net.is_down(self.peer);
+        let now = Instant::now();
+        let mut next_wake: Option<Instant> = None;
+        while let Some((ready_at, _)) = self.queue.front() {
+            if *ready_at > now {
+                next_wake = Some(*ready_at);
+                break;
+            }
+            let block = if self.net.is_down(self.peer) {
+                Some(Block::Partition)
+            } else {
+                self.net.blocked(self.local, self.peer)
+            };
+            match block {
+                Some(Block::Partition) => {
+                    let since = *self.unacked_since.get_or_insert(now);
+                    let deadline = since + self.net.state.lock().unwrap().retransmission_timeout;
+                    if now >= deadline {
+                        return Err(self.fail(
+                            io::ErrorKind::TimedOut,
+                            "unacknowledged data outlived the retransmission budget (ETIMEDOUT)",
+                        ));
+                    }
+                    next_wake = Some(deadline);
+                    self.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+                    break;
+                }
+                Some(Block::Hold) => {
+                    self.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+                    break;
+                }
+                None => {}
+            }
+            if peer_restarted {
+                return Err(self.fail(
+                    io::ErrorKind::ConnectionReset,
+                    &format!("{} answered RST: it restarted and has no such connection", host_name(self.peer)),
+                ));
+            }
+            self.unacked_since = None;
+            let Some(inner) = self.inner.as_mut() else {
+                break;
+            };
+            let (_, bytes) = self.queue.front_mut().unwrap();
+            match Pin::new(&mut *inner).poll_write(cx, bytes) {
+                Poll::Ready(Ok(n)) if n == bytes.len() => {
+                    self.queue.pop_front();
+                }
+                Poll::Ready(Ok(n)) => {
+                    bytes.drain(..n);
+                }
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => break,
+            }
+        }
+        if self.queue.is_empty() {
+            self.unacked_since = None;
+            if self.shutdown_pending {
+                if let Some(inner) = self.inner.as_mut() {
+                    if let Poll::Ready(Ok(())) = Pin::new(inner).poll_shutdown(cx) {
+                        self.shutdown_pending = false;
+                    }
+                }
+            }
+        }
+        match next_wake {
+            Some(at) => {
+                let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+                timer.as_mut().reset(at);
+                if timer.as_mut().poll(cx).is_ready() {
+                    cx.waker().wake_by_ref();
+                }
+            }
+            None => self.timer = None,
+        }
+        Ok(())
+    }
+}
+
+impl AsyncRead for SimStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.frozen() {
+            this.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+            return Poll::Pending;
+        }
+        if let Err(e) = this.flush_queue(cx) {
+            return Poll::Ready(Err(e));
+        }
+        match this.inner.as_mut() {
+            Some(inner) => Pin::new(inner).poll_read(cx, buf),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncWrite for SimStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.frozen() {
+            this.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+            return Poll::Pending;
+        }
+        if let Some(kind) = this.failed {
+            return Poll::Ready(Err(io::Error::new(kind, "connection failed")));
+        }
+        let latency = this.net.state.lock().unwrap().extra_latency;
+        this.queue.push_back((Instant::now() + latency, buf.to_vec()));
+        this.flush_queue(cx)?;
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.frozen() {
+            return Poll::Pending;
+        }
+        this.flush_queue(cx)?;
+        // Queued bytes are the kernel's business now, as after write(2).
+        match this.inner.as_mut() {
+            Some(inner) if this.queue.is_empty() => Pin::new(inner).poll_flush(cx),
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.frozen() {
+            return Poll::Pending;
+        }
+        // shutdown(2) queues a FIN behind the data already queued.
+        this.shutdown_pending = true;
+        this.flush_queue(cx)?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for SimStream {
+    fn drop(&mut self) {
+        if self.frozen() {
+            // Power loss: the kernel is gone and sends no FIN or RST. The
+            // socket stays open in turmoil, silent, for the rest of the run.
+            std::mem::forget(self.inner.take());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! What a run looks like to people and to CI: the trace text that snapshots
+//! freeze, one JSON object per run, and the process exit codes.
+//!
+//! Every report starts with the seed and the values drawn from it, and
+//! every failure ends with the command that replays it.
+
+use hangar_scenario::{Scenario, format_duration};
+use serde_json::json;
+
+use crate::sim::RunResult;
+use crate::trace::{format_time, render_events};
+use crate::verdict::Verdict;
+
+/// Every scenario and target passed.
+pub const EXIT_PASS: i32 = 0;
+/// Some run failed or ended `unknown`.
+pub const EXIT_FAIL: i32 = 1;
+/// A scenario file or an argument is wrong: nothing ran.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// The harness itself failed.
+pub const EXIT_HARNESS_ERROR: i32 = 3;
+
+/// The lane a run belongs to.
+pub const LANE_SIM: &str = "sim";
+
+/// The header line: what ran, with which seed and drawn values.
+pub fn header(scenario: &Scenario, result: &RunResult) -> String {
+    format!(
+        "{} [{}] lane={LANE_SIM} seed={} {}\n  {}\n",
+        scenario.path,
+        result.target,
+        result.seed,
+        result.swarm.describe(),
+        scenario.title
+    )
+}
+
+/// The teardown trace with its outcome and verdict: the snapshot text.
+/// Holds nothing that varies between runs of the same seed (no wall time).
+pub fn trace_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
+    let mut out = header(scenario, result);
+    out.push_str("\ntrace:\n");
+    out.push_str(&render_events(&result.events));
+    out.push_str(&outcome_text(result));
+    out.push_str(&verdict_text(verdict));
+    out
+}
+
+fn outcome_text(result: &RunResult) -> String {
+    let o = &result.outcome;
+    let client = match (o.client_exit, o.client_ended_at) {
+        (Some(code), Some(at)) => format!("exited {code} at {}", format_time(at)),
+        _ => format!("still running when the run stopped at {}", format_time(o.stopped_at)),
+    };
+    let survivors = if o.survivors.is_empty() { "none".to_string() } else { o.survivors.join(", ") };
+    let mut out = format!(
+        "\noutcome:\n  client command: {client}\n  bytes: stdout {} / stderr {} delivered, {} lost\n  server processes alive at the end: {survivors}\n",
+        o.stdout_bytes, o.stderr_bytes, o.lost_bytes
+    );
+    if let Some(waited) = channel_wait(result) {
+        out.push_str(&format!("  {waited}\n"));
+    }
+    if o.waiting.is_empty() {
+        out.push_str("  still waiting: nothing\n");
+    } else {
+        out.push_str("  still waiting:\n");
+        for line in &o.waiting {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+/// "Who waited for whom": how long the server kept the channel open after
+/// it sent the exit status.
+fn channel_wait(result: &RunResult) -> Option<String> {
+    let find = |needle: &str| {
+        result.events.iter().find_map(|e| match &e.what {
+            crate::trace::What::Text(t) if e.actor.starts_with("server") && t.starts_with(needle) => Some(e.at),
+            _ => None,
+        })
+    };
+    let status = find("-> exit-")?;
+    let close = find("-> CLOSE")?;
+    let held = close.saturating_sub(status);
+    Some(if held.is_zero() {
+        "the server closed the channel when it sent the exit status".to_string()
+    } else {
+        format!(
+            "the server held the channel open {} after the exit status, waiting for EOF on the child's pipes",
+            format_duration(held)
+        )
+    })
+}
+
+fn verdict_text(verdict: &Verdict) -> String {
+    let mut out = format!("\nverdict: {verdict}\n");
+    for detail in verdict.details() {
+        out.push_str(&format!("  {detail}\n"));
+    }
+    out
+}
+
+/// The command that reproduces a run exactly.
+pub fn replay_command(scenario: &Scenario, result: &RunResult) -> String {
+    format!("hangar run {} --target {} --seed {} -v", scenario.path, result.target, result.seed)
+}
+
+/// One line of the terminal summary.
+pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
+    let o = &result.outcome;
+    let exit = o.client_exit.map_or("-".to_string(), |c| c.to_string());
+    let at = o.client_ended_at.map_or("-".to_string(), format_time);
+    let mut line = format!(
+        "{:<7} {} [{}] seed={} exit={exit} at={at} lost={}",
+        verdict.name(),
+        scenario.path,
+        result.target,
+        result.seed,
+        o.lost_bytes
+    );
+    for detail in verdict.details() {
+        line.push_str(&format!("\n          {detail}"));
+    }
+    if *verdict != Verdict::Pass {
+        line.push_str(&format!("\n          replay: {}", replay_command(scenario, result)));
+    }
+    line
+}
+
+/// One JSON object (one line) per scenario and target.
+pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
+    let o = &result.outcome;
+    json!({
+        "scenario": scenario.path,
+        "title": scenario.title,
+        "lane": LANE_SIM,
+        "target": result.target.to_string(),
+        "seed": result.seed,
+        "swarm": result.swarm.describe(),
+        "verdict": verdict.name(),
+        "details": verdict.details(),
+        "client_exit": o.client_exit,
+        "client_ended_at_ms": o.client_ended_at.map(|d| d.as_millis() as u64),
+        "stdout_bytes": o.stdout_bytes,
+        "stderr_bytes": o.stderr_bytes,
+        "lost_bytes": o.lost_bytes,
+        "survivors": o.survivor_names(),
+        "waiting": o.waiting,
+        "wall_ms": result.wall.as_secs_f64() * 1000.0,
+        "replay": replay_command(scenario, result),
+    })
+    .to_string()
+}

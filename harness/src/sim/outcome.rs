@@ -1,0 +1,38 @@
+//! The facts of a run that expectations are checked against.
+
+use std::time::Duration;
+
+/// How a run ended, in the terms a scenario's `[expect]` uses.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Exit status of the first `run` step's command line; `None` when it
+    /// was still running when the run stopped.
+    pub client_exit: Option<i32>,
+    pub client_ended_at: Option<Duration>,
+    /// Bytes the command lines wrote to their stdout and stderr.
+    pub stdout_bytes: u64,
+    pub stderr_bytes: u64,
+    /// Bytes the remote side wrote that never reached the client.
+    pub lost_bytes: u64,
+    /// Server processes alive when the run stopped, as `name[pid]`, sorted.
+    pub survivors: Vec<String>,
+    /// When the run stopped (virtual time).
+    pub stopped_at: Duration,
+    /// Whether the run stopped at the horizon rather than by settling.
+    pub hit_horizon: bool,
+    /// What was still waiting on what when the run stopped.
+    pub waiting: Vec<String>,
+}
+
+impl Outcome {
+    /// Survivor names without pids, as scenario files list them.
+    pub fn survivor_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .survivors
+            .iter()
+            .map(|s| s.split('[').next().unwrap_or(s).to_string())
+            .collect();
+        names.sort();
+        names
+    }
+}

@@ -1,0 +1,277 @@
+//! Builds the simulated world for a scenario and drives it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
+use tokio::sync::mpsc;
+
+use super::outcome::Outcome;
+use super::swarm::Swarm;
+use crate::host::{HostEnv, SessionReport, serve_sshd, sh_program};
+use crate::net::Network;
+use crate::trace::{Event, Trace};
+use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program, Signal};
+
+/// The simulated clock's resolution: turmoil advances every host by one
+/// tick per step. 1 ms keeps SSH round trips and keepalives exact.
+const TICK: Duration = Duration::from_millis(1);
+
+/// How long the world must stay quiet after the last command line ended
+/// before the run stops (lets the server finish its side of the teardown).
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// Everything one run produced.
+pub struct RunResult {
+    pub target: Target,
+    pub seed: u64,
+    pub swarm: Swarm,
+    pub events: Vec<Event>,
+    pub outcome: Outcome,
+    /// Wall-clock time the run took (reports only; never in snapshots).
+    pub wall: Duration,
+}
+
+/// A failure of the harness itself (not of the scenario's expectations).
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "simulation failed: {}", self.0)
+    }
+}
+
+/// A finished command line of a `run` step: exit status and time.
+type Finished = Arc<Mutex<Vec<Option<(i32, Duration)>>>>;
+
+/// What the client host's command loop receives from the runner.
+struct RunStep {
+    index: usize,
+    script: hangar_shell::ast::Script,
+}
+
+/// Bytes written to the command lines' stdout and stderr.
+#[derive(Default)]
+struct Captured {
+    stdout: u64,
+    stderr: u64,
+}
+
+pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, RunError> {
+    let started = Instant::now();
+    let swarm = Swarm::draw(seed);
+    let trace = Trace::default();
+    let world = &scenario.world;
+    let net = Network::new(trace.clone(), world.net.retransmission_timeout);
+    let files: BTreeMap<String, u64> = world.files.iter().map(|f| (f.name.clone(), f.size)).collect();
+    let client_kernel = Kernel::new("client", trace.clone(), BTreeMap::new());
+    let server_kernel = Kernel::new("server", trace.clone(), files);
+    let sessions: Arc<Mutex<Vec<Arc<SessionReport>>>> = Arc::default();
+    let env_for = |host| {
+        Arc::new(HostEnv {
+            host,
+            net: net.clone(),
+            target,
+            client: world.client.clone(),
+            server: world.server.clone(),
+            swarm: swarm.clone(),
+            sessions: sessions.clone(),
+        })
+    };
+    let client_env = env_for(Host::Client);
+    let server_env = env_for(Host::Server);
+
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(seed)
+        .tick_duration(TICK)
+        .simulation_duration(world.horizon + Duration::from_secs(60))
+        .min_message_latency(world.net.latency)
+        .max_message_latency(world.net.latency)
+        .build();
+
+    {
+        let kernel = server_kernel.clone();
+        sim.host("server", move || serve_sshd(kernel.clone(), server_env.clone()));
+    }
+
+    let run_steps = scenario.steps.iter().filter(|s| matches!(s.action, Action::Run { .. })).count();
+    let finished: Finished = Arc::new(Mutex::new(vec![None; run_steps]));
+    let captured: Arc<Mutex<Captured>> = Arc::default();
+    let (step_tx, step_rx) = mpsc::unbounded_channel::<RunStep>();
+    let step_rx = Arc::new(Mutex::new(Some(step_rx)));
+    {
+        let kernel = client_kernel.clone();
+        let finished = finished.clone();
+        let captured = captured.clone();
+        sim.host("client", move || {
+            client_host(
+                kernel.clone(),
+                client_env.clone(),
+                step_rx.lock().unwrap().take(),
+                finished.clone(),
+                captured.clone(),
+            )
+        });
+    }
+
+    let mut pending_steps = scenario.steps.iter().peekable();
+    let mut run_index = 0;
+    let mut settled_since: Option<Duration> = None;
+    let hit_horizon = loop {
+        let now = sim.elapsed();
+        trace.set_outer_clock(now);
+        while let Some(step) = pending_steps.next_if(|s| s.at <= now) {
+            match &step.action {
+                Action::Run { script, .. } => {
+                    let _ = step_tx.send(RunStep { index: run_index, script: script.clone() });
+                    run_index += 1;
+                }
+                Action::Net(fault) => {
+                    net.apply(fault);
+                    match fault {
+                        NetFault::Crash(Host::Server) => server_kernel.signal_all(Signal::Kill, "power loss"),
+                        NetFault::Crash(Host::Client) => client_kernel.signal_all(Signal::Kill, "power loss"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let all_done = pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
+        if all_done {
+            let since = *settled_since.get_or_insert(now);
+            if now >= since + SETTLE {
+                break false;
+            }
+        }
+        if now >= world.horizon {
+            break true;
+        }
+        sim.step().map_err(|e| RunError(e.to_string()))?;
+    };
+
+    let stopped_at = sim.elapsed();
+    let first = finished.lock().unwrap().first().cloned().flatten();
+    let sessions = sessions.lock().unwrap().clone();
+    let lost_bytes = sessions.iter().map(|s| (s.stdout.lost() + s.stderr.lost()) as u64).sum();
+    let captured = captured.lock().unwrap();
+    let mut survivors: Vec<String> = server_kernel
+        .live()
+        .into_iter()
+        .filter(|(_, name)| name != "sshd")
+        .map(|(pid, name)| format!("{name}[{pid}]"))
+        .collect();
+    survivors.sort();
+    let outcome = Outcome {
+        client_exit: first.map(|(code, _)| code),
+        client_ended_at: first.map(|(_, at)| at),
+        stdout_bytes: captured.stdout,
+        stderr_bytes: captured.stderr,
+        lost_bytes,
+        survivors,
+        stopped_at,
+        hit_horizon,
+        waiting: wait_graph(&client_kernel, &server_kernel, &sessions),
+    };
+    Ok(RunResult {
+        target,
+        seed,
+        swarm,
+        events: trace.events(),
+        outcome,
+        wall: started.elapsed(),
+    })
+}
+
+/// The client host's software: starts each `run` step's command line as
+/// `sh -c`, with stdin from /dev/null and stdout/stderr captured.
+async fn client_host(
+    kernel: Kernel,
+    env: Arc<HostEnv>,
+    steps: Option<mpsc::UnboundedReceiver<RunStep>>,
+    finished: Finished,
+    captured: Arc<Mutex<Captured>>,
+) -> turmoil::Result {
+    let Some(mut steps) = steps else {
+        return Ok(());
+    };
+    while let Some(step) = steps.recv().await {
+        let (out_r, out_w) = kernel.pipe();
+        let (err_r, err_w) = kernel.pipe();
+        let mut fds = FdTable::default();
+        fds.set(0, OpenFile::dev_null());
+        fds.set(1, OpenFile::pipe(out_w));
+        fds.set(2, OpenFile::pipe(err_w));
+        let program = sh_program(step.script, env.clone(), None);
+        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program { program(proc) });
+        for (reader, is_err) in [(out_r, false), (err_r, true)] {
+            let captured = captured.clone();
+            tokio::spawn(async move {
+                loop {
+                    let block = reader.pipe.read(64 * 1024).await;
+                    if block.is_empty() {
+                        break;
+                    }
+                    let mut c = captured.lock().unwrap();
+                    if is_err {
+                        c.stderr += block.len() as u64;
+                    } else {
+                        c.stdout += block.len() as u64;
+                    }
+                }
+            });
+        }
+        let exited = kernel.clone();
+        let finished = finished.clone();
+        let trace = kernel.trace().clone();
+        tokio::spawn(async move {
+            if let Some(status) = exited.exited(pid).await {
+                let code = status.shell_status();
+                finished.lock().unwrap()[step.index] = Some((code, trace.now()));
+            }
+        });
+    }
+    std::future::pending().await
+}
+
+/// Who still waits for whom when the run stops: each open session's
+/// chain from the client to the processes holding the server's pipes.
+fn wait_graph(client: &Kernel, server: &Kernel, sessions: &[Arc<SessionReport>]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (pid, name) in client.live() {
+        if name == "ssh" {
+            lines.push(format!("{} is still running", client.label(pid)));
+        }
+    }
+    for session in sessions {
+        if session.closed.load(Ordering::Relaxed) {
+            continue;
+        }
+        if !session.child_exited.load(Ordering::Relaxed) {
+            lines.push("the server's session has not sent CLOSE: its child is still running".to_string());
+        }
+        for (pipe, name) in [(&session.stdout, "stdout"), (&session.stderr, "stderr")] {
+            let holders: Vec<String> = server
+                .holders_of_pipe(pipe.id)
+                .into_iter()
+                .map(|(pid, fd)| format!("{} (fd {fd})", server.label(pid)))
+                .collect();
+            if !holders.is_empty() {
+                lines.push(format!(
+                    "the server waits for EOF on the session's {name} pipe, held open by {}",
+                    holders.join(", ")
+                ));
+            }
+        }
+        if session.child_exited.load(Ordering::Relaxed)
+            && server.holders_of_pipe(session.stdout.id).is_empty()
+            && server.holders_of_pipe(session.stderr.id).is_empty()
+        {
+            lines.push("the server's session is open with nothing left to wait for (network stalled?)".to_string());
+        }
+    }
+    lines
+}

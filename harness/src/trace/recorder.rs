@@ -1,0 +1,44 @@
+//! Shared, append-only event log of one run.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::event::{Event, What};
+
+/// A handle to the run's event log; clones share the log.
+#[derive(Clone, Default)]
+pub struct Trace {
+    events: Arc<Mutex<Vec<Event>>>,
+    /// The runner's clock, for events logged between simulation steps
+    /// (outside any host, where turmoil has no current time).
+    outer_clock: Arc<Mutex<Duration>>,
+}
+
+impl Trace {
+    /// The virtual time of the current simulation step. Outside a running
+    /// simulation (unit tests of host parts) time stands at zero.
+    pub fn now(&self) -> Duration {
+        turmoil::sim_elapsed().unwrap_or_else(|| *self.outer_clock.lock().unwrap())
+    }
+
+    /// Sets the time used for events logged outside a host.
+    pub fn set_outer_clock(&self, now: Duration) {
+        *self.outer_clock.lock().unwrap() = now;
+    }
+
+    pub fn log(&self, actor: impl Into<String>, text: impl Into<String>) {
+        self.push(actor.into(), What::Text(text.into()));
+    }
+
+    pub fn push(&self, actor: String, what: What) {
+        self.push_at(self.now(), actor, what);
+    }
+
+    pub fn push_at(&self, at: Duration, actor: String, what: What) {
+        self.events.lock().unwrap().push(Event { at, actor, what });
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap().clone()
+    }
+}

@@ -1,0 +1,138 @@
+//! Open file descriptions and per-process descriptor tables.
+//!
+//! open(2): an fd refers to an open file description; dup(2) and fork(2)
+//! share the description, so an `Arc<OpenFile>` is exactly one description
+//! and the table holds `Arc`s. A description is closed when its last fd is
+//! closed, which is when the `Arc` drops.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use super::pipe::PipeEnd;
+
+/// What an fd refers to.
+pub enum OpenFile {
+    /// null(4): reads give end-of-file, writes succeed and vanish.
+    DevNull,
+    Pipe(PipeEnd),
+    /// A virtual file declared by the scenario, opened for reading: it
+    /// yields `size` bytes of a fixed pattern.
+    Virtual {
+        name: String,
+        size: u64,
+        offset: Mutex<u64>,
+    },
+    /// A regular file opened for writing (`> copy`, `nohup.out`); the bytes
+    /// land in the host's file store.
+    Output { name: String },
+}
+
+impl OpenFile {
+    pub fn pipe(end: PipeEnd) -> Arc<OpenFile> {
+        Arc::new(OpenFile::Pipe(end))
+    }
+
+    pub fn dev_null() -> Arc<OpenFile> {
+        Arc::new(OpenFile::DevNull)
+    }
+
+    /// isatty(3). No device of this host model is a terminal: the local and
+    /// remote ends here are pipes, /dev/null and files.
+    pub fn is_terminal(&self) -> bool {
+        match self {
+            OpenFile::DevNull
+            | OpenFile::Pipe(_)
+            | OpenFile::Virtual { .. }
+            | OpenFile::Output { .. } => false,
+        }
+    }
+
+    /// How the fd reads in a trace: `pipe#3 (write end)`, `/dev/null`.
+    pub fn describe(&self) -> String {
+        match self {
+            OpenFile::DevNull => "/dev/null".to_string(),
+            OpenFile::Pipe(end) => format!("pipe#{} ({:?} end)", end.pipe.id, end.end).to_lowercase(),
+            OpenFile::Virtual { name, .. } | OpenFile::Output { name } => name.clone(),
+        }
+    }
+}
+
+/// The byte at `offset` of every virtual file: printable, so that a copy
+/// shown on a screen reads as text, and position-dependent, so that a
+/// truncated or reordered copy differs.
+pub fn virtual_byte(offset: u64) -> u8 {
+    if offset % 64 == 63 {
+        b'\n'
+    } else {
+        b'a' + (offset % 26) as u8
+    }
+}
+
+/// A process's descriptor table.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    fds: BTreeMap<u32, Arc<OpenFile>>,
+}
+
+impl FdTable {
+    pub fn get(&self, fd: u32) -> Option<Arc<OpenFile>> {
+        self.fds.get(&fd).cloned()
+    }
+
+    /// dup2(2)-like: make `fd` refer to `file`, closing what it referred to.
+    pub fn set(&mut self, fd: u32, file: Arc<OpenFile>) {
+        self.fds.insert(fd, file);
+    }
+
+    pub fn close(&mut self, fd: u32) -> Option<Arc<OpenFile>> {
+        self.fds.remove(&fd)
+    }
+
+    /// dup2(from, to). Returns false when `from` is not open (EBADF).
+    pub fn dup2(&mut self, from: u32, to: u32) -> bool {
+        match self.fds.get(&from).cloned() {
+            Some(file) => {
+                self.fds.insert(to, file);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Arc<OpenFile>)> {
+        self.fds.iter().map(|(fd, file)| (*fd, file))
+    }
+
+    /// Empties the table, handing the descriptions to the caller so that it
+    /// can drop them outside any lock.
+    pub fn take_all(&mut self) -> BTreeMap<u32, Arc<OpenFile>> {
+        std::mem::take(&mut self.fds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pipe::{PIPE_CAPACITY, Pipe};
+    use super::*;
+
+    #[test]
+    fn fork_shares_descriptions_and_closing_one_copy_keeps_the_pipe_open() {
+        let (r, w) = Pipe::new(1, PIPE_CAPACITY);
+        let pipe = r.pipe.clone();
+        let mut parent = FdTable::default();
+        parent.set(1, OpenFile::pipe(w));
+        let child = parent.clone();
+        assert_eq!(pipe.writers(), 1, "fork shares the description");
+        parent.close(1);
+        assert_eq!(pipe.try_read(1), None, "the child still holds the write end");
+        drop(child);
+        assert_eq!(pipe.try_read(1), Some(Vec::new()), "last write end closed: EOF");
+        drop(r);
+    }
+
+    #[test]
+    fn virtual_files_are_printable_lines() {
+        assert_eq!(virtual_byte(0), b'a');
+        assert_eq!(virtual_byte(63), b'\n');
+    }
+}

@@ -1,0 +1,641 @@
+//! The process table of one simulated host and the rules that act on it.
+//!
+//! Each process runs as one tokio task on its host's runtime (see
+//! [`Kernel::spawn`]); the table here is what the task's program sees through
+//! [`Proc`]. Rules, with the page each follows:
+//!
+//! - fork(2): the child gets a copy of the parent's fd table (sharing the
+//!   open file descriptions), its process group and session.
+//! - execve(2): caught signals are reset to the default; ignored signals
+//!   stay ignored. Every spawn here is a fork followed by an exec or by a
+//!   subshell, which resets traps too (XCU 2.12).
+//! - _exit(2): all fds are closed; the children are re-parented to init
+//!   (pid 1); the parent gets SIGCHLD; the process stays a zombie until the
+//!   parent waits for it (init reaps its children at once).
+//! - kill(2): a negative pid signals a process group; signal(7) gives the
+//!   default actions; SIGKILL and SIGSTOP cannot be caught or ignored;
+//!   SIGCONT continues a stopped process whatever its disposition.
+//! - setsid(2): fails with EPERM for a process group leader; otherwise the
+//!   caller leads a new session and process group.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Notify, watch};
+
+use super::file::{FdTable, OpenFile};
+use super::pipe::{Pipe, PipeEnd};
+use super::signal::{DefaultAction, Disposition, Signal, WaitStatus};
+use crate::trace::Trace;
+
+pub type Pid = u32;
+
+/// init(1): adopts orphans and reaps them.
+pub const INIT_PID: Pid = 1;
+
+/// A program a process runs; its output is the exit code.
+pub type Program = Pin<Box<dyn Future<Output = i32> + Send + 'static>>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Stopped,
+    Zombie(WaitStatus),
+}
+
+struct Process {
+    ppid: Pid,
+    pgid: Pid,
+    sid: Pid,
+    name: String,
+    state: RunState,
+    fds: FdTable,
+    dispositions: BTreeMap<Signal, Disposition>,
+    /// Signals delivered but not yet acted on by the process's task.
+    pending: VecDeque<Signal>,
+    /// Caught signals whose trap the shell has not run yet.
+    caught: VecDeque<Signal>,
+    /// Wakes the process's task when a signal arrives.
+    wake: Arc<Notify>,
+    /// Wakes the program (a shell) when a caught signal awaits its trap.
+    trap_wake: Arc<Notify>,
+    exited: watch::Sender<Option<WaitStatus>>,
+}
+
+struct KernelState {
+    procs: BTreeMap<Pid, Process>,
+    next_pid: Pid,
+    next_pipe: u32,
+    pipe_capacity: usize,
+    /// Declared virtual files: name -> size.
+    virtual_files: BTreeMap<String, u64>,
+    /// Bytes written to regular files, by name.
+    written: BTreeMap<String, u64>,
+}
+
+/// Handle to one host's kernel; clones share it.
+#[derive(Clone)]
+pub struct Kernel {
+    host: &'static str,
+    trace: Trace,
+    state: Arc<Mutex<KernelState>>,
+}
+
+/// How a process's name is shown in traces: `server sleep[5]`.
+pub fn proc_label(host: &str, name: &str, pid: Pid) -> String {
+    format!("{host} {name}[{pid}]")
+}
+
+impl Kernel {
+    /// A host with only init (pid 1) running.
+    pub fn new(host: &'static str, trace: Trace, virtual_files: BTreeMap<String, u64>) -> Kernel {
+        let kernel = Kernel {
+            host,
+            trace,
+            state: Arc::new(Mutex::new(KernelState {
+                procs: BTreeMap::new(),
+                next_pid: INIT_PID,
+                next_pipe: 1,
+                pipe_capacity: super::pipe::PIPE_CAPACITY,
+                virtual_files,
+                written: BTreeMap::new(),
+            })),
+        };
+        kernel.insert(None, "init", FdTable::default());
+        kernel
+    }
+
+    pub fn host(&self) -> &'static str {
+        self.host
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn label(&self, pid: Pid) -> String {
+        let name = self.name(pid).unwrap_or_else(|| "?".into());
+        proc_label(self.host, &name, pid)
+    }
+
+    pub fn set_pipe_capacity(&self, capacity: usize) {
+        self.state.lock().unwrap().pipe_capacity = capacity;
+    }
+
+    /// pipe(2): a new pipe's read and write ends.
+    pub fn pipe(&self) -> (PipeEnd, PipeEnd) {
+        let mut st = self.state.lock().unwrap();
+        let id = st.next_pipe;
+        st.next_pipe += 1;
+        Pipe::new(id, st.pipe_capacity)
+    }
+
+    pub fn virtual_file(&self, name: &str) -> Option<u64> {
+        self.state.lock().unwrap().virtual_files.get(name).copied()
+    }
+
+    pub fn add_written(&self, name: &str, bytes: u64) {
+        *self.state.lock().unwrap().written.entry(name.to_string()).or_default() += bytes;
+    }
+
+    pub fn written(&self, name: &str) -> u64 {
+        self.state.lock().unwrap().written.get(name).copied().unwrap_or(0)
+    }
+
+    fn insert(&self, parent: Option<Pid>, name: &str, fds: FdTable) -> Pid {
+        let mut st = self.state.lock().unwrap();
+        let pid = st.next_pid;
+        st.next_pid += 1;
+        let (ppid, pgid, sid, dispositions) = match parent.and_then(|p| st.procs.get(&p)) {
+            Some(p) => (
+                parent.unwrap_or(INIT_PID),
+                p.pgid,
+                p.sid,
+                // execve(2): caught signals revert to the default.
+                p.dispositions
+                    .iter()
+                    .filter(|(_, d)| **d == Disposition::Ignore)
+                    .map(|(s, d)| (*s, d.clone()))
+                    .collect(),
+            ),
+            None => (INIT_PID, pid, pid, BTreeMap::new()),
+        };
+        let (exited, _) = watch::channel(None);
+        st.procs.insert(
+            pid,
+            Process {
+                ppid,
+                pgid,
+                sid,
+                name: name.to_string(),
+                state: RunState::Running,
+                fds,
+                dispositions,
+                pending: VecDeque::new(),
+                caught: VecDeque::new(),
+                wake: Arc::new(Notify::new()),
+                trap_wake: Arc::new(Notify::new()),
+                exited,
+            },
+        );
+        pid
+    }
+
+    /// fork(2) + exec: a child of `parent` named `name` with descriptor table
+    /// `fds`, running `program` as a task on the current host's runtime.
+    pub fn spawn<F>(&self, parent: Pid, name: &str, fds: FdTable, program: F) -> Pid
+    where
+        F: FnOnce(Proc) -> Program,
+    {
+        let pid = self.insert(Some(parent), name, fds);
+        let proc = Proc {
+            kernel: self.clone(),
+            pid,
+        };
+        self.trace.log(
+            self.label(pid),
+            format!("started by {}", self.label(parent)),
+        );
+        let program = program(proc.clone());
+        tokio::spawn(drive(proc, program));
+        pid
+    }
+
+    pub fn name(&self, pid: Pid) -> Option<String> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.name.clone())
+    }
+
+    pub fn state_of(&self, pid: Pid) -> Option<RunState> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.state)
+    }
+
+    pub fn parent(&self, pid: Pid) -> Option<Pid> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.ppid)
+    }
+
+    pub fn pgid(&self, pid: Pid) -> Option<Pid> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.pgid)
+    }
+
+    pub fn sid(&self, pid: Pid) -> Option<Pid> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.sid)
+    }
+
+    /// Live (not zombie) processes other than init, in pid order.
+    pub fn live(&self) -> Vec<(Pid, String)> {
+        let st = self.state.lock().unwrap();
+        st.procs
+            .iter()
+            .filter(|(pid, p)| **pid != INIT_PID && !matches!(p.state, RunState::Zombie(_)))
+            .map(|(pid, p)| (*pid, p.name.clone()))
+            .collect()
+    }
+
+    /// Who holds a descriptor of the write end of `pipe_id`, as `(pid, fd)`.
+    pub fn holders_of_pipe(&self, pipe_id: u32) -> Vec<(Pid, u32)> {
+        let st = self.state.lock().unwrap();
+        let mut out = Vec::new();
+        for (pid, p) in &st.procs {
+            for (fd, file) in p.fds.iter() {
+                if let OpenFile::Pipe(end) = &**file {
+                    if end.pipe.id == pipe_id && end.end == super::pipe::End::Write {
+                        out.push((*pid, fd));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn fds(&self, pid: Pid) -> FdTable {
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get(&pid)
+            .map(|p| p.fds.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn set_fds(&self, pid: Pid, fds: FdTable) {
+        let old = {
+            let mut st = self.state.lock().unwrap();
+            match st.procs.get_mut(&pid) {
+                Some(p) => std::mem::replace(&mut p.fds, fds),
+                None => fds,
+            }
+        };
+        drop(old);
+    }
+
+    pub fn rename(&self, pid: Pid, name: &str) {
+        let mut st = self.state.lock().unwrap();
+        if let Some(p) = st.procs.get_mut(&pid) {
+            p.name = name.to_string();
+            // execve(2): caught signals revert to the default.
+            p.dispositions.retain(|_, d| *d == Disposition::Ignore);
+        }
+    }
+
+    pub fn set_disposition(&self, pid: Pid, sig: Signal, disposition: Disposition) {
+        let mut st = self.state.lock().unwrap();
+        if let Some(p) = st.procs.get_mut(&pid) {
+            if disposition == Disposition::Default {
+                p.dispositions.remove(&sig);
+            } else {
+                p.dispositions.insert(sig, disposition);
+            }
+        }
+    }
+
+    pub fn disposition(&self, pid: Pid, sig: Signal) -> Disposition {
+        let st = self.state.lock().unwrap();
+        st.procs
+            .get(&pid)
+            .and_then(|p| p.dispositions.get(&sig).cloned())
+            .unwrap_or_default()
+    }
+
+    /// setsid(2).
+    pub fn setsid(&self, pid: Pid) -> Result<(), &'static str> {
+        let mut st = self.state.lock().unwrap();
+        let p = st.procs.get_mut(&pid).ok_or("ESRCH")?;
+        if p.pgid == pid {
+            return Err("EPERM");
+        }
+        p.sid = pid;
+        p.pgid = pid;
+        Ok(())
+    }
+
+    /// setpgid(pid, pid): make `pid` lead its own process group.
+    pub fn setpgid_self(&self, pid: Pid) {
+        if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
+            p.pgid = pid;
+        }
+    }
+
+    /// kill(2) to one process. `from` names the sender in the trace.
+    /// Returns false when there is no such live process (ESRCH).
+    pub fn signal(&self, pid: Pid, sig: Signal, from: &str) -> bool {
+        let (label, wake, trap_wake, outcome) = {
+            let mut st = self.state.lock().unwrap();
+            let Some(p) = st.procs.get_mut(&pid) else {
+                return false;
+            };
+            if matches!(p.state, RunState::Zombie(_)) {
+                return false;
+            }
+            let label = proc_label(self.host, &p.name, pid);
+            let disposition = p.dispositions.get(&sig).cloned().unwrap_or_default();
+            let outcome = if sig == Signal::Cont && p.state == RunState::Stopped {
+                // signal(7): SIGCONT continues the process even if ignored.
+                p.state = RunState::Running;
+                match disposition {
+                    Disposition::Trap(_) => {
+                        p.caught.push_back(sig);
+                        "continued; trap pending"
+                    }
+                    _ => "continued",
+                }
+            } else if !sig.can_be_handled() {
+                p.pending.push_back(sig);
+                "delivered"
+            } else {
+                match disposition {
+                    Disposition::Ignore => "ignored",
+                    Disposition::Trap(_) => {
+                        p.caught.push_back(sig);
+                        "caught by trap"
+                    }
+                    Disposition::Default => match sig.default_action() {
+                        DefaultAction::Ignore => "ignored (default)",
+                        DefaultAction::Continue => "no effect (not stopped)",
+                        _ => {
+                            p.pending.push_back(sig);
+                            "delivered"
+                        }
+                    },
+                }
+            };
+            (label, p.wake.clone(), p.trap_wake.clone(), outcome)
+        };
+        if sig != Signal::Chld {
+            self.trace.log(label, format!("{sig} from {from}: {outcome}"));
+        }
+        wake.notify_one();
+        trap_wake.notify_one();
+        true
+    }
+
+    /// kill(2) with a negative pid: every process of group `pgid`.
+    pub fn signal_group(&self, pgid: Pid, sig: Signal, from: &str) -> bool {
+        let members: Vec<Pid> = {
+            let st = self.state.lock().unwrap();
+            st.procs
+                .iter()
+                .filter(|(_, p)| p.pgid == pgid && !matches!(p.state, RunState::Zombie(_)))
+                .map(|(pid, _)| *pid)
+                .collect()
+        };
+        for pid in &members {
+            self.signal(*pid, sig, from);
+        }
+        !members.is_empty()
+    }
+
+    /// Signals of the whole host: every live process but init gets `sig`
+    /// (a `KillUserProcesses`-style sweep, or a crash's SIGKILL).
+    pub fn signal_all(&self, sig: Signal, from: &str) {
+        for (pid, _) in self.live() {
+            self.signal(pid, sig, from);
+        }
+    }
+
+    /// The next caught signal whose trap has not run, if any.
+    pub fn take_caught(&self, pid: Pid) -> Option<(Signal, String)> {
+        let mut st = self.state.lock().unwrap();
+        let p = st.procs.get_mut(&pid)?;
+        while let Some(sig) = p.caught.pop_front() {
+            if let Some(Disposition::Trap(action)) = p.dispositions.get(&sig) {
+                return Some((sig, action.clone()));
+            }
+        }
+        None
+    }
+
+    pub fn has_caught(&self, pid: Pid) -> bool {
+        let st = self.state.lock().unwrap();
+        st.procs.get(&pid).is_some_and(|p| !p.caught.is_empty())
+    }
+
+    fn wake_handle(&self, pid: Pid) -> Option<Arc<Notify>> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.wake.clone())
+    }
+
+    fn trap_wake_handle(&self, pid: Pid) -> Option<Arc<Notify>> {
+        self.state.lock().unwrap().procs.get(&pid).map(|p| p.trap_wake.clone())
+    }
+
+    /// Takes the next pending signal the task must act on.
+    fn take_pending(&self, pid: Pid) -> Option<Signal> {
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get_mut(&pid)?
+            .pending
+            .pop_front()
+    }
+
+    fn set_state(&self, pid: Pid, state: RunState) {
+        if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
+            p.state = state;
+        }
+    }
+
+    /// _exit(2): close every fd, re-parent children, notify the parent.
+    fn exit(&self, pid: Pid, status: WaitStatus) {
+        let (fds, parent, label) = {
+            let mut st = self.state.lock().unwrap();
+            let children: Vec<Pid> = st
+                .procs
+                .iter()
+                .filter(|(_, p)| p.ppid == pid)
+                .map(|(c, _)| *c)
+                .collect();
+            for child in children {
+                let orphan = st.procs.get_mut(&child).unwrap();
+                orphan.ppid = INIT_PID;
+                if matches!(orphan.state, RunState::Zombie(_)) {
+                    // init reaps adopted zombies at once.
+                    st.procs.remove(&child);
+                }
+            }
+            let Some(p) = st.procs.get_mut(&pid) else {
+                return;
+            };
+            p.state = RunState::Zombie(status);
+            let fds = p.fds.take_all();
+            let parent = p.ppid;
+            let label = proc_label(self.host, &p.name, pid);
+            p.exited.send_replace(Some(status));
+            if parent == INIT_PID || !st.procs.contains_key(&parent) {
+                st.procs.remove(&pid);
+            }
+            (fds, parent, label)
+        };
+        self.trace.log(label, status.to_string());
+        // Closing the fds may wake pipe readers; do it outside the lock.
+        drop(fds);
+        self.signal(parent, Signal::Chld, "the kernel");
+    }
+
+    /// waitpid(2) for one child: resolves when it has exited, and reaps it.
+    pub async fn wait(&self, pid: Pid) -> Option<WaitStatus> {
+        let mut rx = {
+            let st = self.state.lock().unwrap();
+            st.procs.get(&pid)?.exited.subscribe()
+        };
+        let status = loop {
+            if let Some(status) = *rx.borrow_and_update() {
+                break status;
+            }
+            if rx.changed().await.is_err() {
+                return None;
+            }
+        };
+        self.state.lock().unwrap().procs.remove(&pid);
+        Some(status)
+    }
+
+    /// Resolves when the process has exited (without reaping it).
+    pub async fn exited(&self, pid: Pid) -> Option<WaitStatus> {
+        let mut rx = {
+            let st = self.state.lock().unwrap();
+            st.procs.get(&pid)?.exited.subscribe()
+        };
+        loop {
+            if let Some(status) = *rx.borrow_and_update() {
+                return Some(status);
+            }
+            rx.changed().await.ok()?;
+        }
+    }
+}
+
+/// The task of one process: runs its program and acts on signals.
+async fn drive(proc: Proc, program: Program) {
+    let kernel = proc.kernel.clone();
+    let pid = proc.pid;
+    let Some(wake) = kernel.wake_handle(pid) else {
+        return;
+    };
+    let mut program = program;
+    let status = 'run: loop {
+        while let Some(sig) = kernel.take_pending(pid) {
+            match sig.default_action() {
+                DefaultAction::Terminate | DefaultAction::Core => {
+                    break 'run WaitStatus::Signaled(sig);
+                }
+                DefaultAction::Stop => {
+                    kernel.set_state(pid, RunState::Stopped);
+                    kernel.trace.log(kernel.label(pid), format!("stopped by {sig}"));
+                }
+                DefaultAction::Ignore | DefaultAction::Continue => {}
+            }
+        }
+        if kernel.state_of(pid) == Some(RunState::Stopped) {
+            wake.notified().await;
+            continue;
+        }
+        tokio::select! {
+            biased;
+            _ = wake.notified() => continue,
+            code = &mut program => break WaitStatus::Exited(code),
+        }
+    };
+    // Drop the program first: its locals may hold descriptors.
+    drop(program);
+    kernel.exit(pid, status);
+}
+
+/// What a running program sees of its process: its pid and the kernel.
+#[derive(Clone)]
+pub struct Proc {
+    pub kernel: Kernel,
+    pub pid: Pid,
+}
+
+/// Errors of the I/O calls, with their errno names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    Ebadf,
+    Epipe,
+}
+
+impl Proc {
+    pub fn label(&self) -> String {
+        self.kernel.label(self.pid)
+    }
+
+    pub fn fds(&self) -> FdTable {
+        self.kernel.fds(self.pid)
+    }
+
+    pub fn fd(&self, fd: u32) -> Option<Arc<OpenFile>> {
+        self.kernel.fds(self.pid).get(fd)
+    }
+
+    /// read(2) of at most `max` bytes; empty is end-of-file.
+    pub async fn read(&self, fd: u32, max: usize) -> Result<Vec<u8>, Errno> {
+        let file = self.fd(fd).ok_or(Errno::Ebadf)?;
+        match &*file {
+            OpenFile::DevNull => Ok(Vec::new()),
+            OpenFile::Pipe(end) => {
+                let pipe = end.pipe.clone();
+                drop(file);
+                Ok(pipe.read(max).await)
+            }
+            OpenFile::Virtual { size, offset, .. } => {
+                let mut offset = offset.lock().unwrap();
+                let n = (*size - *offset).min(max as u64);
+                let bytes = (*offset..*offset + n).map(super::file::virtual_byte).collect();
+                *offset += n;
+                Ok(bytes)
+            }
+            OpenFile::Output { .. } => Err(Errno::Ebadf),
+        }
+    }
+
+    /// write(2) of all of `data`. A broken pipe raises SIGPIPE (pipe(7)) and
+    /// fails with EPIPE if the process survives it.
+    pub async fn write(&self, fd: u32, data: &[u8]) -> Result<(), Errno> {
+        let file = self.fd(fd).ok_or(Errno::Ebadf)?;
+        match &*file {
+            OpenFile::DevNull => Ok(()),
+            OpenFile::Pipe(end) => {
+                let pipe = end.pipe.clone();
+                drop(file);
+                match pipe.write(data).await {
+                    Ok(()) => Ok(()),
+                    Err(_) => {
+                        self.kernel.signal(self.pid, Signal::Pipe, "the kernel (write to a pipe with no reader)");
+                        // Let the process's task act on the signal first.
+                        tokio::task::yield_now().await;
+                        Err(Errno::Epipe)
+                    }
+                }
+            }
+            OpenFile::Output { name } => {
+                self.kernel.add_written(name, data.len() as u64);
+                Ok(())
+            }
+            OpenFile::Virtual { .. } => Err(Errno::Ebadf),
+        }
+    }
+
+    /// Spawn a child with the given descriptor table.
+    pub fn spawn<F>(&self, name: &str, fds: FdTable, program: F) -> Pid
+    where
+        F: FnOnce(Proc) -> Program,
+    {
+        self.kernel.spawn(self.pid, name, fds, program)
+    }
+
+    pub async fn wait(&self, child: Pid) -> Option<WaitStatus> {
+        self.kernel.wait(child).await
+    }
+
+    /// Resolves when a caught signal is waiting for its trap.
+    pub async fn caught_signal(&self) {
+        let Some(trap_wake) = self.kernel.trap_wake_handle(self.pid) else {
+            return;
+        };
+        while !self.kernel.has_caught(self.pid) {
+            trap_wake.notified().await;
+        }
+    }
+}

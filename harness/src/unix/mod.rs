@@ -1,0 +1,17 @@
+//! The simulated Unix host: processes, descriptors, pipes and signals.
+//!
+//! What it models is listed, rule by rule with the man page followed, at the
+//! top of each module. What it leaves out: users and permissions, a file
+//! system beyond declared virtual files and write-only outputs, memory,
+//! scheduling priorities, terminals (every fd here is a pipe, /dev/null or
+//! a file).
+
+mod file;
+mod kernel;
+mod pipe;
+mod signal;
+
+pub use file::{FdTable, OpenFile, virtual_byte};
+pub use kernel::{Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
+pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};
+pub use signal::{DefaultAction, Disposition, Signal, WaitStatus};

@@ -1,0 +1,181 @@
+//! Load-time checks that need the host model: the arguments of `ssh` and
+//! the command strings that `ssh server '...'` and `sh -c '...'` carry.
+//!
+//! The scenario loader checks a `run` line's own syntax and command names;
+//! this goes one level deeper, so that nothing the simulated hosts cannot
+//! run is found only when it runs.
+
+use hangar_scenario::{Action, LoadError, Scenario, check_commands};
+use hangar_shell::ast::{Command, Script, Word, WordPart};
+
+use crate::host::parse_ssh_args;
+
+/// A problem in a run line: byte offset into the line, what, and a hint.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub offset: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Checks every `run` step of `scenario`; `text` is the file's contents,
+/// used to point at the offending column.
+pub fn check_scenario(scenario: &Scenario, text: &str) -> Result<(), LoadError> {
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let Action::Run { script, .. } = &step.action else {
+            continue;
+        };
+        if let Err(problem) = check_script(script, 0) {
+            let (line, col) = locate(text, step.line, problem.offset);
+            return Err(LoadError {
+                file: scenario.path.clone(),
+                line,
+                col,
+                key: Some(format!("step[{}].run", index + 1)),
+                message: problem.message,
+                example: Some(problem.hint),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks `script`, whose source starts at `base` in the run line.
+pub fn check_script(script: &Script, base: usize) -> Result<(), Problem> {
+    for item in &script.items {
+        for command in std::iter::once(&item.and_or.first).chain(item.and_or.rest.iter().map(|(_, c)| c)) {
+            check_command(command, base)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
+    let simple = match command {
+        Command::Simple(simple) => simple,
+        Command::Subshell { body, .. } | Command::Group { body, .. } => return check_script(body, base),
+    };
+    // Look through wrappers to the command they run.
+    let words: Vec<String> = simple.words.iter().map(literal).collect();
+    let mut i = 0;
+    loop {
+        match words.get(i).map(String::as_str) {
+            Some("nohup") => i += 1,
+            Some("setsid") => i += if words.get(i + 1).is_some_and(|w| w == "-f") { 2 } else { 1 },
+            Some("timeout") => {
+                i += 1;
+                while words.get(i).is_some_and(|w| w.starts_with('-')) {
+                    i += 2;
+                }
+                i += 1;
+            }
+            _ => break,
+        }
+    }
+    let at = |word: &Word| base + word.span.start;
+    match words.get(i).map(String::as_str) {
+        Some("ssh") => {
+            let args = parse_ssh_args(&words[i + 1..]).map_err(|message| Problem {
+                offset: at(&simple.words[i]),
+                message: format!("ssh: {message}"),
+                hint: "example: ssh -n -o ServerAliveInterval=1 server 'sleep 30 &'".into(),
+            })?;
+            // The remote command's text sits in the last words; point into
+            // the first of them (plus its opening quote).
+            let first_remote = simple.words.len() - remote_word_count(&words[i + 1..]);
+            let offset = simple.words.get(first_remote).map_or(base, |w| at(w) + 1);
+            check_nested(&args.command, offset)
+        }
+        Some("sh") => match words.iter().position(|w| w == "-c") {
+            Some(c) if c + 1 < words.len() => check_nested(&words[c + 1], at(&simple.words[c + 1]) + 1),
+            _ => Err(Problem {
+                offset: at(&simple.words[i]),
+                message: "sh: only `sh -c 'command'` is supported".into(),
+                hint: "example: sh -c 'sleep 3 &'".into(),
+            }),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// A command string run by another shell (remote or `sh -c`).
+fn check_nested(command: &str, offset: usize) -> Result<(), Problem> {
+    let script = hangar_shell::parse(command).map_err(|e| Problem {
+        offset: offset + e.span.start,
+        message: format!("in the command string {command:?}: {}", e.message),
+        hint: e.hint.clone(),
+    })?;
+    check_commands(&script).map_err(|(span, message, hint)| Problem {
+        offset: offset + span.start,
+        message: format!("in the command string {command:?}: {message}"),
+        hint,
+    })?;
+    check_script(&script, offset)
+}
+
+/// How many trailing words of ssh's arguments form the remote command.
+fn remote_word_count(args: &[String]) -> usize {
+    let mut i = 0;
+    while i < args.len() && args[i].starts_with('-') {
+        let takes_value = matches!(args[i].as_str(), "-o" | "-p");
+        i += if takes_value { 2 } else { 1 };
+    }
+    args.len().saturating_sub(i + 1)
+}
+
+fn literal(word: &Word) -> String {
+    word.parts
+        .iter()
+        .map(|p| match p {
+            WordPart::Literal(text) => text.as_str(),
+            WordPart::ShellPid => "$$",
+            WordPart::LastStatus => "$?",
+        })
+        .collect()
+}
+
+/// Line and column in the file of byte `offset` of the run line of the step
+/// whose `[[step]]` header is on `step_line`.
+fn locate(text: &str, step_line: usize, offset: usize) -> (usize, usize) {
+    for (n, line) in text.lines().enumerate().skip(step_line.saturating_sub(1)) {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("run") && trimmed[3..].trim_start().starts_with('=') {
+            if let Some(quote) = line.find(['"', '\'']) {
+                let col = line[..quote].chars().count() + 2 + offset;
+                return (n + 1, col);
+            }
+        }
+    }
+    (step_line, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str) -> Result<(), Problem> {
+        check_script(&hangar_shell::parse(line).unwrap(), 0)
+    }
+
+    #[test]
+    fn remote_commands_are_checked_like_local_ones() {
+        assert!(check("ssh server 'sleep 30 &'").is_ok());
+        let problem = check("ssh server 'xterm &'").unwrap_err();
+        assert!(problem.message.contains("xterm"), "{problem:?}");
+        assert_eq!(problem.offset, 12, "points at xterm inside the quotes");
+    }
+
+    #[test]
+    fn ssh_flags_and_nested_sh_are_checked() {
+        assert!(check("ssh -t server true").unwrap_err().message.contains("pty"));
+        assert!(check("sh -c 'sleep 1 | cat'").is_err());
+        assert!(check("timeout -k 1 5 ssh server 'ls'").is_err());
+        assert!(check("nohup ssh -n server 'exit 7'").is_ok());
+    }
+
+    #[test]
+    fn locate_points_into_the_run_string() {
+        let text = "title = \"x\"\n\n[[step]]\nat = \"0s\"\nrun = \"ssh server 'xterm'\"\n";
+        assert_eq!(locate(text, 3, 12), (5, 20));
+    }
+}

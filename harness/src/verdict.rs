@@ -1,0 +1,182 @@
+//! Expectations checked against a run's outcome.
+//!
+//! `pass`: every expectation held. `fail`: one did not (each difference is
+//! listed). `unknown`: the run reached the horizon before the client ended
+//! while the scenario expected it to end, so nothing can be said yet; the
+//! report then lists what was still waiting.
+
+use std::fmt;
+
+use hangar_scenario::{Expect, ExitExpect, Scenario, Target, format_duration};
+
+use crate::sim::Outcome;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail(Vec<String>),
+    Unknown(Vec<String>),
+}
+
+impl Verdict {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail(_) => "fail",
+            Verdict::Unknown(_) => "unknown",
+        }
+    }
+
+    pub fn details(&self) -> &[String] {
+        match self {
+            Verdict::Pass => &[],
+            Verdict::Fail(d) | Verdict::Unknown(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The expectations for `target`: the base, with the target's own table
+/// replacing each field it sets.
+pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
+    let mut expect = scenario.expect.clone();
+    for (t, over) in &scenario.expect_by_target {
+        if *t != target {
+            continue;
+        }
+        if let Some(client) = &over.client {
+            expect.client = Some(client.clone());
+        }
+        if over.lost_bytes.is_some() {
+            expect.lost_bytes = over.lost_bytes;
+        }
+        if over.stdout_bytes.is_some() {
+            expect.stdout_bytes = over.stdout_bytes;
+        }
+        if over.survivors.is_some() {
+            expect.survivors = over.survivors.clone();
+        }
+    }
+    expect
+}
+
+pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
+    let mut differences = Vec::new();
+    if let Some(client) = &expect.client {
+        match (client.exit, outcome.client_exit) {
+            (Some(ExitExpect::Code(_)), None) | (None, None) if client.within.is_some() || client.exit.is_some() => {
+                let mut still = vec![format!(
+                    "the client had not exited at the horizon ({}); expected it to exit",
+                    format_duration(outcome.stopped_at)
+                )];
+                still.extend(outcome.waiting.iter().cloned());
+                return Verdict::Unknown(still);
+            }
+            (Some(ExitExpect::Code(want)), Some(got)) if want != got => {
+                differences.push(format!("client exit: expected {want}, got {got}"));
+            }
+            (Some(ExitExpect::Never), Some(got)) => differences.push(format!(
+                "client exit: expected it to run until the horizon, but it exited {got} at {}",
+                format_duration(outcome.client_ended_at.unwrap_or_default())
+            )),
+            _ => {}
+        }
+        if let Some(at) = outcome.client_ended_at {
+            if let Some(after) = client.after {
+                if at < after {
+                    differences.push(format!(
+                        "client ended at {}, before the expected {}",
+                        format_duration(at),
+                        format_duration(after)
+                    ));
+                }
+            }
+            if let Some(within) = client.within {
+                if at > within {
+                    differences.push(format!(
+                        "client ended at {}, later than the expected {}",
+                        format_duration(at),
+                        format_duration(within)
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(want) = expect.lost_bytes {
+        if want != outcome.lost_bytes {
+            differences.push(format!("lost bytes: expected {want}, got {}", outcome.lost_bytes));
+        }
+    }
+    if let Some(want) = expect.stdout_bytes {
+        if want != outcome.stdout_bytes {
+            differences.push(format!("stdout bytes: expected {want}, got {}", outcome.stdout_bytes));
+        }
+    }
+    if let Some(want) = &expect.survivors {
+        let got = outcome.survivor_names();
+        if *want != got {
+            differences.push(format!("survivors: expected {want:?}, got {got:?}"));
+        }
+    }
+    if differences.is_empty() { Verdict::Pass } else { Verdict::Fail(differences) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use hangar_scenario::ClientExpect;
+
+    use super::*;
+
+    fn exited(code: i32, at_s: u64) -> Outcome {
+        Outcome {
+            client_exit: Some(code),
+            client_ended_at: Some(Duration::from_secs(at_s)),
+            ..Outcome::default()
+        }
+    }
+
+    fn expect_exit(exit: ExitExpect, within_s: Option<u64>) -> Expect {
+        Expect {
+            client: Some(ClientExpect {
+                exit: Some(exit),
+                after: None,
+                within: within_s.map(Duration::from_secs),
+            }),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn matching_exit_passes_and_wrong_exit_fails_with_the_difference() {
+        assert_eq!(check(&expect_exit(ExitExpect::Code(0), Some(31)), &exited(0, 30)), Verdict::Pass);
+        let verdict = check(&expect_exit(ExitExpect::Code(7), None), &exited(0, 1));
+        assert_eq!(verdict, Verdict::Fail(vec!["client exit: expected 7, got 0".into()]));
+    }
+
+    #[test]
+    fn a_client_still_running_at_the_horizon_is_unknown_and_says_what_waits() {
+        let outcome = Outcome {
+            stopped_at: Duration::from_secs(60),
+            hit_horizon: true,
+            waiting: vec!["client ssh[2] is still running".into()],
+            ..Outcome::default()
+        };
+        let verdict = check(&expect_exit(ExitExpect::Code(0), None), &outcome);
+        assert_eq!(verdict.name(), "unknown");
+        assert!(verdict.details().iter().any(|d| d.contains("ssh[2]")));
+        assert_eq!(check(&expect_exit(ExitExpect::Never, None), &outcome), Verdict::Pass);
+    }
+
+    #[test]
+    fn late_exit_fails_within() {
+        let verdict = check(&expect_exit(ExitExpect::Code(0), Some(1)), &exited(0, 30));
+        assert_eq!(verdict.name(), "fail");
+    }
+}
