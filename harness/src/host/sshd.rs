@@ -33,8 +33,9 @@ use crate::net::{SSH_PORT, SimStream};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, WaitStatus};
 
-/// OpenSSH's largest read from a session pipe (CHAN_SES_PACKET_DEFAULT).
-const READ_BLOCK: usize = 32 * 1024;
+/// OpenSSH's read from a session pipe per loop iteration (channels.c:
+/// CHAN_RBUF, 16 KiB).
+const READ_BLOCK: usize = 16 * 1024;
 
 /// What the run's summary needs to know about one exec session.
 pub struct SessionReport {
@@ -427,6 +428,9 @@ async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
         if !ctx.send(block).await {
             return;
         }
+        // One read per fd per iteration of the server's event loop: other
+        // work (such as acting on SIGCHLD) gets its turn in between.
+        tokio::task::yield_now().await;
     }
 }
 

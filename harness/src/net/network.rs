@@ -1,6 +1,6 @@
 //! Fault state of the simulated network, shared by every stream of a run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
@@ -37,6 +37,10 @@ pub(super) struct NetState {
     pub epoch: BTreeMap<Host, u32>,
     /// Streams waiting for a direction to open again.
     pub waiting: Vec<Waker>,
+    /// Connections (by the client's port) whose socket on the given host
+    /// is gone without a FIN reaching the peer: the peer's next segment
+    /// is answered with RST.
+    pub forgotten: BTreeSet<(u16, Host)>,
 }
 
 /// Handle to the network of one run; clones share it.
@@ -63,6 +67,7 @@ impl Network {
                 down: BTreeMap::new(),
                 epoch: BTreeMap::new(),
                 waiting: Vec::new(),
+                forgotten: BTreeSet::new(),
             })),
             trace,
         }
@@ -78,6 +83,23 @@ impl Network {
 
     pub fn blocked(&self, from: Host, to: Host) -> Option<Block> {
         self.state.lock().unwrap().blocked.get(&(from, to)).copied()
+    }
+
+    /// Whether segments from `from` reach `to` now.
+    pub fn open(&self, from: Host, to: Host) -> bool {
+        !self.is_down(to) && !self.is_down(from) && self.blocked(from, to).is_none()
+    }
+
+    /// Resolves once segments from `from` reach `to` again.
+    pub async fn until_open(&self, from: Host, to: Host) {
+        std::future::poll_fn(|cx| {
+            if self.open(from, to) {
+                return std::task::Poll::Ready(());
+            }
+            self.state.lock().unwrap().waiting.push(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
     }
 
     /// Applies a fault step. Crash and restart of the hosts' software are the

@@ -40,13 +40,21 @@ pub struct SimStream {
     timer: Option<Pin<Box<Sleep>>>,
     /// Set once the application shut down its write side (FIN queued).
     shutdown_pending: bool,
+    /// The connection's name in the network's books: the client's port.
+    client_port: u16,
 }
 
 impl SimStream {
     pub(super) fn new(net: Network, inner: turmoil::net::TcpStream, local: Host, peer: Host) -> SimStream {
         let peer_epoch = net.epoch(peer);
         let local_epoch = net.epoch(local);
+        let client_addr = match local {
+            Host::Client => inner.local_addr(),
+            Host::Server => inner.peer_addr(),
+        };
+        let client_port = client_addr.map(|a| a.port()).unwrap_or(0);
         SimStream {
+            client_port,
             local_epoch,
             net,
             inner: Some(inner),
@@ -120,6 +128,19 @@ impl SimStream {
                     break;
                 }
                 None => {}
+            }
+            let peer_forgot = self
+                .net
+                .state
+                .lock()
+                .unwrap()
+                .forgotten
+                .contains(&(self.client_port, self.peer));
+            if peer_forgot {
+                return Err(self.fail(
+                    io::ErrorKind::ConnectionReset,
+                    &format!("{} answered RST: it had given up on the connection", host_name(self.peer)),
+                ));
             }
             if peer_restarted {
                 return Err(self.fail(
@@ -226,11 +247,40 @@ impl AsyncWrite for SimStream {
 }
 
 impl Drop for SimStream {
+    /// close(2) of the socket, as the kernel carries it out.
     fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
         if self.frozen() {
             // Power loss: the kernel is gone and sends no FIN or RST. The
             // socket stays open in turmoil, silent, for the rest of the run.
-            std::mem::forget(self.inner.take());
+            std::mem::forget(inner);
+        } else if self.failed.is_some() {
+            // The kernel gave up on the connection (ETIMEDOUT or RST): it
+            // sends nothing more and answers the peer's next segment with RST.
+            self.net
+                .state
+                .lock()
+                .unwrap()
+                .forgotten
+                .insert((self.client_port, self.local));
+            std::mem::forget(inner);
+        } else if !self.net.open(self.local, self.peer) || !self.queue.is_empty() {
+            // The FIN queues behind the unsent data and leaves when the way
+            // opens (the socket lingers in the kernel after close).
+            let net = self.net.clone();
+            let (local, peer) = (self.local, self.peer);
+            let queue = std::mem::take(&mut self.queue);
+            tokio::spawn(async move {
+                let mut inner = inner;
+                net.until_open(local, peer).await;
+                for (_, bytes) in queue {
+                    if tokio::io::AsyncWriteExt::write_all(&mut inner, &bytes).await.is_err() {
+                        return;
+                    }
+                }
+            });
         }
     }
 }

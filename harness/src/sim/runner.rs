@@ -24,6 +24,11 @@ const TICK: Duration = Duration::from_millis(1);
 /// before the run stops (lets the server finish its side of the teardown).
 const SETTLE: Duration = Duration::from_millis(200);
 
+/// How long the run goes on after the last command line ended while server
+/// processes are still alive: long enough to see a late writer meet a
+/// closed pipe; what is still alive then is a survivor.
+const LINGER: Duration = Duration::from_secs(2);
+
 /// Everything one run produced.
 pub struct RunResult {
     pub target: Target,
@@ -143,7 +148,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         let all_done = pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
         if all_done {
             let since = *settled_since.get_or_insert(now);
-            if now >= since + SETTLE {
+            let server_quiet = server_kernel.live().iter().all(|(_, name)| name == "sshd");
+            if (server_quiet && now >= since + SETTLE) || now >= since + LINGER {
                 break false;
             }
         }

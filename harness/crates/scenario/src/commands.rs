@@ -114,9 +114,15 @@ fn unknown(span: Span, name: &str) -> UnknownCommand {
     let (replacement, hint) = if name.contains('/') && KNOWN_COMMANDS.contains(&base) {
         (
             base.to_owned(),
-            format!("write the bare name `{base}`: the simulated hosts have no file system paths for programs"),
+            format!(
+                "write the bare name `{base}`: the simulated hosts have no file system paths for programs"
+            ),
         )
-    } else if ["bash", "dash", "zsh", "ksh", "ash", "mksh", "csh", "tcsh", "fish"].contains(&base) {
+    } else if [
+        "bash", "dash", "zsh", "ksh", "ash", "mksh", "csh", "tcsh", "fish",
+    ]
+    .contains(&base)
+    {
         (
             "sh".to_owned(),
             "use `sh`: the simulated hosts run a POSIX sh".to_owned(),
@@ -194,11 +200,17 @@ mod tests {
 
     #[test]
     fn accepts_known_commands() {
-        assert_eq!(unknown_name(&["sleep 30", "echo hi", "ssh server 'xterm &'"]), None);
+        assert_eq!(
+            unknown_name(&["sleep 30", "echo hi", "ssh server 'xterm &'"]),
+            None
+        );
         assert_eq!(unknown_name(&["sh -c xterm"]), None);
         assert_eq!(unknown_name(&["nohup sleep 5", "setsid -f sleep 5"]), None);
         assert_eq!(unknown_name(&["timeout -k 1s 5s sleep 10"]), None);
-        assert_eq!(unknown_name(&["timeout --preserve-status 5s sleep 10"]), None);
+        assert_eq!(
+            unknown_name(&["timeout --preserve-status 5s sleep 10"]),
+            None
+        );
         assert_eq!(unknown_name(&["nohup setsid timeout 5 sleep 10"]), None);
         // A wrapper with nothing to run is its own problem, not this check's.
         assert_eq!(unknown_name(&["nohup", "timeout 5"]), None);
@@ -206,19 +218,34 @@ mod tests {
 
     #[test]
     fn rejects_unknown_commands_and_wrapped_ones() {
-        assert_eq!(unknown_name(&["sleep 1", "xterm"]).as_deref(), Some("xterm"));
+        assert_eq!(
+            unknown_name(&["sleep 1", "xterm"]).as_deref(),
+            Some("xterm")
+        );
         assert_eq!(unknown_name(&["nohup xterm"]).as_deref(), Some("xterm"));
         assert_eq!(unknown_name(&["setsid -f vim"]).as_deref(), Some("vim"));
-        assert_eq!(unknown_name(&["timeout -k 1s 5s top"]).as_deref(), Some("top"));
-        assert_eq!(unknown_name(&["timeout -s KILL 5s top"]).as_deref(), Some("top"));
+        assert_eq!(
+            unknown_name(&["timeout -k 1s 5s top"]).as_deref(),
+            Some("top")
+        );
+        assert_eq!(
+            unknown_name(&["timeout -s KILL 5s top"]).as_deref(),
+            Some("top")
+        );
         assert_eq!(unknown_name(&["nohup nohup tmux"]).as_deref(), Some("tmux"));
     }
 
     #[test]
     fn looks_into_and_or_lists_subshells_and_groups() {
         let mut s = script(&["true"]);
-        s.items[0].and_or.rest.push((Connector::And, simple("less x", 8)));
-        assert_eq!(check_commands(&s).unwrap_err().0, Span { start: 8, end: 12 });
+        s.items[0]
+            .and_or
+            .rest
+            .push((Connector::And, simple("less x", 8)));
+        assert_eq!(
+            check_commands(&s).unwrap_err().0,
+            Span { start: 8, end: 12 }
+        );
         let group = Command::Group {
             body: script(&["top"]),
             redirects: vec![],
@@ -245,7 +272,10 @@ mod tests {
              `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, `kill`, `wait`, `trap`, \
              `nohup`, `setsid`, `sh`, `timeout` and `ssh`"
         );
-        assert_eq!(hint, "use `sleep 30` as a stand-in for a long-running program");
+        assert_eq!(
+            hint,
+            "use `sleep 30` as a stand-in for a long-running program"
+        );
         let (_, _, hint) = check_commands(&script(&["bash -c true"])).unwrap_err();
         assert_eq!(hint, "use `sh`: the simulated hosts run a POSIX sh");
         let (_, _, hint) = check_commands(&script(&["/bin/sleep 1"])).unwrap_err();

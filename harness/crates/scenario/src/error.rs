@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use crate::keys;
 use crate::position::line_col;
 
 /// A scenario file that cannot be loaded, and where and why.
@@ -90,6 +91,43 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// A problem at a byte offset of the file, before it is placed at a line
+/// and column; becomes a [`LoadError`]. `example` defaults to the key's.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub offset: usize,
+    pub key: Option<String>,
+    pub message: String,
+    pub example: Option<String>,
+}
+
+impl Problem {
+    pub(crate) fn new(offset: usize, key: &str, message: String) -> Problem {
+        Problem {
+            offset,
+            key: Some(key.to_owned()),
+            message,
+            example: keys::info(key).map(|k| k.example.to_owned()),
+        }
+    }
+
+    pub(crate) fn example(mut self, example: impl Into<String>) -> Problem {
+        self.example = Some(example.into());
+        self
+    }
+
+    pub(crate) fn error(self, file: &str, text: &str) -> LoadError {
+        LoadError::at(
+            file,
+            text,
+            self.offset,
+            self.key,
+            self.message,
+            self.example,
+        )
+    }
+}
 
 #[cfg(test)]
 mod tests {

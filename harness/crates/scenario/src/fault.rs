@@ -114,18 +114,16 @@ impl FromStr for NetFault {
                 }),
                 Some(&(at, _)) => fail(
                     at,
-                    format!(
-                        "`{verb}` takes nothing, found `{}`",
-                        text[at..].trim_end()
-                    ),
+                    format!("`{verb}` takes nothing, found `{}`", text[at..].trim_end()),
                 ),
             },
             "latency" => match args {
-                [(at, word)] => parse_duration(word)
-                    .map(NetFault::Latency)
-                    .or_else(|e| {
-                        fail(*at, format!("`latency` takes {EXPECTED_DURATION}, {}", e.found_text()))
-                    }),
+                [(at, word)] => parse_duration(word).map(NetFault::Latency).or_else(|e| {
+                    fail(
+                        *at,
+                        format!("`latency` takes {EXPECTED_DURATION}, {}", e.found_text()),
+                    )
+                }),
                 _ => fail(
                     args_at,
                     format!(
@@ -153,7 +151,15 @@ impl FromStr for NetFault {
                 }
             }
             _ => {
-                let verbs = ["partition", "heal", "hold", "release", "latency", "crash", "restart"];
+                let verbs = [
+                    "partition",
+                    "heal",
+                    "hold",
+                    "release",
+                    "latency",
+                    "crash",
+                    "restart",
+                ];
                 let guess = crate::keys::closest(verb, &verbs)
                     .map(|v| format!(" (did you mean `{v}`?)"))
                     .unwrap_or_default();

@@ -320,7 +320,10 @@ mod tests {
                 .path,
             "expect.client.exit"
         );
-        assert_eq!(info("expect.dropbear.lost_bytes").unwrap().path, "expect.lost_bytes");
+        assert_eq!(
+            info("expect.dropbear.lost_bytes").unwrap().path,
+            "expect.lost_bytes"
+        );
         assert_eq!(info("expect.client").unwrap().path, "expect.client");
         assert_eq!(info("world.files.big").unwrap().path, "world.files.*");
         assert!(info("nope").is_none());
@@ -331,8 +334,7 @@ mod tests {
         assert_eq!(
             children(""),
             [
-                "title", "source", "tags", "targets", "world", "client", "server", "step",
-                "expect"
+                "title", "source", "tags", "targets", "world", "client", "server", "step", "expect"
             ]
         );
         assert_eq!(children("step"), ["at", "run", "net"]);

@@ -40,6 +40,31 @@
 //! survivors = ["sleep"]
 //! ```
 //!
+//! Loading it, and what a mistake looks like:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let text = r#"
+//! title  = "A background job holding stdout keeps an OpenSSH session open"
+//! source = "000_7bc76eb44a87564d.txt"
+//!
+//! [[step]]
+//! at  = "0s"
+//! run = "ssh server 'sleep 30 &'"
+//! "#;
+//! let scenario = hangar_scenario::load_str("bg.toml", text).unwrap();
+//! assert_eq!(scenario.steps[0].at, Duration::ZERO);
+//! assert_eq!(scenario.targets, hangar_scenario::Target::all_sim());
+//!
+//! let err = hangar_scenario::load_str("bg.toml", &text.replace("0s", "0")).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "bg.toml:6:7: step[1].at: expected a duration such as `30s`, `250ms` or `1.5s`, \
+//!      found `0` (a number needs a unit: `0s`)\n  example: at = \"0s\""
+//! );
+//! ```
+//!
 //! # File format
 //!
 //! Durations are strings: one or more `<number><unit>` with a unit among
@@ -139,8 +164,10 @@ mod load;
 mod model;
 mod position;
 mod raw;
+mod reword;
 mod size;
 mod target;
+mod values;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -160,8 +187,8 @@ pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
 ///
 /// # Errors
 ///
-/// A file that cannot be read or is not UTF-8, and every problem in its
-/// contents (the first one in the file).
+/// A file that cannot be read or is not UTF-8, or the first problem in
+/// its contents (see [`load_str`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let name = path.display().to_string();
     let bytes = fs::read(path).map_err(|e| LoadError::io(&name, "the file", &e))?;
@@ -187,7 +214,9 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
 ///
 /// # Errors
 ///
-/// The first problem in the file.
+/// One problem: a TOML syntax error or a key in the wrong place (a
+/// misspelt key, `[step]` for `[[step]]`) if there is one, else the first
+/// wrong value in the file.
 pub fn load_str(path_for_messages: &str, text: &str) -> Result<Scenario, LoadError> {
     load::load(path_for_messages, text)
 }
@@ -235,10 +264,8 @@ mod tests {
 
     /// A fresh directory under the target's temporary area.
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "hangar-scenario-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("hangar-scenario-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
@@ -247,7 +274,13 @@ mod tests {
     #[test]
     fn discover_finds_toml_files_recursively_in_sorted_order() {
         let dir = temp_dir("discover");
-        for file in ["net/b.toml", "pipes/a.toml", "a.toml", "pipes/notes.md", "z/y/x.toml"] {
+        for file in [
+            "net/b.toml",
+            "pipes/a.toml",
+            "a.toml",
+            "pipes/notes.md",
+            "z/y/x.toml",
+        ] {
             let path = dir.join(file);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, "").unwrap();
@@ -258,9 +291,15 @@ mod tests {
             .iter()
             .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
             .collect();
-        assert_eq!(found, ["a.toml", "net/b.toml", "pipes/a.toml", "z/y/x.toml"]);
+        assert_eq!(
+            found,
+            ["a.toml", "net/b.toml", "pipes/a.toml", "z/y/x.toml"]
+        );
         assert_eq!(discover(&dir.join("a.toml")).unwrap(), [dir.join("a.toml")]);
-        assert_eq!(discover(&dir.join("empty.toml")).unwrap(), Vec::<PathBuf>::new());
+        assert_eq!(
+            discover(&dir.join("empty.toml")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,34 +1,39 @@
 //! From TOML text to a validated [`Scenario`].
 //!
 //! Two passes. serde reads the text into the shapes of `raw.rs` and rejects
-//! what has the wrong shape (a misspelt key, `[step]` for `[[step]]`); its
-//! errors are reworded here in the terms of the file format. Then every
-//! value is checked and converted. When several values are wrong, the one
-//! that comes first in the file is reported, so that fixing errors top to
-//! bottom always shows the next one.
+//! what has the wrong shape (a misspelt key, `[step]` for `[[step]]`);
+//! `reword.rs` says that in the terms of the file format. Then every value
+//! is checked and converted (`values.rs`), and the whole is checked: steps
+//! in time order, `run` lines the simulated hosts can run.
+//!
+//! A shape error stops the first pass, so it is reported alone. When
+//! several values are wrong, the one that comes first in the file is
+//! reported, so that fixing errors top to bottom always shows the next one.
 
-use std::ops::Range;
 use std::time::Duration;
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 use crate::commands;
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::format_duration;
+use crate::error::{LoadError, Problem};
 use crate::fault::NET_FAULT_FORMS;
-use crate::error::LoadError;
 use crate::keys::{self, segment};
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Expect, ExitExpect, NetFault, NetOptions, Scenario,
-    ServerOptions, Step, VirtualFile, World,
+    Action, ClientExpect, ClientOptions, Expect, NetFault, NetOptions, Scenario, ServerOptions,
+    Step, VirtualFile, World,
 };
 use crate::position::{line_col, string_offset};
 use crate::raw::{
-    Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawServer,
-    RawStep, RawWorld,
+    Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawServer, RawStep,
+    RawWorld,
 };
-use crate::size::parse_size;
-use crate::target::{TARGET_FORMS, Target};
+use crate::reword::{from_toml, unknown_key};
+use crate::target::Target;
+use crate::values::{
+    Convert, Value, count, duration, exit, expected, horizon, last_segment, non_empty, size,
+    ssh_switch, string, strings, target, toml_string,
+};
 
 /// Default of `world.horizon`.
 pub(crate) const DEFAULT_HORIZON: Duration = Duration::from_secs(120);
@@ -43,7 +48,8 @@ pub(crate) const DEFAULT_ALIVE_COUNT_MAX: u32 = 3;
 
 /// Loads `text`, the contents of the scenario file `file`.
 pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| from_toml(text, &e).error(file, text))?;
+    let raw: RawScenario =
+        toml::from_str(text).map_err(|e| from_toml(text, &e).error(file, text))?;
     let mut checker = Checker {
         text,
         problems: Vec::new(),
@@ -55,338 +61,6 @@ pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
         None => Ok(scenario),
     }
 }
-
-/// A problem at a byte offset of the file; becomes a [`LoadError`].
-#[derive(Debug)]
-struct Problem {
-    offset: usize,
-    key: Option<String>,
-    message: String,
-    example: Option<String>,
-}
-
-impl Problem {
-    fn new(offset: usize, key: &str, message: String) -> Problem {
-        Problem {
-            offset,
-            key: Some(key.to_owned()),
-            message,
-            example: keys::info(key).map(|k| k.example.to_owned()),
-        }
-    }
-
-    fn example(mut self, example: impl Into<String>) -> Problem {
-        self.example = Some(example.into());
-        self
-    }
-
-    fn error(self, file: &str, text: &str) -> LoadError {
-        LoadError::at(file, text, self.offset, self.key, self.message, self.example)
-    }
-}
-
-type Value = Spanned<Leaf>;
-
-// ----- serde's errors, reworded -------------------------------------------
-
-/// A TOML syntax error or a serde shape error, in the words of the format.
-fn from_toml(text: &str, err: &toml::de::Error) -> Problem {
-    let span = err.span().unwrap_or(0..0);
-    let offset = span.start;
-    let path = key_path_at(text, offset);
-    let message = err.message();
-    if let (Some(rest), Some(path)) = (message.strip_prefix("unknown field `"), &path) {
-        let name = rest.split('`').next().unwrap_or(rest);
-        let table = path.rsplit_once('.').map_or("", |(table, _)| table);
-        return unknown_key(offset, table, name);
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (found, serde_expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-        let found = serde_found(found);
-        let key_info = path.as_deref().and_then(keys::info);
-        let expected = key_info.map_or(serde_expected, |k| k.expected);
-        return Problem {
-            offset,
-            key: path,
-            message: format!("expected {expected}, found {found}"),
-            example: key_info.map(|k| k.example.to_owned()),
-        };
-    }
-    // A syntax error; toml's own words are precise ("invalid basic
-    // string, expected `\"`").
-    let key = match message {
-        "duplicate key" => text.get(span).map(str::to_owned).or(path),
-        _ => path,
-    };
-    let message = match message {
-        "duplicate key" => "this key is already set above".to_owned(),
-        _ => message.to_owned(),
-    };
-    Problem {
-        offset,
-        key,
-        message,
-        example: None,
-    }
-}
-
-/// serde's `Unexpected` (`integer `3``, `map`) in the words of [`Leaf::describe`].
-fn serde_found(found: &str) -> String {
-    let described = |prefix: &str| found.strip_prefix(prefix).map(str::to_owned);
-    match found {
-        "map" => "a table".to_owned(),
-        "sequence" => "an array".to_owned(),
-        _ => described("integer ")
-            .map(|n| format!("the integer {n}"))
-            .or_else(|| described("floating point ").map(|x| format!("the number {x}")))
-            .or_else(|| described("boolean "))
-            .or_else(|| {
-                described("string ")
-                    .map(|s| format!("`{}`", s.trim_matches('"')))
-            })
-            .unwrap_or_else(|| found.to_owned()),
-    }
-}
-
-/// The dotted path of the key or value at byte `offset`: `world.horizn`,
-/// `step[2].at`, `expect."hangar:wait-eof".client`. Steps count from 1.
-fn key_path_at(text: &str, offset: usize) -> Option<String> {
-    let (root, _) = DeTable::parse_recoverable(text);
-    let mut best = None;
-    walk_table(root.get_ref(), "", offset, &mut best);
-    best.map(|(_, path)| path)
-}
-
-/// The smallest span containing the offset wins: a key or a value inside an
-/// inline table is more precise than the table.
-type Best = Option<(usize, String)>;
-
-fn walk_table(table: &DeTable<'_>, prefix: &str, offset: usize, best: &mut Best) {
-    for (key, value) in table {
-        let path = if prefix.is_empty() {
-            segment(key.get_ref())
-        } else {
-            format!("{prefix}.{}", segment(key.get_ref()))
-        };
-        consider(key.span(), &path, offset, best);
-        walk_value(value, &path, offset, best);
-    }
-}
-
-fn walk_value(value: &Spanned<DeValue<'_>>, path: &str, offset: usize, best: &mut Best) {
-    consider(value.span(), path, offset, best);
-    match value.get_ref() {
-        DeValue::Table(table) => walk_table(table, path, offset, best),
-        DeValue::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk_value(item, &format!("{path}[{}]", i + 1), offset, best);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn consider(span: Range<usize>, path: &str, offset: usize, best: &mut Best) {
-    let inside = span.contains(&offset) || (span.is_empty() && span.start == offset);
-    if inside && best.as_ref().is_none_or(|(len, _)| span.len() <= *len) {
-        *best = Some((span.len(), path.to_owned()));
-    }
-}
-
-/// "unknown key `horizn` (did you mean `horizon`?); the keys of [world]
-/// are ...". `table` is the path of the table the key is in.
-fn unknown_key(offset: usize, table: &str, name: &str) -> Problem {
-    let path = if table.is_empty() {
-        segment(name)
-    } else {
-        format!("{table}.{}", segment(name))
-    };
-    let table_info = keys::info(table);
-    let kind = table_info.map_or(table.to_owned(), |k| k.path.to_owned());
-    let valid = keys::children(if table.is_empty() { "" } else { &kind });
-    let guess = keys::closest(name, &valid);
-    let mut message = format!("unknown key `{name}`");
-    if let Some(guess) = guess {
-        message.push_str(&format!(" (did you mean `{guess}`?)"));
-    }
-    message.push_str(&format!(
-        "; the keys of {} are {}",
-        keys::table_name(&strip_index(table)),
-        keys::list(&valid)
-    ));
-    if kind == "expect" {
-        message.push_str(", and a table per target such as [expect.dropbear]");
-    }
-    let example = match guess {
-        Some(guess) => keys::info(&format!("{kind}.{guess}").trim_start_matches('.'))
-            .map(|k| k.example.to_owned()),
-        None => table_info.map(|k| k.example.to_owned()),
-    };
-    Problem {
-        offset,
-        key: Some(path),
-        message,
-        example,
-    }
-}
-
-/// `step[2]` -> `step`, for naming the table.
-fn strip_index(table: &str) -> String {
-    match table.find('[') {
-        Some(i) if table.starts_with("step") => table[..i].to_owned(),
-        _ => table.to_owned(),
-    }
-}
-
-// ----- values -------------------------------------------------------------
-
-/// "expected <what the key takes>, found <value>".
-fn expected(v: &Value, key: &str) -> Problem {
-    let what = keys::info(key).map_or("something else", |k| k.expected);
-    Problem::new(
-        v.span().start,
-        key,
-        format!("expected {what}, found {}", v.get_ref().describe()),
-    )
-}
-
-/// The last segment of a key path, for examples: `step[2].at` -> `at`.
-fn last_segment(key: &str) -> &str {
-    key.rsplit('.').next().unwrap_or(key)
-}
-
-fn string(v: &Value, key: &str) -> Result<String, Problem> {
-    match v.get_ref() {
-        Leaf::Str(s) => Ok(s.clone()),
-        _ => Err(expected(v, key)),
-    }
-}
-
-fn non_empty(v: &Value, key: &str) -> Result<String, Problem> {
-    match v.get_ref() {
-        Leaf::Str(s) if !s.trim().is_empty() => Ok(s.clone()),
-        _ => Err(expected(v, key)),
-    }
-}
-
-fn duration(v: &Value, key: &str) -> Result<Duration, Problem> {
-    let name = last_segment(key);
-    match v.get_ref() {
-        Leaf::Str(s) => parse_duration(s).map_err(|e| {
-            let p = Problem::new(v.span().start, key, e.to_string());
-            match e.suggestion() {
-                Some(fix) => p.example(format!("{name} = \"{fix}\"")),
-                None => p,
-            }
-        }),
-        Leaf::Int(n) => Err(expected(v, key).example(format!("{name} = \"{n}s\""))),
-        _ => Err(expected(v, key)),
-    }
-}
-
-/// An ssh_config(5) TIME: a duration, or a number of seconds as an
-/// integer or a string of digits.
-fn ssh_time(v: &Value, key: &str) -> Result<Duration, Problem> {
-    match v.get_ref() {
-        Leaf::Int(n) => u64::try_from(*n)
-            .map(Duration::from_secs)
-            .map_err(|_| expected(v, key)),
-        Leaf::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s
-            .parse()
-            .map(Duration::from_secs)
-            .map_err(|_| expected(v, key)),
-        Leaf::Str(s) => parse_duration(s).map_err(|_| expected(v, key)),
-        _ => Err(expected(v, key)),
-    }
-}
-
-/// `0` (or `0s`) switches the option off.
-fn off_if_zero(d: Duration) -> Option<Duration> {
-    (!d.is_zero()).then_some(d)
-}
-
-fn count(v: &Value, key: &str) -> Result<u32, Problem> {
-    match v.get_ref() {
-        Leaf::Int(n) => u32::try_from(*n).map_err(|_| expected(v, key)),
-        _ => Err(expected(v, key)),
-    }
-}
-
-fn size(v: &Value, key: &str) -> Result<u64, Problem> {
-    match v.get_ref() {
-        Leaf::Int(n) => u64::try_from(*n).map_err(|_| expected(v, key)),
-        Leaf::Str(s) => parse_size(s).map_err(|_| expected(v, key)),
-        _ => Err(expected(v, key)),
-    }
-}
-
-/// An array of non-empty strings, each with its span.
-fn strings(v: &Value, key: &str) -> Result<Vec<(String, Range<usize>)>, Problem> {
-    let Leaf::Array(items) = v.get_ref() else {
-        return Err(expected(v, key));
-    };
-    items
-        .iter()
-        .map(|item| match item.get_ref() {
-            Leaf::Str(s) if !s.trim().is_empty() => Ok((s.clone(), item.span())),
-            other => Err(Problem::new(
-                item.span().start,
-                key,
-                format!(
-                    "expected {}, found {} in the array",
-                    keys::info(key).map_or("strings", |k| k.expected),
-                    other.describe()
-                ),
-            )),
-        })
-        .collect()
-}
-
-fn exit(v: &Value, key: &str) -> Result<ExitExpect, Problem> {
-    match v.get_ref() {
-        Leaf::Int(n) if (0..=255).contains(n) => Ok(ExitExpect::Code(*n as i32)),
-        Leaf::Str(s) if s == "none" => Ok(ExitExpect::Never),
-        _ => Err(expected(v, key)),
-    }
-}
-
-/// "unknown target `drobear` (did you mean `dropbear`?); the targets are ...".
-fn target(name: &str, offset: usize, key: &str) -> Result<Target, Problem> {
-    name.parse().map_err(|e: crate::target::ParseTargetError| {
-        let guess = keys::closest(name, &TARGET_FORMS[..4]);
-        let message = match guess {
-            Some(guess) if !name.starts_with("hangar:drain=") => format!(
-                "unknown target `{name}` (did you mean `{guess}`?); the targets are {}",
-                keys::list(&TARGET_FORMS)
-            ),
-            _ => e.to_string(),
-        };
-        Problem::new(offset, key, message)
-    })
-}
-
-/// `s` as a TOML string, for examples.
-fn toml_string(s: &str) -> String {
-    if !s.contains(|c: char| c == '"' || c == '\\' || c.is_control()) {
-        format!("\"{s}\"")
-    } else if !s.contains(|c: char| c == '\'' || c.is_control()) {
-        format!("'{s}'")
-    } else {
-        let mut out = String::from("\"");
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
-    }
-}
-
-// ----- the file -----------------------------------------------------------
 
 struct Checker<'a> {
     text: &'a str,
@@ -400,7 +74,13 @@ impl Checker<'_> {
     }
 
     fn scenario(&mut self, file: &str, raw: &RawScenario) -> Scenario {
-        let title = self.required(raw.title.as_ref(), 0, "title", non_empty, "a one-line title");
+        let title = self.required(
+            raw.title.as_ref(),
+            0,
+            "title",
+            non_empty,
+            "a one-line title",
+        );
         let source = self.required(
             raw.source.as_ref(),
             0,
@@ -442,7 +122,7 @@ impl Checker<'_> {
         v: Option<&Value>,
         missing_at: usize,
         key: &str,
-        convert: fn(&Value, &str) -> Result<T, Problem>,
+        convert: Convert<T>,
         what: &str,
     ) -> Option<T> {
         match v {
@@ -514,35 +194,29 @@ impl Checker<'_> {
     }
 
     fn world_table(&mut self, raw: &RawWorld, world: &mut World) {
-        if let Some(v) = &raw.horizon {
-            let horizon = duration(v, "world.horizon").and_then(|d| {
-                if d.is_zero() {
-                    let p = Problem::new(
-                        v.span().start,
-                        "world.horizon",
-                        "the horizon must be later than `0s`".to_owned(),
-                    );
-                    Err(p)
-                } else {
-                    Ok(d)
-                }
-            });
-            if let Some(h) = self.ok(horizon) {
-                world.horizon = h;
-            }
-        }
-        if let Some(v) = &raw.latency {
-            if let Some(d) = self.ok(duration(v, "world.latency")) {
-                world.net.latency = d;
-            }
-        }
-        if let Some(v) = &raw.retransmission_timeout {
-            if let Some(d) = self.ok(duration(v, "world.retransmission_timeout")) {
-                world.net.retransmission_timeout = d;
-            }
-        }
+        self.set(&raw.horizon, "world.horizon", horizon, &mut world.horizon);
+        self.set(
+            &raw.latency,
+            "world.latency",
+            duration,
+            &mut world.net.latency,
+        );
+        let timeout = &mut world.net.retransmission_timeout;
+        self.set(
+            &raw.retransmission_timeout,
+            "world.retransmission_timeout",
+            duration,
+            timeout,
+        );
         if let Some(v) = &raw.files {
             world.files = self.files(v);
+        }
+    }
+
+    /// Converts `v`, if the key is there, into `slot`.
+    fn set<T>(&mut self, v: &Option<Value>, key: &str, convert: Convert<T>, slot: &mut T) {
+        if let Some(value) = v.as_ref().and_then(|v| self.ok(convert(v, key))) {
+            *slot = value;
         }
     }
 
@@ -572,39 +246,45 @@ impl Checker<'_> {
     }
 
     fn client(&mut self, raw: &RawClient, client: &mut ClientOptions) {
-        if let Some(v) = &raw.server_alive_interval {
-            if let Some(d) = self.ok(ssh_time(v, "client.ServerAliveInterval")) {
-                client.server_alive_interval = off_if_zero(d);
-            }
-        }
-        if let Some(v) = &raw.server_alive_count_max {
-            if let Some(n) = self.ok(count(v, "client.ServerAliveCountMax")) {
-                client.server_alive_count_max = n;
-            }
-        }
-        if let Some(v) = &raw.connect_timeout {
-            if let Some(d) = self.ok(ssh_time(v, "client.ConnectTimeout")) {
-                client.connect_timeout = off_if_zero(d);
-            }
-        }
+        self.set(
+            &raw.server_alive_interval,
+            "client.ServerAliveInterval",
+            ssh_switch,
+            &mut client.server_alive_interval,
+        );
+        self.set(
+            &raw.server_alive_count_max,
+            "client.ServerAliveCountMax",
+            count,
+            &mut client.server_alive_count_max,
+        );
+        self.set(
+            &raw.connect_timeout,
+            "client.ConnectTimeout",
+            ssh_switch,
+            &mut client.connect_timeout,
+        );
     }
 
     fn server(&mut self, raw: &RawServer, server: &mut ServerOptions) {
-        if let Some(v) = &raw.client_alive_interval {
-            if let Some(d) = self.ok(ssh_time(v, "server.ClientAliveInterval")) {
-                server.client_alive_interval = off_if_zero(d);
-            }
-        }
-        if let Some(v) = &raw.client_alive_count_max {
-            if let Some(n) = self.ok(count(v, "server.ClientAliveCountMax")) {
-                server.client_alive_count_max = n;
-            }
-        }
-        if let Some(v) = &raw.dropbear_keepalive {
-            if let Some(d) = self.ok(ssh_time(v, "server.DropbearKeepalive")) {
-                server.dropbear_keepalive = off_if_zero(d);
-            }
-        }
+        self.set(
+            &raw.client_alive_interval,
+            "server.ClientAliveInterval",
+            ssh_switch,
+            &mut server.client_alive_interval,
+        );
+        self.set(
+            &raw.client_alive_count_max,
+            "server.ClientAliveCountMax",
+            count,
+            &mut server.client_alive_count_max,
+        );
+        self.set(
+            &raw.dropbear_keepalive,
+            "server.DropbearKeepalive",
+            ssh_switch,
+            &mut server.dropbear_keepalive,
+        );
     }
 
     fn steps(&mut self, raw: &[Spanned<RawStep>], horizon: Duration) -> Vec<Step> {
@@ -697,7 +377,11 @@ impl Checker<'_> {
         let at = |offset: usize| string_offset(self.text, &v.span(), &line, offset);
         let script = hangar_shell::parse(&line).map_err(|e| {
             let p = Problem::new(at(e.span.start), key, e.message);
-            if e.hint.is_empty() { p } else { p.example(e.hint) }
+            if e.hint.is_empty() {
+                p
+            } else {
+                p.example(e.hint)
+            }
         })?;
         if let Some(unknown) = commands::find_unknown(&script) {
             let span = unknown.span;
@@ -765,12 +449,15 @@ impl Checker<'_> {
         by_target.sort_by_key(|(t, _)| *t);
         for (name, value) in &section.unknown {
             let offset = name.span().start;
+            let name_is_a_key = keys::closest(name.get_ref(), &keys::children("expect")).is_some();
             let p = match value.get_ref() {
-                Leaf::Table(_) => {
+                // `[expect.clinet]` is a misspelt key, `[expect.drobear]` a
+                // misspelt target.
+                Leaf::Table(_) if !name_is_a_key => {
                     let key = format!("expect.{}", segment(name.get_ref()));
-                    target(name.get_ref(), offset, &key)
-                        .err()
-                        .map(|p| p.example("[expect.dropbear]\nclient = { exit = 0, within = \"1s\" }"))
+                    target(name.get_ref(), offset, &key).err().map(|p| {
+                        p.example("[expect.dropbear]\nclient = { exit = 0, within = \"1s\" }")
+                    })
                 }
                 _ => Some(unknown_key(offset, "expect", name.get_ref())),
             };
@@ -813,17 +500,17 @@ impl Checker<'_> {
         if let Some(v) = &raw.within {
             client.within = self.ok(duration(v, &format!("{path}.within")));
         }
-        if let (Some(after), Some(within), Some(v)) = (client.after, client.within, &raw.after) {
-            if after > within {
-                let message = format!(
-                    "`after` (`{}`) is later than `within` (`{}`): no exit time satisfies both",
-                    format_duration(after),
-                    format_duration(within)
-                );
-                let p = Problem::new(v.span().start, &format!("{path}.after"), message)
-                    .example(r#"client = { exit = 0, after = "30s", within = "31s" }"#);
-                self.problems.push(p);
-            }
+        if let (Some(after), Some(within), Some(v)) = (client.after, client.within, &raw.after)
+            && after > within
+        {
+            let message = format!(
+                "`after` (`{}`) is later than `within` (`{}`): no exit time satisfies both",
+                format_duration(after),
+                format_duration(within)
+            );
+            let p = Problem::new(v.span().start, &format!("{path}.after"), message)
+                .example(r#"client = { exit = 0, after = "30s", within = "31s" }"#);
+            self.problems.push(p);
         }
         client
     }

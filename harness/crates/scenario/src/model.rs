@@ -105,7 +105,10 @@ pub enum NetFault {
     /// Both directions stop delivering; segments are retransmitted on heal.
     Partition,
     /// Only `from` -> `to` stops delivering.
-    PartitionOneWay { from: Host, to: Host },
+    PartitionOneWay {
+        from: Host,
+        to: Host,
+    },
     /// Ends every partition.
     Heal,
     /// Segments are queued (no retransmission budget) until `release`.

@@ -137,7 +137,7 @@ mod tests {
         // Inside `é`, after it, past the end.
         assert_eq!(line_col(text, 6), (2, 3));
         assert_eq!(line_col(text, 7), (2, 4));
-        assert_eq!(line_col(text, 9), (3, 1));
+        assert_eq!(line_col(text, 8), (3, 1));
         assert_eq!(line_col(text, 999), (3, 3));
         assert_eq!(line_col("", 5), (1, 1));
     }

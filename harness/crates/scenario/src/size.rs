@@ -82,8 +82,19 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_size() {
         for text in [
-            "", "B", "KiB", "1.5MiB", "1 MiB", "1mib", "1kb", "-1", "1TiB", "١٢", "1MiBB",
-            "18446744073709551616", "17179869184GiB",
+            "",
+            "B",
+            "KiB",
+            "1.5MiB",
+            "1 MiB",
+            "1mib",
+            "1kb",
+            "-1",
+            "1TiB",
+            "١٢",
+            "1MiBB",
+            "18446744073709551616",
+            "17179869184GiB",
         ] {
             assert!(parse_size(text).is_err(), "{text:?} parsed");
         }

@@ -136,7 +136,10 @@ mod tests {
     fn parses_every_form() {
         assert_eq!("openssh".parse(), Ok(Target::OpenSsh));
         assert_eq!("dropbear".parse(), Ok(Target::Dropbear));
-        assert_eq!("hangar:wait-eof".parse(), Ok(Target::Hangar(Policy::WaitEof)));
+        assert_eq!(
+            "hangar:wait-eof".parse(),
+            Ok(Target::Hangar(Policy::WaitEof))
+        );
         assert_eq!(
             "hangar:close-on-exit".parse(),
             Ok(Target::Hangar(Policy::CloseOnExit))
@@ -160,7 +163,12 @@ mod tests {
             let text = target.to_string();
             assert_eq!(text.parse(), Ok(target), "{text}");
         }
-        for text in ["openssh", "dropbear", "hangar:wait-eof", "hangar:drain=1.5s"] {
+        for text in [
+            "openssh",
+            "dropbear",
+            "hangar:wait-eof",
+            "hangar:drain=1.5s",
+        ] {
             assert_eq!(text.parse::<Target>().unwrap().to_string(), text);
         }
         assert_eq!(
@@ -174,7 +182,12 @@ mod tests {
         let names: Vec<String> = Target::all_sim().iter().map(|t| t.to_string()).collect();
         assert_eq!(
             names,
-            ["openssh", "dropbear", "hangar:wait-eof", "hangar:close-on-exit"]
+            [
+                "openssh",
+                "dropbear",
+                "hangar:wait-eof",
+                "hangar:close-on-exit"
+            ]
         );
     }
 
@@ -187,7 +200,14 @@ mod tests {
              `hangar:wait-eof`, `hangar:close-on-exit` and `hangar:drain=<duration>` \
              (for example `hangar:drain=2s`)"
         );
-        for text in ["", "hangar", "hangar:", "hangar:drain", "openssh ", "hangar:wait_eof"] {
+        for text in [
+            "",
+            "hangar",
+            "hangar:",
+            "hangar:drain",
+            "openssh ",
+            "hangar:wait_eof",
+        ] {
             assert!(text.parse::<Target>().is_err(), "{text:?} parsed");
         }
     }

@@ -1,58 +1,699 @@
 use super::*;
+use crate::model::{ExitExpect, Host};
+use crate::target::Policy;
 
-fn show(text: &str) {
+const FULL: &str = r#"title  = "A background job holding stdout keeps an OpenSSH session open"
+source = "000_7bc76eb44a87564d.txt"   # the SSH FAQ
+tags   = ["pipes", "logout-hang"]
+targets = ["openssh", "dropbear", "hangar:drain=2s"]
+
+[world]
+horizon = "120s"
+latency = "1ms"
+retransmission_timeout = "924.6s"
+files = { big = 1048576, small = "64KiB", "/var/log/app.log" = "10KB" }
+
+[client]
+ServerAliveInterval = "1s"
+ServerAliveCountMax = 3
+ConnectTimeout = 10
+
+[server]
+ClientAliveInterval = "1s"
+ClientAliveCountMax = 2
+DropbearKeepalive = "5s"
+
+[[step]]
+at  = "0s"
+run = "ssh server 'sleep 30 &'"
+
+[[step]]
+at  = "5s"
+net = "partition client->server"
+
+[[step]]
+at  = "5s"
+net = "latency 200ms"
+
+[[step]]
+at  = "60s"
+net = "heal"
+
+[expect]
+client = { exit = 0, after = "30s", within = "31s" }
+lost_bytes = 0
+stdout_bytes = "1KiB"
+survivors = ["sleep", "nohup", "cat"]
+
+[expect.dropbear]
+client = { exit = 0, within = "1s" }
+
+[expect."hangar:close-on-exit"]
+client = { exit = "none" }
+"#;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// The error for `text`, displayed.
+fn error(text: &str) -> String {
     match load("x.toml", text) {
-        Ok(s) => println!("OK {s:#?}"),
-        Err(e) => println!("{e}\n"),
+        Ok(_) => panic!("loaded:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The error for a minimal valid file with `extra` appended.
+fn error_with(extra: &str) -> String {
+    error(&format!("title = \"t\"\nsource = \"s\"\n{extra}"))
+}
+
+fn load_with(extra: &str) -> Scenario {
+    let text = format!("title = \"t\"\nsource = \"s\"\n{extra}");
+    load("x.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn full_file_loads_into_the_model() {
+    let run = "ssh server 'sleep 30 &'";
+    let expected = Scenario {
+        path: "scenarios/pipes/bg.toml".into(),
+        title: "A background job holding stdout keeps an OpenSSH session open".into(),
+        source: "000_7bc76eb44a87564d.txt".into(),
+        tags: vec!["pipes".into(), "logout-hang".into()],
+        targets: vec![
+            Target::OpenSsh,
+            Target::Dropbear,
+            Target::Hangar(Policy::Drain(secs(2))),
+        ],
+        world: World {
+            horizon: secs(120),
+            client: ClientOptions {
+                server_alive_interval: Some(secs(1)),
+                server_alive_count_max: 3,
+                connect_timeout: Some(secs(10)),
+            },
+            server: ServerOptions {
+                client_alive_interval: Some(secs(1)),
+                client_alive_count_max: 2,
+                dropbear_keepalive: Some(secs(5)),
+            },
+            net: NetOptions {
+                latency: ms(1),
+                retransmission_timeout: ms(924_600),
+            },
+            files: vec![
+                VirtualFile {
+                    name: "/var/log/app.log".into(),
+                    size: 10_000,
+                },
+                VirtualFile {
+                    name: "big".into(),
+                    size: 1_048_576,
+                },
+                VirtualFile {
+                    name: "small".into(),
+                    size: 65_536,
+                },
+            ],
+        },
+        steps: vec![
+            Step {
+                at: secs(0),
+                action: Action::Run {
+                    line: run.into(),
+                    script: hangar_shell::parse(run).unwrap(),
+                },
+                line: 22,
+            },
+            Step {
+                at: secs(5),
+                action: Action::Net(NetFault::PartitionOneWay {
+                    from: Host::Client,
+                    to: Host::Server,
+                }),
+                line: 26,
+            },
+            Step {
+                at: secs(5),
+                action: Action::Net(NetFault::Latency(ms(200))),
+                line: 30,
+            },
+            Step {
+                at: secs(60),
+                action: Action::Net(NetFault::Heal),
+                line: 34,
+            },
+        ],
+        expect: Expect {
+            client: Some(ClientExpect {
+                exit: Some(ExitExpect::Code(0)),
+                after: Some(secs(30)),
+                within: Some(secs(31)),
+            }),
+            lost_bytes: Some(0),
+            stdout_bytes: Some(1024),
+            survivors: Some(vec!["cat".into(), "nohup".into(), "sleep".into()]),
+        },
+        expect_by_target: vec![
+            (
+                Target::Dropbear,
+                Expect {
+                    client: Some(ClientExpect {
+                        exit: Some(ExitExpect::Code(0)),
+                        after: None,
+                        within: Some(secs(1)),
+                    }),
+                    ..Expect::default()
+                },
+            ),
+            (
+                Target::Hangar(Policy::CloseOnExit),
+                Expect {
+                    client: Some(ClientExpect {
+                        exit: Some(ExitExpect::Never),
+                        ..ClientExpect::default()
+                    }),
+                    ..Expect::default()
+                },
+            ),
+        ],
+    };
+    let loaded = load("scenarios/pipes/bg.toml", FULL).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded, expected);
+}
+
+#[test]
+fn step_line_is_the_line_of_its_header() {
+    for step in load("x.toml", FULL).unwrap().steps {
+        let header = FULL.lines().nth(step.line - 1).unwrap();
+        assert_eq!(header, "[[step]]");
     }
 }
 
 #[test]
-fn explore() {
-    let base = "title = \"t\"\nsource = \"s\"\n";
-    for extra in [
-        "[world]\nhorizn = \"1s\"\n",
-        "[world]\nhorizon = 30\n",
-        "world = 3\n",
-        "[step]\nat = \"0s\"\n",
-        "[[step]]\nat  = \"30 seconds\"\nrun = \"sleep 1\"\n",
-        "[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\n[[step]]\nat = \"1s\"\nnet = \"heal\"\n",
-        "[[step]]\nat = \"5s\"\n",
-        "[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\nnet = \"heal\"\n",
-        "[[step]]\nrun = \"sleep 1\"\n",
-        "[[step]]\nat = \"5s\"\nnet = \"partiton\"\n",
-        "[[step]]\nat = \"5s\"\nnet = \"latency 2\"\n",
-        "[[step]]\nat = \"5s\"\nrun = \"ps ax | grep x\"\n",
-        "[[step]]\nat = \"5s\"\nrun = 'ps ax | grep x'\n",
-        "[[step]]\nat = \"5s\"\nrun = \"echo \\\"a\\\" | grep x\"\n",
-        "[[step]]\nat = \"5s\"\nrun = \"xterm </dev/null >/dev/null 2>&1 &\"\n",
-        "[[step]]\nat = \"5s\"\nrun = \"nohup xterm &\"\n",
-        "[[step]]\nat = \"500s\"\nrun = \"sleep 1\"\n",
-        "[[step]]\nat = \"5s\"\nbogus = 1\n",
-        "targets = [\"openssh\", \"drobear\"]\n",
-        "targets = [\"openssh\", \"openssh\"]\n",
-        "targets = []\n",
-        "[expect.drobear]\nlost_bytes = 0\n",
-        "[expect]\nlost_byte = 0\n",
-        "[expect]\nclient = { exit = 0, after = \"31s\", within = \"30s\" }\n",
-        "[expect]\nclient = { exit = 300 }\n",
-        "[expect]\nclient = { exitt = 0 }\n",
-        "[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n",
-        "[expect.dropbear]\nlost_byte = 0\n",
-        "[expect.\"hangar:drain=2s\"]\nlost_bytes = 0\n[expect.\"hangar:drain=2000ms\"]\nlost_bytes = 0\n",
-        "[client]\nServerAliveInterval = \"x\"\n",
-        "[client]\nserveraliveinterval = 1\n",
-        "titel = 1\n",
-        "title = 2\n",
-        "tags = [1]\n",
-        "[world]\nfiles = { big = \"1.5MiB\" }\n",
-        "x = \n",
-        "title = \"dup\"\n",
-        "[expect]\nsurvivors = \"sleep\"\n",
+fn left_out_keys_take_their_defaults() {
+    let s = load_with("");
+    assert_eq!(s.tags, Vec::<String>::new());
+    assert_eq!(s.targets, Target::all_sim());
+    assert_eq!(s.world.horizon, secs(120));
+    assert_eq!(s.world.net.latency, ms(1));
+    assert_eq!(s.world.net.retransmission_timeout, ms(924_600));
+    assert_eq!(s.world.files, vec![]);
+    assert_eq!(
+        s.world.client,
+        ClientOptions {
+            server_alive_interval: None,
+            server_alive_count_max: 3,
+            connect_timeout: None,
+        }
+    );
+    assert_eq!(
+        s.world.server,
+        ServerOptions {
+            client_alive_interval: None,
+            client_alive_count_max: 3,
+            dropbear_keepalive: None,
+        }
+    );
+    assert_eq!(s.steps, vec![]);
+    assert_eq!(s.expect, Expect::default());
+    assert_eq!(s.expect_by_target, vec![]);
+}
+
+#[test]
+fn ssh_options_take_seconds_as_ssh_config_does_and_zero_is_off() {
+    let s = load_with("[client]\nServerAliveInterval = 15\nConnectTimeout = \"0\"\n");
+    assert_eq!(s.world.client.server_alive_interval, Some(secs(15)));
+    assert_eq!(s.world.client.connect_timeout, None);
+    let s = load_with("[server]\nClientAliveInterval = \"30\"\nDropbearKeepalive = \"0s\"\n");
+    assert_eq!(s.world.server.client_alive_interval, Some(secs(30)));
+    assert_eq!(s.world.server.dropbear_keepalive, None);
+}
+
+#[test]
+fn per_target_tables_may_come_in_any_order_and_are_sorted_by_target() {
+    let s = load_with(
+        "[expect.\"hangar:wait-eof\"]\nlost_bytes = 1\n[expect.openssh]\nlost_bytes = 2\n",
+    );
+    let targets: Vec<Target> = s.expect_by_target.iter().map(|(t, _)| *t).collect();
+    assert_eq!(targets, [Target::OpenSsh, Target::Hangar(Policy::WaitEof)]);
+}
+
+#[test]
+fn missing_title_and_source() {
+    assert_eq!(
+        error("source = \"s\"\n"),
+        "x.toml:1:1: title: missing; every scenario needs a one-line title\n  \
+         example: title = \"A background job holding stdout keeps the session open\""
+    );
+    assert_eq!(
+        error("title = \"t\"\n"),
+        "x.toml:1:1: source: missing; every scenario needs the seed document it \
+         reproduces\n  example: source = \"000_7bc76eb44a87564d.txt\""
+    );
+    assert_eq!(
+        error("title = \"  \"\nsource = \"s\"\n"),
+        "x.toml:1:9: title: expected a non-empty string, found `  `\n  \
+         example: title = \"A background job holding stdout keeps the session open\""
+    );
+}
+
+#[test]
+fn bad_duration() {
+    assert_eq!(
+        error_with("[[step]]\nat  = \"30 seconds\"\nrun = \"sleep 1\"\n"),
+        "x.toml:4:7: step[1].at: expected a duration such as `30s`, `250ms` or `1.5s`, \
+         found `30 seconds`\n  example: at = \"30s\""
+    );
+    assert_eq!(
+        error_with("[world]\nhorizon = 30\n"),
+        "x.toml:4:11: world.horizon: expected a duration such as `30s`, `250ms` or `1.5s`, \
+         found the integer `30`\n  example: horizon = \"30s\""
+    );
+    assert_eq!(
+        error_with("[world]\nlatency = \"5\"\n"),
+        "x.toml:4:11: world.latency: expected a duration such as `30s`, `250ms` or `1.5s`, \
+         found `5` (a number needs a unit: `5s`)\n  example: latency = \"5s\""
+    );
+}
+
+#[test]
+fn step_with_neither_or_both_actions() {
+    assert_eq!(
+        error_with("[[step]]\nat = \"5s\"\n"),
+        "x.toml:3:1: step[1]: a step needs `run` (a command line) or `net` (a network fault)\
+         \n  example: at = \"0s\"\n           run = \"ssh server 'sleep 30 &'\""
+    );
+    assert_eq!(
+        error_with("[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\nnet = \"heal\"\n"),
+        "x.toml:6:7: step[1].net: a step has `run` or `net`, not both\n  \
+         example: put `net` in a [[step]] of its own, with the same `at`"
+    );
+    assert_eq!(
+        error_with("[[step]]\nrun = \"sleep 1\"\n"),
+        "x.toml:3:1: step[1].at: missing; every step needs its time, `at`\n  \
+         example: at = \"30s\""
+    );
+}
+
+#[test]
+fn steps_out_of_time_order_point_at_the_later_step() {
+    assert_eq!(
+        error_with(
+            "[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\n\n[[step]]\nat = \"1s\"\nnet = \"heal\"\n"
+        ),
+        "x.toml:8:6: step[2].at: steps must be in time order: this step is at `1s`, earlier \
+         than the step before it (line 3, at `5s`)\n  example: at = \"5s\""
+    );
+}
+
+#[test]
+fn step_after_the_horizon_would_never_happen() {
+    assert_eq!(
+        error_with("[world]\nhorizon = \"60s\"\n[[step]]\nat = \"90s\"\nrun = \"sleep 1\"\n"),
+        "x.toml:6:6: step[1].at: this step is at `90s`, after the horizon (`1m`), so it would \
+         never happen\n  example: [world]\n           horizon = \"90s\""
+    );
+}
+
+#[test]
+fn bad_net_fault_lists_the_forms_and_points_inside_the_string() {
+    assert_eq!(
+        error_with("[[step]]\nat = \"5s\"\nnet = \"partiton\"\n"),
+        "x.toml:5:8: step[1].net: unknown network fault `partiton` (did you mean \
+         `partition`?); the faults are `partition`, `partition client->server`, \
+         `partition server->client`, `heal`, `hold`, `release`, `latency 200ms`, \
+         `crash server`, `restart server`, `crash client` and `restart client`\n  \
+         example: net = \"partition\""
+    );
+    assert_eq!(
+        error_with("[[step]]\nat = \"5s\"\nnet = \"latency 2\"\n"),
+        "x.toml:5:16: step[1].net: `latency` takes a duration such as `30s`, `250ms` or \
+         `1.5s`, found `2` (a number needs a unit: `2s`)\n  example: net = \"latency 200ms\""
+    );
+    assert_eq!(
+        error_with("[[step]]\nat = \"5s\"\nnet = \"crash router\"\n"),
+        "x.toml:5:14: step[1].net: `crash` takes `client` or `server`, found `router`\n  \
+         example: net = \"crash server\""
+    );
+}
+
+#[test]
+fn unknown_targets() {
+    assert_eq!(
+        error_with("targets = [\"openssh\", \"drobear\"]\n"),
+        "x.toml:3:23: targets: unknown target `drobear` (did you mean `dropbear`?); the \
+         targets are `openssh`, `dropbear`, `hangar:wait-eof`, `hangar:close-on-exit` and \
+         `hangar:drain=<duration>`\n  example: targets = [\"openssh\", \"dropbear\", \
+         \"hangar:drain=2s\"]"
+    );
+    assert_eq!(
+        error_with("targets = [\"sshd\"]\n"),
+        "x.toml:3:12: targets: unknown target `sshd`; the targets are `openssh`, `dropbear`, \
+         `hangar:wait-eof`, `hangar:close-on-exit` and `hangar:drain=<duration>` (for \
+         example `hangar:drain=2s`)\n  example: targets = [\"openssh\", \"dropbear\", \
+         \"hangar:drain=2s\"]"
+    );
+    assert_eq!(
+        error_with("[expect.drobear]\nlost_bytes = 0\n"),
+        "x.toml:3:9: expect.drobear: unknown target `drobear` (did you mean `dropbear`?); \
+         the targets are `openssh`, `dropbear`, `hangar:wait-eof`, `hangar:close-on-exit` \
+         and `hangar:drain=<duration>`\n  example: [expect.dropbear]\n           \
+         client = { exit = 0, within = \"1s\" }"
+    );
+    assert_eq!(
+        error_with("[expect.\"hangar:drain=soon\"]\nlost_bytes = 0\n"),
+        "x.toml:3:9: expect.\"hangar:drain=soon\": `hangar:drain=` takes a duration such as \
+         `30s`, `250ms` or `1.5s`, found `soon`; for example `hangar:drain=2s`\n  \
+         example: [expect.dropbear]\n           client = { exit = 0, within = \"1s\" }"
+    );
+}
+
+#[test]
+fn repeated_targets() {
+    assert_eq!(
+        error_with("targets = [\"openssh\", \"openssh\"]\n"),
+        "x.toml:3:23: targets: `openssh` is listed twice\n  \
+         example: targets = [\"openssh\", \"dropbear\", \"hangar:drain=2s\"]"
+    );
+    assert_eq!(
+        error_with(
+            "[expect.\"hangar:drain=2s\"]\nlost_bytes = 0\n\
+             [expect.\"hangar:drain=2000ms\"]\nlost_bytes = 0\n"
+        ),
+        "x.toml:5:9: expect.\"hangar:drain=2000ms\": `hangar:drain=2000ms` is the same target \
+         as `hangar:drain=2s` above; keep one table for it\n  \
+         example: [expect.\"hangar:drain=2s\"]"
+    );
+    assert!(
+        error_with("targets = []\n")
+            .starts_with("x.toml:3:11: targets: expected at least one target; leave `targets` out")
+    );
+}
+
+#[test]
+fn after_later_than_within() {
+    assert_eq!(
+        error_with("[expect]\nclient = { exit = 0, after = \"31s\", within = \"30s\" }\n"),
+        "x.toml:4:30: expect.client.after: `after` (`31s`) is later than `within` (`30s`): \
+         no exit time satisfies both\n  \
+         example: client = { exit = 0, after = \"30s\", within = \"31s\" }"
+    );
+    assert!(
+        error_with("[expect.openssh]\nclient = { after = \"2s\", within = \"1s\" }\n")
+            .starts_with("x.toml:4:20: expect.openssh.client.after: `after` (`2s`)")
+    );
+}
+
+#[test]
+fn bad_exit_codes() {
+    assert_eq!(
+        error_with("[expect]\nclient = { exit = 300 }\n"),
+        "x.toml:4:19: expect.client.exit: expected an exit code from 0 to 255, or \"none\", \
+         found the integer `300`\n  example: client = { exit = 0 }"
+    );
+    assert!(
+        error_with("[expect]\nclient = { exit = \"never\" }\n")
+            .starts_with("x.toml:4:19: expect.client.exit: expected an exit code")
+    );
+}
+
+#[test]
+fn unknown_keys_list_the_valid_ones() {
+    assert_eq!(
+        error_with("[world]\nhorizn = \"1s\"\n"),
+        "x.toml:4:1: world.horizn: unknown key `horizn` (did you mean `horizon`?); the keys \
+         of [world] are `horizon`, `latency`, `retransmission_timeout` and `files`\n  \
+         example: horizon = \"120s\""
+    );
+    assert_eq!(
+        error_with("titel = \"t\"\n"),
+        "x.toml:3:1: titel: unknown key `titel` (did you mean `title`?); the keys of the top \
+         level are `title`, `source`, `tags`, `targets`, `world`, `client`, `server`, `step` \
+         and `expect`\n  example: title = \"A background job holding stdout keeps the \
+         session open\""
+    );
+    assert_eq!(
+        error_with(
+            "[[step]]\nat = \"0s\"\nrun = \"sleep 1\"\n[[step]]\nat = \"1s\"\ncmd = \"x\"\n"
+        ),
+        "x.toml:8:1: step[2].cmd: unknown key `cmd`; the keys of [[step]] are `at`, `run` and \
+         `net`\n  example: [[step]]\n           at = \"0s\"\n           run = \"ssh server \
+         'sleep 30 &'\""
+    );
+    assert_eq!(
+        error_with("[expect.clinet]\nexit = 0\n"),
+        "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
+         [expect] are `client`, `lost_bytes`, `stdout_bytes` and `survivors`, and a table per \
+         target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         within = \"31s\" }"
+    );
+    assert_eq!(
+        error_with("[expect]\nlost_byte = 0\n"),
+        "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
+         the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes` and `survivors`, and \
+         a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+    );
+    assert_eq!(
+        error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
+        "x.toml:4:12: expect.\"hangar:close-on-exit\".client.exitt: unknown key `exitt` (did \
+         you mean `exit`?); the keys of [expect.\"hangar:close-on-exit\".client] are `exit`, \
+         `after` and `within`\n  example: client = { exit = 0 }"
+    );
+    assert!(
+        error_with("[client]\nserveraliveinterval = 1\n").starts_with(
+            "x.toml:4:1: client.serveraliveinterval: unknown key `serveraliveinterval` (did \
+             you mean `ServerAliveInterval`?)"
+        )
+    );
+}
+
+#[test]
+fn wrong_shapes() {
+    assert_eq!(
+        error_with("world = 3\n"),
+        "x.toml:3:9: world: expected a table, found the integer `3`\n  \
+         example: [world]\n           horizon = \"120s\""
+    );
+    assert!(error_with("[step]\nat = \"0s\"\n").starts_with(
+        "x.toml:3:1: step: expected an array of tables, each written `[[step]]`, found a \
+             table"
+    ));
+    assert_eq!(
+        error_with("tags = [\"a\", 1]\n"),
+        "x.toml:3:14: tags: expected an array of strings, found the integer `1` in the array\n  \
+         example: tags = [\"pipes\", \"logout-hang\"]"
+    );
+    assert!(
+        error_with("[world]\nfiles = { big = \"1.5MiB\" }\n").starts_with(
+            "x.toml:4:17: world.files.big: expected a size in bytes such as `1048576`, \
+             `64KiB` or `1MiB`, found `1.5MiB`"
+        )
+    );
+}
+
+#[test]
+fn toml_syntax_errors_have_a_position() {
+    assert_eq!(
+        error("title = \"t\"\ntitle = \"u\"\n"),
+        "x.toml:2:1: title: this key is already set above"
+    );
+    assert_eq!(
+        error("title = \"unclosed\n"),
+        "x.toml:1:18: invalid basic string, expected `\"`"
+    );
+    assert!(error("[world\n").starts_with("x.toml:1:"));
+}
+
+#[test]
+fn shell_parse_errors_point_inside_the_run_string() {
+    // The column of `|` in the file, whatever the quoting.
+    for (line, col) in [
+        ("run = \"ps ax | grep x\"", 14),
+        ("run = 'ps ax | grep x'", 14),
+        ("run = \"echo \\\"a\\\" | grep x\"", 19),
+        ("run = \"\\u0065cho a | grep x\"", 20),
+        ("run   =   \"\"\"\nps ax | grep x\"\"\"", 7),
     ] {
-        println!("--- {extra}");
-        show(&format!("{base}{extra}"));
+        let err = load(
+            "x.toml",
+            &format!("title = \"t\"\nsource = \"s\"\n[[step]]\nat = \"0s\"\n{line}\n"),
+        )
+        .unwrap_err();
+        let file_line = 5 + usize::from(line.contains('\n'));
+        assert_eq!((err.line, err.col), (file_line, col), "{line}");
+        assert_eq!(err.key.as_deref(), Some("step[1].run"));
+        assert_eq!(
+            err.message,
+            hangar_shell::parse("ps ax | grep x").unwrap_err().message
+        );
+        assert_eq!(
+            err.example,
+            Some(hangar_shell::parse("ps ax | grep x").unwrap_err().hint)
+        );
     }
-    show("");
-    show("title = \"t\"\n");
+}
+
+#[test]
+fn unknown_commands_name_the_command_and_show_a_stand_in() {
+    assert_eq!(
+        error_with("[[step]]\nat = \"0s\"\nrun = \"xterm </dev/null >/dev/null 2>&1 &\"\n"),
+        "x.toml:5:8: step[1].run: `xterm` is not a command the simulated hosts know; they \
+         know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
+         `kill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout` and `ssh`\n  \
+         example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
+         stand-in for a long-running program"
+    );
+    let err = load_with_err("run = \"echo hi; nohup xterm &\"");
+    assert_eq!((err.line, err.col), (5, 23));
+    assert_eq!(
+        err.example.as_deref(),
+        Some(
+            "run = \"echo hi; nohup sleep 30 &\"   # use `sleep 30` as a stand-in for a \
+             long-running program"
+        )
+    );
+    // What ssh and sh -c pass on is not checked here.
+    load_with("[[step]]\nat = \"0s\"\nrun = \"ssh server 'xterm &'; sh -c 'vim'\"\n");
+}
+
+fn load_with_err(step_line: &str) -> LoadError {
+    let text = format!("title = \"t\"\nsource = \"s\"\n[[step]]\nat = \"0s\"\n{step_line}\n");
+    load("x.toml", &text).unwrap_err()
+}
+
+#[test]
+fn empty_run_lines_are_errors() {
+    assert_eq!(
+        load_with_err("run = \" \"").to_string(),
+        "x.toml:5:7: step[1].run: expected a command line such as `ssh server 'sleep 30 &'`, \
+         found ` `\n  example: run = \"ssh server 'sleep 30 &'\""
+    );
+}
+
+#[test]
+fn the_first_problem_in_the_file_is_reported() {
+    // The bad `[expect]` comes before the bad step in the file.
+    let text = "title = \"t\"\nsource = \"s\"\n[expect]\nlost_bytes = -1\n\
+                [[step]]\nat = \"x\"\nrun = \"sleep 1\"\n";
+    let err = load("x.toml", text).unwrap_err();
+    assert_eq!(
+        (err.line, err.key.as_deref()),
+        (4, Some("expect.lost_bytes"))
+    );
+}
+
+/// A small deterministic generator (xorshift), so that the garbage is the
+/// same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn truncated_files_never_panic() {
+    for end in 0..=FULL.len() {
+        if FULL.is_char_boundary(end) {
+            let _ = load("x.toml", &FULL[..end]);
+        }
+    }
+}
+
+#[test]
+fn garbage_never_panics() {
+    const PIECES: &[&str] = &[
+        "[",
+        "]",
+        "[[step]]",
+        "[expect.",
+        "\"",
+        "'",
+        "'''",
+        "\"\"\"",
+        "=",
+        "\n",
+        " ",
+        "{",
+        "}",
+        ",",
+        "at",
+        "run",
+        "net",
+        "title",
+        "\\",
+        "\\u00e9",
+        "é",
+        "0s",
+        "1.5s",
+        "-1",
+        "1e400",
+        "99999999999999999999",
+        "|",
+        "&",
+        ";",
+        "xterm",
+        "#",
+        "\r\n",
+        "\u{0}",
+        "targets",
+        "hangar:drain=",
+        "client",
+        "exit",
+        "none",
+        "1979-05-27T07:32:00Z",
+        "true",
+        "[world]",
+        "files",
+        "horizon",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..3_000 {
+        let mut text = String::new();
+        for _ in 0..rng.below(40) {
+            text.push_str(PIECES[rng.below(PIECES.len())]);
+        }
+        let _ = load("x.toml", &text);
+    }
+    // Mutations of a valid file: one piece spliced in at a random place.
+    for _ in 0..3_000 {
+        let mut text = FULL.to_owned();
+        let mut at = rng.below(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.insert_str(at, PIECES[rng.below(PIECES.len())]);
+        let _ = load("x.toml", &text);
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for open in ["[", "{a=", "[{a="] {
+        let text = format!("title = {}", open.repeat(100_000));
+        assert!(load("x.toml", &text).is_err());
+    }
+    let deep = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
+    assert!(
+        load(
+            "x.toml",
+            &format!("title = \"t\"\nsource = \"s\"\ntags = {deep}")
+        )
+        .is_err()
+    );
 }
