@@ -23,7 +23,12 @@ pub struct RunOptions {
 
 /// Loads one scenario file with every check, the host model's included.
 pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
-    let name = path.display().to_string();
+    load_named(path, &path.display().to_string())
+}
+
+/// Like [`load`], calling the file `name` in messages and reports.
+pub fn load_named(path: &std::path::Path, name: &str) -> Result<Scenario, LoadError> {
+    let name = name.to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError {
         file: name.clone(),
         line: 1,
@@ -54,7 +59,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `hangar run`: returns the process exit code.
@@ -97,12 +106,19 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         return EXIT_BAD_INPUT;
     }
     if !options.json {
-        println!("hangar: {} scenario file(s), lane sim, seed {seed}", scenarios.len());
+        println!(
+            "hangar: {} scenario file(s), lane sim, seed {seed}",
+            scenarios.len()
+        );
     }
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
     for scenario in &scenarios {
-        let targets = if chosen.is_empty() { scenario.targets.clone() } else { chosen.clone() };
+        let targets = if chosen.is_empty() {
+            scenario.targets.clone()
+        } else {
+            chosen.clone()
+        };
         for target in targets {
             let result = match sim::run(scenario, target, seed) {
                 Ok(r) => r,
@@ -140,6 +156,7 @@ fn parse_seed(text: &str) -> Result<u64, String> {
         let state = std::collections::hash_map::RandomState::new();
         return Ok(std::hash::BuildHasher::hash_one(&state, 0u8));
     }
-    text.parse()
-        .map_err(|_| format!("--seed: expected a number or `random`, found `{text}`\n  example: --seed 42"))
+    text.parse().map_err(|_| {
+        format!("--seed: expected a number or `random`, found `{text}`\n  example: --seed 42")
+    })
 }

@@ -49,7 +49,14 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run { paths, targets, seed, lane, verbose, format } => {
+        Command::Run {
+            paths,
+            targets,
+            seed,
+            lane,
+            verbose,
+            format,
+        } => {
             let options = RunOptions {
                 targets,
                 seed,

@@ -50,9 +50,16 @@ fn outcome_text(result: &RunResult) -> String {
     let o = &result.outcome;
     let client = match (o.client_exit, o.client_ended_at) {
         (Some(code), Some(at)) => format!("exited {code} at {}", format_time(at)),
-        _ => format!("still running when the run stopped at {}", format_time(o.stopped_at)),
+        _ => format!(
+            "still running when the run stopped at {}",
+            format_time(o.stopped_at)
+        ),
     };
-    let survivors = if o.survivors.is_empty() { "none".to_string() } else { o.survivors.join(", ") };
+    let survivors = if o.survivors.is_empty() {
+        "none".to_string()
+    } else {
+        o.survivors.join(", ")
+    };
     let mut out = format!(
         "\noutcome:\n  client command: {client}\n  bytes: stdout {} / stderr {} delivered, {} lost\n  server processes alive at the end: {survivors}\n",
         o.stdout_bytes, o.stderr_bytes, o.lost_bytes
@@ -76,7 +83,11 @@ fn outcome_text(result: &RunResult) -> String {
 fn channel_wait(result: &RunResult) -> Option<String> {
     let find = |needle: &str| {
         result.events.iter().find_map(|e| match &e.what {
-            crate::trace::What::Text(t) if e.actor.starts_with("server") && t.starts_with(needle) => Some(e.at),
+            crate::trace::What::Text(t)
+                if e.actor.starts_with("server") && t.starts_with(needle) =>
+            {
+                Some(e.at)
+            }
             _ => None,
         })
     };
@@ -103,7 +114,10 @@ fn verdict_text(verdict: &Verdict) -> String {
 
 /// The command that reproduces a run exactly.
 pub fn replay_command(scenario: &Scenario, result: &RunResult) -> String {
-    format!("hangar run {} --target {} --seed {} -v", scenario.path, result.target, result.seed)
+    format!(
+        "hangar run {} --target {} --seed {} -v",
+        scenario.path, result.target, result.seed
+    )
 }
 
 /// One line of the terminal summary.
@@ -123,7 +137,10 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
         line.push_str(&format!("\n          {detail}"));
     }
     if *verdict != Verdict::Pass {
-        line.push_str(&format!("\n          replay: {}", replay_command(scenario, result)));
+        line.push_str(&format!(
+            "\n          replay: {}",
+            replay_command(scenario, result)
+        ));
     }
     line
 }

@@ -43,7 +43,9 @@ pub fn check_scenario(scenario: &Scenario, text: &str) -> Result<(), LoadError> 
 /// Checks `script`, whose source starts at `base` in the run line.
 pub fn check_script(script: &Script, base: usize) -> Result<(), Problem> {
     for item in &script.items {
-        for command in std::iter::once(&item.and_or.first).chain(item.and_or.rest.iter().map(|(_, c)| c)) {
+        for command in
+            std::iter::once(&item.and_or.first).chain(item.and_or.rest.iter().map(|(_, c)| c))
+        {
             check_command(command, base)?;
         }
     }
@@ -53,7 +55,9 @@ pub fn check_script(script: &Script, base: usize) -> Result<(), Problem> {
 fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
     let simple = match command {
         Command::Simple(simple) => simple,
-        Command::Subshell { body, .. } | Command::Group { body, .. } => return check_script(body, base),
+        Command::Subshell { body, .. } | Command::Group { body, .. } => {
+            return check_script(body, base);
+        }
     };
     // Look through wrappers to the command they run.
     let words: Vec<String> = simple.words.iter().map(literal).collect();
@@ -61,7 +65,13 @@ fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
     loop {
         match words.get(i).map(String::as_str) {
             Some("nohup") => i += 1,
-            Some("setsid") => i += if words.get(i + 1).is_some_and(|w| w == "-f") { 2 } else { 1 },
+            Some("setsid") => {
+                i += if words.get(i + 1).is_some_and(|w| w == "-f") {
+                    2
+                } else {
+                    1
+                }
+            }
             Some("timeout") => {
                 i += 1;
                 while words.get(i).is_some_and(|w| w.starts_with('-')) {
@@ -87,7 +97,9 @@ fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
             check_nested(&args.command, offset)
         }
         Some("sh") => match words.iter().position(|w| w == "-c") {
-            Some(c) if c + 1 < words.len() => check_nested(&words[c + 1], at(&simple.words[c + 1]) + 1),
+            Some(c) if c + 1 < words.len() => {
+                check_nested(&words[c + 1], at(&simple.words[c + 1]) + 1)
+            }
             _ => Err(Problem {
                 offset: at(&simple.words[i]),
                 message: "sh: only `sh -c 'command'` is supported".into(),
@@ -139,11 +151,12 @@ fn literal(word: &Word) -> String {
 fn locate(text: &str, step_line: usize, offset: usize) -> (usize, usize) {
     for (n, line) in text.lines().enumerate().skip(step_line.saturating_sub(1)) {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("run") && trimmed[3..].trim_start().starts_with('=') {
-            if let Some(quote) = line.find(['"', '\'']) {
-                let col = line[..quote].chars().count() + 2 + offset;
-                return (n + 1, col);
-            }
+        if trimmed.starts_with("run")
+            && trimmed[3..].trim_start().starts_with('=')
+            && let Some(quote) = line.find(['"', '\''])
+        {
+            let col = line[..quote].chars().count() + 2 + offset;
+            return (n + 1, col);
         }
     }
     (step_line, 1)
@@ -167,7 +180,12 @@ mod tests {
 
     #[test]
     fn ssh_flags_and_nested_sh_are_checked() {
-        assert!(check("ssh -t server true").unwrap_err().message.contains("pty"));
+        assert!(
+            check("ssh -t server true")
+                .unwrap_err()
+                .message
+                .contains("pty")
+        );
         assert!(check("sh -c 'sleep 1 | cat'").is_err());
         assert!(check("timeout -k 1 5 ssh server 'ls'").is_err());
         assert!(check("nohup ssh -n server 'exit 7'").is_ok());

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use hangar_scenario::{Expect, ExitExpect, Scenario, Target, format_duration};
+use hangar_scenario::{ExitExpect, Expect, Scenario, Target, format_duration};
 
 use crate::sim::Outcome;
 
@@ -69,7 +69,9 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
     let mut differences = Vec::new();
     if let Some(client) = &expect.client {
         match (client.exit, outcome.client_exit) {
-            (Some(ExitExpect::Code(_)), None) | (None, None) if client.within.is_some() || client.exit.is_some() => {
+            (Some(ExitExpect::Code(_)), None) | (None, None)
+                if client.within.is_some() || client.exit.is_some() =>
+            {
                 let mut still = vec![format!(
                     "the client had not exited at the horizon ({}); expected it to exit",
                     format_duration(outcome.stopped_at)
@@ -87,35 +89,41 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
             _ => {}
         }
         if let Some(at) = outcome.client_ended_at {
-            if let Some(after) = client.after {
-                if at < after {
-                    differences.push(format!(
-                        "client ended at {}, before the expected {}",
-                        format_duration(at),
-                        format_duration(after)
-                    ));
-                }
+            if let Some(after) = client.after
+                && at < after
+            {
+                differences.push(format!(
+                    "client ended at {}, before the expected {}",
+                    format_duration(at),
+                    format_duration(after)
+                ));
             }
-            if let Some(within) = client.within {
-                if at > within {
-                    differences.push(format!(
-                        "client ended at {}, later than the expected {}",
-                        format_duration(at),
-                        format_duration(within)
-                    ));
-                }
+            if let Some(within) = client.within
+                && at > within
+            {
+                differences.push(format!(
+                    "client ended at {}, later than the expected {}",
+                    format_duration(at),
+                    format_duration(within)
+                ));
             }
         }
     }
-    if let Some(want) = expect.lost_bytes {
-        if want != outcome.lost_bytes {
-            differences.push(format!("lost bytes: expected {want}, got {}", outcome.lost_bytes));
-        }
+    if let Some(want) = expect.lost_bytes
+        && want != outcome.lost_bytes
+    {
+        differences.push(format!(
+            "lost bytes: expected {want}, got {}",
+            outcome.lost_bytes
+        ));
     }
-    if let Some(want) = expect.stdout_bytes {
-        if want != outcome.stdout_bytes {
-            differences.push(format!("stdout bytes: expected {want}, got {}", outcome.stdout_bytes));
-        }
+    if let Some(want) = expect.stdout_bytes
+        && want != outcome.stdout_bytes
+    {
+        differences.push(format!(
+            "stdout bytes: expected {want}, got {}",
+            outcome.stdout_bytes
+        ));
     }
     if let Some(want) = &expect.survivors {
         let got = outcome.survivor_names();
@@ -123,7 +131,11 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
             differences.push(format!("survivors: expected {want:?}, got {got:?}"));
         }
     }
-    if differences.is_empty() { Verdict::Pass } else { Verdict::Fail(differences) }
+    if differences.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail(differences)
+    }
 }
 
 #[cfg(test)]
@@ -155,9 +167,15 @@ mod tests {
 
     #[test]
     fn matching_exit_passes_and_wrong_exit_fails_with_the_difference() {
-        assert_eq!(check(&expect_exit(ExitExpect::Code(0), Some(31)), &exited(0, 30)), Verdict::Pass);
+        assert_eq!(
+            check(&expect_exit(ExitExpect::Code(0), Some(31)), &exited(0, 30)),
+            Verdict::Pass
+        );
         let verdict = check(&expect_exit(ExitExpect::Code(7), None), &exited(0, 1));
-        assert_eq!(verdict, Verdict::Fail(vec!["client exit: expected 7, got 0".into()]));
+        assert_eq!(
+            verdict,
+            Verdict::Fail(vec!["client exit: expected 7, got 0".into()])
+        );
     }
 
     #[test]
@@ -171,7 +189,10 @@ mod tests {
         let verdict = check(&expect_exit(ExitExpect::Code(0), None), &outcome);
         assert_eq!(verdict.name(), "unknown");
         assert!(verdict.details().iter().any(|d| d.contains("ssh[2]")));
-        assert_eq!(check(&expect_exit(ExitExpect::Never, None), &outcome), Verdict::Pass);
+        assert_eq!(
+            check(&expect_exit(ExitExpect::Never, None), &outcome),
+            Verdict::Pass
+        );
     }
 
     #[test]

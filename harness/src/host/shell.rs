@@ -53,7 +53,11 @@ pub struct Shell {
 
 /// A program running `script` as `sh -c` would. `shell_pid` is `$$`
 /// (the process's own pid when `None`).
-pub fn sh_program(script: Script, env: Arc<HostEnv>, shell_pid: Option<Pid>) -> impl FnOnce(Proc) -> Program {
+pub fn sh_program(
+    script: Script,
+    env: Arc<HostEnv>,
+    shell_pid: Option<Pid>,
+) -> impl FnOnce(Proc) -> Program {
     move |proc: Proc| -> Program {
         Box::pin(async move {
             let mut shell = Shell {
@@ -96,7 +100,10 @@ impl Shell {
 
     async fn run_and_or(&mut self, and_or: &AndOr, exec_last: bool) -> Flow {
         let last_index = and_or.rest.len();
-        let mut status = match self.run_command(&and_or.first, exec_last && last_index == 0).await {
+        let mut status = match self
+            .run_command(&and_or.first, exec_last && last_index == 0)
+            .await
+        {
             Flow::Continue(s) => s,
             exit => return exit,
         };
@@ -107,7 +114,10 @@ impl Shell {
             };
             if run {
                 self.last_status = status;
-                status = match self.run_command(command, exec_last && i + 1 == last_index).await {
+                status = match self
+                    .run_command(command, exec_last && i + 1 == last_index)
+                    .await
+                {
                     Flow::Continue(s) => s,
                     exit => return exit,
                 };
@@ -125,8 +135,10 @@ impl Shell {
         let shell_pid = self.shell_pid;
         let name = background_name(&and_or);
         let pid = self.proc.spawn(&name, fds, move |proc: Proc| -> Program {
-            proc.kernel.set_disposition(proc.pid, Signal::Int, Disposition::Ignore);
-            proc.kernel.set_disposition(proc.pid, Signal::Quit, Disposition::Ignore);
+            proc.kernel
+                .set_disposition(proc.pid, Signal::Int, Disposition::Ignore);
+            proc.kernel
+                .set_disposition(proc.pid, Signal::Quit, Disposition::Ignore);
             Box::pin(async move {
                 let mut shell = Shell {
                     proc,
@@ -147,7 +159,9 @@ impl Shell {
         Box::pin(async move {
             match command {
                 Command::Simple(simple) => self.run_simple(simple, exec_last).await,
-                Command::Group { body, redirects, .. } => {
+                Command::Group {
+                    body, redirects, ..
+                } => {
                     let saved = self.proc.fds();
                     let mut fds = saved.clone();
                     if let Err(message) = self.redirect(&mut fds, redirects) {
@@ -158,10 +172,20 @@ impl Shell {
                     self.proc.kernel.set_fds(self.proc.pid, saved);
                     flow
                 }
-                Command::Subshell { body, redirects, .. } => {
+                Command::Subshell {
+                    body, redirects, ..
+                } => {
                     let mut fds = self.proc.fds();
                     if let Err(message) = self.redirect(&mut fds, redirects) {
                         return self.diagnose(&message).await;
+                    }
+                    if exec_last && !self.has_traps() {
+                        // Nothing runs after it in this process: run the
+                        // subshell here instead of forking (as bash does).
+                        self.proc.kernel.set_fds(self.proc.pid, fds);
+                        return match self.run_script(body, true).await {
+                            Flow::Continue(code) | Flow::Exit(code) => Flow::Exit(code),
+                        };
                     }
                     let body = body.clone();
                     let env = self.env.clone();
@@ -224,18 +248,21 @@ impl Shell {
     }
 
     fn has_traps(&self) -> bool {
-        Signal::ALL
-            .iter()
-            .any(|s| matches!(self.proc.kernel.disposition(self.proc.pid, *s), Disposition::Trap(_)))
+        Signal::ALL.iter().any(|s| {
+            matches!(
+                self.proc.kernel.disposition(self.proc.pid, *s),
+                Disposition::Trap(_)
+            )
+        })
     }
 
     /// Runs the traps of signals caught since the last check.
     async fn run_traps(&mut self) -> Option<Flow> {
         while let Some((sig, action)) = self.proc.kernel.take_caught(self.proc.pid) {
-            self.proc
-                .kernel
-                .trace()
-                .log(self.proc.label(), format!("runs its {} trap: {action}", sig.name()));
+            self.proc.kernel.trace().log(
+                self.proc.label(),
+                format!("runs its {} trap: {action}", sig.name()),
+            );
             let Ok(script) = hangar_shell::parse(&action) else {
                 continue;
             };
@@ -259,13 +286,20 @@ impl Shell {
             .collect()
     }
 
-    fn redirect(&self, fds: &mut FdTable, redirects: &[hangar_shell::ast::Redirect]) -> Result<(), String> {
+    fn redirect(
+        &self,
+        fds: &mut FdTable,
+        redirects: &[hangar_shell::ast::Redirect],
+    ) -> Result<(), String> {
         redirect::apply(&self.proc.kernel, fds, redirects, |w| self.expand(w))
     }
 
     /// A shell diagnostic on stderr; the command fails with status 1.
     async fn diagnose(&self, message: &str) -> Flow {
-        let _ = self.proc.write(2, format!("sh: {message}\n").as_bytes()).await;
+        let _ = self
+            .proc
+            .write(2, format!("sh: {message}\n").as_bytes())
+            .await;
         Flow::Continue(1)
     }
 
@@ -294,7 +328,10 @@ impl Shell {
         let mut status = 0;
         for name in &argv[2..] {
             let Some(sig) = Signal::parse(name) else {
-                let _ = self.proc.write(2, format!("trap: {name}: bad trap\n").as_bytes()).await;
+                let _ = self
+                    .proc
+                    .write(2, format!("trap: {name}: bad trap\n").as_bytes())
+                    .await;
                 status = 1;
                 continue;
             };
@@ -304,7 +341,9 @@ impl Shell {
                 text => Disposition::Trap(text.to_string()),
             };
             if sig.can_be_handled() {
-                self.proc.kernel.set_disposition(self.proc.pid, sig, disposition);
+                self.proc
+                    .kernel
+                    .set_disposition(self.proc.pid, sig, disposition);
             }
         }
         status
@@ -336,14 +375,20 @@ impl Shell {
     }
 
     fn peek_caught(&self) -> Option<Signal> {
-        Signal::ALL
-            .into_iter()
-            .find(|s| matches!(self.proc.kernel.disposition(self.proc.pid, *s), Disposition::Trap(_)))
+        Signal::ALL.into_iter().find(|s| {
+            matches!(
+                self.proc.kernel.disposition(self.proc.pid, *s),
+                Disposition::Trap(_)
+            )
+        })
     }
 }
 
 fn is_builtin(name: &str) -> bool {
-    matches!(name, "exit" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf")
+    matches!(
+        name,
+        "exit" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf"
+    )
 }
 
 /// The name of an asynchronous list's process: the utility it execs, or
@@ -359,7 +404,11 @@ fn background_name(and_or: &AndOr) -> String {
                     _ => None,
                 })
                 .collect();
-            if is_builtin(&name) { "sh".to_string() } else { name }
+            if is_builtin(&name) {
+                "sh".to_string()
+            } else {
+                name
+            }
         }
         _ => "sh".to_string(),
     }

@@ -31,7 +31,10 @@ impl russh::client::Handler for AcceptAnyHostKey {
 
     /// The simulated server's key is generated per run; there is no
     /// known_hosts to check it against.
-    async fn check_server_key(&mut self, _key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         Ok(true)
     }
 }
@@ -56,24 +59,36 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     let connect_timeout = args.connect_timeout.or(env.client.connect_timeout);
-    let stream = match env.net.connect(Host::Client, Host::Server, connect_timeout).await {
+    let stream = match env
+        .net
+        .connect(Host::Client, Host::Server, connect_timeout)
+        .await
+    {
         Ok(stream) => stream,
         Err(e) => {
-            trace.log(&me, format!("connect to server port {} failed: {e}", args.port));
-            say(&proc, &format!("ssh: connect to host server port {}: {e}", args.port)).await;
+            trace.log(
+                &me,
+                format!("connect to server port {} failed: {e}", args.port),
+            );
+            say(
+                &proc,
+                &format!("ssh: connect to host server port {}: {e}", args.port),
+            )
+            .await;
             return SSH_FAILURE;
         }
     };
     trace.log(&me, format!("connected to server port {}", args.port));
     let config = client_config(&args, &env);
-    let mut handle = match russh::client::connect_stream(Arc::new(config), stream, AcceptAnyHostKey).await {
-        Ok(handle) => handle,
-        Err(e) => {
-            trace.log(&me, format!("key exchange failed: {e}"));
-            say(&proc, &format!("ssh: connection to server closed: {e}")).await;
-            return SSH_FAILURE;
-        }
-    };
+    let mut handle =
+        match russh::client::connect_stream(Arc::new(config), stream, AcceptAnyHostKey).await {
+            Ok(handle) => handle,
+            Err(e) => {
+                trace.log(&me, format!("key exchange failed: {e}"));
+                say(&proc, &format!("ssh: connection to server closed: {e}")).await;
+                return SSH_FAILURE;
+            }
+        };
     match handle.authenticate_none("user").await {
         Ok(result) if result.success() => trace.log(&me, "authenticated"),
         _ => {
@@ -89,15 +104,22 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         let child = proc.spawn("ssh", fds, move |child: Proc| -> Program {
             Box::pin(session(child, handle, args))
         });
-        trace.log(&me, format!("goes to the background as {}", proc.kernel.label(child)));
+        trace.log(
+            &me,
+            format!("goes to the background as {}", proc.kernel.label(child)),
+        );
         return 0;
     }
     session(proc, handle, args).await
 }
 
 fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
-    let interval = args.server_alive_interval.or(env.client.server_alive_interval);
-    let count_max = args.server_alive_count_max.unwrap_or(env.client.server_alive_count_max);
+    let interval = args
+        .server_alive_interval
+        .or(env.client.server_alive_interval);
+    let count_max = args
+        .server_alive_count_max
+        .unwrap_or(env.client.server_alive_count_max);
     russh::client::Config {
         // ServerAliveInterval 0 means off.
         keepalive_interval: interval.filter(|d| !d.is_zero()),
@@ -108,7 +130,11 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
 }
 
 /// Runs the session channel until it closes; returns ssh's exit status.
-async fn session(proc: Proc, mut handle: russh::client::Handle<AcceptAnyHostKey>, args: SshArgs) -> i32 {
+async fn session(
+    proc: Proc,
+    mut handle: russh::client::Handle<AcceptAnyHostKey>,
+    args: SshArgs,
+) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     let mut channel = match handle.channel_open_session().await {
@@ -129,11 +155,25 @@ async fn session(proc: Proc, mut handle: russh::client::Handle<AcceptAnyHostKey>
     while let Some(msg) = channel.wait().await {
         match msg {
             ChannelMsg::Data { data } => {
-                trace.push(me.clone(), What::Data { dir: Dir::ServerToClient, stream: Stream::Stdout, bytes: data.len() as u64 });
+                trace.push(
+                    me.clone(),
+                    What::Data {
+                        dir: Dir::ServerToClient,
+                        stream: Stream::Stdout,
+                        bytes: data.len() as u64,
+                    },
+                );
                 let _ = proc.write(1, &data).await;
             }
             ChannelMsg::ExtendedData { data, .. } => {
-                trace.push(me.clone(), What::Data { dir: Dir::ServerToClient, stream: Stream::Stderr, bytes: data.len() as u64 });
+                trace.push(
+                    me.clone(),
+                    What::Data {
+                        dir: Dir::ServerToClient,
+                        stream: Stream::Stderr,
+                        bytes: data.len() as u64,
+                    },
+                );
                 let _ = proc.write(2, &data).await;
             }
             ChannelMsg::ExitStatus { exit_status: code } => {
@@ -161,8 +201,12 @@ async fn session(proc: Proc, mut handle: russh::client::Handle<AcceptAnyHostKey>
     } else {
         // The connection ended under the channel: say why, as ssh(1) does.
         let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-            Ok(Err(russh::Error::KeepaliveTimeout)) => "Timeout, server server not responding.".to_string(),
-            Ok(Err(russh::Error::IO(e))) => format!("client_loop: send disconnect: {e}"),
+            Ok(Err(russh::Error::KeepaliveTimeout)) => {
+                "Timeout, server server not responding.".to_string()
+            }
+            Ok(Err(russh::Error::IO(e))) => {
+                format!("client_loop: send disconnect: {}", strerror(e.kind()))
+            }
             Ok(Err(e)) => format!("Connection to server closed: {e}"),
             Ok(Ok(())) | Err(_) => "Connection to server closed by remote host.".to_string(),
         };
@@ -172,15 +216,36 @@ async fn session(proc: Proc, mut handle: russh::client::Handle<AcceptAnyHostKey>
     exit_status.unwrap_or(SSH_FAILURE)
 }
 
+/// The C library's wording of an errno, as ssh(1) prints it.
+fn strerror(kind: std::io::ErrorKind) -> &'static str {
+    match kind {
+        std::io::ErrorKind::ConnectionReset => "Connection reset by peer",
+        std::io::ErrorKind::TimedOut => "Connection timed out",
+        std::io::ErrorKind::BrokenPipe => "Broken pipe",
+        _ => "Connection closed",
+    }
+}
+
 /// Copies stdin into the channel; its end-of-file becomes the channel's EOF.
-async fn forward_stdin(proc: Proc, mut writer: impl tokio::io::AsyncWrite + Unpin, _id: russh::ChannelId) {
+async fn forward_stdin(
+    proc: Proc,
+    mut writer: impl tokio::io::AsyncWrite + Unpin,
+    _id: russh::ChannelId,
+) {
     use tokio::io::AsyncWriteExt;
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     loop {
         match proc.read(0, 32 * 1024).await {
             Ok(block) if !block.is_empty() => {
-                trace.push(me.clone(), What::Data { dir: Dir::ClientToServer, stream: Stream::Stdin, bytes: block.len() as u64 });
+                trace.push(
+                    me.clone(),
+                    What::Data {
+                        dir: Dir::ClientToServer,
+                        stream: Stream::Stdin,
+                        bytes: block.len() as u64,
+                    },
+                );
                 if writer.write_all(&block).await.is_err() {
                     return;
                 }

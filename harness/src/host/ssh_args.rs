@@ -48,7 +48,9 @@ pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
                     let rest: String = letters.by_ref().collect();
                     let value = if rest.is_empty() {
                         i += 1;
-                        argv.get(i).cloned().ok_or(format!("option -{letter} needs a value"))?
+                        argv.get(i)
+                            .cloned()
+                            .ok_or(format!("option -{letter} needs a value"))?
                     } else {
                         rest
                     };
@@ -67,10 +69,14 @@ pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
         }
         i += 1;
     }
-    let host = argv.get(i).ok_or("ssh needs a host: `ssh server 'command'`")?;
+    let host = argv
+        .get(i)
+        .ok_or("ssh needs a host: `ssh server 'command'`")?;
     let host = host.rsplit('@').next().unwrap_or(host);
     if host != "server" {
-        return Err(format!("unknown host `{host}`: the simulated world has one server, named `server`"));
+        return Err(format!(
+            "unknown host `{host}`: the simulated world has one server, named `server`"
+        ));
     }
     args.command = argv[i + 1..].join(" ");
     Ok(args)
@@ -82,11 +88,16 @@ fn set_option(args: &mut SshArgs, text: &str) -> Result<(), String> {
         .split_once('=')
         .or_else(|| text.split_once(' '))
         .ok_or(format!("-o `{text}`: expected Option=value"))?;
-    let seconds = || parse_seconds(value).ok_or(format!("-o {name}: `{value}` is not a number of seconds"));
+    let seconds =
+        || parse_seconds(value).ok_or(format!("-o {name}: `{value}` is not a number of seconds"));
     match name.to_ascii_lowercase().as_str() {
         "serveraliveinterval" => args.server_alive_interval = Some(seconds()?),
         "serveralivecountmax" => {
-            args.server_alive_count_max = Some(value.parse().map_err(|_| format!("-o {name}: `{value}` is not a count"))?)
+            args.server_alive_count_max = Some(
+                value
+                    .parse()
+                    .map_err(|_| format!("-o {name}: `{value}` is not a count"))?,
+            )
         }
         "connecttimeout" => args.connect_timeout = Some(seconds()?),
         "batchmode" | "stricthostkeychecking" | "loglevel" => {}
@@ -109,7 +120,8 @@ mod tests {
 
     #[test]
     fn reads_flags_options_and_command() {
-        let args = parse("-n -o ServerAliveInterval=2 -oServerAliveCountMax=1 server sleep 30").unwrap();
+        let args =
+            parse("-n -o ServerAliveInterval=2 -oServerAliveCountMax=1 server sleep 30").unwrap();
         assert!(args.null_stdin);
         assert_eq!(args.server_alive_interval, Some(Duration::from_secs(2)));
         assert_eq!(args.server_alive_count_max, Some(1));

@@ -18,8 +18,8 @@
 //! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
 //! its ends of the pipes and the remote processes live on.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hangar_scenario::{Host, Policy, Target};
@@ -31,7 +31,9 @@ use super::env::HostEnv;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
 use crate::trace::{Dir, Stream, Trace, What};
-use crate::unix::{FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, WaitStatus};
+use crate::unix::{
+    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, WaitStatus,
+};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
 /// CHAN_RBUF, 16 KiB).
@@ -53,9 +55,12 @@ pub async fn serve_sshd(kernel: Kernel, env: Arc<HostEnv>) -> turmoil::Result {
     let listener = turmoil::net::TcpListener::bind(("0.0.0.0", SSH_PORT)).await?;
     let config = Arc::new(server_config(&env));
     // The listening sshd: parent of the per-connection ones; it never exits.
-    let sshd = kernel.spawn(crate::unix::INIT_PID, "sshd", FdTable::default(), |_| -> Program {
-        Box::pin(std::future::pending())
-    });
+    let sshd = kernel.spawn(
+        crate::unix::INIT_PID,
+        "sshd",
+        FdTable::default(),
+        |_| -> Program { Box::pin(std::future::pending()) },
+    );
     loop {
         let (stream, _) = listener.accept().await?;
         if env.net.is_down(Host::Server) {
@@ -64,19 +69,27 @@ pub async fn serve_sshd(kernel: Kernel, env: Arc<HostEnv>) -> turmoil::Result {
         let stream = SimStream::accepted(env.net.clone(), stream, Host::Server, Host::Client);
         let config = config.clone();
         let env = env.clone();
-        kernel.spawn(sshd, "sshd", FdTable::default(), move |proc: Proc| -> Program {
-            Box::pin(connection(proc, env, config, stream))
-        });
+        kernel.spawn(
+            sshd,
+            "sshd",
+            FdTable::default(),
+            move |proc: Proc| -> Program { Box::pin(connection(proc, env, config, stream)) },
+        );
     }
 }
 
 fn server_config(env: &HostEnv) -> russh::server::Config {
-    let key = russh::keys::PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]));
+    let key = russh::keys::PrivateKey::from(
+        russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]),
+    );
     let (interval, count_max) = match env.target {
         // dropbear(8) -K: a keepalive every `secs`; the connection is
         // dropped after DEFAULT_KEEPALIVE_LIMIT (3) go unanswered.
         Target::Dropbear => (env.server.dropbear_keepalive, 3),
-        _ => (env.server.client_alive_interval, env.server.client_alive_count_max),
+        _ => (
+            env.server.client_alive_interval,
+            env.server.client_alive_count_max,
+        ),
     };
     russh::server::Config {
         keys: vec![key],
@@ -90,7 +103,12 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
 }
 
 /// One connection, in its own sshd process: exits when the connection ends.
-async fn connection(proc: Proc, env: Arc<HostEnv>, config: Arc<russh::server::Config>, stream: SimStream) -> i32 {
+async fn connection(
+    proc: Proc,
+    env: Arc<HostEnv>,
+    config: Arc<russh::server::Config>,
+    stream: SimStream,
+) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     trace.log(&me, "accepted a connection");
@@ -106,7 +124,9 @@ async fn connection(proc: Proc, env: Arc<HostEnv>, config: Arc<russh::server::Co
     };
     let why = match ended {
         Ok(()) => "connection closed".to_string(),
-        Err(russh::Error::KeepaliveTimeout) => "Timeout, client not responding: connection dropped".to_string(),
+        Err(russh::Error::KeepaliveTimeout) => {
+            "Timeout, client not responding: connection dropped".to_string()
+        }
         Err(russh::Error::IO(e)) => format!("connection lost: {e}"),
         Err(e) => format!("connection ended: {e}"),
     };
@@ -154,7 +174,12 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
         let kernel = &self.proc.kernel;
         let trace = kernel.trace().clone();
@@ -173,7 +198,9 @@ impl russh::server::Handler for Conn {
             match hangar_shell::parse(&command) {
                 Ok(script) => sh_program(script, env, None)(proc),
                 Err(e) => Box::pin(async move {
-                    let _ = proc.write(2, format!("sh: syntax error: {}\n", e.message).as_bytes()).await;
+                    let _ = proc
+                        .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
+                        .await;
                     2
                 }),
             }
@@ -199,15 +226,25 @@ impl russh::server::Handler for Conn {
             target: self.env.target,
             scheduling_turns: self.env.swarm.sigchld_turns,
         };
-        self.sessions.push(tokio::spawn(teardown.run(stdout_r, stderr_r)));
+        self.sessions
+            .push(tokio::spawn(teardown.run(stdout_r, stderr_r)));
         session.channel_success(channel)?;
         Ok(())
     }
 
-    async fn data(&mut self, _channel: ChannelId, data: &[u8], _session: &mut Session) -> Result<(), Self::Error> {
+    async fn data(
+        &mut self,
+        _channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
         self.proc.kernel.trace().push(
             self.proc.label(),
-            What::Data { dir: Dir::ClientToServer, stream: Stream::Stdin, bytes: data.len() as u64 },
+            What::Data {
+                dir: Dir::ClientToServer,
+                stream: Stream::Stdin,
+                bytes: data.len() as u64,
+            },
         );
         if let Some(stdin) = &self.stdin {
             let _ = stdin.send(data.to_vec());
@@ -215,8 +252,15 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
-    async fn channel_eof(&mut self, _channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
-        self.proc.kernel.trace().log(self.proc.label(), "<- EOF: closes the child's stdin");
+    async fn channel_eof(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc
+            .kernel
+            .trace()
+            .log(self.proc.label(), "<- EOF: closes the child's stdin");
         self.stdin = None;
         Ok(())
     }
@@ -250,8 +294,16 @@ struct Teardown {
 impl Teardown {
     async fn run(self, stdout: PipeEnd, stderr: PipeEnd) {
         let (stop_tx, stop) = watch::channel(false);
-        let out = tokio::spawn(pump(self.pump_ctx(Stream::Stdout), stdout.pipe.clone(), stop.clone()));
-        let err = tokio::spawn(pump(self.pump_ctx(Stream::Stderr), stderr.pipe.clone(), stop));
+        let out = tokio::spawn(pump(
+            self.pump_ctx(Stream::Stdout),
+            stdout.pipe.clone(),
+            stop.clone(),
+        ));
+        let err = tokio::spawn(pump(
+            self.pump_ctx(Stream::Stderr),
+            stderr.pipe.clone(),
+            stop,
+        ));
         let pumps = async {
             let _ = out.await;
             let _ = err.await;
@@ -287,7 +339,10 @@ impl Teardown {
                 self.send_status(status).await;
                 let mut pumps = Box::pin(pumps);
                 if tokio::time::timeout(limit, &mut pumps).await.is_err() {
-                    self.trace.log(&self.me, format!("drain limit {}ms reached", limit.as_millis()));
+                    self.trace.log(
+                        &self.me,
+                        format!("drain limit {}ms reached", limit.as_millis()),
+                    );
                     let _ = stop_tx.send(true);
                     pumps.await;
                 }
@@ -299,7 +354,10 @@ impl Teardown {
                 let _ = stop_tx.send(true);
                 pumps.await;
                 // Flush what is pending now, without waiting for more.
-                for (pipe, stream) in [(&stdout.pipe, Stream::Stdout), (&stderr.pipe, Stream::Stderr)] {
+                for (pipe, stream) in [
+                    (&stdout.pipe, Stream::Stdout),
+                    (&stderr.pipe, Stream::Stderr),
+                ] {
                     while let Some(block) = pipe.try_read(READ_BLOCK) {
                         if block.is_empty() || !self.send_data(stream, block).await {
                             break;
@@ -329,15 +387,23 @@ impl Teardown {
     /// waitpid(2) on the child (sshd's SIGCHLD handling).
     async fn reap(&self) -> WaitStatus {
         let child = self.kernel.label(self.child);
-        let status = self.kernel.wait(self.child).await.unwrap_or(WaitStatus::Exited(255));
+        let status = self
+            .kernel
+            .wait(self.child)
+            .await
+            .unwrap_or(WaitStatus::Exited(255));
         self.report.child_exited.store(true, Ordering::Relaxed);
-        self.trace.log(&self.me, format!("reaps {child} ({status})"));
+        self.trace
+            .log(&self.me, format!("reaps {child} ({status})"));
         status
     }
 
     /// Names who still holds the pipes the session waits on.
     fn explain_wait(&self) {
-        for (pipe, name) in [(&self.report.stdout, "stdout"), (&self.report.stderr, "stderr")] {
+        for (pipe, name) in [
+            (&self.report.stdout, "stdout"),
+            (&self.report.stderr, "stderr"),
+        ] {
             let holders: Vec<String> = self
                 .kernel
                 .holders_of_pipe(pipe.id)
@@ -347,7 +413,10 @@ impl Teardown {
             if !holders.is_empty() {
                 self.trace.log(
                     &self.me,
-                    format!("waits for EOF on the child's {name} pipe, still open in {}", holders.join(", ")),
+                    format!(
+                        "waits for EOF on the child's {name} pipe, still open in {}",
+                        holders.join(", ")
+                    ),
                 );
             }
         }
@@ -368,13 +437,23 @@ impl Teardown {
         match status {
             WaitStatus::Exited(code) => {
                 self.trace.log(&self.me, format!("-> exit-status {code}"));
-                let _ = self.handle.exit_status_request(self.channel, code as u32).await;
-            }
-            WaitStatus::Signaled(sig) => {
-                self.trace.log(&self.me, format!("-> exit-signal {}", sig.name()));
                 let _ = self
                     .handle
-                    .exit_signal_request(self.channel, russh_sig(sig), false, String::new(), String::new())
+                    .exit_status_request(self.channel, code as u32)
+                    .await;
+            }
+            WaitStatus::Signaled(sig) => {
+                self.trace
+                    .log(&self.me, format!("-> exit-signal {}", sig.name()));
+                let _ = self
+                    .handle
+                    .exit_signal_request(
+                        self.channel,
+                        russh_sig(sig),
+                        false,
+                        String::new(),
+                        String::new(),
+                    )
                     .await;
             }
         }
@@ -402,10 +481,18 @@ impl PumpCtx {
     async fn send(&self, block: Vec<u8>) -> bool {
         self.trace.push(
             self.me.clone(),
-            What::Data { dir: Dir::ServerToClient, stream: self.stream, bytes: block.len() as u64 },
+            What::Data {
+                dir: Dir::ServerToClient,
+                stream: self.stream,
+                bytes: block.len() as u64,
+            },
         );
         match self.stream {
-            Stream::Stderr => self.handle.extended_data(self.channel, 1, block).await.is_ok(),
+            Stream::Stderr => self
+                .handle
+                .extended_data(self.channel, 1, block)
+                .await
+                .is_ok(),
             _ => self.handle.data(self.channel, block).await.is_ok(),
         }
     }
@@ -421,8 +508,13 @@ async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
             block = pipe.read(READ_BLOCK) => block,
         };
         if block.is_empty() {
-            let name = if ctx.stream == Stream::Stderr { "stderr" } else { "stdout" };
-            ctx.trace.log(&ctx.me, format!("reads EOF on the child's {name} pipe"));
+            let name = if ctx.stream == Stream::Stderr {
+                "stderr"
+            } else {
+                "stdout"
+            };
+            ctx.trace
+                .log(&ctx.me, format!("reads EOF on the child's {name} pipe"));
             return;
         }
         if !ctx.send(block).await {
@@ -446,4 +538,3 @@ fn russh_sig(sig: Signal) -> russh::Sig {
         other => russh::Sig::Custom(other.name().to_string()),
     }
 }
-

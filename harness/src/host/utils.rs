@@ -11,8 +11,8 @@ use crate::unix::{Errno, Proc, Program, Signal};
 
 /// Every command name a scenario may use, built-ins included.
 pub const UTILITIES: &[&str] = &[
-    "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "kill", "wait", "trap",
-    "nohup", "setsid", "sh", "timeout", "ssh",
+    "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "kill", "wait",
+    "trap", "nohup", "setsid", "sh", "timeout", "ssh",
 ];
 
 /// coreutils' read size for cat and head (io_blksize: 128 KiB).
@@ -49,7 +49,9 @@ pub async fn run_builtin_utility(proc: &Proc, argv: &[String]) -> i32 {
         "echo" => echo(proc, argv).await,
         "printf" => printf(proc, argv).await,
         name => {
-            let _ = proc.write(2, format!("sh: {name}: not found\n").as_bytes()).await;
+            let _ = proc
+                .write(2, format!("sh: {name}: not found\n").as_bytes())
+                .await;
             127
         }
     }
@@ -219,7 +221,11 @@ async fn head(proc: &Proc, argv: &[String]) -> i32 {
 
 /// yes(1): writes the line (default `y`) until a write fails.
 async fn yes(proc: &Proc, argv: &[String]) -> i32 {
-    let line = if argv.len() > 1 { argv[1..].join(" ") } else { "y".into() };
+    let line = if argv.len() > 1 {
+        argv[1..].join(" ")
+    } else {
+        "y".into()
+    };
     let block = format!("{line}\n").repeat(8192 / (line.len() + 1) + 1);
     loop {
         if proc.write(1, block.as_bytes()).await.is_err() {
@@ -236,14 +242,16 @@ pub async fn kill(proc: &Proc, argv: &[String]) -> i32 {
         if first == "-s" {
             match rest.get(1).and_then(|s| Signal::parse(s)) {
                 Some(s) => sig = s,
-                None => return complain(proc, "kill: usage: kill [-s SIG | -SIG] pid...".into()).await,
+                None => {
+                    return complain(proc, "kill: usage: kill [-s SIG | -SIG] pid...".into()).await;
+                }
             }
             rest = &rest[2..];
-        } else if let Some(name) = first.strip_prefix('-') {
-            if let Some(s) = Signal::parse(name) {
-                sig = s;
-                rest = &rest[1..];
-            }
+        } else if let Some(name) = first.strip_prefix('-')
+            && let Some(s) = Signal::parse(name)
+        {
+            sig = s;
+            rest = &rest[1..];
         }
     }
     let from = proc.label();
@@ -266,13 +274,19 @@ pub async fn kill(proc: &Proc, argv: &[String]) -> i32 {
 
 /// sh(1p) `-c string`: a new shell running the string.
 async fn sh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
-    let Some(command) = argv.iter().position(|a| a == "-c").and_then(|i| argv.get(i + 1)) else {
+    let Some(command) = argv
+        .iter()
+        .position(|a| a == "-c")
+        .and_then(|i| argv.get(i + 1))
+    else {
         return complain(&proc, "sh: only `sh -c 'command'` is supported".into()).await;
     };
     match hangar_shell::parse(command) {
         Ok(script) => shell::sh_program(script, env, None)(proc.clone()).await,
         Err(e) => {
-            let _ = proc.write(2, format!("sh: syntax error: {}\n", e.message).as_bytes()).await;
+            let _ = proc
+                .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
+                .await;
             2
         }
     }

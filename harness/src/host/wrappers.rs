@@ -29,13 +29,19 @@ pub async fn nohup(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     }
     if fds.get(1).is_some_and(|f| f.is_terminal()) {
         fds.set(1, open_write("nohup.out"));
-        let _ = proc.write(2, b"nohup: ignoring input and appending output to 'nohup.out'\n").await;
+        let _ = proc
+            .write(
+                2,
+                b"nohup: ignoring input and appending output to 'nohup.out'\n",
+            )
+            .await;
     }
     if fds.get(2).is_some_and(|f| f.is_terminal()) {
         fds.dup2(1, 2);
     }
     proc.kernel.set_fds(proc.pid, fds);
-    proc.kernel.set_disposition(proc.pid, Signal::Hup, Disposition::Ignore);
+    proc.kernel
+        .set_disposition(proc.pid, Signal::Hup, Disposition::Ignore);
     exec(proc, env, argv[1..].to_vec()).await
 }
 
@@ -61,7 +67,9 @@ pub async fn setsid(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         return 0;
     }
     if proc.kernel.setsid(proc.pid).is_err() {
-        let _ = proc.write(2, b"setsid: failed to create a new session\n").await;
+        let _ = proc
+            .write(2, b"setsid: failed to create a new session\n")
+            .await;
         return 1;
     }
     exec(proc, env, command).await
@@ -82,14 +90,23 @@ pub async fn timeout(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
                 i += 2;
             }
             "-s" => {
-                sig = argv.get(i + 1).and_then(|a| Signal::parse(a)).unwrap_or(Signal::Term);
+                sig = argv
+                    .get(i + 1)
+                    .and_then(|a| Signal::parse(a))
+                    .unwrap_or(Signal::Term);
                 i += 2;
             }
             _ => break,
         }
     }
-    let (Some(limit), Some(_)) = (argv.get(i).and_then(|a| parse_seconds(a)), argv.get(i + 1)) else {
-        let _ = proc.write(2, b"timeout: usage: timeout [-k DURATION] [-s SIG] DURATION COMMAND\n").await;
+    let (Some(limit), Some(_)) = (argv.get(i).and_then(|a| parse_seconds(a)), argv.get(i + 1))
+    else {
+        let _ = proc
+            .write(
+                2,
+                b"timeout: usage: timeout [-k DURATION] [-s SIG] DURATION COMMAND\n",
+            )
+            .await;
         return 125;
     };
     let command: Vec<String> = argv[i + 1..].to_vec();

@@ -12,5 +12,5 @@
 mod network;
 mod stream;
 
-pub use network::{Block, Network, SSH_PORT};
+pub use network::{Block, Network, SSH_PORT, host_name};
 pub use stream::SimStream;

@@ -31,6 +31,8 @@ pub(super) struct NetState {
     pub blocked: BTreeMap<(Host, Host), Block>,
     pub extra_latency: Duration,
     pub retransmission_timeout: Duration,
+    /// Bytes per second a direction carries; `None` = unlimited.
+    pub bandwidth: Option<u64>,
     /// A crashed host neither sends nor answers.
     pub down: BTreeMap<Host, bool>,
     /// Boot count: a stream opened in an earlier epoch of its peer is reset.
@@ -58,12 +60,13 @@ pub fn host_name(host: Host) -> &'static str {
 }
 
 impl Network {
-    pub fn new(trace: Trace, retransmission_timeout: Duration) -> Network {
+    pub fn new(trace: Trace, retransmission_timeout: Duration, bandwidth: Option<u64>) -> Network {
         Network {
             state: Arc::new(Mutex::new(NetState {
                 blocked: BTreeMap::new(),
                 extra_latency: Duration::ZERO,
                 retransmission_timeout,
+                bandwidth,
                 down: BTreeMap::new(),
                 epoch: BTreeMap::new(),
                 waiting: Vec::new(),
@@ -74,11 +77,23 @@ impl Network {
     }
 
     pub fn is_down(&self, host: Host) -> bool {
-        self.state.lock().unwrap().down.get(&host).copied().unwrap_or(false)
+        self.state
+            .lock()
+            .unwrap()
+            .down
+            .get(&host)
+            .copied()
+            .unwrap_or(false)
     }
 
     pub fn epoch(&self, host: Host) -> u32 {
-        self.state.lock().unwrap().epoch.get(&host).copied().unwrap_or(0)
+        self.state
+            .lock()
+            .unwrap()
+            .epoch
+            .get(&host)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn blocked(&self, from: Host, to: Host) -> Option<Block> {
@@ -138,7 +153,10 @@ impl Network {
             }
             NetFault::Latency(extra) => {
                 st.extra_latency = *extra;
-                format!("latency: every segment now takes {}ms longer", extra.as_millis())
+                format!(
+                    "latency: every segment now takes {}ms longer",
+                    extra.as_millis()
+                )
             }
             NetFault::Crash(host) => {
                 st.down.insert(*host, true);
@@ -181,7 +199,10 @@ impl Network {
                 break;
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "Connection timed out"));
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "Connection timed out",
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -40,12 +40,19 @@ pub struct SimStream {
     timer: Option<Pin<Box<Sleep>>>,
     /// Set once the application shut down its write side (FIN queued).
     shutdown_pending: bool,
+    /// When the last queued segment finishes leaving (bandwidth pacing).
+    wire_free_at: Instant,
     /// The connection's name in the network's books: the client's port.
     client_port: u16,
 }
 
 impl SimStream {
-    pub(super) fn new(net: Network, inner: turmoil::net::TcpStream, local: Host, peer: Host) -> SimStream {
+    pub(super) fn new(
+        net: Network,
+        inner: turmoil::net::TcpStream,
+        local: Host,
+        peer: Host,
+    ) -> SimStream {
         let peer_epoch = net.epoch(peer);
         let local_epoch = net.epoch(local);
         let client_addr = match local {
@@ -54,6 +61,7 @@ impl SimStream {
         };
         let client_port = client_addr.map(|a| a.port()).unwrap_or(0);
         SimStream {
+            wire_free_at: Instant::now(),
             client_port,
             local_epoch,
             net,
@@ -70,15 +78,24 @@ impl SimStream {
     }
 
     /// Wraps the accepted side of a connection on `local` from `peer`.
-    pub fn accepted(net: Network, inner: turmoil::net::TcpStream, local: Host, peer: Host) -> SimStream {
+    pub fn accepted(
+        net: Network,
+        inner: turmoil::net::TcpStream,
+        local: Host,
+        peer: Host,
+    ) -> SimStream {
         SimStream::new(net, inner, local, peer)
     }
 
     fn fail(&mut self, kind: io::ErrorKind, why: &str) -> io::Error {
         if self.failed.is_none() {
-            self.net
-                .trace
-                .log("net", format!("{} side of the connection fails: {why}", host_name(self.local)));
+            self.net.trace.log(
+                "net",
+                format!(
+                    "{} side of the connection fails: {why}",
+                    host_name(self.local)
+                ),
+            );
         }
         self.failed = Some(kind);
         self.queue.clear();
@@ -96,7 +113,8 @@ impl SimStream {
         if let Some(kind) = self.failed {
             return Err(io::Error::new(kind, "connection failed"));
         }
-        let peer_restarted = self.net.epoch(self.peer) != self.peer_epoch && !self.net.is_down(self.peer);
+        let peer_restarted =
+            self.net.epoch(self.peer) != self.peer_epoch && !self.net.is_down(self.peer);
         let now = Instant::now();
         let mut next_wake: Option<Instant> = None;
         while let Some((ready_at, _)) = self.queue.front() {
@@ -120,11 +138,21 @@ impl SimStream {
                         ));
                     }
                     next_wake = Some(deadline);
-                    self.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+                    self.net
+                        .state
+                        .lock()
+                        .unwrap()
+                        .waiting
+                        .push(cx.waker().clone());
                     break;
                 }
                 Some(Block::Hold) => {
-                    self.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+                    self.net
+                        .state
+                        .lock()
+                        .unwrap()
+                        .waiting
+                        .push(cx.waker().clone());
                     break;
                 }
                 None => {}
@@ -139,13 +167,19 @@ impl SimStream {
             if peer_forgot {
                 return Err(self.fail(
                     io::ErrorKind::ConnectionReset,
-                    &format!("{} answered RST: it had given up on the connection", host_name(self.peer)),
+                    &format!(
+                        "{} answered RST: it had given up on the connection",
+                        host_name(self.peer)
+                    ),
                 ));
             }
             if peer_restarted {
                 return Err(self.fail(
                     io::ErrorKind::ConnectionReset,
-                    &format!("{} answered RST: it restarted and has no such connection", host_name(self.peer)),
+                    &format!(
+                        "{} answered RST: it restarted and has no such connection",
+                        host_name(self.peer)
+                    ),
                 ));
             }
             self.unacked_since = None;
@@ -166,17 +200,18 @@ impl SimStream {
         }
         if self.queue.is_empty() {
             self.unacked_since = None;
-            if self.shutdown_pending {
-                if let Some(inner) = self.inner.as_mut() {
-                    if let Poll::Ready(Ok(())) = Pin::new(inner).poll_shutdown(cx) {
-                        self.shutdown_pending = false;
-                    }
-                }
+            if self.shutdown_pending
+                && let Some(inner) = self.inner.as_mut()
+                && let Poll::Ready(Ok(())) = Pin::new(inner).poll_shutdown(cx)
+            {
+                self.shutdown_pending = false;
             }
         }
         match next_wake {
             Some(at) => {
-                let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
                 timer.as_mut().reset(at);
                 if timer.as_mut().poll(cx).is_ready() {
                     cx.waker().wake_by_ref();
@@ -189,10 +224,19 @@ impl SimStream {
 }
 
 impl AsyncRead for SimStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.frozen() {
-            this.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+            this.net
+                .state
+                .lock()
+                .unwrap()
+                .waiting
+                .push(cx.waker().clone());
             return Poll::Pending;
         }
         if let Err(e) = this.flush_queue(cx) {
@@ -206,17 +250,37 @@ impl AsyncRead for SimStream {
 }
 
 impl AsyncWrite for SimStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         if this.frozen() {
-            this.net.state.lock().unwrap().waiting.push(cx.waker().clone());
+            this.net
+                .state
+                .lock()
+                .unwrap()
+                .waiting
+                .push(cx.waker().clone());
             return Poll::Pending;
         }
         if let Some(kind) = this.failed {
             return Poll::Ready(Err(io::Error::new(kind, "connection failed")));
         }
-        let latency = this.net.state.lock().unwrap().extra_latency;
-        this.queue.push_back((Instant::now() + latency, buf.to_vec()));
+        let (latency, bandwidth) = {
+            let st = this.net.state.lock().unwrap();
+            (st.extra_latency, st.bandwidth)
+        };
+        // A segment leaves once the ones before it have (serialisation at
+        // the link's bandwidth), then travels for the added latency.
+        let mut ready_at = Instant::now() + latency;
+        if let Some(rate) = bandwidth {
+            let on_wire = std::time::Duration::from_secs_f64(buf.len() as f64 / rate as f64);
+            this.wire_free_at = this.wire_free_at.max(Instant::now()) + on_wire;
+            ready_at = ready_at.max(this.wire_free_at);
+        }
+        this.queue.push_back((ready_at, buf.to_vec()));
         this.flush_queue(cx)?;
         Poll::Ready(Ok(buf.len()))
     }
@@ -276,7 +340,10 @@ impl Drop for SimStream {
                 let mut inner = inner;
                 net.until_open(local, peer).await;
                 for (_, bytes) in queue {
-                    if tokio::io::AsyncWriteExt::write_all(&mut inner, &bytes).await.is_err() {
+                    if tokio::io::AsyncWriteExt::write_all(&mut inner, &bytes)
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }

@@ -12,9 +12,9 @@ use tokio::sync::mpsc;
 use super::outcome::Outcome;
 use super::swarm::Swarm;
 use crate::host::{HostEnv, SessionReport, serve_sshd, sh_program};
-use crate::net::Network;
+use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program, Signal};
+use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program};
 
 /// The simulated clock's resolution: turmoil advances every host by one
 /// tick per step. 1 ms keeps SSH round trips and keepalives exact.
@@ -23,11 +23,6 @@ const TICK: Duration = Duration::from_millis(1);
 /// How long the world must stay quiet after the last command line ended
 /// before the run stops (lets the server finish its side of the teardown).
 const SETTLE: Duration = Duration::from_millis(200);
-
-/// How long the run goes on after the last command line ended while server
-/// processes are still alive: long enough to see a late writer meet a
-/// closed pipe; what is still alive then is a survivor.
-const LINGER: Duration = Duration::from_secs(2);
 
 /// Everything one run produced.
 pub struct RunResult {
@@ -71,8 +66,16 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let swarm = Swarm::draw(seed);
     let trace = Trace::default();
     let world = &scenario.world;
-    let net = Network::new(trace.clone(), world.net.retransmission_timeout);
-    let files: BTreeMap<String, u64> = world.files.iter().map(|f| (f.name.clone(), f.size)).collect();
+    let net = Network::new(
+        trace.clone(),
+        world.net.retransmission_timeout,
+        world.net.bandwidth,
+    );
+    let files: BTreeMap<String, u64> = world
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.size))
+        .collect();
     let client_kernel = Kernel::new("client", trace.clone(), BTreeMap::new());
     let server_kernel = Kernel::new("server", trace.clone(), files);
     let sessions: Arc<Mutex<Vec<Arc<SessionReport>>>> = Arc::default();
@@ -100,10 +103,16 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
 
     {
         let kernel = server_kernel.clone();
-        sim.host("server", move || serve_sshd(kernel.clone(), server_env.clone()));
+        sim.host("server", move || {
+            serve_sshd(kernel.clone(), server_env.clone())
+        });
     }
 
-    let run_steps = scenario.steps.iter().filter(|s| matches!(s.action, Action::Run { .. })).count();
+    let run_steps = scenario
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Run { .. }))
+        .count();
     let finished: Finished = Arc::new(Mutex::new(vec![None; run_steps]));
     let captured: Arc<Mutex<Captured>> = Arc::default();
     let (step_tx, step_rx) = mpsc::unbounded_channel::<RunStep>();
@@ -123,6 +132,10 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         });
     }
 
+    let kernel_of = |host| match host {
+        Host::Client => &client_kernel,
+        Host::Server => &server_kernel,
+    };
     let mut pending_steps = scenario.steps.iter().peekable();
     let mut run_index = 0;
     let mut settled_since: Option<Duration> = None;
@@ -132,24 +145,33 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         while let Some(step) = pending_steps.next_if(|s| s.at <= now) {
             match &step.action {
                 Action::Run { script, .. } => {
-                    let _ = step_tx.send(RunStep { index: run_index, script: script.clone() });
+                    let _ = step_tx.send(RunStep {
+                        index: run_index,
+                        script: script.clone(),
+                    });
                     run_index += 1;
                 }
                 Action::Net(fault) => {
+                    // The network learns first, so that the crashed host's
+                    // sockets vanish without a FIN when its tasks are dropped.
                     net.apply(fault);
                     match fault {
-                        NetFault::Crash(Host::Server) => server_kernel.signal_all(Signal::Kill, "power loss"),
-                        NetFault::Crash(Host::Client) => client_kernel.signal_all(Signal::Kill, "power loss"),
+                        NetFault::Crash(host) => {
+                            kernel_of(*host).power_off();
+                            sim.crash(host_name(*host));
+                        }
+                        NetFault::Restart(host) => sim.bounce(host_name(*host)),
                         _ => {}
                     }
                 }
             }
         }
-        let all_done = pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
+        let all_done =
+            pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
         if all_done {
             let since = *settled_since.get_or_insert(now);
             let server_quiet = server_kernel.live().iter().all(|(_, name)| name == "sshd");
-            if (server_quiet && now >= since + SETTLE) || now >= since + LINGER {
+            if (server_quiet && now >= since + SETTLE) || now >= since + world.linger {
                 break false;
             }
         }
@@ -162,7 +184,10 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let stopped_at = sim.elapsed();
     let first = finished.lock().unwrap().first().cloned().flatten();
     let sessions = sessions.lock().unwrap().clone();
-    let lost_bytes = sessions.iter().map(|s| (s.stdout.lost() + s.stderr.lost()) as u64).sum();
+    let lost_bytes = sessions
+        .iter()
+        .map(|s| (s.stdout.lost() + s.stderr.lost()) as u64)
+        .sum();
     let captured = captured.lock().unwrap();
     let mut survivors: Vec<String> = server_kernel
         .live()
@@ -212,7 +237,9 @@ async fn client_host(
         fds.set(1, OpenFile::pipe(out_w));
         fds.set(2, OpenFile::pipe(err_w));
         let program = sh_program(step.script, env.clone(), None);
-        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program { program(proc) });
+        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program {
+            program(proc)
+        });
         for (reader, is_err) in [(out_r, false), (err_r, true)] {
             let captured = captured.clone();
             tokio::spawn(async move {
@@ -257,7 +284,9 @@ fn wait_graph(client: &Kernel, server: &Kernel, sessions: &[Arc<SessionReport>])
             continue;
         }
         if !session.child_exited.load(Ordering::Relaxed) {
-            lines.push("the server's session has not sent CLOSE: its child is still running".to_string());
+            lines.push(
+                "the server's session has not sent CLOSE: its child is still running".to_string(),
+            );
         }
         for (pipe, name) in [(&session.stdout, "stdout"), (&session.stderr, "stderr")] {
             let holders: Vec<String> = server
@@ -276,7 +305,10 @@ fn wait_graph(client: &Kernel, server: &Kernel, sessions: &[Arc<SessionReport>])
             && server.holders_of_pipe(session.stdout.id).is_empty()
             && server.holders_of_pipe(session.stderr.id).is_empty()
         {
-            lines.push("the server's session is open with nothing left to wait for (network stalled?)".to_string());
+            lines.push(
+                "the server's session is open with nothing left to wait for (network stalled?)"
+                    .to_string(),
+            );
         }
     }
     lines

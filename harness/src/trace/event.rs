@@ -17,7 +17,11 @@ pub struct Event {
 pub enum What {
     /// Channel data in one SSH message. Consecutive ones are rendered as
     /// one line with a total, so a 1 MiB transfer reads as one event.
-    Data { dir: Dir, stream: Stream, bytes: u64 },
+    Data {
+        dir: Dir,
+        stream: Stream,
+        bytes: u64,
+    },
     /// Anything else, already worded for a person who knows SSH.
     Text(String),
 }

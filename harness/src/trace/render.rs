@@ -32,7 +32,12 @@ pub fn render_events(events: &[Event]) -> String {
                 let mut j = i;
                 while let Some(Event {
                     actor,
-                    what: What::Data { dir: d, stream: s, bytes },
+                    what:
+                        What::Data {
+                            dir: d,
+                            stream: s,
+                            bytes,
+                        },
                     ..
                 }) = events.get(j)
                 {

@@ -24,7 +24,9 @@ pub enum OpenFile {
     },
     /// A regular file opened for writing (`> copy`, `nohup.out`); the bytes
     /// land in the host's file store.
-    Output { name: String },
+    Output {
+        name: String,
+    },
 }
 
 impl OpenFile {
@@ -51,7 +53,9 @@ impl OpenFile {
     pub fn describe(&self) -> String {
         match self {
             OpenFile::DevNull => "/dev/null".to_string(),
-            OpenFile::Pipe(end) => format!("pipe#{} ({:?} end)", end.pipe.id, end.end).to_lowercase(),
+            OpenFile::Pipe(end) => {
+                format!("pipe#{} ({:?} end)", end.pipe.id, end.end).to_lowercase()
+            }
             OpenFile::Virtual { name, .. } | OpenFile::Output { name } => name.clone(),
         }
     }
@@ -117,16 +121,24 @@ mod tests {
 
     #[test]
     fn fork_shares_descriptions_and_closing_one_copy_keeps_the_pipe_open() {
-        let (r, w) = Pipe::new(1, PIPE_CAPACITY);
+        let (r, w) = Pipe::create(1, PIPE_CAPACITY);
         let pipe = r.pipe.clone();
         let mut parent = FdTable::default();
         parent.set(1, OpenFile::pipe(w));
         let child = parent.clone();
         assert_eq!(pipe.writers(), 1, "fork shares the description");
         parent.close(1);
-        assert_eq!(pipe.try_read(1), None, "the child still holds the write end");
+        assert_eq!(
+            pipe.try_read(1),
+            None,
+            "the child still holds the write end"
+        );
         drop(child);
-        assert_eq!(pipe.try_read(1), Some(Vec::new()), "last write end closed: EOF");
+        assert_eq!(
+            pipe.try_read(1),
+            Some(Vec::new()),
+            "last write end closed: EOF"
+        );
         drop(r);
     }
 

@@ -129,7 +129,7 @@ impl Kernel {
         let mut st = self.state.lock().unwrap();
         let id = st.next_pipe;
         st.next_pipe += 1;
-        Pipe::new(id, st.pipe_capacity)
+        Pipe::create(id, st.pipe_capacity)
     }
 
     pub fn virtual_file(&self, name: &str) -> Option<u64> {
@@ -137,11 +137,23 @@ impl Kernel {
     }
 
     pub fn add_written(&self, name: &str, bytes: u64) {
-        *self.state.lock().unwrap().written.entry(name.to_string()).or_default() += bytes;
+        *self
+            .state
+            .lock()
+            .unwrap()
+            .written
+            .entry(name.to_string())
+            .or_default() += bytes;
     }
 
     pub fn written(&self, name: &str) -> u64 {
-        self.state.lock().unwrap().written.get(name).copied().unwrap_or(0)
+        self.state
+            .lock()
+            .unwrap()
+            .written
+            .get(name)
+            .copied()
+            .unwrap_or(0)
     }
 
     fn insert(&self, parent: Option<Pid>, name: &str, fds: FdTable) -> Pid {
@@ -204,7 +216,12 @@ impl Kernel {
     }
 
     pub fn name(&self, pid: Pid) -> Option<String> {
-        self.state.lock().unwrap().procs.get(&pid).map(|p| p.name.clone())
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get(&pid)
+            .map(|p| p.name.clone())
     }
 
     pub fn state_of(&self, pid: Pid) -> Option<RunState> {
@@ -239,10 +256,11 @@ impl Kernel {
         let mut out = Vec::new();
         for (pid, p) in &st.procs {
             for (fd, file) in p.fds.iter() {
-                if let OpenFile::Pipe(end) = &**file {
-                    if end.pipe.id == pipe_id && end.end == super::pipe::End::Write {
-                        out.push((*pid, fd));
-                    }
+                if let OpenFile::Pipe(end) = &**file
+                    && end.pipe.id == pipe_id
+                    && end.end == super::pipe::End::Write
+                {
+                    out.push((*pid, fd));
                 }
             }
         }
@@ -363,7 +381,8 @@ impl Kernel {
             (label, p.wake.clone(), p.trap_wake.clone(), outcome)
         };
         if sig != Signal::Chld {
-            self.trace.log(label, format!("{sig} from {from}: {outcome}"));
+            self.trace
+                .log(label, format!("{sig} from {from}: {outcome}"));
         }
         wake.notify_one();
         trap_wake.notify_one();
@@ -394,6 +413,34 @@ impl Kernel {
         }
     }
 
+    /// Power loss: every process but init vanishes at once, without exit
+    /// statuses or signals (their tasks are dropped with the host's runtime).
+    pub fn power_off(&self) {
+        let gone: Vec<Process> = {
+            let mut st = self.state.lock().unwrap();
+            let pids: Vec<Pid> = st
+                .procs
+                .keys()
+                .copied()
+                .filter(|p| *p != INIT_PID)
+                .collect();
+            pids.into_iter()
+                .filter_map(|p| st.procs.remove(&p))
+                .collect()
+        };
+        let names: Vec<String> = gone.iter().map(|p| p.name.clone()).collect();
+        // Descriptors close outside the lock.
+        drop(gone);
+        self.trace.log(
+            format!("{} kernel", self.host),
+            format!(
+                "power lost: {} process(es) gone: {}",
+                names.len(),
+                names.join(", ")
+            ),
+        );
+    }
+
     /// The next caught signal whose trap has not run, if any.
     pub fn take_caught(&self, pid: Pid) -> Option<(Signal, String)> {
         let mut st = self.state.lock().unwrap();
@@ -412,11 +459,21 @@ impl Kernel {
     }
 
     fn wake_handle(&self, pid: Pid) -> Option<Arc<Notify>> {
-        self.state.lock().unwrap().procs.get(&pid).map(|p| p.wake.clone())
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get(&pid)
+            .map(|p| p.wake.clone())
     }
 
     fn trap_wake_handle(&self, pid: Pid) -> Option<Arc<Notify>> {
-        self.state.lock().unwrap().procs.get(&pid).map(|p| p.trap_wake.clone())
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get(&pid)
+            .map(|p| p.trap_wake.clone())
     }
 
     /// Takes the next pending signal the task must act on.
@@ -522,7 +579,9 @@ async fn drive(proc: Proc, program: Program) {
                 }
                 DefaultAction::Stop => {
                     kernel.set_state(pid, RunState::Stopped);
-                    kernel.trace.log(kernel.label(pid), format!("stopped by {sig}"));
+                    kernel
+                        .trace
+                        .log(kernel.label(pid), format!("stopped by {sig}"));
                 }
                 DefaultAction::Ignore | DefaultAction::Continue => {}
             }
@@ -582,7 +641,9 @@ impl Proc {
             OpenFile::Virtual { size, offset, .. } => {
                 let mut offset = offset.lock().unwrap();
                 let n = (*size - *offset).min(max as u64);
-                let bytes = (*offset..*offset + n).map(super::file::virtual_byte).collect();
+                let bytes = (*offset..*offset + n)
+                    .map(super::file::virtual_byte)
+                    .collect();
                 *offset += n;
                 Ok(bytes)
             }
@@ -602,7 +663,11 @@ impl Proc {
                 match pipe.write(data).await {
                     Ok(()) => Ok(()),
                     Err(_) => {
-                        self.kernel.signal(self.pid, Signal::Pipe, "the kernel (write to a pipe with no reader)");
+                        self.kernel.signal(
+                            self.pid,
+                            Signal::Pipe,
+                            "the kernel (write to a pipe with no reader)",
+                        );
                         // Let the process's task act on the signal first.
                         tokio::task::yield_now().await;
                         Err(Errno::Epipe)

@@ -62,7 +62,7 @@ pub struct PipeEnd {
 
 impl Pipe {
     /// pipe(2): returns the read end and the write end.
-    pub fn new(id: u32, capacity: usize) -> (PipeEnd, PipeEnd) {
+    pub fn create(id: u32, capacity: usize) -> (PipeEnd, PipeEnd) {
         let pipe = Arc::new(Pipe {
             id,
             state: Mutex::new(PipeState {
@@ -241,10 +241,14 @@ mod tests {
     #[test]
     fn reader_sees_eof_only_when_every_write_end_is_closed() {
         rt().block_on(async {
-            let (r, w) = Pipe::new(1, PIPE_CAPACITY);
+            let (r, w) = Pipe::create(1, PIPE_CAPACITY);
             let w2 = w.clone();
             drop(w);
-            assert_eq!(r.pipe.try_read(10), None, "one writer left: EAGAIN, not EOF");
+            assert_eq!(
+                r.pipe.try_read(10),
+                None,
+                "one writer left: EAGAIN, not EOF"
+            );
             drop(w2);
             assert_eq!(r.pipe.read(10).await, Vec::<u8>::new());
         });
@@ -253,7 +257,7 @@ mod tests {
     #[test]
     fn writer_blocks_when_full_and_resumes_when_read() {
         rt().block_on(async {
-            let (r, w) = Pipe::new(1, 4);
+            let (r, w) = Pipe::create(1, 4);
             let pipe = w.pipe.clone();
             let writer = tokio::spawn(async move {
                 let result = pipe.write(b"abcdef").await;
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn write_without_reader_is_epipe() {
         rt().block_on(async {
-            let (r, w) = Pipe::new(1, PIPE_CAPACITY);
+            let (r, w) = Pipe::create(1, PIPE_CAPACITY);
             drop(r);
             assert_eq!(w.pipe.write(b"x").await, Err((0, PipeError::Broken)));
         });

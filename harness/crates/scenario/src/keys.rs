@@ -58,6 +58,16 @@ pub(crate) const KEYS: &[Key] = &[
         example: r#"retransmission_timeout = "924.6s""#,
     },
     Key {
+        path: "world.bandwidth",
+        expected: "a size per second such as `1MiB` or `125000`",
+        example: r#"bandwidth = "1MiB""#,
+    },
+    Key {
+        path: "world.linger",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"linger = "2s""#,
+    },
+    Key {
         path: "world.files",
         expected: "a table of file names and sizes",
         example: r#"files = { big = "1MiB", "/var/log/app.log" = 4096 }"#,

@@ -39,6 +39,9 @@ use crate::values::{
 pub(crate) const DEFAULT_HORIZON: Duration = Duration::from_secs(120);
 /// Default of `world.latency`.
 pub(crate) const DEFAULT_LATENCY: Duration = Duration::from_millis(1);
+/// Default of `world.linger`.
+const DEFAULT_LINGER: Duration = Duration::from_secs(2);
+
 /// Default of `world.retransmission_timeout`: Linux tcp_retries2=15 with a
 /// 200 ms minimum RTO, tcp(7).
 pub(crate) const DEFAULT_RETRANSMISSION_TIMEOUT: Duration = Duration::from_millis(924_600);
@@ -178,7 +181,9 @@ impl Checker<'_> {
             net: NetOptions {
                 latency: DEFAULT_LATENCY,
                 retransmission_timeout: DEFAULT_RETRANSMISSION_TIMEOUT,
+                bandwidth: None,
             },
+            linger: DEFAULT_LINGER,
             files: Vec::new(),
         };
         if let Some(w) = &raw.world {
@@ -208,6 +213,10 @@ impl Checker<'_> {
             duration,
             timeout,
         );
+        self.set(&raw.linger, "world.linger", duration, &mut world.linger);
+        if let Some(v) = &raw.bandwidth {
+            world.net.bandwidth = self.ok(size(v, "world.bandwidth")).filter(|b| *b > 0);
+        }
         if let Some(v) = &raw.files {
             world.files = self.files(v);
         }

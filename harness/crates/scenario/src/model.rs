@@ -41,6 +41,10 @@ pub struct World {
     pub client: ClientOptions,
     pub server: ServerOptions,
     pub net: NetOptions,
+    /// How long the run goes on after the last command line ended while
+    /// server processes are alive (to see late writers); what is alive
+    /// then is a survivor. Default 2 s.
+    pub linger: Duration,
     /// Virtual files on the server host: `cat big` reads `size` bytes.
     pub files: Vec<VirtualFile>,
 }
@@ -73,6 +77,8 @@ pub struct NetOptions {
     /// connection fails with ETIMEDOUT. Default 924.6 s: Linux tcp_retries2=15
     /// with a 200 ms minimum RTO (tcp(7)).
     pub retransmission_timeout: Duration,
+    /// Bytes per second each direction carries; `None` = unlimited.
+    pub bandwidth: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

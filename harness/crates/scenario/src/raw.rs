@@ -146,6 +146,8 @@ pub(crate) struct RawWorld {
     pub horizon: Value,
     pub latency: Value,
     pub retransmission_timeout: Value,
+    pub bandwidth: Value,
+    pub linger: Value,
     pub files: Value,
 }
 

@@ -106,7 +106,9 @@ fn full_file_loads_into_the_model() {
             net: NetOptions {
                 latency: ms(1),
                 retransmission_timeout: ms(924_600),
+                bandwidth: None,
             },
+            linger: secs(2),
             files: vec![
                 VirtualFile {
                     name: "/var/log/app.log".into(),
@@ -429,7 +431,8 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("[world]\nhorizn = \"1s\"\n"),
         "x.toml:4:1: world.horizn: unknown key `horizn` (did you mean `horizon`?); the keys \
-         of [world] are `horizon`, `latency`, `retransmission_timeout` and `files`\n  \
+         of [world] are `horizon`, `latency`, `retransmission_timeout`, `bandwidth`, `linger` and \
+         `files`\n  \
          example: horizon = \"120s\""
     );
     assert_eq!(
