@@ -16,13 +16,10 @@ use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
 use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program};
 
-/// The simulated clock's resolution: turmoil advances every host by one
-/// tick per step. 1 ms keeps SSH round trips and keepalives exact.
-const TICK: Duration = Duration::from_millis(1);
-
 /// How long the world must stay quiet after the last command line ended
-/// before the run stops (lets the server finish its side of the teardown).
-const SETTLE: Duration = Duration::from_millis(200);
+/// and the server has no process left but its listener, before the run
+/// stops: a few round trips, for the last segments in flight.
+const SETTLE: Duration = Duration::from_millis(10);
 
 /// Everything one run produced.
 pub struct RunResult {
@@ -95,7 +92,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
 
     let mut sim = turmoil::Builder::new()
         .rng_seed(seed)
-        .tick_duration(TICK)
+        .tick_duration(world.tick)
         .simulation_duration(world.horizon + Duration::from_secs(60))
         .min_message_latency(world.net.latency)
         .max_message_latency(world.net.latency)
@@ -170,7 +167,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
             pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
         if all_done {
             let since = *settled_since.get_or_insert(now);
-            let server_quiet = server_kernel.live().iter().all(|(_, name)| name == "sshd");
+            let server_quiet = server_kernel.live().len() <= 1;
             if (server_quiet && now >= since + SETTLE) || now >= since + world.linger {
                 break false;
             }

@@ -68,6 +68,11 @@ pub(crate) const KEYS: &[Key] = &[
         example: r#"linger = "2s""#,
     },
     Key {
+        path: "world.tick",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: r#"tick = "1ms""#,
+    },
+    Key {
         path: "world.files",
         expected: "a table of file names and sizes",
         example: r#"files = { big = "1MiB", "/var/log/app.log" = 4096 }"#,

@@ -94,6 +94,7 @@
 //! | `retransmission_timeout` | duration: how long unacknowledged data is retransmitted | `"924.6s"` (Linux `tcp_retries2` = 15) | `retransmission_timeout = "10s"` |
 //! | `bandwidth` | size per second each direction carries | unlimited | `bandwidth = "1MiB"` |
 //! | `linger` | duration: how long the run goes on after the last command ended while server processes live | `"2s"` | `linger = "5s"` |
+//! | `tick` | duration above `0s`: the simulated clock's step; segments are delivered on tick boundaries | `"5ms"` | `tick = "1ms"` |
 //! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |
 //!
 //! ## `[client]`: ssh_config(5) options of the simulated client

@@ -31,14 +31,17 @@ use crate::raw::{
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
 use crate::values::{
-    Convert, Value, count, duration, exit, expected, horizon, last_segment, non_empty, size,
-    ssh_switch, string, strings, target, toml_string,
+    Convert, Value, count, duration, exit, expected, horizon, last_segment, non_empty,
+    positive_duration, size, ssh_switch, string, strings, target, toml_string,
 };
 
 /// Default of `world.horizon`.
 pub(crate) const DEFAULT_HORIZON: Duration = Duration::from_secs(120);
 /// Default of `world.latency`.
 pub(crate) const DEFAULT_LATENCY: Duration = Duration::from_millis(1);
+/// Default of `world.tick`.
+const DEFAULT_TICK: Duration = Duration::from_millis(5);
+
 /// Default of `world.linger`.
 const DEFAULT_LINGER: Duration = Duration::from_secs(2);
 
@@ -184,6 +187,7 @@ impl Checker<'_> {
                 bandwidth: None,
             },
             linger: DEFAULT_LINGER,
+            tick: DEFAULT_TICK,
             files: Vec::new(),
         };
         if let Some(w) = &raw.world {
@@ -214,6 +218,7 @@ impl Checker<'_> {
             timeout,
         );
         self.set(&raw.linger, "world.linger", duration, &mut world.linger);
+        self.set(&raw.tick, "world.tick", positive_duration, &mut world.tick);
         if let Some(v) = &raw.bandwidth {
             world.net.bandwidth = self.ok(size(v, "world.bandwidth")).filter(|b| *b > 0);
         }

@@ -45,6 +45,10 @@ pub struct World {
     /// server processes are alive (to see late writers); what is alive
     /// then is a survivor. Default 2 s.
     pub linger: Duration,
+    /// The simulated clock's step: every host advances by one tick at a
+    /// time and segments are delivered on tick boundaries, so latencies
+    /// round up to it. Default 5 ms; smaller is finer and slower.
+    pub tick: Duration,
     /// Virtual files on the server host: `cat big` reads `size` bytes.
     pub files: Vec<VirtualFile>,
 }

@@ -148,6 +148,7 @@ pub(crate) struct RawWorld {
     pub retransmission_timeout: Value,
     pub bandwidth: Value,
     pub linger: Value,
+    pub tick: Value,
     pub files: Value,
 }
 

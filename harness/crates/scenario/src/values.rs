@@ -97,6 +97,18 @@ pub(crate) fn horizon(v: &Value, key: &str) -> Result<Duration, Problem> {
     }
 }
 
+/// A duration above zero (the clock's tick).
+pub(crate) fn positive_duration(v: &Value, key: &str) -> Result<Duration, Problem> {
+    match duration(v, key)? {
+        d if d.is_zero() => Err(Problem::new(
+            v.span().start,
+            key,
+            "the tick must be longer than `0s`".to_owned(),
+        )),
+        d => Ok(d),
+    }
+}
+
 pub(crate) fn count(v: &Value, key: &str) -> Result<u32, Problem> {
     match v.get_ref() {
         Leaf::Int(n) => u32::try_from(*n).map_err(|_| expected(v, key)),

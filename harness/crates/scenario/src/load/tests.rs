@@ -109,6 +109,7 @@ fn full_file_loads_into_the_model() {
                 bandwidth: None,
             },
             linger: secs(2),
+            tick: ms(5),
             files: vec![
                 VirtualFile {
                     name: "/var/log/app.log".into(),
@@ -431,8 +432,7 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("[world]\nhorizn = \"1s\"\n"),
         "x.toml:4:1: world.horizn: unknown key `horizn` (did you mean `horizon`?); the keys \
-         of [world] are `horizon`, `latency`, `retransmission_timeout`, `bandwidth`, `linger` and \
-         `files`\n  \
+         of [world] are `horizon`, `latency`, `retransmission_timeout`, `bandwidth`, `linger`, `tick` and `files`\n  \
          example: horizon = \"120s\""
     );
     assert_eq!(

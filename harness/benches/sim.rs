@@ -1,0 +1,79 @@
+//! `cargo bench`: what the sim lane costs in wall time, release build.
+//!
+//! Prints, side by side from one run:
+//! - one short session (connect, key exchange, auth, exec, teardown);
+//! - a session that hangs for 30 s of virtual time (a background job);
+//! - the whole catalog under `scenarios/` on every target;
+//! and the ratio of virtual to wall time of the hang.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use hangar::catalog::load_all;
+use hangar_scenario::{Scenario, Target, load_str};
+
+const SHORT: &str = r#"
+title = "bench: one short session"
+source = "bench"
+[[step]]
+at = "0s"
+run = "ssh server 'exit 7'"
+"#;
+
+const HANG: &str = r#"
+title = "bench: a 30 s hang on a background job"
+source = "bench"
+[[step]]
+at = "0s"
+run = "ssh server 'sleep 30 &'"
+"#;
+
+/// Median wall time of `runs` runs of `scenario` on `target`, seeds 0..runs.
+fn median(scenario: &Scenario, target: Target, runs: u64) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|seed| {
+            let started = Instant::now();
+            hangar::sim::run(scenario, target, seed).expect("run");
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let short = load_str("bench/short.toml", SHORT).unwrap();
+    let hang = load_str("bench/hang.toml", HANG).unwrap();
+    let catalog_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let catalog = load_all(&[catalog_dir]).expect("catalog loads");
+
+    let one = median(&short, Target::OpenSsh, 50);
+    let hang_time = median(&hang, Target::OpenSsh, 20);
+    let started = Instant::now();
+    let mut runs = 0;
+    for scenario in &catalog {
+        for target in &scenario.targets {
+            hangar::sim::run(scenario, *target, 0).expect("run");
+            runs += 1;
+        }
+    }
+    let whole = started.elapsed();
+
+    println!("sim lane, release build, one thread");
+    println!("  one session (exit 7):           {}", ms(one));
+    println!(
+        "  30 s hang (sleep 30 &):         {}  ({:.0}x faster than real time)",
+        ms(hang_time),
+        30.0 / hang_time.as_secs_f64()
+    );
+    println!("  whole catalog ({runs} runs):      {}", ms(whole));
+    println!(
+        "  ratios: hang / session = {:.1}, catalog / session = {:.1}",
+        hang_time.as_secs_f64() / one.as_secs_f64(),
+        whole.as_secs_f64() / one.as_secs_f64()
+    );
+}
