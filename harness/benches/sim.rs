@@ -4,6 +4,7 @@
 //! - one short session (connect, key exchange, auth, exec, teardown);
 //! - a session that hangs for 30 s of virtual time (a background job);
 //! - the whole catalog under `scenarios/` on every target;
+//!
 //! and the ratio of virtual to wall time of the hang.
 
 use std::path::PathBuf;

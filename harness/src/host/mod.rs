@@ -10,6 +10,8 @@ mod shell;
 mod ssh;
 mod ssh_args;
 mod sshd;
+#[cfg(test)]
+pub(crate) mod testing;
 mod utils;
 mod wrappers;
 

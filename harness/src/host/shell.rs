@@ -413,3 +413,119 @@ fn background_name(and_or: &AndOr) -> String {
         _ => "sh".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::host::testing::run_line;
+    use crate::unix::{Signal, WaitStatus};
+
+    #[test]
+    fn and_or_lists_short_circuit_on_the_status() {
+        let ran = run_line("true && echo a || echo b; false && echo c || echo d", &[]);
+        assert_eq!(ran.stdout, "a\nd\n");
+    }
+
+    #[test]
+    fn dollar_question_is_the_last_foreground_status() {
+        let ran = run_line("(exit 3); echo $?", &[]);
+        assert_eq!(ran.stdout, "3\n");
+    }
+
+    #[test]
+    fn exit_ends_the_shell_with_its_code() {
+        let ran = run_line("exit 7; echo unreachable", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(7));
+        assert_eq!(ran.stdout, "");
+    }
+
+    #[test]
+    fn redirections_apply_in_the_order_written() {
+        // XCU 2.7: `2>&1 >/dev/null` sends stderr to the old stdout.
+        let ran = run_line("sh -c 'echo out; kill -s NOPE 1' 2>&1 >/dev/null", &[]);
+        assert_eq!(ran.stdout, "kill: usage: kill [-s SIG | -SIG] pid...\n");
+    }
+
+    #[test]
+    fn a_background_job_does_not_block_the_shell_and_gets_dev_null_as_stdin() {
+        let ran = run_line("sleep 5 & echo started", &[]);
+        assert_eq!(ran.stdout, "started\n");
+        assert!(
+            ran.ended_at < Duration::from_secs(1),
+            "the shell did not wait"
+        );
+        // XCU 2.9.3: the job's stdin is /dev/null, its stdout the pipe.
+        assert!(ran.trace.contains("sleep[3]"), "{}", ran.trace);
+    }
+
+    #[test]
+    fn wait_waits_for_background_jobs() {
+        let ran = run_line("sleep 2 & wait; echo done", &[]);
+        assert_eq!(ran.stdout, "done\n");
+        assert!(ran.ended_at >= Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_trap_runs_when_its_signal_arrives() {
+        let ran = run_line("trap 'echo caught' TERM; kill -TERM $$; echo after", &[]);
+        assert_eq!(ran.stdout, "caught\nafter\n");
+        assert_eq!(ran.status, WaitStatus::Exited(0));
+    }
+
+    #[test]
+    fn an_untrapped_signal_to_the_shell_kills_it() {
+        let ran = run_line("kill -TERM $$; echo unreachable", &[]);
+        assert_eq!(ran.status, WaitStatus::Signaled(Signal::Term));
+        assert_eq!(ran.stdout, "");
+    }
+
+    #[test]
+    fn a_trap_waits_for_the_foreground_child() {
+        // The signal arrives at 1 s, while `sleep 3` runs in the foreground:
+        // the trap runs when the sleep is done (XCU 2.11).
+        let ran = run_line(
+            "trap 'echo trapped' HUP; (sleep 1; kill -HUP $$) & sleep 3; echo after",
+            &[],
+        );
+        assert_eq!(ran.stdout, "trapped\nafter\n");
+        assert!(ran.ended_at >= Duration::from_secs(3));
+    }
+
+    #[test]
+    fn wait_is_interrupted_by_a_trapped_signal() {
+        let ran = run_line(
+            "trap 'echo trapped' HUP; (sleep 1; kill -HUP $$) & sleep 10 & wait; echo $?",
+            &[],
+        );
+        assert_eq!(ran.stdout, "trapped\n129\n");
+        assert!(ran.ended_at < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn trap_with_an_empty_action_ignores_the_signal() {
+        let ran = run_line("trap '' TERM; kill -TERM $$; echo survived", &[]);
+        assert_eq!(ran.stdout, "survived\n");
+    }
+
+    #[test]
+    fn groups_run_in_the_shell_and_subshells_in_a_child() {
+        let ran = run_line("{ exit 4; }; echo unreachable", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(4));
+        let ran = run_line("(exit 4); echo reached", &[]);
+        assert_eq!(ran.stdout, "reached\n");
+    }
+
+    #[test]
+    fn dollar_dollar_is_the_invoking_shell_also_in_subshells() {
+        let ran = run_line("echo $$; (echo $$)", &[]);
+        assert_eq!(ran.stdout, "2\n2\n");
+    }
+
+    #[test]
+    fn the_last_command_is_execed_in_place() {
+        let ran = run_line("sleep 1", &[]);
+        assert!(ran.trace.contains("host sleep[2]"), "{}", ran.trace);
+        assert!(!ran.trace.contains("sleep[3]"), "{}", ran.trace);
+    }
+}

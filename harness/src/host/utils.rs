@@ -291,3 +291,70 @@ async fn sh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_seconds;
+    use crate::host::testing::run_line;
+    use crate::unix::{Signal, WaitStatus};
+
+    #[test]
+    fn sleep_takes_virtual_time_with_units_and_fractions() {
+        assert_eq!(parse_seconds("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_seconds("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_seconds("x"), None);
+        let ran = run_line("sleep 0.5 1", &[]);
+        assert_eq!(ran.ended_at, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn cat_copies_a_virtual_file_and_head_cuts_it() {
+        let ran = run_line("cat big", &[("big", 200_000)]);
+        assert_eq!(ran.stdout.len(), 200_000);
+        let ran = run_line("head -c 10 big", &[("big", 200_000)]);
+        assert_eq!(ran.stdout, "abcdefghij");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_on_stderr() {
+        let ran = run_line("cat nothing", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(1));
+        assert_eq!(ran.stderr, "cat: nothing: No such file or directory\n");
+    }
+
+    #[test]
+    fn printf_formats_and_echo_minus_n_omits_the_newline() {
+        let ran = run_line("printf '%s=%d\\n' a 1 b 2; echo -n x", &[]);
+        assert_eq!(ran.stdout, "a=1\nb=2\nx");
+    }
+
+    #[test]
+    fn kill_signals_a_process_group_with_a_negative_pid() {
+        // setsid[3] forks pid 4, which leads a new group and session and
+        // execs `sh -c`; its `sleep 5 &` is pid 5, in the same group.
+        let ran = run_line(
+            "setsid -f sh -c 'sleep 5 & sleep 5'; kill -TERM -4; echo $?",
+            &[],
+        );
+        assert_eq!(ran.stdout, "0\n");
+        for pid in [4, 5] {
+            let name = format!("sleep[{pid}]");
+            let killed = ran
+                .trace
+                .lines()
+                .any(|l| l.contains(&name) && l.ends_with("killed by SIGTERM"));
+            assert!(killed, "{}", ran.trace);
+        }
+        assert!(ran.kernel.live().is_empty());
+    }
+
+    #[test]
+    fn kill_of_a_missing_process_fails() {
+        let ran = run_line("kill 99; echo $?", &[]);
+        assert_eq!(ran.stdout, "1\n");
+        assert_eq!(ran.stderr, "kill: (99) - No such process\n");
+        let _ = Signal::Term;
+    }
+}

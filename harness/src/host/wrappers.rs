@@ -142,3 +142,53 @@ pub async fn timeout(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         _ => 124,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::host::testing::run_line;
+    use crate::unix::{Disposition, Signal, WaitStatus};
+
+    #[test]
+    fn nohup_with_pipes_only_ignores_sighup() {
+        // coreutils: stdout is a pipe, so nothing goes to nohup.out.
+        let ran = run_line("nohup sh -c 'kill -HUP $$; echo alive'", &[]);
+        assert_eq!(ran.stdout, "alive\n");
+        assert_eq!(ran.kernel.written("nohup.out"), 0);
+    }
+
+    #[test]
+    fn setsid_without_fork_runs_in_the_foreground_in_a_new_session() {
+        // In a non-interactive shell a command is not a group leader, so
+        // setsid(1) does not fork: the shell waits for it.
+        let ran = run_line("setsid sleep 2", &[]);
+        assert!(ran.ended_at >= Duration::from_secs(2));
+        assert!(ran.trace.contains("host sleep[2]"), "{}", ran.trace);
+    }
+
+    #[test]
+    fn setsid_f_forks_and_returns_at_once() {
+        let ran = run_line("setsid -f sleep 2; echo back", &[]);
+        assert_eq!(ran.stdout, "back\n");
+        assert!(ran.ended_at < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn timeout_sends_term_then_kill_after_the_grace_period() {
+        let ran = run_line("timeout 1 sleep 10", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(124));
+        assert_eq!(ran.ended_at, Duration::from_secs(1));
+        // A child that ignores TERM needs -k.
+        let ran = run_line("timeout -k 2 1 nohup sh -c 'trap \"\" TERM; sleep 10'", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(137));
+        assert_eq!(ran.ended_at, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn timeout_passes_the_status_through_when_in_time() {
+        let ran = run_line("timeout 5 sh -c 'exit 3'", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(3));
+        let _ = (Signal::Term, Disposition::Ignore);
+    }
+}

@@ -704,3 +704,157 @@ impl Proc {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn kernel() -> Kernel {
+        Kernel::new("host", Trace::default(), BTreeMap::new())
+    }
+
+    fn sleeper(secs: u64) -> impl FnOnce(Proc) -> Program {
+        move |_| -> Program {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                0
+            })
+        }
+    }
+
+    #[test]
+    fn an_exited_child_stays_a_zombie_until_its_parent_waits() {
+        block_on(async {
+            let k = kernel();
+            let parent = k.spawn(INIT_PID, "parent", FdTable::default(), sleeper(100));
+            let child = k.spawn(parent, "child", FdTable::default(), sleeper(1));
+            k.exited(child).await;
+            assert_eq!(
+                k.state_of(child),
+                Some(RunState::Zombie(WaitStatus::Exited(0)))
+            );
+            assert_eq!(k.wait(child).await, Some(WaitStatus::Exited(0)));
+            assert_eq!(k.state_of(child), None, "reaped");
+        });
+    }
+
+    #[test]
+    fn orphans_are_adopted_and_reaped_by_init() {
+        block_on(async {
+            let k = kernel();
+            let parent = k.spawn(INIT_PID, "parent", FdTable::default(), sleeper(1));
+            let child = k.spawn(parent, "child", FdTable::default(), sleeper(2));
+            k.exited(parent).await;
+            assert_eq!(k.parent(child), Some(INIT_PID));
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(k.state_of(child), None, "init reaped it");
+        });
+    }
+
+    #[test]
+    fn exit_closes_every_fd_so_the_reader_sees_eof() {
+        block_on(async {
+            let k = kernel();
+            let (r, w) = k.pipe();
+            let mut fds = FdTable::default();
+            fds.set(1, OpenFile::pipe(w));
+            k.spawn(INIT_PID, "writer", fds, sleeper(1));
+            assert_eq!(r.pipe.read(10).await, Vec::<u8>::new());
+            assert_eq!(tokio::time::Instant::now().elapsed(), Duration::ZERO);
+        });
+    }
+
+    #[test]
+    fn sigkill_cannot_be_ignored_and_term_can() {
+        block_on(async {
+            let k = kernel();
+            let pid = k.spawn(INIT_PID, "p", FdTable::default(), sleeper(10));
+            k.set_disposition(pid, Signal::Term, Disposition::Ignore);
+            k.set_disposition(pid, Signal::Kill, Disposition::Ignore);
+            k.signal(pid, Signal::Term, "test");
+            tokio::task::yield_now().await;
+            assert_eq!(k.state_of(pid), Some(RunState::Running));
+            k.signal(pid, Signal::Kill, "test");
+            assert_eq!(
+                k.exited(pid).await,
+                Some(WaitStatus::Signaled(Signal::Kill))
+            );
+        });
+    }
+
+    #[test]
+    fn sigstop_stops_and_sigcont_resumes_where_it_was() {
+        block_on(async {
+            let k = kernel();
+            let pid = k.spawn(INIT_PID, "p", FdTable::default(), sleeper(2));
+            tokio::task::yield_now().await;
+            k.signal(pid, Signal::Stop, "test");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            assert_eq!(
+                k.state_of(pid),
+                Some(RunState::Stopped),
+                "a stopped process does not finish"
+            );
+            k.signal(pid, Signal::Cont, "test");
+            assert_eq!(k.exited(pid).await, Some(WaitStatus::Exited(0)));
+        });
+    }
+
+    #[test]
+    fn writing_to_a_pipe_without_reader_raises_sigpipe() {
+        block_on(async {
+            let k = kernel();
+            let (r, w) = k.pipe();
+            drop(r);
+            let mut fds = FdTable::default();
+            fds.set(1, OpenFile::pipe(w));
+            let pid = k.spawn(INIT_PID, "yes", fds, |proc: Proc| -> Program {
+                Box::pin(async move {
+                    let _ = proc.write(1, b"y\n").await;
+                    0
+                })
+            });
+            assert_eq!(
+                k.exited(pid).await,
+                Some(WaitStatus::Signaled(Signal::Pipe))
+            );
+        });
+    }
+
+    #[test]
+    fn setsid_fails_for_a_group_leader() {
+        let k = kernel();
+        block_on(async {
+            let leader = k.spawn(INIT_PID, "p", FdTable::default(), sleeper(1));
+            let child = k.spawn(leader, "c", FdTable::default(), sleeper(1));
+            k.setpgid_self(leader);
+            assert_eq!(k.setsid(leader), Err("EPERM"));
+            assert_eq!(k.setsid(child), Ok(()));
+            assert_eq!((k.sid(child), k.pgid(child)), (Some(child), Some(child)));
+        });
+    }
+
+    #[test]
+    fn exec_resets_traps_but_keeps_ignored_signals() {
+        let k = kernel();
+        block_on(async {
+            let pid = k.spawn(INIT_PID, "sh", FdTable::default(), sleeper(1));
+            k.set_disposition(pid, Signal::Hup, Disposition::Ignore);
+            k.set_disposition(pid, Signal::Term, Disposition::Trap("echo".into()));
+            k.rename(pid, "sleep");
+            assert_eq!(k.disposition(pid, Signal::Hup), Disposition::Ignore);
+            assert_eq!(k.disposition(pid, Signal::Term), Disposition::Default);
+        });
+    }
+}

@@ -1,0 +1,92 @@
+//! Runs command lines on a lone simulated host, for the unit tests of the
+//! shell and the utilities (no network, no SSH).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
+
+use super::env::HostEnv;
+use super::shell::sh_program;
+use crate::net::Network;
+use crate::sim::Swarm;
+use crate::trace::{Trace, render_events};
+use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program, WaitStatus};
+
+/// What a command line left behind.
+pub struct Ran {
+    pub status: WaitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// When the command line ended (virtual time).
+    pub ended_at: Duration,
+    pub kernel: Kernel,
+    pub trace: String,
+}
+
+/// Runs `line` with `sh -c` on a host with the given virtual files, with
+/// stdin from /dev/null and stdout/stderr captured; virtual time runs.
+pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let trace = Trace::default();
+        let files: BTreeMap<String, u64> = files.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+        let kernel = Kernel::new("host", trace.clone(), files);
+        let env = Arc::new(HostEnv {
+            host: Host::Server,
+            net: Network::new(trace.clone(), Duration::from_secs(1), None),
+            target: Target::OpenSsh,
+            client: ClientOptions::default(),
+            server: ServerOptions::default(),
+            swarm: Swarm::draw(0),
+            sessions: Arc::default(),
+        });
+        let script = hangar_shell::parse(line).expect("test line parses");
+        let (out_r, out_w) = kernel.pipe();
+        let (err_r, err_w) = kernel.pipe();
+        let mut fds = FdTable::default();
+        fds.set(0, OpenFile::dev_null());
+        fds.set(1, OpenFile::pipe(out_w));
+        fds.set(2, OpenFile::pipe(err_w));
+        let program = sh_program(script, env, None);
+        let started = tokio::time::Instant::now();
+        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program {
+            program(proc)
+        });
+        let collect = |reader: crate::unix::PipeEnd| {
+            let text = Arc::new(Mutex::new(Vec::new()));
+            let sink = text.clone();
+            tokio::spawn(async move {
+                loop {
+                    let block = reader.pipe.read(65536).await;
+                    if block.is_empty() {
+                        break;
+                    }
+                    sink.lock().unwrap().extend(block);
+                }
+            });
+            text
+        };
+        let stdout = collect(out_r);
+        let stderr = collect(err_r);
+        let status = kernel.exited(pid).await.expect("the command line ran");
+        let ended_at = started.elapsed();
+        // Let background jobs run their course (bounded), then read.
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        let text =
+            |t: Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&t.lock().unwrap()).into_owned();
+        Ran {
+            status,
+            stdout: text(stdout),
+            stderr: text(stderr),
+            ended_at,
+            kernel,
+            trace: render_events(&trace.events()),
+        }
+    })
+}
