@@ -1,0 +1,131 @@
+//! Bad scenario files and arguments get a clear error, `file:line:col`,
+//! what was expected and an example, exit code 2, and nothing runs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use hangar::catalog::load;
+
+/// Writes `text` to a fresh file under the target dir and returns its path.
+fn scenario_file(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn error_of(name: &str, text: &str) -> String {
+    let path = scenario_file(name, text);
+    let err = load(&path).expect_err("the file is bad");
+    err.to_string()
+        .replace(&format!("{}", path.display()), name)
+}
+
+const HEAD: &str = "title = \"t\"\nsource = \"s\"\n";
+
+#[test]
+fn an_unknown_key_names_the_valid_ones() {
+    let err = error_of("k.toml", &format!("{HEAD}horizn = \"1s\"\n"));
+    assert!(
+        err.starts_with("k.toml:3:1: horizn: unknown key `horizn`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_duration_says_what_a_duration_looks_like() {
+    let err = error_of(
+        "d.toml",
+        &format!("{HEAD}[[step]]\nat = \"30 seconds\"\nrun = \"true\"\n"),
+    );
+    assert!(
+        err.starts_with("d.toml:4:6: step[1].at: expected a duration"),
+        "{err}"
+    );
+    assert!(err.contains("example:"), "{err}");
+}
+
+#[test]
+fn a_bad_target_lists_the_targets() {
+    let err = error_of("t.toml", &format!("{HEAD}targets = [\"opensshh\"]\n"));
+    assert!(err.starts_with("t.toml:3:12: targets"), "{err}");
+    assert!(err.contains("openssh"), "{err}");
+}
+
+#[test]
+fn an_unsupported_shell_construct_points_into_the_run_line() {
+    let err = error_of(
+        "p.toml",
+        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh server true | cat\"\n"),
+    );
+    assert!(err.starts_with("p.toml:5:24: step[1].run:"), "{err}");
+    assert!(err.contains("pipelines"), "{err}");
+}
+
+#[test]
+fn an_unknown_remote_command_is_found_inside_the_quotes() {
+    let err = error_of(
+        "x.toml",
+        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh server 'xterm &'\"\n"),
+    );
+    assert!(err.starts_with("x.toml:5:20: step[1].run:"), "{err}");
+    assert!(err.contains("xterm"), "{err}");
+    assert!(err.contains("sleep"), "the hint offers a stand-in: {err}");
+}
+
+#[test]
+fn a_pty_request_is_rejected_until_terminals_exist() {
+    let err = error_of(
+        "t.toml",
+        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh -t server true\"\n"),
+    );
+    assert!(
+        err.starts_with("t.toml:5:8: step[1].run: ssh: `ssh -t` asks for a pty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn garbage_never_panics() {
+    for text in [
+        "",
+        "\u{0}",
+        "[[step]]",
+        "title = 1",
+        "[expect]\nclient = 3",
+        "a = [",
+        &"[".repeat(500),
+    ] {
+        let _ = error_of("g.toml", text);
+    }
+}
+
+#[test]
+fn the_command_line_exits_2_and_runs_nothing() {
+    let path = scenario_file(
+        "cli.toml",
+        &format!("{HEAD}[[step]]\nat = \"soon\"\nrun = \"true\"\n"),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .arg("run")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cli.toml:4:6: step[1].at"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+
+    let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .args([
+            "run",
+            "../scenarios/exit/exit-status.toml",
+            "--target",
+            "putty",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
+}
