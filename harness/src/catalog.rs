@@ -1,7 +1,10 @@
 //! Running a set of scenario files: load and check them all first (bad
 //! input runs nothing), then run each against each of its targets.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hangar_scenario::{LoadError, Scenario, Target, discover, load_str};
 
@@ -19,6 +22,8 @@ pub struct RunOptions {
     pub lane: String,
     pub verbose: bool,
     pub json: bool,
+    /// Simulations run in parallel, one per worker thread.
+    pub workers: usize,
 }
 
 /// Loads one scenario file with every check, the host model's included.
@@ -105,49 +110,105 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         eprintln!("error: no scenario files (*.toml) under the given paths");
         return EXIT_BAD_INPUT;
     }
+    let jobs: Vec<(&Scenario, Target)> = scenarios
+        .iter()
+        .flat_map(|scenario| {
+            let targets = if chosen.is_empty() {
+                scenario.targets.clone()
+            } else {
+                chosen.clone()
+            };
+            targets.into_iter().map(move |t| (scenario, t))
+        })
+        .collect();
+    let mut out = Output::default();
     if !options.json {
-        println!(
-            "hangar: {} scenario file(s), lane sim, seed {seed}",
-            scenarios.len()
-        );
+        out.line(&format!(
+            "hangar: {} scenario file(s), {} run(s), lane sim, seed {seed}, {} worker(s)",
+            scenarios.len(),
+            jobs.len(),
+            options.workers
+        ));
     }
+    let results = run_parallel(&jobs, seed, options.workers);
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
-    for scenario in &scenarios {
-        let targets = if chosen.is_empty() {
-            scenario.targets.clone()
-        } else {
-            chosen.clone()
+    for ((scenario, target), result) in jobs.iter().zip(results) {
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{} [{target}] seed={seed}: {e}", scenario.path);
+                return EXIT_HARNESS_ERROR;
+            }
         };
-        for target in targets {
-            let result = match sim::run(scenario, target, seed) {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("{} [{target}] seed={seed}: {e}", scenario.path);
-                    return EXIT_HARNESS_ERROR;
-                }
-            };
-            let verdict = check(&expectations_for(scenario, target), &result.outcome);
-            if verdict == Verdict::Pass {
-                passed += 1;
-            } else {
-                failed += 1;
-                code = EXIT_FAIL;
+        let verdict = check(&expectations_for(scenario, *target), &result.outcome);
+        if verdict == Verdict::Pass {
+            passed += 1;
+        } else {
+            failed += 1;
+            code = EXIT_FAIL;
+        }
+        if options.json {
+            out.line(&report::json_line(scenario, &result, &verdict));
+        } else {
+            if options.verbose {
+                out.line(&format!(
+                    "\n{}",
+                    report::trace_text(scenario, &result, &verdict)
+                ));
             }
-            if options.json {
-                println!("{}", report::json_line(scenario, &result, &verdict));
-            } else {
-                if options.verbose {
-                    println!("\n{}", report::trace_text(scenario, &result, &verdict));
-                }
-                println!("{}", report::summary_line(scenario, &result, &verdict));
-            }
+            out.line(&report::summary_line(scenario, &result, &verdict));
         }
     }
     if !options.json {
-        println!("\n{passed} passed, {failed} failed or unknown");
+        out.line(&format!("\n{passed} passed, {failed} failed or unknown"));
     }
     code
+}
+
+/// Runs every (scenario, target) on `workers` threads, each with its own
+/// simulation; results come back in the order of `jobs`, so the report
+/// does not depend on which worker ran what.
+pub fn run_parallel(
+    jobs: &[(&Scenario, Target)],
+    seed: u64,
+    workers: usize,
+) -> Vec<Result<sim::RunResult, sim::RunError>> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<sim::RunResult, sim::RunError>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((scenario, target)) = jobs.get(i) else {
+                        break;
+                    };
+                    *slots[i].lock().unwrap() = Some(sim::run(scenario, *target, seed));
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap().expect("every job ran"))
+        .collect()
+}
+
+/// Standard output that stops quietly when its reader goes away
+/// (`hangar run ... | head`), instead of panicking.
+#[derive(Default)]
+struct Output {
+    closed: bool,
+}
+
+impl Output {
+    fn line(&mut self, text: &str) {
+        if !self.closed && writeln!(std::io::stdout().lock(), "{text}").is_err() {
+            self.closed = true;
+        }
+    }
 }
 
 fn parse_seed(text: &str) -> Result<u64, String> {

@@ -37,6 +37,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Simulations to run in parallel (default: the number of cores).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
     },
 }
 
@@ -56,8 +59,12 @@ fn main() -> ExitCode {
             lane,
             verbose,
             format,
+            jobs,
         } => {
+            let workers =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let options = RunOptions {
+                workers,
                 targets,
                 seed,
                 lane,

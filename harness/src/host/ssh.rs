@@ -61,18 +61,19 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let connect_timeout = args.connect_timeout.or(env.client.connect_timeout);
     let stream = match env
         .net
-        .connect(Host::Client, Host::Server, connect_timeout)
+        .connect(Host::Client, Host::Server, args.port, connect_timeout)
         .await
     {
         Ok(stream) => stream,
         Err(e) => {
+            let why = strerror(e.kind());
             trace.log(
                 &me,
-                format!("connect to server port {} failed: {e}", args.port),
+                format!("connect to server port {} failed: {why}", args.port),
             );
             say(
                 &proc,
-                &format!("ssh: connect to host server port {}: {e}", args.port),
+                &format!("ssh: connect to host server port {}: {why}", args.port),
             )
             .await;
             return SSH_FAILURE;
@@ -222,6 +223,7 @@ fn strerror(kind: std::io::ErrorKind) -> &'static str {
         std::io::ErrorKind::ConnectionReset => "Connection reset by peer",
         std::io::ErrorKind::TimedOut => "Connection timed out",
         std::io::ErrorKind::BrokenPipe => "Broken pipe",
+        std::io::ErrorKind::ConnectionRefused => "Connection refused",
         _ => "Connection closed",
     }
 }

@@ -43,6 +43,9 @@ pub(super) struct NetState {
     /// is gone without a FIN reaching the peer: the peer's next segment
     /// is answered with RST.
     pub forgotten: BTreeSet<(u16, Host)>,
+    /// Bytes each stream (client port, sending host) has not put on the
+    /// wire yet, for the wait graph.
+    pub unsent: BTreeMap<(u16, Host), usize>,
 }
 
 /// Handle to the network of one run; clones share it.
@@ -71,6 +74,7 @@ impl Network {
                 epoch: BTreeMap::new(),
                 waiting: Vec::new(),
                 forgotten: BTreeSet::new(),
+                unsent: BTreeMap::new(),
             })),
             trace,
         }
@@ -98,6 +102,34 @@ impl Network {
 
     pub fn blocked(&self, from: Host, to: Host) -> Option<Block> {
         self.state.lock().unwrap().blocked.get(&(from, to)).copied()
+    }
+
+    /// What the network still holds back when a run stops, in words.
+    pub fn waiting(&self) -> Vec<String> {
+        let st = self.state.lock().unwrap();
+        st.unsent
+            .iter()
+            .filter(|(_, bytes)| **bytes > 0)
+            .map(|((_, from), bytes)| {
+                let to = match from {
+                    Host::Client => Host::Server,
+                    Host::Server => Host::Client,
+                };
+                let why = match st.blocked.get(&(*from, to)) {
+                    Some(Block::Partition) => {
+                        "behind the partition, retransmitted until it heals or the budget runs out"
+                    }
+                    Some(Block::Hold) => "held until release",
+                    None if st.down.get(&to).copied().unwrap_or(false) => "towards a crashed host",
+                    None => "in the send queue",
+                };
+                format!(
+                    "{bytes} bytes from {} to {} wait {why}",
+                    host_name(*from),
+                    host_name(to)
+                )
+            })
+            .collect()
     }
 
     /// Whether segments from `from` reach `to` now.
@@ -181,13 +213,14 @@ impl Network {
         self.trace.log("net", text);
     }
 
-    /// connect(2) from `local` to sshd on `peer`. While the way is blocked
+    /// connect(2) from `local` to `port` on `peer` (sshd listens on 22). While the way is blocked
     /// or the peer is down, SYNs go unanswered until `timeout` (ssh's
     /// ConnectTimeout) or the kernel's SYN budget.
     pub async fn connect(
         &self,
         local: Host,
         peer: Host,
+        port: u16,
         timeout: Option<Duration>,
     ) -> io::Result<SimStream> {
         let deadline = tokio::time::Instant::now() + timeout.unwrap_or(SYN_BUDGET);
@@ -206,7 +239,7 @@ impl Network {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let inner = turmoil::net::TcpStream::connect((host_name(peer), SSH_PORT)).await?;
+        let inner = turmoil::net::TcpStream::connect((host_name(peer), port)).await?;
         Ok(SimStream::new(self.clone(), inner, local, peer))
     }
 }

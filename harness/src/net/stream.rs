@@ -198,6 +198,13 @@ impl SimStream {
                 Poll::Pending => break,
             }
         }
+        let unsent = self.queue.iter().map(|(_, b)| b.len()).sum();
+        self.net
+            .state
+            .lock()
+            .unwrap()
+            .unsent
+            .insert((self.client_port, self.local), unsent);
         if self.queue.is_empty() {
             self.unacked_since = None;
             if self.shutdown_pending

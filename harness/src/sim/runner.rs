@@ -202,7 +202,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         survivors,
         stopped_at,
         hit_horizon,
-        waiting: wait_graph(&client_kernel, &server_kernel, &sessions),
+        waiting: wait_graph(&client_kernel, &server_kernel, &sessions, &net),
     };
     Ok(RunResult {
         target,
@@ -269,11 +269,19 @@ async fn client_host(
 
 /// Who still waits for whom when the run stops: each open session's
 /// chain from the client to the processes holding the server's pipes.
-fn wait_graph(client: &Kernel, server: &Kernel, sessions: &[Arc<SessionReport>]) -> Vec<String> {
+fn wait_graph(
+    client: &Kernel,
+    server: &Kernel,
+    sessions: &[Arc<SessionReport>],
+    net: &Network,
+) -> Vec<String> {
     let mut lines = Vec::new();
     for (pid, name) in client.live() {
         if name == "ssh" {
-            lines.push(format!("{} is still running", client.label(pid)));
+            lines.push(format!(
+                "{} is still running: it waits for the session channel to close",
+                client.label(pid)
+            ));
         }
     }
     for session in sessions {
@@ -298,15 +306,7 @@ fn wait_graph(client: &Kernel, server: &Kernel, sessions: &[Arc<SessionReport>])
                 ));
             }
         }
-        if session.child_exited.load(Ordering::Relaxed)
-            && server.holders_of_pipe(session.stdout.id).is_empty()
-            && server.holders_of_pipe(session.stderr.id).is_empty()
-        {
-            lines.push(
-                "the server's session is open with nothing left to wait for (network stalled?)"
-                    .to_string(),
-            );
-        }
     }
+    lines.extend(net.waiting());
     lines
 }
