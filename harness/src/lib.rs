@@ -20,6 +20,7 @@
 //! - [`report`]: terminal and JSON output, exit codes.
 
 pub mod catalog;
+pub mod explore;
 pub mod host;
 pub mod net;
 pub mod report;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hangar::catalog::{self, RunOptions};
+use hangar::explore::{ExploreArgs, explore_command};
 use hangar::report;
 
 /// Deterministic simulation and test harness for SSH hang and teardown scenarios.
@@ -41,12 +42,46 @@ enum Command {
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
     },
+    /// Run one scenario over a range of seeds and group the runs by outcome.
+    Explore {
+        /// The scenario file.
+        path: PathBuf,
+        /// Seeds to run, `A..B` (B excluded).
+        #[arg(long)]
+        seeds: String,
+        /// The target (needed when the scenario has more than one).
+        #[arg(long = "target", short = 't')]
+        target: Option<String>,
+        /// Run only the k-th of n interleaved parts of the range (`k/n`).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Stop early.
+        #[arg(long, value_enum)]
+        until: Option<Until>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Simulations to run in parallel (default: the number of cores).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Until {
+    /// Stop at the first seed that does not pass.
+    Fail,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
+}
+
+/// `--jobs`, or one worker per core.
+fn workers(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn main() -> ExitCode {
@@ -61,10 +96,8 @@ fn main() -> ExitCode {
             format,
             jobs,
         } => {
-            let workers =
-                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let options = RunOptions {
-                workers,
+                workers: workers(jobs),
                 targets,
                 seed,
                 lane,
@@ -73,6 +106,23 @@ fn main() -> ExitCode {
             };
             catalog::run_paths(&paths, &options)
         }
+        Command::Explore {
+            path,
+            seeds,
+            target,
+            shard,
+            until,
+            format,
+            jobs,
+        } => explore_command(&ExploreArgs {
+            path: &path,
+            seeds: &seeds,
+            target: target.as_deref(),
+            shard: shard.as_deref(),
+            until_fail: matches!(until, Some(Until::Fail)),
+            workers: workers(jobs),
+            json: matches!(format, Format::Json),
+        }),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }

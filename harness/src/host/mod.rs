@@ -4,8 +4,10 @@
 //! Everything here is a program of the [`crate::unix`] model: it reads and
 //! writes descriptors and spawns processes through [`crate::unix::Proc`].
 
+mod algorithms;
 mod env;
 mod redirect;
+mod scp;
 mod shell;
 mod ssh;
 mod ssh_args;
@@ -19,4 +21,3 @@ pub use env::HostEnv;
 pub use shell::{Shell, sh_program};
 pub use ssh_args::{SshArgs, parse_ssh_args};
 pub use sshd::{SessionReport, serve_sshd};
-pub use utils::UTILITIES;

@@ -126,6 +126,8 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
         keepalive_interval: interval.filter(|d| !d.is_zero()),
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
+        window_size: env.swarm.window.min(u32::MAX as u64) as u32,
+        preferred: super::algorithms::preferred(),
         ..Default::default()
     }
 }
@@ -187,6 +189,8 @@ async fn session(
             ChannelMsg::Eof => trace.log(&me, "<- EOF"),
             ChannelMsg::Close => {
                 trace.log(&me, "<- CLOSE");
+                // RFC 4254 5.3: the receiver answers with CLOSE (russh does).
+                trace.log(&me, "-> CLOSE (the answer)");
                 closed = true;
                 break;
             }

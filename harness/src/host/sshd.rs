@@ -98,6 +98,8 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
         keepalive_interval: interval.filter(|d| !d.is_zero()),
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
+        window_size: env.swarm.window.min(u32::MAX as u64) as u32,
+        preferred: super::algorithms::preferred(),
         ..Default::default()
     }
 }

@@ -28,12 +28,7 @@ pub struct Ran {
 /// Runs `line` with `sh -c` on a host with the given virtual files, with
 /// stdin from /dev/null and stdout/stderr captured; virtual time runs.
 pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    crate::unix::block_on(async {
         let trace = Trace::default();
         let files: BTreeMap<String, u64> = files.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         let kernel = Kernel::new("host", trace.clone(), files);
@@ -43,7 +38,7 @@ pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
             target: Target::OpenSsh,
             client: ClientOptions::default(),
             server: ServerOptions::default(),
-            swarm: Swarm::draw(0),
+            swarm: Swarm::default(),
             sessions: Arc::default(),
         });
         let script = hangar_shell::parse(line).expect("test line parses");

@@ -9,12 +9,6 @@ use super::redirect::open_read;
 use super::{shell, ssh, wrappers};
 use crate::unix::{Errno, Proc, Program, Signal};
 
-/// Every command name a scenario may use, built-ins included.
-pub const UTILITIES: &[&str] = &[
-    "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "kill", "wait",
-    "trap", "nohup", "setsid", "sh", "timeout", "ssh",
-];
-
 /// coreutils' read size for cat and head (io_blksize: 128 KiB).
 const IO_BLOCK: usize = 128 * 1024;
 
@@ -36,6 +30,7 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "timeout" => wrappers::timeout(proc, env, argv).await,
         "sh" => sh(proc, env, argv).await,
         "ssh" => ssh::ssh(proc, env, argv).await,
+        "scp" => super::scp::scp(proc, env, argv).await,
         _ => run_builtin_utility(&proc, &argv).await,
     }
 }
@@ -170,6 +165,7 @@ async fn copy_to_stdout(proc: &Proc, from: u32, mut limit: Option<u64>) -> Resul
             *n -= block.len() as u64;
         }
         proc.write(1, &block).await?;
+        proc.kernel.pace().await;
     }
 }
 
@@ -231,6 +227,7 @@ async fn yes(proc: &Proc, argv: &[String]) -> i32 {
         if proc.write(1, block.as_bytes()).await.is_err() {
             return 1;
         }
+        proc.kernel.pace().await;
     }
 }
 

@@ -60,7 +60,7 @@ struct Captured {
 
 pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, RunError> {
     let started = Instant::now();
-    let swarm = Swarm::draw(seed);
+    let swarm = Swarm::draw(seed, scenario);
     let trace = Trace::default();
     let world = &scenario.world;
     let net = Network::new(
@@ -75,6 +75,10 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         .collect();
     let client_kernel = Kernel::new("client", trace.clone(), BTreeMap::new());
     let server_kernel = Kernel::new("server", trace.clone(), files);
+    for kernel in [&client_kernel, &server_kernel] {
+        kernel.set_pipe_capacity(swarm.pipe_buffer as usize);
+        kernel.set_write_pacing(swarm.write_pacing);
+    }
     let sessions: Arc<Mutex<Vec<Arc<SessionReport>>>> = Arc::default();
     let env_for = |host| {
         Arc::new(HostEnv {
@@ -94,8 +98,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         .rng_seed(seed)
         .tick_duration(world.tick)
         .simulation_duration(world.horizon + Duration::from_secs(60))
-        .min_message_latency(world.net.latency)
-        .max_message_latency(world.net.latency)
+        .min_message_latency(swarm.latency)
+        .max_message_latency(swarm.latency)
         .build();
 
     {
@@ -133,13 +137,17 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         Host::Client => &client_kernel,
         Host::Server => &server_kernel,
     };
-    let mut pending_steps = scenario.steps.iter().peekable();
+    // Steps in the order of their (drawn) times; equal times keep file order.
+    let mut timeline: Vec<(Duration, &hangar_scenario::Step)> =
+        swarm.step_at.iter().copied().zip(&scenario.steps).collect();
+    timeline.sort_by_key(|(at, _)| *at);
+    let mut pending_steps = timeline.into_iter().peekable();
     let mut run_index = 0;
     let mut settled_since: Option<Duration> = None;
     let hit_horizon = loop {
         let now = sim.elapsed();
         trace.set_outer_clock(now);
-        while let Some(step) = pending_steps.next_if(|s| s.at <= now) {
+        while let Some((_, step)) = pending_steps.next_if(|(at, _)| *at <= now) {
             match &step.action {
                 Action::Run { script, .. } => {
                     let _ = step_tx.send(RunStep {

@@ -1,6 +1,11 @@
 //! Settings drawn from the seed, so that different seeds explore different
-//! interleavings (TigerBeetle's "swarm testing").
+//! interleavings and worlds (TigerBeetle's "swarm testing"): where a
+//! scenario gives a range (`latency = "1ms..50ms"`), each seed draws its
+//! own value.
 
+use std::time::Duration;
+
+use hangar_scenario::{Drawn, Scenario};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -10,20 +15,98 @@ pub struct Swarm {
     /// Scheduling turns a close-on-exit server's pipe reader gets between
     /// the child's exit and the server acting on SIGCHLD (0..=8).
     pub sigchld_turns: u32,
+    pub latency: Duration,
+    pub pipe_buffer: u64,
+    pub window: u64,
+    pub write_pacing: Duration,
+    /// Each step's time, in file order.
+    pub step_at: Vec<Duration>,
+    /// `name=value` of every value drawn from a range, for reports.
+    drawn: Vec<String>,
+}
+
+impl Default for Swarm {
+    /// A stock world: what a scenario without ranges draws, bar the turns.
+    fn default() -> Swarm {
+        Swarm {
+            sigchld_turns: 0,
+            latency: Duration::from_millis(1),
+            pipe_buffer: crate::unix::PIPE_CAPACITY as u64,
+            window: 2 * 1024 * 1024,
+            write_pacing: Duration::ZERO,
+            step_at: Vec::new(),
+            drawn: Vec::new(),
+        }
+    }
 }
 
 impl Swarm {
-    pub fn draw(seed: u64) -> Swarm {
+    pub fn draw(seed: u64, scenario: &Scenario) -> Swarm {
         // A stream separate from turmoil's, so that adding a swarm value
         // does not shift the network's draws.
         let mut rng = SmallRng::seed_from_u64(seed ^ 0x5eed_5a4d);
+        let mut drawn = Vec::new();
+        let world = &scenario.world;
+        let sigchld_turns = rng.random_range(0..=8);
+        drawn.push(format!("sigchld_turns={sigchld_turns}"));
+        let latency = draw_duration(&mut rng, &world.net.latency, "latency", &mut drawn);
+        let pipe_buffer = draw_size(&mut rng, &world.pipe_buffer, "pipe_buffer", &mut drawn);
+        let window = draw_size(&mut rng, &world.window, "window", &mut drawn);
+        let write_pacing = draw_duration(&mut rng, &world.write_pacing, "write_pacing", &mut drawn);
+        let step_at = scenario
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                draw_duration(
+                    &mut rng,
+                    &step.at,
+                    &format!("step[{}].at", i + 1),
+                    &mut drawn,
+                )
+            })
+            .collect();
         Swarm {
-            sigchld_turns: rng.random_range(0..=8),
+            sigchld_turns,
+            latency,
+            pipe_buffer,
+            window,
+            write_pacing,
+            step_at,
+            drawn,
         }
     }
 
     /// `name=value` pairs for the report header.
     pub fn describe(&self) -> String {
-        format!("sigchld_turns={}", self.sigchld_turns)
+        self.drawn.join(" ")
     }
+}
+
+/// A value from the range, at millisecond resolution (the trace's).
+fn draw_duration(
+    rng: &mut SmallRng,
+    range: &Drawn<Duration>,
+    name: &str,
+    drawn: &mut Vec<String>,
+) -> Duration {
+    if range.min >= range.max {
+        return range.min;
+    }
+    let ms = rng.random_range(range.min.as_millis()..=range.max.as_millis());
+    let value = Duration::from_millis(ms as u64);
+    drawn.push(format!(
+        "{name}={}",
+        hangar_scenario::format_duration(value)
+    ));
+    value
+}
+
+fn draw_size(rng: &mut SmallRng, range: &Drawn<u64>, name: &str, drawn: &mut Vec<String>) -> u64 {
+    if range.min >= range.max {
+        return range.min;
+    }
+    let value = rng.random_range(range.min..=range.max);
+    drawn.push(format!("{name}={value}"));
+    value
 }

@@ -69,6 +69,8 @@ struct KernelState {
     next_pid: Pid,
     next_pipe: u32,
     pipe_capacity: usize,
+    /// Pause the host's utilities take between two writes of a stream.
+    write_pacing: std::time::Duration,
     /// Declared virtual files: name -> size.
     virtual_files: BTreeMap<String, u64>,
     /// Bytes written to regular files, by name.
@@ -99,6 +101,7 @@ impl Kernel {
                 next_pid: INIT_PID,
                 next_pipe: 1,
                 pipe_capacity: super::pipe::PIPE_CAPACITY,
+                write_pacing: std::time::Duration::ZERO,
                 virtual_files,
                 written: BTreeMap::new(),
             })),
@@ -122,6 +125,20 @@ impl Kernel {
 
     pub fn set_pipe_capacity(&self, capacity: usize) {
         self.state.lock().unwrap().pipe_capacity = capacity;
+    }
+
+    pub fn set_write_pacing(&self, pacing: std::time::Duration) {
+        self.state.lock().unwrap().write_pacing = pacing;
+    }
+
+    /// Waits the host's write pacing (none by default): utilities that
+    /// stream output call it between writes, so a seed can make a writer
+    /// slow or fast relative to its reader.
+    pub async fn pace(&self) {
+        let pacing = self.state.lock().unwrap().write_pacing;
+        if !pacing.is_zero() {
+            tokio::time::sleep(pacing).await;
+        }
     }
 
     /// pipe(2): a new pipe's read and write ends.
@@ -641,9 +658,7 @@ impl Proc {
             OpenFile::Virtual { size, offset, .. } => {
                 let mut offset = offset.lock().unwrap();
                 let n = (*size - *offset).min(max as u64);
-                let bytes = (*offset..*offset + n)
-                    .map(super::file::virtual_byte)
-                    .collect();
+                let bytes = super::file::virtual_bytes(*offset, n as usize);
                 *offset += n;
                 Ok(bytes)
             }
@@ -711,14 +726,7 @@ mod tests {
 
     use super::*;
 
-    fn block_on<F: Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
+    use crate::unix::block_on;
 
     fn kernel() -> Kernel {
         Kernel::new("host", Trace::default(), BTreeMap::new())

@@ -11,6 +11,18 @@ mod kernel;
 mod pipe;
 mod signal;
 
+/// Runs `f` on a single-threaded runtime with paused time, as a turmoil
+/// host would: unit tests of the host model use it.
+#[cfg(test)]
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
 pub use file::{FdTable, OpenFile, virtual_byte};
 pub use kernel::{Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
 pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};

@@ -11,9 +11,9 @@
 use hangar_shell::ast::{Command, Script, Span, Word, WordPart};
 
 /// The command names the simulated hosts know.
-pub const KNOWN_COMMANDS: [&str; 17] = [
+pub const KNOWN_COMMANDS: [&str; 18] = [
     "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "kill", "wait",
-    "trap", "nohup", "setsid", "sh", "timeout", "ssh",
+    "trap", "nohup", "setsid", "sh", "timeout", "ssh", "scp",
 ];
 
 const STAND_IN_HINT: &str = "use `sleep 30` as a stand-in for a long-running program";
@@ -270,7 +270,7 @@ mod tests {
             message,
             "`xterm` is not a command the simulated hosts know; they know `sleep`, `echo`, \
              `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, `kill`, `wait`, `trap`, \
-             `nohup`, `setsid`, `sh`, `timeout` and `ssh`"
+             `nohup`, `setsid`, `sh`, `timeout`, `ssh` and `scp`"
         );
         assert_eq!(
             hint,

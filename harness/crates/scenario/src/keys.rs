@@ -49,7 +49,7 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         path: "world.latency",
-        expected: crate::duration::EXPECTED_DURATION,
+        expected: DURATION_OR_RANGE,
         example: r#"latency = "1ms""#,
     },
     Key {
@@ -71,6 +71,21 @@ pub(crate) const KEYS: &[Key] = &[
         path: "world.tick",
         expected: crate::duration::EXPECTED_DURATION,
         example: r#"tick = "1ms""#,
+    },
+    Key {
+        path: "world.pipe_buffer",
+        expected: SIZE_OR_RANGE,
+        example: r#"pipe_buffer = "64KiB""#,
+    },
+    Key {
+        path: "world.window",
+        expected: SIZE_OR_RANGE,
+        example: r#"window = "2MiB""#,
+    },
+    Key {
+        path: "world.write_pacing",
+        expected: DURATION_OR_RANGE,
+        example: r#"write_pacing = "1ms""#,
     },
     Key {
         path: "world.files",
@@ -129,7 +144,7 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         path: "step.at",
-        expected: crate::duration::EXPECTED_DURATION,
+        expected: DURATION_OR_RANGE,
         example: r#"at = "30s""#,
     },
     Key {
@@ -186,6 +201,30 @@ pub(crate) const KEYS: &[Key] = &[
 
 const SSH_TIME: &str = "a duration such as `30s`, or a number of seconds";
 const COUNT: &str = "a whole number such as `3`";
+const DURATION_OR_RANGE: &str =
+    "a duration such as `30s`, `250ms` or `1.5s`, or a range of durations such as `1ms..50ms`";
+const SIZE_OR_RANGE: &str =
+    "a size in bytes such as `4096` or `64KiB`, or a range of sizes such as `4KiB..64KiB`";
+
+/// The keys that take a range (each seed draws a value from it), with a
+/// range each could take, for examples. Every other key takes one value.
+pub(crate) const RANGE_KEYS: [(&str, &str); 5] = [
+    ("world.latency", "1ms..50ms"),
+    ("world.pipe_buffer", "4KiB..64KiB"),
+    ("world.window", "32KiB..2MiB"),
+    ("world.write_pacing", "0ms..5ms"),
+    ("step.at", "1s..3s"),
+];
+
+/// A range that the key at `path` (`step[2].at`) could take, if it takes
+/// ranges.
+pub(crate) fn range_sample(path: &str) -> Option<&'static str> {
+    let normal = normalize(path);
+    RANGE_KEYS
+        .iter()
+        .find(|(key, _)| *key == normal)
+        .map(|(_, sample)| *sample)
+}
 
 /// The entry for a key path such as `step[2].at` or
 /// `expect."hangar:wait-eof".client.exit`.
@@ -342,6 +381,16 @@ mod tests {
         assert_eq!(info("expect.client").unwrap().path, "expect.client");
         assert_eq!(info("world.files.big").unwrap().path, "world.files.*");
         assert!(info("nope").is_none());
+    }
+
+    #[test]
+    fn knows_which_keys_take_ranges() {
+        assert_eq!(range_sample("step[3].at"), Some("1s..3s"));
+        assert_eq!(range_sample("world.pipe_buffer"), Some("4KiB..64KiB"));
+        assert_eq!(range_sample("world.horizon"), None);
+        for (path, _) in RANGE_KEYS {
+            assert!(info(path).is_some(), "{path}");
+        }
     }
 
     #[test]

@@ -15,6 +15,10 @@
 //! approximated: a `run` line must parse as hangar's shell subset
 //! ([`hangar_shell`]) and may only use the commands in [`KNOWN_COMMANDS`].
 //!
+//! [`to_toml`] goes the other way: it writes a [`Scenario`] as a file that
+//! loads back to the same scenario (for tools that write scenarios, such as
+//! shrinking).
+//!
 //! # Example
 //!
 //! ```toml
@@ -54,7 +58,7 @@
 //! run = "ssh server 'sleep 30 &'"
 //! "#;
 //! let scenario = hangar_scenario::load_str("bg.toml", text).unwrap();
-//! assert_eq!(scenario.steps[0].at, Duration::ZERO);
+//! assert_eq!(scenario.steps[0].at, hangar_scenario::Drawn::fixed(Duration::ZERO));
 //! assert_eq!(scenario.targets, hangar_scenario::Target::all_sim());
 //!
 //! let err = hangar_scenario::load_str("bg.toml", &text.replace("0s", "0")).unwrap_err();
@@ -73,6 +77,17 @@
 //! `MiB`, `GiB`, `KB`, `MB`, `GB` (`"64KiB"`). Keys are case-sensitive; a key
 //! that is not listed here is an error.
 //!
+//! ## Ranges
+//!
+//! A few keys (marked *drawn* below) take an inclusive range instead of a
+//! value: both ends joined by `..`, in one string (`latency =
+//! "1ms..50ms"`, `pipe_buffer = "4KiB..64KiB"`, `at = "1s..3s"`). Each
+//! seed draws its own value from the range, as a swarm test does, so that
+//! running a scenario over many seeds explores many worlds and timings. A
+//! single value is the same for every seed. The start must not be after the
+//! end; any other key given a range is an error. The model keeps both ends
+//! ([`Drawn`]); drawing is up to the runner.
+//!
 //! ## Top level
 //!
 //! | key | type | default | example |
@@ -90,11 +105,14 @@
 //! | key | type | default | example |
 //! |---|---|---|---|
 //! | `horizon` | duration, above `0s` | `"120s"` | `horizon = "300s"` |
-//! | `latency` | duration: one-way latency of every segment | `"1ms"` | `latency = "20ms"` |
+//! | `latency` | duration, drawn: one-way latency of every segment | `"1ms"` | `latency = "1ms..50ms"` |
 //! | `retransmission_timeout` | duration: how long unacknowledged data is retransmitted | `"924.6s"` (Linux `tcp_retries2` = 15) | `retransmission_timeout = "10s"` |
 //! | `bandwidth` | size per second each direction carries | unlimited | `bandwidth = "1MiB"` |
 //! | `linger` | duration: how long the run goes on after the last command ended while server processes live | `"2s"` | `linger = "5s"` |
 //! | `tick` | duration above `0s`: the simulated clock's step; segments are delivered on tick boundaries | `"5ms"` | `tick = "1ms"` |
+//! | `pipe_buffer` | size of at least 1 byte, drawn: the capacity of every pipe | `"64KiB"` (Linux, pipe(7)) | `pipe_buffer = "4KiB..64KiB"` |
+//! | `window` | size, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
+//! | `write_pacing` | duration, drawn: the pause a simulated utility takes between two writes | `"0s"` | `write_pacing = "0ms..5ms"` |
 //! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |
 //!
 //! ## `[client]`: ssh_config(5) options of the simulated client
@@ -118,12 +136,15 @@
 //!
 //! ## `[[step]]`: the timeline, one table per step
 //!
-//! Steps are listed in time order (equal times keep file order). In error
-//! messages, `step[1]` is the first `[[step]]` of the file.
+//! Steps are listed in time order (equal times keep file order). A step
+//! whose `at` is a range is listed by the start of its range, so ranges of
+//! neighbouring steps may overlap: the runner orders the steps by the
+//! times each seed draws (equal times keep file order). In error messages,
+//! `step[1]` is the first `[[step]]` of the file.
 //!
 //! | key | type | default | example |
 //! |---|---|---|---|
-//! | `at` | duration, not before the previous step's, not after the horizon | required | `at = "5s"` |
+//! | `at` | duration, drawn; its start not before the previous step's, its end not after the horizon | required | `at = "5s"`, `at = "1s..3s"` |
 //! | `run` | command line, run by `sh -c` on the client host | one of `run`, `net` | `run = "ssh server 'sleep 30 &'"` |
 //! | `net` | network fault | one of `run`, `net` | `net = "partition client->server"` |
 //!
@@ -159,6 +180,8 @@
 //! contain `:` or `=`: `[expect."hangar:close-on-exit"]`.
 
 mod commands;
+mod defaults;
+mod drawn;
 mod duration;
 mod error;
 mod fault;
@@ -166,7 +189,9 @@ mod keys;
 mod load;
 mod model;
 mod position;
+mod ranges;
 mod raw;
+mod render;
 mod reword;
 mod size;
 mod target;
@@ -180,10 +205,11 @@ pub use duration::{EXPECTED_DURATION, ParseDurationError, format_duration, parse
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
-    Action, ClientExpect, ClientOptions, ExitExpect, Expect, Host, NetFault, NetOptions, Scenario,
-    ServerOptions, Step, VirtualFile, World,
+    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host, NetFault, NetOptions,
+    Scenario, ServerOptions, Step, VirtualFile, World,
 };
-pub use size::{EXPECTED_SIZE, ParseSizeError, parse_size};
+pub use render::to_toml;
+pub use size::{EXPECTED_SIZE, ParseSizeError, format_size, parse_size};
 pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
 
 /// Reads and validates the scenario file at `path`.

@@ -15,15 +15,17 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::commands;
+use crate::defaults;
 use crate::duration::format_duration;
 use crate::error::{LoadError, Problem};
 use crate::fault::NET_FAULT_FORMS;
 use crate::keys::{self, segment};
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Expect, NetFault, NetOptions, Scenario, ServerOptions,
-    Step, VirtualFile, World,
+    Action, ClientExpect, ClientOptions, Drawn, Expect, NetFault, Scenario, ServerOptions, Step,
+    VirtualFile, World,
 };
 use crate::position::{line_col, string_offset};
+use crate::ranges::{duration_range, size_range};
 use crate::raw::{
     Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawServer, RawStep,
     RawWorld,
@@ -31,26 +33,9 @@ use crate::raw::{
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
 use crate::values::{
-    Convert, Value, count, duration, exit, expected, horizon, last_segment, non_empty,
-    positive_duration, size, ssh_switch, string, strings, target, toml_string,
+    Value, count, duration, exit, expected, horizon, last_segment, non_empty, positive_duration,
+    size, ssh_switch, string, strings, target, toml_string,
 };
-
-/// Default of `world.horizon`.
-pub(crate) const DEFAULT_HORIZON: Duration = Duration::from_secs(120);
-/// Default of `world.latency`.
-pub(crate) const DEFAULT_LATENCY: Duration = Duration::from_millis(1);
-/// Default of `world.tick`.
-const DEFAULT_TICK: Duration = Duration::from_millis(5);
-
-/// Default of `world.linger`.
-const DEFAULT_LINGER: Duration = Duration::from_secs(2);
-
-/// Default of `world.retransmission_timeout`: Linux tcp_retries2=15 with a
-/// 200 ms minimum RTO, tcp(7).
-pub(crate) const DEFAULT_RETRANSMISSION_TIMEOUT: Duration = Duration::from_millis(924_600);
-/// Default of `ServerAliveCountMax` (ssh_config(5)) and
-/// `ClientAliveCountMax` (sshd_config(5)).
-pub(crate) const DEFAULT_ALIVE_COUNT_MAX: u32 = 3;
 
 /// Loads `text`, the contents of the scenario file `file`.
 pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
@@ -128,7 +113,7 @@ impl Checker<'_> {
         v: Option<&Value>,
         missing_at: usize,
         key: &str,
-        convert: Convert<T>,
+        convert: impl Fn(&Value, &str) -> Result<T, Problem>,
         what: &str,
     ) -> Option<T> {
         match v {
@@ -171,25 +156,7 @@ impl Checker<'_> {
     }
 
     fn world(&mut self, raw: &RawScenario) -> World {
-        let mut world = World {
-            horizon: DEFAULT_HORIZON,
-            client: ClientOptions {
-                server_alive_count_max: DEFAULT_ALIVE_COUNT_MAX,
-                ..ClientOptions::default()
-            },
-            server: ServerOptions {
-                client_alive_count_max: DEFAULT_ALIVE_COUNT_MAX,
-                ..ServerOptions::default()
-            },
-            net: NetOptions {
-                latency: DEFAULT_LATENCY,
-                retransmission_timeout: DEFAULT_RETRANSMISSION_TIMEOUT,
-                bandwidth: None,
-            },
-            linger: DEFAULT_LINGER,
-            tick: DEFAULT_TICK,
-            files: Vec::new(),
-        };
+        let mut world = defaults::world();
         if let Some(w) = &raw.world {
             self.world_table(w.get_ref(), &mut world);
         }
@@ -203,11 +170,14 @@ impl Checker<'_> {
     }
 
     fn world_table(&mut self, raw: &RawWorld, world: &mut World) {
+        let text = self.text;
+        let durations = |v: &Value, key: &str| duration_range(text, v, key);
+        let sizes = |v: &Value, key: &str| size_range(text, v, key);
         self.set(&raw.horizon, "world.horizon", horizon, &mut world.horizon);
         self.set(
             &raw.latency,
             "world.latency",
-            duration,
+            durations,
             &mut world.net.latency,
         );
         let timeout = &mut world.net.retransmission_timeout;
@@ -219,6 +189,27 @@ impl Checker<'_> {
         );
         self.set(&raw.linger, "world.linger", duration, &mut world.linger);
         self.set(&raw.tick, "world.tick", positive_duration, &mut world.tick);
+        let pipe_buffer = |v: &Value, key: &str| {
+            let drawn = sizes(v, key)?;
+            if drawn.min == 0 {
+                let message = format!("a pipe must hold at least 1 byte, found `{drawn}`");
+                return Err(Problem::new(v.span().start, key, message));
+            }
+            Ok(drawn)
+        };
+        self.set(
+            &raw.pipe_buffer,
+            "world.pipe_buffer",
+            pipe_buffer,
+            &mut world.pipe_buffer,
+        );
+        self.set(&raw.window, "world.window", sizes, &mut world.window);
+        self.set(
+            &raw.write_pacing,
+            "world.write_pacing",
+            durations,
+            &mut world.write_pacing,
+        );
         if let Some(v) = &raw.bandwidth {
             world.net.bandwidth = self.ok(size(v, "world.bandwidth")).filter(|b| *b > 0);
         }
@@ -228,7 +219,13 @@ impl Checker<'_> {
     }
 
     /// Converts `v`, if the key is there, into `slot`.
-    fn set<T>(&mut self, v: &Option<Value>, key: &str, convert: Convert<T>, slot: &mut T) {
+    fn set<T>(
+        &mut self,
+        v: &Option<Value>,
+        key: &str,
+        convert: impl Fn(&Value, &str) -> Result<T, Problem>,
+        slot: &mut T,
+    ) {
         if let Some(value) = v.as_ref().and_then(|v| self.ok(convert(v, key))) {
             *slot = value;
         }
@@ -302,16 +299,23 @@ impl Checker<'_> {
     }
 
     fn steps(&mut self, raw: &[Spanned<RawStep>], horizon: Duration) -> Vec<Step> {
+        let text = self.text;
         let mut steps = Vec::new();
         // The time and line of the last step with a valid `at`.
-        let mut previous: Option<(Duration, usize)> = None;
+        let mut previous: Option<(Drawn<Duration>, usize)> = None;
         for (i, raw_step) in raw.iter().enumerate() {
             let key = format!("step[{}]", i + 1);
             let header = raw_step.span().start;
             let line = line_col(self.text, header).0;
             let s = raw_step.get_ref();
             let at_key = format!("{key}.at");
-            let at = self.required(s.at.as_ref(), header, &at_key, duration, "its time, `at`");
+            let at = self.required(
+                s.at.as_ref(),
+                header,
+                &at_key,
+                |v, key| duration_range(text, v, key),
+                "its time, `at`",
+            );
             if let (Some(at), Some(v)) = (at, &s.at) {
                 self.check_time(at, v, &at_key, previous, horizon);
                 previous = Some((at, line));
@@ -324,32 +328,46 @@ impl Checker<'_> {
         steps
     }
 
+    /// Steps are listed by the start of their time (runners order them by
+    /// the times they draw), and even the latest time must be within the
+    /// horizon.
     fn check_time(
         &mut self,
-        at: Duration,
+        at: Drawn<Duration>,
         v: &Value,
         key: &str,
-        previous: Option<(Duration, usize)>,
+        previous: Option<(Drawn<Duration>, usize)>,
         horizon: Duration,
     ) {
         let offset = v.span().start;
-        if let Some((before, before_line)) = previous.filter(|(before, _)| at < *before) {
+        if let Some((before, before_line)) = previous.filter(|(before, _)| at.min < before.min) {
+            let (earlier, fix) = if at.is_fixed() {
+                ("earlier than", Drawn::fixed(before.min))
+            } else {
+                let fix = Drawn {
+                    min: before.min,
+                    max: at.max.max(before.min),
+                };
+                ("starting earlier than", fix)
+            };
             let message = format!(
-                "steps must be in time order: this step is at `{}`, earlier than the step \
-                 before it (line {before_line}, at `{}`)",
-                format_duration(at),
-                format_duration(before)
+                "steps must be in time order: this step is at `{at}`, {earlier} the step \
+                 before it (line {before_line}, at `{before}`)"
             );
-            let fix = format!("at = \"{}\"", format_duration(before));
             self.problems
-                .push(Problem::new(offset, key, message).example(fix));
-        } else if at > horizon {
+                .push(Problem::new(offset, key, message).example(format!("at = \"{fix}\"")));
+        } else if at.max > horizon {
+            let (when, would) = if at.is_fixed() {
+                (format!("this step is at `{at}`"), "would")
+            } else {
+                let latest = format_duration(at.max);
+                (format!("this step may be as late as `{latest}`"), "might")
+            };
             let message = format!(
-                "this step is at `{}`, after the horizon (`{}`), so it would never happen",
-                format_duration(at),
+                "{when}, after the horizon (`{}`), so it {would} never happen",
                 format_duration(horizon)
             );
-            let fix = format!("[world]\nhorizon = \"{}\"", format_duration(at));
+            let fix = format!("[world]\nhorizon = \"{}\"", format_duration(at.max));
             self.problems
                 .push(Problem::new(offset, key, message).example(fix));
         }
@@ -541,3 +559,6 @@ fn owner(key: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod range_tests;

@@ -22,7 +22,8 @@ pub struct Scenario {
     /// Default: every built-in sim target (`Target::all_sim()`).
     pub targets: Vec<Target>,
     pub world: World,
-    /// Steps in file order; `at` is non-decreasing (the loader checks).
+    /// Steps in file order; the start of `at` is non-decreasing (the
+    /// loader checks). Runners order them by their drawn times.
     pub steps: Vec<Step>,
     /// Expectations that hold for every target unless overridden.
     pub expect: Expect,
@@ -49,8 +50,44 @@ pub struct World {
     /// time and segments are delivered on tick boundaries, so latencies
     /// round up to it. Default 5 ms; smaller is finer and slower.
     pub tick: Duration,
+    /// Capacity of every pipe, in bytes; at least 1. Default 64 KiB, Linux's
+    /// pipe capacity (pipe(7)).
+    pub pipe_buffer: Drawn<u64>,
+    /// The SSH channel window the server and the client advertise, in
+    /// bytes. Default 2 MiB, OpenSSH's CHAN_SES_WINDOW_DEFAULT.
+    pub window: Drawn<u64>,
+    /// Pause a simulated utility takes between two writes. Default 0 s.
+    pub write_pacing: Drawn<Duration>,
     /// Virtual files on the server host: `cat big` reads `size` bytes.
     pub files: Vec<VirtualFile>,
+}
+
+/// A setting each seed draws anew: an inclusive range `min..=max`, written
+/// `"1ms..50ms"` in a file, or one value (`min == max`), written `"30s"`.
+///
+/// Drawing a different value per seed varies the world the way a swarm
+/// test does, so that one scenario explores many timings. The loader
+/// guarantees `min <= max`; drawing is up to the runner, from the seed.
+/// `Display` writes the file syntax back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Drawn<T> {
+    pub min: T,
+    pub max: T,
+}
+
+impl<T: Copy + PartialEq> Drawn<T> {
+    /// One value, the same for every seed.
+    pub fn fixed(value: T) -> Drawn<T> {
+        Drawn {
+            min: value,
+            max: value,
+        }
+    }
+
+    /// Whether every seed gets the same value.
+    pub fn is_fixed(&self) -> bool {
+        self.min == self.max
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -76,7 +113,7 @@ pub struct ServerOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetOptions {
     /// One-way latency of every segment. Default 1 ms.
-    pub latency: Duration,
+    pub latency: Drawn<Duration>,
     /// How long unacknowledged data is retransmitted before the writer's
     /// connection fails with ETIMEDOUT. Default 924.6 s: Linux tcp_retries2=15
     /// with a 200 ms minimum RTO (tcp(7)).
@@ -95,8 +132,10 @@ pub struct VirtualFile {
 /// One step of the timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
-    /// Virtual time at which the step happens.
-    pub at: Duration,
+    /// Virtual time at which the step happens. For a range, each seed
+    /// draws a time, and the steps happen in the order of their drawn times
+    /// (equal times in file order).
+    pub at: Drawn<Duration>,
     pub action: Action,
     /// 1-based line of the step in the scenario file (for reports).
     pub line: usize,

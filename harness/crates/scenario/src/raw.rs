@@ -149,6 +149,9 @@ pub(crate) struct RawWorld {
     pub bandwidth: Value,
     pub linger: Value,
     pub tick: Value,
+    pub pipe_buffer: Value,
+    pub window: Value,
+    pub write_pacing: Value,
     pub files: Value,
 }
 

@@ -62,6 +62,18 @@ pub fn parse_size(text: &str) -> Result<u64, ParseSizeError> {
         .ok_or_else(fail)
 }
 
+/// `bytes` as [`parse_size`] reads it back, in the largest binary unit
+/// that is exact (`64KiB`, `2MiB`), else as a plain number (`1000`, `0`).
+pub fn format_size(bytes: u64) -> String {
+    // From the largest unit down; "" (plain bytes) always fits.
+    for (unit, scale) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes != 0 && bytes.is_multiple_of(scale) {
+            return format!("{}{unit}", bytes / scale);
+        }
+    }
+    bytes.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +114,20 @@ mod tests {
             parse_size("1 MiB").unwrap_err().to_string(),
             "expected a size in bytes such as `1048576`, `64KiB` or `1MiB`, found `1 MiB`"
         );
+    }
+
+    #[test]
+    fn formats_exact_binary_units_else_bytes() {
+        assert_eq!(format_size(0), "0");
+        assert_eq!(format_size(5), "5");
+        assert_eq!(format_size(1000), "1000");
+        assert_eq!(format_size(4096), "4KiB");
+        assert_eq!(format_size(65_536), "64KiB");
+        assert_eq!(format_size(2_097_152), "2MiB");
+        assert_eq!(format_size(1_572_864), "1536KiB");
+        assert_eq!(format_size(3 << 30), "3GiB");
+        for bytes in [0, 1, 1023, 1024, 1025, 10_000, 1 << 40, u64::MAX] {
+            assert_eq!(parse_size(&format_size(bytes)), Ok(bytes), "{bytes}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use crate::drawn;
 use crate::duration::parse_duration;
 use crate::error::Problem;
 use crate::keys;
@@ -49,8 +50,25 @@ pub(crate) fn non_empty(v: &Value, key: &str) -> Result<String, Problem> {
     }
 }
 
+/// A range (`"1s..5s"`) given to a key that takes one `what`.
+fn range_not_allowed(v: &Value, key: &str, what: &str) -> Option<Problem> {
+    let Leaf::Str(s) = v.get_ref() else {
+        return None;
+    };
+    drawn::split(s)?;
+    let takers: Vec<&str> = keys::RANGE_KEYS.iter().map(|(key, _)| *key).collect();
+    let message = format!(
+        "expected one {what}, found the range `{s}`; only {} take ranges",
+        keys::list(&takers)
+    );
+    Some(Problem::new(v.span().start, key, message))
+}
+
 pub(crate) fn duration(v: &Value, key: &str) -> Result<Duration, Problem> {
     let name = last_segment(key);
+    if let Some(p) = range_not_allowed(v, key, "duration") {
+        return Err(p);
+    }
     match v.get_ref() {
         Leaf::Str(s) => parse_duration(s).map_err(|e| {
             let p = Problem::new(v.span().start, key, e.to_string());
@@ -67,6 +85,9 @@ pub(crate) fn duration(v: &Value, key: &str) -> Result<Duration, Problem> {
 /// An ssh_config(5) TIME: a duration, or a number of seconds as an
 /// integer or a string of digits.
 pub(crate) fn ssh_time(v: &Value, key: &str) -> Result<Duration, Problem> {
+    if let Some(p) = range_not_allowed(v, key, "time") {
+        return Err(p);
+    }
     match v.get_ref() {
         Leaf::Int(n) => u64::try_from(*n)
             .map(Duration::from_secs)
@@ -117,6 +138,9 @@ pub(crate) fn count(v: &Value, key: &str) -> Result<u32, Problem> {
 }
 
 pub(crate) fn size(v: &Value, key: &str) -> Result<u64, Problem> {
+    if let Some(p) = range_not_allowed(v, key, "size") {
+        return Err(p);
+    }
     match v.get_ref() {
         Leaf::Int(n) => u64::try_from(*n).map_err(|_| expected(v, key)),
         Leaf::Str(s) => parse_size(s).map_err(|_| expected(v, key)),

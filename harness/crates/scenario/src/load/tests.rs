@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{ExitExpect, Host};
+use crate::model::{ExitExpect, Host, NetOptions};
 use crate::target::Policy;
 
 const FULL: &str = r#"title  = "A background job holding stdout keeps an OpenSSH session open"
@@ -104,12 +104,15 @@ fn full_file_loads_into_the_model() {
                 dropbear_keepalive: Some(secs(5)),
             },
             net: NetOptions {
-                latency: ms(1),
+                latency: Drawn::fixed(ms(1)),
                 retransmission_timeout: ms(924_600),
                 bandwidth: None,
             },
             linger: secs(2),
             tick: ms(5),
+            pipe_buffer: Drawn::fixed(65_536),
+            window: Drawn::fixed(2_097_152),
+            write_pacing: Drawn::fixed(Duration::ZERO),
             files: vec![
                 VirtualFile {
                     name: "/var/log/app.log".into(),
@@ -127,7 +130,7 @@ fn full_file_loads_into_the_model() {
         },
         steps: vec![
             Step {
-                at: secs(0),
+                at: Drawn::fixed(secs(0)),
                 action: Action::Run {
                     line: run.into(),
                     script: hangar_shell::parse(run).unwrap(),
@@ -135,7 +138,7 @@ fn full_file_loads_into_the_model() {
                 line: 22,
             },
             Step {
-                at: secs(5),
+                at: Drawn::fixed(secs(5)),
                 action: Action::Net(NetFault::PartitionOneWay {
                     from: Host::Client,
                     to: Host::Server,
@@ -143,12 +146,12 @@ fn full_file_loads_into_the_model() {
                 line: 26,
             },
             Step {
-                at: secs(5),
+                at: Drawn::fixed(secs(5)),
                 action: Action::Net(NetFault::Latency(ms(200))),
                 line: 30,
             },
             Step {
-                at: secs(60),
+                at: Drawn::fixed(secs(60)),
                 action: Action::Net(NetFault::Heal),
                 line: 34,
             },
@@ -205,7 +208,10 @@ fn left_out_keys_take_their_defaults() {
     assert_eq!(s.tags, Vec::<String>::new());
     assert_eq!(s.targets, Target::all_sim());
     assert_eq!(s.world.horizon, secs(120));
-    assert_eq!(s.world.net.latency, ms(1));
+    assert_eq!(s.world.net.latency, Drawn::fixed(ms(1)));
+    assert_eq!(s.world.pipe_buffer, Drawn::fixed(64 * 1024));
+    assert_eq!(s.world.window, Drawn::fixed(2 * 1024 * 1024));
+    assert_eq!(s.world.write_pacing, Drawn::fixed(Duration::ZERO));
     assert_eq!(s.world.net.retransmission_timeout, ms(924_600));
     assert_eq!(s.world.files, vec![]);
     assert_eq!(
@@ -432,7 +438,8 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("[world]\nhorizn = \"1s\"\n"),
         "x.toml:4:1: world.horizn: unknown key `horizn` (did you mean `horizon`?); the keys \
-         of [world] are `horizon`, `latency`, `retransmission_timeout`, `bandwidth`, `linger`, `tick` and `files`\n  \
+         of [world] are `horizon`, `latency`, `retransmission_timeout`, `bandwidth`, `linger`, `tick`, \
+         `pipe_buffer`, `window`, `write_pacing` and `files`\n  \
          example: horizon = \"120s\""
     );
     assert_eq!(
@@ -549,7 +556,7 @@ fn unknown_commands_name_the_command_and_show_a_stand_in() {
         error_with("[[step]]\nat = \"0s\"\nrun = \"xterm </dev/null >/dev/null 2>&1 &\"\n"),
         "x.toml:5:8: step[1].run: `xterm` is not a command the simulated hosts know; they \
          know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
-         `kill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout` and `ssh`\n  \
+         `kill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh` and `scp`\n  \
          example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
          stand-in for a long-running program"
     );

@@ -1,27 +1,13 @@
-//! What a run looks like to people and to CI: the trace text that snapshots
-//! freeze, one JSON object per run, and the process exit codes.
-//!
-//! Every report starts with the seed and the values drawn from it, and
-//! every failure ends with the command that replays it.
+//! One run: its trace text (what snapshots freeze), its summary line and
+//! its JSON line.
 
-use hangar_scenario::{Scenario, format_duration};
+use hangar_scenario::{Scenario, Target, format_duration};
 use serde_json::json;
 
+use super::LANE_SIM;
 use crate::sim::RunResult;
 use crate::trace::{format_time, render_events};
 use crate::verdict::Verdict;
-
-/// Every scenario and target passed.
-pub const EXIT_PASS: i32 = 0;
-/// Some run failed or ended `unknown`.
-pub const EXIT_FAIL: i32 = 1;
-/// A scenario file or an argument is wrong: nothing ran.
-pub const EXIT_BAD_INPUT: i32 = 2;
-/// The harness itself failed.
-pub const EXIT_HARNESS_ERROR: i32 = 3;
-
-/// The lane a run belongs to.
-pub const LANE_SIM: &str = "sim";
 
 /// The header line: what ran, with which seed and drawn values.
 pub fn header(scenario: &Scenario, result: &RunResult) -> String {
@@ -113,10 +99,10 @@ fn verdict_text(verdict: &Verdict) -> String {
 }
 
 /// The command that reproduces a run exactly.
-pub fn replay_command(scenario: &Scenario, result: &RunResult) -> String {
+pub fn replay_command(scenario: &Scenario, target: Target, seed: u64) -> String {
     format!(
-        "hangar run {} --target {} --seed {} -v",
-        scenario.path, result.target, result.seed
+        "hangar run {} --target {target} --seed {seed} -v",
+        scenario.path
     )
 }
 
@@ -139,7 +125,7 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
     if *verdict != Verdict::Pass {
         line.push_str(&format!(
             "\n          replay: {}",
-            replay_command(scenario, result)
+            replay_command(scenario, result.target, result.seed)
         ));
     }
     line
@@ -165,7 +151,7 @@ pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> 
         "survivors": o.survivor_names(),
         "waiting": o.waiting,
         "wall_ms": result.wall.as_secs_f64() * 1000.0,
-        "replay": replay_command(scenario, result),
+        "replay": replay_command(scenario, result.target, result.seed),
     })
     .to_string()
 }

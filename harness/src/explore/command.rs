@@ -1,0 +1,107 @@
+//! `hangar explore`: argument checks, progress bar and output.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use hangar_scenario::Target;
+
+use super::run::{ExploreOptions, explore};
+use super::seeds::{SeedRange, Shard};
+use crate::catalog::load;
+use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS, Explored};
+
+/// What `hangar explore` was asked to do, as typed.
+pub struct ExploreArgs<'a> {
+    pub path: &'a Path,
+    pub seeds: &'a str,
+    pub target: Option<&'a str>,
+    pub shard: Option<&'a str>,
+    pub until_fail: bool,
+    pub workers: usize,
+    pub json: bool,
+}
+
+/// Runs the command; returns the process exit code: 0 when every seed
+/// passed, 1 when some did not, 2 for bad input, 3 for a harness failure.
+pub fn explore_command(args: &ExploreArgs) -> i32 {
+    let scenario = match load(args.path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let parsed = (|| -> Result<(SeedRange, Option<Shard>, Target), String> {
+        let seeds: SeedRange = args.seeds.parse()?;
+        let shard = args.shard.map(str::parse::<Shard>).transpose()?;
+        let target = match args.target {
+            Some(t) => t.parse::<Target>().map_err(|e| format!("--target: {e}"))?,
+            None if scenario.targets.len() == 1 => scenario.targets[0],
+            None => {
+                let names: Vec<String> = scenario.targets.iter().map(|t| t.to_string()).collect();
+                return Err(format!(
+                    "explore runs one target: add --target, one of {}\n  example: --target {}",
+                    names.join(", "),
+                    names[0]
+                ));
+            }
+        };
+        Ok((seeds, shard, target))
+    })();
+    let (seeds, shard, target) = match parsed {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(seeds.seeds(shard).len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress_bar = bar.clone();
+    let options = ExploreOptions {
+        target,
+        seeds,
+        shard,
+        until_fail: args.until_fail,
+        workers: args.workers,
+        on_progress: progress_bar.map(|bar| {
+            Box::new(move |done, _| bar.set_position(done)) as Box<dyn Fn(u64, u64) + Sync>
+        }),
+    };
+    let found = match explore(&scenario, &options) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("{}: {e}", scenario.path);
+            return EXIT_HARNESS_ERROR;
+        }
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let what = Explored {
+        scenario: &scenario,
+        target,
+        seeds,
+        shard,
+    };
+    if args.json {
+        for line in report::explore_json(&what, &found) {
+            println!("{line}");
+        }
+    } else {
+        print!("{}", report::explore_text(&what, &found));
+    }
+    if found.groups.iter().all(|g| g.key.verdict == "pass") {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    }
+}

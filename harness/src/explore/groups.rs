@@ -1,0 +1,87 @@
+//! Runs grouped by what came out of them.
+
+use serde_json::json;
+
+use crate::sim::{Outcome, Swarm};
+use crate::verdict::Verdict;
+
+/// The facts that make two runs "the same outcome". Ordered, so that the
+/// groups of an exploration come out in the same order on every machine.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutcomeKey {
+    pub verdict: &'static str,
+    pub client_exit: Option<i32>,
+    pub stdout_bytes: u64,
+    pub lost_bytes: u64,
+    pub survivors: Vec<String>,
+}
+
+impl OutcomeKey {
+    pub fn of(outcome: &Outcome, verdict: &Verdict) -> OutcomeKey {
+        OutcomeKey {
+            verdict: verdict.name(),
+            client_exit: outcome.client_exit,
+            stdout_bytes: outcome.stdout_bytes,
+            lost_bytes: outcome.lost_bytes,
+            survivors: outcome.survivor_names(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let exit = self
+            .client_exit
+            .map_or("none".to_string(), |c| c.to_string());
+        format!(
+            "{:<7} exit={exit} stdout={} lost={} survivors=[{}]",
+            self.verdict,
+            self.stdout_bytes,
+            self.lost_bytes,
+            self.survivors.join(", ")
+        )
+    }
+}
+
+/// All the runs of one outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub key: OutcomeKey,
+    pub count: u64,
+    /// The lowest seed with this outcome, and the values it drew.
+    pub first_seed: u64,
+    pub first_swarm: Swarm,
+}
+
+impl Group {
+    pub fn new(key: OutcomeKey, seed: u64, swarm: Swarm) -> Group {
+        Group {
+            key,
+            count: 1,
+            first_seed: seed,
+            first_swarm: swarm,
+        }
+    }
+
+    /// Merges another group of the same outcome (another run, or another
+    /// shard's group); the lowest seed stays the first.
+    pub fn merge(&mut self, other: Group) {
+        self.count += other.count;
+        if other.first_seed < self.first_seed {
+            self.first_seed = other.first_seed;
+            self.first_swarm = other.first_swarm;
+        }
+    }
+
+    pub fn json(&self, replay: &str) -> serde_json::Value {
+        json!({
+            "count": self.count,
+            "first_seed": self.first_seed,
+            "replay": replay,
+            "swarm": self.first_swarm.describe(),
+            "verdict": self.key.verdict,
+            "client_exit": self.key.client_exit,
+            "stdout_bytes": self.key.stdout_bytes,
+            "lost_bytes": self.key.lost_bytes,
+            "survivors": self.key.survivors,
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! The SSH algorithms the simulated endpoints negotiate.
+//!
+//! Teardown does not depend on the algorithms, but the cost of a simulated
+//! session does: the key exchange dominates a short session, and russh's
+//! default puts the post-quantum hybrid (mlkem768x25519) first. The sim
+//! uses the cheapest modern set both ends support: curve25519-sha256 for
+//! the exchange and AES-256-GCM (hardware-accelerated, no separate MAC).
+
+use std::borrow::Cow;
+
+use russh::{Preferred, cipher, kex};
+
+/// Algorithms of both the simulated ssh and sshd.
+pub fn preferred() -> Preferred {
+    Preferred {
+        kex: Cow::Borrowed(&[
+            kex::CURVE25519,
+            kex::EXTENSION_SUPPORT_AS_CLIENT,
+            kex::EXTENSION_SUPPORT_AS_SERVER,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+        ]),
+        cipher: Cow::Borrowed(&[cipher::AES_256_GCM]),
+        ..Preferred::DEFAULT
+    }
+}

@@ -1,0 +1,23 @@
+//! What runs look like to people and to CI: the trace text that snapshots
+//! freeze, JSON lines, exploration summaries, and the process exit codes.
+//!
+//! Every report starts with the seed and the values drawn from it, and
+//! every failure ends with the command that replays it.
+
+mod explore;
+mod run;
+
+pub use explore::{Explored, explore_json, explore_text};
+pub use run::{header, json_line, replay_command, summary_line, trace_text};
+
+/// Every scenario and target passed.
+pub const EXIT_PASS: i32 = 0;
+/// Some run failed or ended `unknown`.
+pub const EXIT_FAIL: i32 = 1;
+/// A scenario file or an argument is wrong: nothing ran.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// The harness itself failed.
+pub const EXIT_HARNESS_ERROR: i32 = 3;
+
+/// The lane a run belongs to.
+pub const LANE_SIM: &str = "sim";
