@@ -24,6 +24,7 @@ pub mod explore;
 pub mod host;
 pub mod net;
 pub mod report;
+pub mod shrink;
 pub mod sim;
 pub mod trace;
 pub mod unix;

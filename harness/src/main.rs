@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hangar::catalog::{self, RunOptions};
 use hangar::explore::{ExploreArgs, explore_command};
 use hangar::report;
+use hangar::shrink::{ShrinkArgs, shrink_command};
 
 /// Deterministic simulation and test harness for SSH hang and teardown scenarios.
 #[derive(Parser)]
@@ -65,6 +66,17 @@ enum Command {
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
     },
+    /// Shrink a failing seed: write a smaller scenario that fails the same way beside the original.
+    Shrink {
+        /// The scenario file.
+        path: PathBuf,
+        /// The failing seed.
+        #[arg(long)]
+        seed: u64,
+        /// The target it fails on.
+        #[arg(long = "target", short = 't')]
+        target: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,6 +134,11 @@ fn main() -> ExitCode {
             until_fail: matches!(until, Some(Until::Fail)),
             workers: workers(jobs),
             json: matches!(format, Format::Json),
+        }),
+        Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
+            path: &path,
+            seed,
+            target: &target,
         }),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))

@@ -2,14 +2,15 @@
 //! replay commands that reproduce their group's outcome exactly.
 
 use hangar::catalog::load_named;
-use hangar::explore::{ExploreOptions, Exploration, SeedRange, Shard, explore};
+use hangar::explore::{Exploration, ExploreOptions, SeedRange, Shard, explore};
 use hangar::verdict::{check, expectations_for};
 use hangar_scenario::{Policy, Scenario, Target};
 
 const TARGET: Target = Target::Hangar(Policy::CloseOnExit);
 
 fn cat_big() -> Scenario {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/race/cat-big.toml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/race/cat-big.toml");
     load_named(&path, "scenarios/race/cat-big.toml").unwrap()
 }
 
@@ -34,7 +35,11 @@ fn close_on_exit_shows_complete_and_truncated_groups_whose_first_seeds_replay() 
     assert!(found.groups.iter().any(|g| g.key.lost_bytes > 0));
     for group in &found.groups {
         let replay = hangar::sim::run(&scenario, TARGET, group.first_seed).unwrap();
-        assert_eq!(replay.outcome.lost_bytes, group.key.lost_bytes, "seed {}", group.first_seed);
+        assert_eq!(
+            replay.outcome.lost_bytes, group.key.lost_bytes,
+            "seed {}",
+            group.first_seed
+        );
         assert_eq!(replay.outcome.stdout_bytes, group.key.stdout_bytes);
     }
 }
@@ -43,7 +48,9 @@ fn close_on_exit_shows_complete_and_truncated_groups_whose_first_seeds_replay() 
 fn shards_merge_to_the_unsharded_exploration() {
     let scenario = cat_big();
     let whole = run(&scenario, None, false);
-    let parts = (1..=3).map(|k| run(&scenario, Some(Shard { index: k, count: 3 }), false)).collect();
+    let parts = (1..=3)
+        .map(|k| run(&scenario, Some(Shard { index: k, count: 3 }), false))
+        .collect();
     let merged = Exploration::merge(parts);
     assert_eq!(merged.seeds_run, whole.seeds_run);
     assert_eq!(merged.groups, whole.groups);
@@ -59,7 +66,11 @@ fn until_fail_stops_early_on_a_failing_expectation() {
     assert!(found.seeds_run < 60, "ran {} seeds", found.seeds_run);
     assert!(found.groups.iter().any(|g| g.key.verdict == "fail"));
     let expect = expectations_for(&scenario, TARGET);
-    let failing = found.groups.iter().find(|g| g.key.verdict == "fail").unwrap();
+    let failing = found
+        .groups
+        .iter()
+        .find(|g| g.key.verdict == "fail")
+        .unwrap();
     let replay = hangar::sim::run(&scenario, TARGET, failing.first_seed).unwrap();
     assert_eq!(check(&expect, &replay.outcome).name(), "fail");
 }
