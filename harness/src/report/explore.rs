@@ -39,6 +39,9 @@ pub fn explore_text(what: &Explored, found: &Exploration) -> String {
             replay_command(what.scenario, what.target, group.first_seed)
         );
     }
+    if let Some(line) = seed_expectation(what, found) {
+        out.push_str(&line);
+    }
     let _ = writeln!(
         out,
         "\n{} seeds in {:.3} s ({:.0} seeds/s)",
@@ -72,4 +75,24 @@ pub fn explore_json(what: &Explored, found: &Exploration) -> Vec<String> {
         .to_string(),
     );
     lines
+}
+
+/// The scenario's `[seeds]` expectation for this target, and whether the
+/// exploration meets it.
+fn seed_expectation(what: &Explored, found: &Exploration) -> Option<String> {
+    let seeds = what.scenario.seeds.as_ref()?;
+    let (_, quantifier) = seeds.lost_bytes.iter().find(|(t, _)| *t == what.target)?;
+    let losing: u64 = found
+        .groups
+        .iter()
+        .filter(|g| g.key.lost_bytes > 0)
+        .map(|g| g.count)
+        .sum();
+    let holds = quantifier.holds(losing, found.seeds_run);
+    Some(format!(
+        "\n[seeds] expects {} seeds to lose bytes: {losing} of {} did ({})\n",
+        quantifier.name(),
+        found.seeds_run,
+        if holds { "holds" } else { "does NOT hold" }
+    ))
 }

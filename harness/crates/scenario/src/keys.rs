@@ -158,6 +158,21 @@ pub(crate) const KEYS: &[Key] = &[
         example: r#"net = "partition""#,
     },
     Key {
+        path: "seeds",
+        expected: "a table",
+        example: "[seeds]\ncount = 200\nlost_bytes = { \"hangar:close-on-exit\" = \"some\", openssh = \"none\" }",
+    },
+    Key {
+        path: "seeds.count",
+        expected: "a whole number of seeds, at least 1",
+        example: "count = 200",
+    },
+    Key {
+        path: "seeds.lost_bytes",
+        expected: "a table of target names and `none`, `some` or `all`",
+        example: r#"lost_bytes = { "hangar:close-on-exit" = "some", openssh = "none" }"#,
+    },
+    Key {
         path: "expect",
         expected: "a table",
         example: "[expect]\nclient = { exit = 0, within = \"31s\" }",
@@ -398,7 +413,8 @@ mod tests {
         assert_eq!(
             children(""),
             [
-                "title", "source", "tags", "targets", "world", "client", "server", "step", "expect"
+                "title", "source", "tags", "targets", "world", "client", "server", "step", "seeds",
+                "expect"
             ]
         );
         assert_eq!(children("step"), ["at", "run", "net"]);

@@ -159,6 +159,18 @@
 //! `release`, `latency <duration>`, `crash server`, `restart server`,
 //! `crash client`, `restart client`.
 //!
+//! ## `[seeds]`: what must hold over many seeds
+//!
+//! A race shows on some seeds only. `[seeds]` states it over the seeds
+//! `0..count`, per target: on `none`, `some` (at least one, not all) or
+//! `all` of them, bytes are lost. `hangar explore` reports it and the
+//! catalog tests check it.
+//!
+//! | key | type | default | example |
+//! |---|---|---|---|
+//! | `count` | whole number, at least 1 | `100` | `count = 200` |
+//! | `lost_bytes` | table: target to `none`, `some` or `all` | none | `lost_bytes = { "hangar:close-on-exit" = "some", openssh = "none" }` |
+//!
 //! ## `[expect]`: what must come out
 //!
 //! Every key is optional; a key left out is not checked.
@@ -206,7 +218,7 @@ pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
     Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host, NetFault, NetOptions,
-    Scenario, ServerOptions, Step, VirtualFile, World,
+    Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile, World,
 };
 pub use render::to_toml;
 pub use size::{EXPECTED_SIZE, ParseSizeError, format_size, parse_size};

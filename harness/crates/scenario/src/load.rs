@@ -21,14 +21,14 @@ use crate::error::{LoadError, Problem};
 use crate::fault::NET_FAULT_FORMS;
 use crate::keys::{self, segment};
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Drawn, Expect, NetFault, Scenario, ServerOptions, Step,
-    VirtualFile, World,
+    Action, ClientExpect, ClientOptions, Drawn, Expect, NetFault, Quantifier, Scenario, SeedExpect,
+    ServerOptions, Step, VirtualFile, World,
 };
 use crate::position::{line_col, string_offset};
 use crate::ranges::{duration_range, size_range};
 use crate::raw::{
-    Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawServer, RawStep,
-    RawWorld,
+    Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawSeeds,
+    RawServer, RawStep, RawWorld,
 };
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
@@ -94,7 +94,9 @@ impl Checker<'_> {
             Some(section) => self.expect_section(section.get_ref()),
             None => (Expect::default(), Vec::new()),
         };
+        let seeds = raw.seeds.as_ref().map(|s| self.seeds(s.get_ref()));
         Scenario {
+            seeds,
             path: file.to_owned(),
             title: title.unwrap_or_default(),
             source: source.unwrap_or_default(),
@@ -451,6 +453,50 @@ impl Checker<'_> {
                 None => p,
             }
         })
+    }
+
+    /// `[seeds]`: a seed count and, per target, on how many seeds bytes
+    /// are lost.
+    fn seeds(&mut self, raw: &RawSeeds) -> SeedExpect {
+        let count = match &raw.count {
+            Some(v) => self.ok(count(v, "seeds.count").and_then(|n| {
+                if n == 0 {
+                    Err(expected(v, "seeds.count"))
+                } else {
+                    Ok(u64::from(n))
+                }
+            })),
+            None => None,
+        };
+        let mut lost_bytes = Vec::new();
+        if let Some(v) = &raw.lost_bytes {
+            match v.get_ref() {
+                Leaf::Table(entries) => {
+                    for (name, value) in entries {
+                        let key = format!("seeds.lost_bytes.{}", segment(name));
+                        let Some(t) = self.ok(target(name, value.span().start, &key)) else {
+                            continue;
+                        };
+                        let q = match value.get_ref() {
+                            Leaf::Str(s) if s == "none" => Some(Quantifier::None),
+                            Leaf::Str(s) if s == "some" => Some(Quantifier::Some),
+                            Leaf::Str(s) if s == "all" => Some(Quantifier::All),
+                            _ => {
+                                self.problems.push(expected(value, "seeds.lost_bytes"));
+                                None
+                            }
+                        };
+                        lost_bytes.extend(q.map(|q| (t, q)));
+                    }
+                }
+                _ => self.problems.push(expected(v, "seeds.lost_bytes")),
+            }
+        }
+        lost_bytes.sort_by_key(|(t, _)| *t);
+        SeedExpect {
+            count: count.unwrap_or(100),
+            lost_bytes,
+        }
     }
 
     fn expect_section(&mut self, section: &RawExpectSection) -> (Expect, Vec<(Target, Expect)>) {

@@ -27,6 +27,8 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// Expectations that hold for every target unless overridden.
     pub expect: Expect,
+    /// Expectations over many seeds (`[seeds]`), for races.
+    pub seeds: Option<SeedExpect>,
     /// Per-target overrides: `[expect.openssh]`, `[expect.dropbear]`,
     /// `[expect."hangar:close-on-exit"]`. A field set here replaces the base.
     pub expect_by_target: Vec<(Target, Expect)>,
@@ -205,4 +207,41 @@ pub struct ClientExpect {
 pub enum ExitExpect {
     Code(i32),
     Never,
+}
+
+/// What must hold over the seeds `0..count` (`[seeds]`): a race shows on
+/// some seeds and never on others, which one seed cannot say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedExpect {
+    pub count: u64,
+    /// Per target: on how many of the seeds bytes are lost.
+    pub lost_bytes: Vec<(Target, Quantifier)>,
+}
+
+/// On how many seeds something happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    None,
+    Some,
+    All,
+}
+
+impl Quantifier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantifier::None => "none",
+            Quantifier::Some => "some",
+            Quantifier::All => "all",
+        }
+    }
+
+    /// Whether `hits` of `total` seeds satisfy it (`some`: at least one,
+    /// and not all).
+    pub fn holds(self, hits: u64, total: u64) -> bool {
+        match self {
+            Quantifier::None => hits == 0,
+            Quantifier::Some => hits > 0 && hits < total,
+            Quantifier::All => hits == total,
+        }
+    }
 }

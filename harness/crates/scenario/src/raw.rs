@@ -138,6 +138,14 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub step: Vec<Spanned<RawStep>>,
     pub expect: Option<Spanned<RawExpectSection>>,
+    pub seeds: Option<Spanned<RawSeeds>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSeeds {
+    pub count: Value,
+    pub lost_bytes: Value,
 }
 
 #[derive(Deserialize)]

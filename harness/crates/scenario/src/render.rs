@@ -41,6 +41,20 @@ pub fn to_toml(scenario: &Scenario) -> String {
         let header = format!("[expect.{}]", key(&target.to_string()));
         file.always(&header, expect(expect_for));
     }
+    if let Some(seeds) = &scenario.seeds {
+        let pairs: Vec<String> = seeds
+            .lost_bytes
+            .iter()
+            .map(|(t, q)| format!("{} = \"{}\"", key(&t.to_string()), q.name()))
+            .collect();
+        file.always(
+            "[seeds]",
+            vec![
+                format!("count = {}", seeds.count),
+                format!("lost_bytes = {{ {} }}", pairs.join(", ")),
+            ],
+        );
+    }
     file.text
 }
 

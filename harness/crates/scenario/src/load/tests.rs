@@ -82,6 +82,7 @@ fn load_with(extra: &str) -> Scenario {
 fn full_file_loads_into_the_model() {
     let run = "ssh server 'sleep 30 &'";
     let expected = Scenario {
+        seeds: None,
         path: "scenarios/pipes/bg.toml".into(),
         title: "A background job holding stdout keeps an OpenSSH session open".into(),
         source: "000_7bc76eb44a87564d.txt".into(),
@@ -445,8 +446,8 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("titel = \"t\"\n"),
         "x.toml:3:1: titel: unknown key `titel` (did you mean `title`?); the keys of the top \
-         level are `title`, `source`, `tags`, `targets`, `world`, `client`, `server`, `step` \
-         and `expect`\n  example: title = \"A background job holding stdout keeps the \
+         level are `title`, `source`, `tags`, `targets`, `world`, `client`, `server`, `step`, \
+         `seeds` and `expect`\n  example: title = \"A background job holding stdout keeps the \
          session open\""
     );
     assert_eq!(
