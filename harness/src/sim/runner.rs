@@ -305,11 +305,15 @@ fn wait_graph(
             let holders: Vec<String> = server
                 .holders_of_pipe(pipe.id)
                 .into_iter()
-                .map(|(pid, fd)| format!("{} (fd {fd})", server.label(pid)))
+                .map(|(pid, fd)| {
+                    let by = server.started_by(pid).unwrap_or_default();
+                    format!("{} (fd {fd}, started by {by})", server.label(pid))
+                })
                 .collect();
             if !holders.is_empty() {
                 lines.push(format!(
-                    "the server waits for EOF on the session's {name} pipe, held open by {}",
+                    "the server waits for EOF on the session's {name} pipe, held open by {}; \
+                     released when they exit or close it",
                     holders.join(", ")
                 ));
             }

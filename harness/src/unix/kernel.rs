@@ -47,6 +47,8 @@ pub enum RunState {
 
 struct Process {
     ppid: Pid,
+    /// Who started it, as a trace label (kept after re-parenting).
+    started_by: String,
     pgid: Pid,
     sid: Pid,
     name: String,
@@ -192,9 +194,14 @@ impl Kernel {
             None => (INIT_PID, pid, pid, BTreeMap::new()),
         };
         let (exited, _) = watch::channel(None);
+        let started_by = match parent.and_then(|p| st.procs.get(&p).map(|pp| (p, pp))) {
+            Some((p, pp)) => proc_label(self.host, &pp.name, p),
+            None => "the kernel".to_string(),
+        };
         st.procs.insert(
             pid,
             Process {
+                started_by,
                 ppid,
                 pgid,
                 sid,
@@ -243,6 +250,16 @@ impl Kernel {
 
     pub fn state_of(&self, pid: Pid) -> Option<RunState> {
         self.state.lock().unwrap().procs.get(&pid).map(|p| p.state)
+    }
+
+    /// Who started `pid`, as a trace label, even after it was re-parented.
+    pub fn started_by(&self, pid: Pid) -> Option<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .procs
+            .get(&pid)
+            .map(|p| p.started_by.clone())
     }
 
     pub fn parent(&self, pid: Pid) -> Option<Pid> {
