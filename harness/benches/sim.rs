@@ -4,14 +4,17 @@
 //! - one short session (connect, key exchange, auth, exec, teardown);
 //! - a session that hangs for 30 s of virtual time (a background job);
 //! - the whole catalog under `scenarios/` on every target;
+//! - `explore` on the `cat big` race (close-on-exit), on every core, and
+//!   the time to the first truncating seed;
 //!
 //! and the ratio of virtual to wall time of the hang.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use hangar::catalog::load_all;
-use hangar_scenario::{Scenario, Target, load_str};
+use hangar::catalog::{load_all, load_named};
+use hangar::explore::{ExploreOptions, SeedRange, explore};
+use hangar_scenario::{Policy, Scenario, Target, load_str};
 
 const SHORT: &str = r#"
 title = "bench: one short session"
@@ -64,6 +67,37 @@ fn main() {
     }
     let whole = started.elapsed();
 
+    let cat_big = load_named(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/race/cat-big.toml"),
+        "cat-big",
+    )
+    .unwrap();
+    let close_on_exit = Target::Hangar(Policy::CloseOnExit);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = ExploreOptions {
+        target: close_on_exit,
+        seeds: SeedRange {
+            start: 0,
+            end: 1000,
+        },
+        shard: None,
+        until_fail: false,
+        workers,
+        on_progress: None,
+    };
+    let explored = explore(&cat_big, &options).expect("explore");
+    let started = Instant::now();
+    let first_truncating = (0..)
+        .find(|seed| {
+            hangar::sim::run(&cat_big, close_on_exit, *seed)
+                .unwrap()
+                .outcome
+                .lost_bytes
+                > 0
+        })
+        .unwrap();
+    let to_first = started.elapsed();
+
     println!("sim lane, release build, one thread");
     println!("  one session (exit 7):           {}", ms(one));
     println!(
@@ -72,6 +106,15 @@ fn main() {
         30.0 / hang_time.as_secs_f64()
     );
     println!("  whole catalog ({runs} runs):      {}", ms(whole));
+    println!(
+        "  explore cat big, close-on-exit, {workers} workers: {:.0} seeds/s over {} seeds",
+        explored.seeds_per_second(),
+        explored.seeds_run
+    );
+    println!(
+        "  first truncating seed: {first_truncating}, found in {}",
+        ms(to_first)
+    );
     println!(
         "  ratios: hang / session = {:.1}, catalog / session = {:.1}",
         hang_time.as_secs_f64() / one.as_secs_f64(),
