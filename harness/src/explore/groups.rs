@@ -49,15 +49,27 @@ pub struct Group {
     /// The lowest seed with this outcome, and the values it drew.
     pub first_seed: u64,
     pub first_swarm: Swarm,
+    /// For a group that does not pass: its lowest seeds with the values
+    /// each drew (at most [`FAILING_SEEDS_SHOWN`]).
+    pub failing: Vec<(u64, Swarm)>,
 }
+
+/// How many failing seeds a group lists with their drawn values.
+pub const FAILING_SEEDS_SHOWN: usize = 10;
 
 impl Group {
     pub fn new(key: OutcomeKey, seed: u64, swarm: Swarm) -> Group {
+        let failing = if key.verdict == "pass" {
+            Vec::new()
+        } else {
+            vec![(seed, swarm.clone())]
+        };
         Group {
             key,
             count: 1,
             first_seed: seed,
             first_swarm: swarm,
+            failing,
         }
     }
 
@@ -69,6 +81,9 @@ impl Group {
             self.first_seed = other.first_seed;
             self.first_swarm = other.first_swarm;
         }
+        self.failing.extend(other.failing);
+        self.failing.sort_by_key(|(seed, _)| *seed);
+        self.failing.truncate(FAILING_SEEDS_SHOWN);
     }
 
     pub fn json(&self, replay: &str) -> serde_json::Value {
@@ -82,6 +97,7 @@ impl Group {
             "stdout_bytes": self.key.stdout_bytes,
             "lost_bytes": self.key.lost_bytes,
             "survivors": self.key.survivors,
+            "failing_seeds": self.failing.iter().map(|(seed, swarm)| json!({"seed": seed, "swarm": swarm.describe()})).collect::<Vec<_>>(),
         })
     }
 }

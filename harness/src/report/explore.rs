@@ -38,6 +38,9 @@ pub fn explore_text(what: &Explored, found: &Exploration) -> String {
             group.first_swarm.describe(),
             replay_command(what.scenario, what.target, group.first_seed)
         );
+        for (seed, swarm) in group.failing.iter().skip(1) {
+            let _ = writeln!(out, "          also seed {seed} ({})", swarm.describe());
+        }
     }
     if let Some(line) = seed_expectation(what, found) {
         out.push_str(&line);
