@@ -11,6 +11,8 @@
 //! sends nothing.
 
 use std::collections::VecDeque;
+
+use bytes::{Buf, Bytes};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -33,7 +35,8 @@ pub struct SimStream {
     /// This host's boot count when the connection was made.
     local_epoch: u32,
     /// Bytes written but not yet handed to the wire, with when they may go.
-    queue: VecDeque<(Instant, Vec<u8>)>,
+    /// `Bytes`, so that a partial send drops its prefix without copying.
+    queue: VecDeque<(Instant, Bytes)>,
     /// Since when the oldest queued byte has been blocked by a partition.
     unacked_since: Option<Instant>,
     failed: Option<io::ErrorKind>,
@@ -192,7 +195,7 @@ impl SimStream {
                     self.queue.pop_front();
                 }
                 Poll::Ready(Ok(n)) => {
-                    bytes.drain(..n);
+                    bytes.advance(n);
                 }
                 Poll::Ready(Err(e)) => return Err(e),
                 Poll::Pending => break,
@@ -287,7 +290,8 @@ impl AsyncWrite for SimStream {
             this.wire_free_at = this.wire_free_at.max(Instant::now()) + on_wire;
             ready_at = ready_at.max(this.wire_free_at);
         }
-        this.queue.push_back((ready_at, buf.to_vec()));
+        this.queue
+            .push_back((ready_at, Bytes::copy_from_slice(buf)));
         this.flush_queue(cx)?;
         Poll::Ready(Ok(buf.len()))
     }
