@@ -68,10 +68,14 @@ pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
 pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
     let mut differences = Vec::new();
     if let Some(client) = &expect.client {
+        // An exit code, or a deadline without one, says the client ends.
+        let expected_to_end = match client.exit {
+            Some(ExitExpect::Code(_)) => true,
+            Some(ExitExpect::Never) => false,
+            None => client.within.is_some(),
+        };
         match (client.exit, outcome.client_exit) {
-            (Some(ExitExpect::Code(_)), None) | (None, None)
-                if client.within.is_some() || client.exit.is_some() =>
-            {
+            (_, None) if expected_to_end => {
                 let mut still = vec![format!(
                     "the client had not exited at the horizon ({}); expected it to exit",
                     format_duration(outcome.stopped_at)

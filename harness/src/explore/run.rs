@@ -53,6 +53,15 @@ impl Exploration {
         }
     }
 
+    /// How many of the seeds run lost bytes.
+    pub fn seeds_losing_bytes(&self) -> u64 {
+        self.groups
+            .iter()
+            .filter(|g| g.key.lost_bytes > 0)
+            .map(|g| g.count)
+            .sum()
+    }
+
     pub fn seeds_per_second(&self) -> f64 {
         self.seeds_run as f64 / self.wall.as_secs_f64().max(1e-9)
     }

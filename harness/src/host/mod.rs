@@ -18,6 +18,6 @@ mod utils;
 mod wrappers;
 
 pub use env::HostEnv;
-pub use shell::{Shell, sh_program};
+pub use shell::{Shell, sh_program, start_command_line};
 pub use ssh_args::{SshArgs, parse_ssh_args};
 pub use sshd::{SessionReport, serve_sshd};

@@ -27,7 +27,10 @@ use hangar_shell::ast::{AndOr, Command, Connector, Script, SimpleCommand, Word, 
 use super::env::HostEnv;
 use super::redirect;
 use super::utils;
-use crate::unix::{Disposition, FdTable, Pid, Proc, Program, Signal, WaitStatus};
+use crate::unix::{
+    Disposition, FdTable, INIT_PID, Kernel, OpenFile, Pid, PipeEnd, Proc, Program, Signal,
+    WaitStatus,
+};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -72,6 +75,24 @@ pub fn sh_program(
             }
         })
     }
+}
+
+/// A command line as the harness runs it (`sh -c` with stdin from
+/// /dev/null and stdout/stderr on fresh pipes): its pid and the read ends
+/// of its stdout and stderr.
+pub fn start_command_line(
+    kernel: &Kernel,
+    env: Arc<HostEnv>,
+    script: Script,
+) -> (Pid, PipeEnd, PipeEnd) {
+    let (out_r, out_w) = kernel.pipe();
+    let (err_r, err_w) = kernel.pipe();
+    let mut fds = FdTable::default();
+    fds.set(0, OpenFile::dev_null());
+    fds.set(1, OpenFile::pipe(out_w));
+    fds.set(2, OpenFile::pipe(err_w));
+    let pid = kernel.spawn(INIT_PID, "sh", fds, sh_program(script, env, None));
+    (pid, out_r, err_r)
 }
 
 impl Shell {
@@ -363,7 +384,7 @@ impl Shell {
             tokio::select! {
                 biased;
                 _ = proc.caught_signal() => {
-                    let sig = self.peek_caught().map(|s| s.number()).unwrap_or(0);
+                    let sig = self.proc.kernel.next_caught(self.proc.pid).map_or(0, Signal::number);
                     return 128 + sig;
                 }
                 result = proc.wait(pid) => {
@@ -372,15 +393,6 @@ impl Shell {
             }
         }
         status
-    }
-
-    fn peek_caught(&self) -> Option<Signal> {
-        Signal::ALL.into_iter().find(|s| {
-            matches!(
-                self.proc.kernel.disposition(self.proc.pid, *s),
-                Disposition::Trap(_)
-            )
-        })
     }
 }
 

@@ -8,11 +8,11 @@ use std::time::Duration;
 use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
 
 use super::env::HostEnv;
-use super::shell::sh_program;
+use super::shell::start_command_line;
 use crate::net::Network;
 use crate::sim::Swarm;
 use crate::trace::{Trace, render_events};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program, WaitStatus};
+use crate::unix::{Kernel, PipeEnd, WaitStatus};
 
 /// What a command line left behind.
 pub struct Ran {
@@ -42,29 +42,14 @@ pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
             sessions: Arc::default(),
         });
         let script = hangar_shell::parse(line).expect("test line parses");
-        let (out_r, out_w) = kernel.pipe();
-        let (err_r, err_w) = kernel.pipe();
-        let mut fds = FdTable::default();
-        fds.set(0, OpenFile::dev_null());
-        fds.set(1, OpenFile::pipe(out_w));
-        fds.set(2, OpenFile::pipe(err_w));
-        let program = sh_program(script, env, None);
         let started = tokio::time::Instant::now();
-        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program {
-            program(proc)
-        });
-        let collect = |reader: crate::unix::PipeEnd| {
+        let (pid, out_r, err_r) = start_command_line(&kernel, env, script);
+        let collect = |reader: PipeEnd| {
             let text = Arc::new(Mutex::new(Vec::new()));
             let sink = text.clone();
-            tokio::spawn(async move {
-                loop {
-                    let block = reader.pipe.read(65536).await;
-                    if block.is_empty() {
-                        break;
-                    }
-                    sink.lock().unwrap().extend(block);
-                }
-            });
+            tokio::spawn(
+                reader.for_each_block(move |block| sink.lock().unwrap().extend_from_slice(block)),
+            );
             text
         };
         let stdout = collect(out_r);

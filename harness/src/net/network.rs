@@ -137,13 +137,18 @@ impl Network {
         !self.is_down(to) && !self.is_down(from) && self.blocked(from, to).is_none()
     }
 
+    /// Registers the task of `cx` to be woken at the next fault step.
+    pub(super) fn wake_on_change(&self, cx: &std::task::Context<'_>) {
+        self.state.lock().unwrap().waiting.push(cx.waker().clone());
+    }
+
     /// Resolves once segments from `from` reach `to` again.
     pub async fn until_open(&self, from: Host, to: Host) {
         std::future::poll_fn(|cx| {
             if self.open(from, to) {
                 return std::task::Poll::Ready(());
             }
-            self.state.lock().unwrap().waiting.push(cx.waker().clone());
+            self.wake_on_change(cx);
             std::task::Poll::Pending
         })
         .await

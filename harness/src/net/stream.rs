@@ -141,21 +141,11 @@ impl SimStream {
                         ));
                     }
                     next_wake = Some(deadline);
-                    self.net
-                        .state
-                        .lock()
-                        .unwrap()
-                        .waiting
-                        .push(cx.waker().clone());
+                    self.net.wake_on_change(cx);
                     break;
                 }
                 Some(Block::Hold) => {
-                    self.net
-                        .state
-                        .lock()
-                        .unwrap()
-                        .waiting
-                        .push(cx.waker().clone());
+                    self.net.wake_on_change(cx);
                     break;
                 }
                 None => {}
@@ -241,12 +231,7 @@ impl AsyncRead for SimStream {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.frozen() {
-            this.net
-                .state
-                .lock()
-                .unwrap()
-                .waiting
-                .push(cx.waker().clone());
+            this.net.wake_on_change(cx);
             return Poll::Pending;
         }
         if let Err(e) = this.flush_queue(cx) {
@@ -267,12 +252,7 @@ impl AsyncWrite for SimStream {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         if this.frozen() {
-            this.net
-                .state
-                .lock()
-                .unwrap()
-                .waiting
-                .push(cx.waker().clone());
+            this.net.wake_on_change(cx);
             return Poll::Pending;
         }
         if let Some(kind) = this.failed {

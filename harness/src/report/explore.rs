@@ -85,12 +85,7 @@ pub fn explore_json(what: &Explored, found: &Exploration) -> Vec<String> {
 fn seed_expectation(what: &Explored, found: &Exploration) -> Option<String> {
     let seeds = what.scenario.seeds.as_ref()?;
     let (_, quantifier) = seeds.lost_bytes.iter().find(|(t, _)| *t == what.target)?;
-    let losing: u64 = found
-        .groups
-        .iter()
-        .filter(|g| g.key.lost_bytes > 0)
-        .map(|g| g.count)
-        .sum();
+    let losing = found.seeds_losing_bytes();
     let holds = quantifier.holds(losing, found.seeds_run);
     Some(format!(
         "\n[seeds] expects {} seeds to lose bytes: {losing} of {} did ({})\n",

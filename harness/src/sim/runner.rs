@@ -11,10 +11,10 @@ use tokio::sync::mpsc;
 
 use super::outcome::Outcome;
 use super::swarm::Swarm;
-use crate::host::{HostEnv, SessionReport, serve_sshd, sh_program};
+use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Proc, Program};
+use crate::unix::Kernel;
 
 /// How long the world must stay quiet after the last command line ended
 /// and the server has no process left but its listener, before the run
@@ -235,32 +235,14 @@ async fn client_host(
         return Ok(());
     };
     while let Some(step) = steps.recv().await {
-        let (out_r, out_w) = kernel.pipe();
-        let (err_r, err_w) = kernel.pipe();
-        let mut fds = FdTable::default();
-        fds.set(0, OpenFile::dev_null());
-        fds.set(1, OpenFile::pipe(out_w));
-        fds.set(2, OpenFile::pipe(err_w));
-        let program = sh_program(step.script, env.clone(), None);
-        let pid = kernel.spawn(INIT_PID, "sh", fds, move |proc: Proc| -> Program {
-            program(proc)
-        });
+        let (pid, out_r, err_r) = start_command_line(&kernel, env.clone(), step.script);
         for (reader, is_err) in [(out_r, false), (err_r, true)] {
             let captured = captured.clone();
-            tokio::spawn(async move {
-                loop {
-                    let block = reader.pipe.read(64 * 1024).await;
-                    if block.is_empty() {
-                        break;
-                    }
-                    let mut c = captured.lock().unwrap();
-                    if is_err {
-                        c.stderr += block.len() as u64;
-                    } else {
-                        c.stdout += block.len() as u64;
-                    }
-                }
-            });
+            tokio::spawn(reader.for_each_block(move |block| {
+                let mut c = captured.lock().unwrap();
+                let count = if is_err { &mut c.stderr } else { &mut c.stdout };
+                *count += block.len() as u64;
+            }));
         }
         let exited = kernel.clone();
         let finished = finished.clone();

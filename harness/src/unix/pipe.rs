@@ -191,6 +191,18 @@ fn take_front(buf: &mut VecDeque<u8>, max: usize) -> Vec<u8> {
 }
 
 impl PipeEnd {
+    /// Reads this (read) end until end-of-file, handing each block to `f`:
+    /// how the harness collects a command line's output.
+    pub async fn for_each_block(self, mut f: impl FnMut(&[u8])) {
+        loop {
+            let block = self.pipe.read(PIPE_CAPACITY).await;
+            if block.is_empty() {
+                return;
+            }
+            f(&block);
+        }
+    }
+
     /// Another open file description of the same end (a second open of the
     /// pipe; dup and fork share one description through `Arc` instead).
     fn reopen(&self) -> PipeEnd {
