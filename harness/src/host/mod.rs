@@ -6,6 +6,8 @@
 
 mod algorithms;
 mod env;
+mod jobs;
+mod login;
 mod redirect;
 mod scp;
 mod shell;
@@ -18,6 +20,7 @@ mod utils;
 mod wrappers;
 
 pub use env::HostEnv;
+pub use login::{login_shell, prompt};
 pub use shell::{Shell, sh_program, start_command_line};
 pub use ssh_args::{SshArgs, parse_ssh_args};
 pub use sshd::{SessionReport, serve_sshd};

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use hangar_shell::ast::{AndOr, Command, Connector, Script, SimpleCommand, Word, WordPart};
 
 use super::env::HostEnv;
+use super::jobs::{self, JobTable};
 use super::redirect;
 use super::utils;
 use crate::unix::{
@@ -36,7 +37,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What running a piece of script leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flow {
+pub(super) enum Flow {
     Continue(i32),
     /// `exit` ran, or an exec'd utility finished: the shell ends.
     Exit(i32),
@@ -44,14 +45,17 @@ enum Flow {
 
 /// The state of one shell process.
 pub struct Shell {
-    proc: Proc,
-    env: Arc<HostEnv>,
+    pub(super) proc: Proc,
+    pub(super) env: Arc<HostEnv>,
     /// `$$`.
-    shell_pid: Pid,
+    pub(super) shell_pid: Pid,
     /// `$?`.
-    last_status: i32,
+    pub(super) last_status: i32,
     /// Asynchronous children not yet waited for, in start order.
-    background: Vec<Pid>,
+    pub(super) background: Vec<Pid>,
+    /// The job table of an interactive shell on a terminal; `None` when
+    /// job control is off (`sh -c`, a shell reading a pipe).
+    pub(super) jobs: Option<JobTable>,
 }
 
 /// A program running `script` as `sh -c` would. `shell_pid` is `$$`
@@ -63,13 +67,7 @@ pub fn sh_program(
 ) -> impl FnOnce(Proc) -> Program {
     move |proc: Proc| -> Program {
         Box::pin(async move {
-            let mut shell = Shell {
-                shell_pid: shell_pid.unwrap_or(proc.pid),
-                proc,
-                env,
-                last_status: 0,
-                background: Vec::new(),
-            };
+            let mut shell = Shell::new(proc, env, shell_pid);
             match shell.run_script(&script, true).await {
                 Flow::Continue(code) | Flow::Exit(code) => code,
             }
@@ -96,13 +94,30 @@ pub fn start_command_line(
 }
 
 impl Shell {
-    fn run_script<'a>(&'a mut self, script: &'a Script, exec_last: bool) -> BoxFuture<'a, Flow> {
+    /// A shell in `proc` without job control; `shell_pid` is `$$` (the
+    /// process's own pid when `None`).
+    pub(super) fn new(proc: Proc, env: Arc<HostEnv>, shell_pid: Option<Pid>) -> Shell {
+        Shell {
+            shell_pid: shell_pid.unwrap_or(proc.pid),
+            proc,
+            env,
+            last_status: 0,
+            background: Vec::new(),
+            jobs: None,
+        }
+    }
+
+    pub(super) fn run_script<'a>(
+        &'a mut self,
+        script: &'a Script,
+        exec_last: bool,
+    ) -> BoxFuture<'a, Flow> {
         Box::pin(async move {
             let count = script.items.len();
             for (i, item) in script.items.iter().enumerate() {
                 let last = exec_last && i + 1 == count;
                 let flow = if item.background {
-                    self.start_background(&item.and_or);
+                    self.start_background(&item.and_or).await;
                     Flow::Continue(0)
                 } else {
                     self.run_and_or(&item.and_or, last).await
@@ -147,33 +162,39 @@ impl Shell {
         Flow::Continue(status)
     }
 
-    /// Forks an asynchronous list (XCU 2.9.3).
-    fn start_background(&mut self, and_or: &AndOr) {
+    /// Forks an asynchronous list (XCU 2.9.3). With job control it is a
+    /// job in its own process group that keeps the terminal as stdin.
+    async fn start_background(&mut self, and_or: &AndOr) {
+        let job_control = self.jobs.is_some();
         let mut fds = self.proc.fds();
-        fds.set(0, crate::unix::OpenFile::dev_null());
+        if !job_control {
+            fds.set(0, crate::unix::OpenFile::dev_null());
+        }
         let and_or = and_or.clone();
+        let text = and_or.to_string();
         let env = self.env.clone();
         let shell_pid = self.shell_pid;
         let name = background_name(&and_or);
         let pid = self.proc.spawn(&name, fds, move |proc: Proc| -> Program {
-            proc.kernel
-                .set_disposition(proc.pid, Signal::Int, Disposition::Ignore);
-            proc.kernel
-                .set_disposition(proc.pid, Signal::Quit, Disposition::Ignore);
+            if job_control {
+                jobs::restore_job_signals(&proc);
+            } else {
+                proc.kernel
+                    .set_disposition(proc.pid, Signal::Int, Disposition::Ignore);
+                proc.kernel
+                    .set_disposition(proc.pid, Signal::Quit, Disposition::Ignore);
+            }
             Box::pin(async move {
-                let mut shell = Shell {
-                    proc,
-                    env,
-                    shell_pid,
-                    last_status: 0,
-                    background: Vec::new(),
-                };
+                let mut shell = Shell::new(proc, env, Some(shell_pid));
                 match shell.run_and_or(&and_or, true).await {
                     Flow::Continue(code) | Flow::Exit(code) => code,
                 }
             })
         });
         self.background.push(pid);
+        if job_control {
+            self.started_job(pid, text).await;
+        }
     }
 
     fn run_command<'a>(&'a mut self, command: &'a Command, exec_last: bool) -> BoxFuture<'a, Flow> {
@@ -208,24 +229,23 @@ impl Shell {
                             Flow::Continue(code) | Flow::Exit(code) => Flow::Exit(code),
                         };
                     }
+                    let text = format!("({body})");
                     let body = body.clone();
                     let env = self.env.clone();
                     let shell_pid = self.shell_pid;
+                    let job_control = self.jobs.is_some();
                     let child = self.proc.spawn("sh", fds, move |proc: Proc| -> Program {
+                        if job_control {
+                            jobs::restore_job_signals(&proc);
+                        }
                         Box::pin(async move {
-                            let mut shell = Shell {
-                                proc,
-                                env,
-                                shell_pid,
-                                last_status: 0,
-                                background: Vec::new(),
-                            };
+                            let mut shell = Shell::new(proc, env, Some(shell_pid));
                             match shell.run_script(&body, true).await {
                                 Flow::Continue(code) | Flow::Exit(code) => code,
                             }
                         })
                     });
-                    self.wait_foreground(child).await
+                    self.wait_foreground(child, text).await
                 }
             }
         })
@@ -237,14 +257,14 @@ impl Shell {
         if let Err(message) = self.redirect(&mut fds, &command.redirects) {
             return self.diagnose(&message).await;
         }
-        if is_builtin(&argv[0]) {
+        if is_builtin(&argv[0]) || (self.jobs.is_some() && jobs::is_job_builtin(&argv[0])) {
             let saved = self.proc.fds();
             self.proc.kernel.set_fds(self.proc.pid, fds);
             let flow = self.run_builtin(&argv).await;
             self.proc.kernel.set_fds(self.proc.pid, saved);
             return flow;
         }
-        if exec_last && !self.has_traps() {
+        if exec_last && !self.has_traps() && self.jobs.is_none() {
             // execve(2) in place: same pid, new program.
             self.proc.kernel.set_fds(self.proc.pid, fds);
             self.proc.kernel.rename(self.proc.pid, &argv[0]);
@@ -253,15 +273,24 @@ impl Shell {
         }
         let env = self.env.clone();
         let name = argv[0].clone();
+        let text = argv.join(" ");
+        let job_control = self.jobs.is_some();
         let child = self.proc.spawn(&name, fds, move |proc: Proc| -> Program {
+            if job_control {
+                jobs::restore_job_signals(&proc);
+            }
             utils::run_utility(proc, env, argv)
         });
-        self.wait_foreground(child).await
+        self.wait_foreground(child, text).await
     }
 
     /// Waits for a foreground child; traps wait until it is done (bash and
-    /// dash defer them, XCU 2.11).
-    async fn wait_foreground(&mut self, child: Pid) -> Flow {
+    /// dash defer them, XCU 2.11). With job control the child is a job
+    /// that owns the terminal until it ends or stops.
+    async fn wait_foreground(&mut self, child: Pid, text: String) -> Flow {
+        if self.jobs.is_some() {
+            return self.run_foreground_job(child, text).await;
+        }
         match self.proc.wait(child).await {
             Some(status) => Flow::Continue(status.shell_status()),
             None => Flow::Continue(127),
@@ -278,8 +307,11 @@ impl Shell {
     }
 
     /// Runs the traps of signals caught since the last check.
-    async fn run_traps(&mut self) -> Option<Flow> {
+    pub(super) async fn run_traps(&mut self) -> Option<Flow> {
         while let Some((sig, action)) = self.proc.kernel.take_caught(self.proc.pid) {
+            if action == jobs::HANG_UP_JOBS {
+                return Some(self.hang_up_and_die().await);
+            }
             self.proc.kernel.trace().log(
                 self.proc.label(),
                 format!("runs its {} trap: {action}", sig.name()),
@@ -324,7 +356,12 @@ impl Shell {
         Flow::Continue(1)
     }
 
-    async fn run_builtin(&mut self, argv: &[String]) -> Flow {
+    pub(super) async fn run_builtin(&mut self, argv: &[String]) -> Flow {
+        if self.jobs.is_some()
+            && let Some(flow) = self.run_job_builtin(argv).await
+        {
+            return flow;
+        }
         match argv[0].as_str() {
             "exit" => {
                 let code = match argv.get(1) {
@@ -396,7 +433,7 @@ impl Shell {
     }
 }
 
-fn is_builtin(name: &str) -> bool {
+pub(super) fn is_builtin(name: &str) -> bool {
     matches!(
         name,
         "exit" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf"

@@ -8,11 +8,12 @@ use std::time::Duration;
 use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
 
 use super::env::HostEnv;
+use super::login::login_shell;
 use super::shell::start_command_line;
 use crate::net::Network;
-use crate::sim::Swarm;
+use crate::sim::{Screen, Swarm};
 use crate::trace::{Trace, render_events};
-use crate::unix::{Kernel, PipeEnd, WaitStatus};
+use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, PipeEnd, Proc, Program, WaitStatus};
 
 /// What a command line left behind.
 pub struct Ran {
@@ -25,6 +26,77 @@ pub struct Ran {
     pub trace: String,
 }
 
+fn lone_host_env(trace: &Trace) -> Arc<HostEnv> {
+    Arc::new(HostEnv {
+        host: Host::Server,
+        net: Network::new(trace.clone(), Duration::from_secs(1), None),
+        target: Target::OpenSsh,
+        client: ClientOptions::default(),
+        server: ServerOptions::default(),
+        swarm: Swarm::default(),
+        sessions: Arc::default(),
+    })
+}
+
+/// What a terminal session left behind.
+pub struct Typed {
+    /// The screen text at the end.
+    pub screen: String,
+    pub kernel: Kernel,
+    pub trace: String,
+    /// The login shell's pid.
+    pub shell: Pid,
+}
+
+/// A login shell on a terminal of a lone host (session leader, the
+/// terminal its controlling tty); each `(keys, pause)` is typed keystroke
+/// by keystroke, then virtual time runs for `pause`. A pause of
+/// `HANG_UP` closes the terminal's master side instead.
+pub fn type_session(steps: &[(&str, Duration)]) -> Typed {
+    crate::unix::block_on(async {
+        let trace = Trace::default();
+        let kernel = Kernel::new("host", trace.clone(), BTreeMap::new());
+        let tty = kernel.open_pty();
+        let mut fds = FdTable::default();
+        for fd in 0..3 {
+            fds.set(fd, OpenFile::tty(&tty));
+        }
+        let env = lone_host_env(&trace);
+        let shell = kernel.spawn(INIT_PID, "bash", fds, |proc: Proc| -> Program {
+            proc.kernel.setsid(proc.pid).unwrap();
+            proc.kernel.set_controlling_tty(proc.pid, &tty).unwrap();
+            login_shell(env)(proc)
+        });
+        let mut screen = Screen::default();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        for (keys, pause) in steps {
+            if *pause == HANG_UP {
+                kernel.hang_up(&tty);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            for key in keys.bytes() {
+                for (pgid, sig) in tty.type_bytes(&[key]) {
+                    kernel.signal_group(pgid, sig, "the terminal");
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            tokio::time::sleep(*pause).await;
+            screen.feed(&tty.take_output());
+        }
+        screen.feed(&tty.take_output());
+        Typed {
+            screen: screen.text(),
+            kernel,
+            trace: render_events(&trace.events()),
+            shell,
+        }
+    })
+}
+
+/// The pause of [`type_session`] that hangs the terminal up.
+pub const HANG_UP: Duration = Duration::from_nanos(1);
+
 /// Runs `line` with `sh -c` on a host with the given virtual files, with
 /// stdin from /dev/null and stdout/stderr captured; virtual time runs.
 pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
@@ -32,15 +104,7 @@ pub fn run_line(line: &str, files: &[(&str, u64)]) -> Ran {
         let trace = Trace::default();
         let files: BTreeMap<String, u64> = files.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         let kernel = Kernel::new("host", trace.clone(), files);
-        let env = Arc::new(HostEnv {
-            host: Host::Server,
-            net: Network::new(trace.clone(), Duration::from_secs(1), None),
-            target: Target::OpenSsh,
-            client: ClientOptions::default(),
-            server: ServerOptions::default(),
-            swarm: Swarm::default(),
-            sessions: Arc::default(),
-        });
+        let env = lone_host_env(&trace);
         let script = hangar_shell::parse(line).expect("test line parses");
         let started = tokio::time::Instant::now();
         let (pid, out_r, err_r) = start_command_line(&kernel, env, script);

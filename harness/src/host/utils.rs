@@ -21,6 +21,9 @@ pub fn run_utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> Program 
 async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     match argv[0].as_str() {
         "sleep" => sleep(&proc, &argv).await,
+        // A stand-in for a long-running program that writes nothing (the
+        // seed documents' `xterm &`): it runs until a signal ends it.
+        "xterm" => std::future::pending().await,
         "cat" => cat(&proc, &argv).await,
         "head" => head(&proc, &argv).await,
         "yes" => yes(&proc, &argv).await,

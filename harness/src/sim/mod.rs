@@ -7,8 +7,10 @@
 
 mod outcome;
 mod runner;
+mod screen;
 mod swarm;
 
 pub use outcome::Outcome;
 pub use runner::{RunError, RunResult, run};
+pub use screen::Screen;
 pub use swarm::Swarm;

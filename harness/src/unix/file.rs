@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::pipe::PipeEnd;
+use super::tty::Tty;
 
 /// What an fd refers to.
 pub enum OpenFile {
@@ -27,6 +28,8 @@ pub enum OpenFile {
     Output {
         name: String,
     },
+    /// The slave side of a pseudoterminal.
+    Tty(Arc<Tty>),
 }
 
 impl OpenFile {
@@ -38,14 +41,20 @@ impl OpenFile {
         Arc::new(OpenFile::DevNull)
     }
 
-    /// isatty(3). No device of this host model is a terminal: the local and
-    /// remote ends here are pipes, /dev/null and files.
+    pub fn tty(tty: &Arc<Tty>) -> Arc<OpenFile> {
+        Arc::new(OpenFile::Tty(tty.clone()))
+    }
+
+    /// isatty(3).
     pub fn is_terminal(&self) -> bool {
+        matches!(self, OpenFile::Tty(_))
+    }
+
+    /// The terminal this fd refers to, if it is one.
+    pub fn as_tty(&self) -> Option<&Arc<Tty>> {
         match self {
-            OpenFile::DevNull
-            | OpenFile::Pipe(_)
-            | OpenFile::Virtual { .. }
-            | OpenFile::Output { .. } => false,
+            OpenFile::Tty(tty) => Some(tty),
+            _ => None,
         }
     }
 
@@ -57,6 +66,7 @@ impl OpenFile {
                 format!("pipe#{} ({:?} end)", end.pipe.id, end.end).to_lowercase()
             }
             OpenFile::Virtual { name, .. } | OpenFile::Output { name } => name.clone(),
+            OpenFile::Tty(tty) => format!("/dev/{}", tty.name()),
         }
     }
 }

@@ -16,7 +16,25 @@
 //!   default actions; SIGKILL and SIGSTOP cannot be caught or ignored;
 //!   SIGCONT continues a stopped process whatever its disposition.
 //! - setsid(2): fails with EPERM for a process group leader; otherwise the
-//!   caller leads a new session and process group.
+//!   caller leads a new session and process group, without a controlling
+//!   terminal.
+//! - credentials(7), ioctl_tty(2) TIOCSCTTY: a session leader acquires a
+//!   controlling terminal; tcsetpgrp(3) sets its foreground group.
+//! - XBD 11.1.4 "Terminal Access Control": a process of a background group
+//!   reading its controlling terminal gets SIGTTIN (EIO if it ignores it or
+//!   its group is orphaned); writing with TOSTOP set, or changing the
+//!   terminal's settings, gets SIGTTOU unless it ignores it.
+//! - _exit(2): when a controlling process exits, SIGHUP goes to the
+//!   terminal's foreground group and the terminal loses its session; a
+//!   process group orphaned by the exit that has a stopped member gets
+//!   SIGHUP then SIGCONT.
+//! - pty(7), Linux's tty_signal_session_leader: closing the master hangs the
+//!   terminal up: SIGHUP and SIGCONT to the session leader and to the
+//!   foreground group.
+//! - waitpid(2) WUNTRACED: a parent learns that a child stopped as well as
+//!   that it exited.
+//! - systemd.scope(5): a process stays in the scope (control group) of its
+//!   parent whatever it does with sessions, so a scope can be killed whole.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -28,6 +46,7 @@ use tokio::sync::{Notify, watch};
 use super::file::{FdTable, OpenFile};
 use super::pipe::{Pipe, PipeEnd};
 use super::signal::{DefaultAction, Disposition, Signal, WaitStatus};
+use super::tty::{SlaveRead, Termios, Tty};
 use crate::trace::Trace;
 
 pub type Pid = u32;
@@ -64,6 +83,17 @@ struct Process {
     /// Wakes the program (a shell) when a caught signal awaits its trap.
     trap_wake: Arc<Notify>,
     exited: watch::Sender<Option<WaitStatus>>,
+    /// The signal that stopped it, while it is stopped.
+    stopped: watch::Sender<Option<Signal>>,
+    /// The control group it belongs to (`None`: the root).
+    scope: Option<u32>,
+}
+
+/// What waitpid(2) with WUNTRACED reports about a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildChange {
+    Exited(WaitStatus),
+    Stopped(Signal),
 }
 
 struct KernelState {
@@ -77,6 +107,9 @@ struct KernelState {
     virtual_files: BTreeMap<String, u64>,
     /// Bytes written to regular files, by name.
     written: BTreeMap<String, u64>,
+    /// Every terminal of the host, for the exit of controlling processes.
+    ttys: Vec<Arc<Tty>>,
+    next_scope: u32,
 }
 
 /// Handle to one host's kernel; clones share it.
@@ -106,6 +139,8 @@ impl Kernel {
                 write_pacing: std::time::Duration::ZERO,
                 virtual_files,
                 written: BTreeMap::new(),
+                ttys: Vec::new(),
+                next_scope: 1,
             })),
         };
         kernel.insert(None, "init", FdTable::default());
@@ -179,7 +214,7 @@ impl Kernel {
         let mut st = self.state.lock().unwrap();
         let pid = st.next_pid;
         st.next_pid += 1;
-        let (ppid, pgid, sid, dispositions) = match parent.and_then(|p| st.procs.get(&p)) {
+        let (ppid, pgid, sid, dispositions, scope) = match parent.and_then(|p| st.procs.get(&p)) {
             Some(p) => (
                 parent.unwrap_or(INIT_PID),
                 p.pgid,
@@ -190,8 +225,9 @@ impl Kernel {
                     .filter(|(_, d)| **d == Disposition::Ignore)
                     .map(|(s, d)| (*s, d.clone()))
                     .collect(),
+                p.scope,
             ),
-            None => (INIT_PID, pid, pid, BTreeMap::new()),
+            None => (INIT_PID, pid, pid, BTreeMap::new(), None),
         };
         let (exited, _) = watch::channel(None);
         let started_by = match parent.and_then(|p| st.procs.get(&p).map(|pp| (p, pp))) {
@@ -214,6 +250,8 @@ impl Kernel {
                 wake: Arc::new(Notify::new()),
                 trap_wake: Arc::new(Notify::new()),
                 exited,
+                stopped: watch::channel(None).0,
+                scope,
             },
         );
         pid
@@ -246,6 +284,12 @@ impl Kernel {
             .procs
             .get(&pid)
             .map(|p| p.name.clone())
+    }
+
+    /// The signal that stopped `pid`, while it is stopped.
+    pub fn stop_signal(&self, pid: Pid) -> Option<Signal> {
+        let st = self.state.lock().unwrap();
+        st.procs.get(&pid).and_then(|p| *p.stopped.borrow())
     }
 
     pub fn state_of(&self, pid: Pid) -> Option<RunState> {
@@ -364,9 +408,97 @@ impl Kernel {
 
     /// setpgid(pid, pid): make `pid` lead its own process group.
     pub fn setpgid_self(&self, pid: Pid) {
+        self.setpgid(pid, pid);
+    }
+
+    /// setpgid(2): move `pid` into group `pgid` of its session.
+    pub fn setpgid(&self, pid: Pid, pgid: Pid) {
         if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
-            p.pgid = pid;
+            p.pgid = pgid;
         }
+    }
+
+    /// posix_openpt(3): a new terminal of this host.
+    pub fn open_pty(&self) -> Arc<Tty> {
+        let mut st = self.state.lock().unwrap();
+        let tty = Arc::new(Tty::new(st.ttys.len() as u32));
+        st.ttys.push(tty.clone());
+        tty
+    }
+
+    /// ioctl_tty(2) TIOCSCTTY: `pid`, a session leader, makes `tty` its
+    /// session's controlling terminal; its group becomes the foreground.
+    pub fn set_controlling_tty(&self, pid: Pid, tty: &Tty) -> Result<(), &'static str> {
+        let (sid, pgid) = {
+            let st = self.state.lock().unwrap();
+            let p = st.procs.get(&pid).ok_or("ESRCH")?;
+            (p.sid, p.pgid)
+        };
+        if sid != pid || tty.is_hung_up() {
+            return Err("EPERM");
+        }
+        tty.set_session(Some(sid));
+        tty.set_foreground(Some(pgid));
+        Ok(())
+    }
+
+    /// The master side of `tty` closed: hang it up and signal its session.
+    pub fn hang_up(&self, tty: &Tty) {
+        let Some((session, foreground)) = tty.hang_up() else {
+            return;
+        };
+        let from = format!("the kernel (hangup of /dev/{})", tty.name());
+        self.trace.log(
+            format!("{} kernel", self.host),
+            format!("/dev/{} hung up", tty.name()),
+        );
+        if let Some(leader) = session {
+            self.signal(leader, Signal::Hup, &from);
+            self.signal(leader, Signal::Cont, &from);
+        }
+        if let Some(pgid) = foreground.filter(|g| Some(*g) != session) {
+            self.signal_group(pgid, Signal::Hup, &from);
+            self.signal_group(pgid, Signal::Cont, &from);
+        }
+    }
+
+    /// Puts `pid` in a new control group (a login session's scope).
+    pub fn new_scope(&self, pid: Pid) -> u32 {
+        let mut st = self.state.lock().unwrap();
+        let scope = st.next_scope;
+        st.next_scope += 1;
+        if let Some(p) = st.procs.get_mut(&pid) {
+            p.scope = Some(scope);
+        }
+        scope
+    }
+
+    /// Live processes of a control group, in pid order.
+    pub fn scope_members(&self, scope: u32) -> Vec<Pid> {
+        let st = self.state.lock().unwrap();
+        st.procs
+            .iter()
+            .filter(|(_, p)| p.scope == Some(scope) && !matches!(p.state, RunState::Zombie(_)))
+            .map(|(pid, _)| *pid)
+            .collect()
+    }
+
+    /// Whether `pid` is in a background group of the session `tty`
+    /// controls (XBD 11.1.4); a process of another session is not.
+    fn in_background_of(&self, pid: Pid, tty: &Tty) -> Option<Pid> {
+        let st = self.state.lock().unwrap();
+        let p = st.procs.get(&pid)?;
+        (tty.session() == Some(p.sid) && tty.foreground() != Some(p.pgid)).then_some(p.pgid)
+    }
+
+    /// XBD 3.265: no member has a parent in another group of the session.
+    fn is_orphaned(st: &KernelState, pgid: Pid) -> bool {
+        let members: Vec<&Process> = st.procs.values().filter(|p| p.pgid == pgid).collect();
+        !members.iter().any(|p| {
+            st.procs
+                .get(&p.ppid)
+                .is_some_and(|parent| parent.pgid != pgid && parent.sid == p.sid)
+        })
     }
 
     /// kill(2) to one process. `from` names the sender in the trace.
@@ -385,6 +517,7 @@ impl Kernel {
             let outcome = if sig == Signal::Cont && p.state == RunState::Stopped {
                 // signal(7): SIGCONT continues the process even if ignored.
                 p.state = RunState::Running;
+                p.stopped.send_replace(None);
                 match disposition {
                     Disposition::Trap(_) => {
                         p.caught.push_back(sig);
@@ -518,15 +651,16 @@ impl Kernel {
             .pop_front()
     }
 
-    fn set_state(&self, pid: Pid, state: RunState) {
+    fn stop(&self, pid: Pid, sig: Signal) {
         if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
-            p.state = state;
+            p.state = RunState::Stopped;
+            p.stopped.send_replace(Some(sig));
         }
     }
 
     /// _exit(2): close every fd, re-parent children, notify the parent.
     fn exit(&self, pid: Pid, status: WaitStatus) {
-        let (fds, parent, label) = {
+        let (fds, parent, label, hangup_group, orphaned) = {
             let mut st = self.state.lock().unwrap();
             let children: Vec<Pid> = st
                 .procs
@@ -534,7 +668,22 @@ impl Kernel {
                 .filter(|(_, p)| p.ppid == pid)
                 .map(|(c, _)| *c)
                 .collect();
-            for child in children {
+            // Groups this exit may orphan: its own and its children's.
+            let mut groups: Vec<Pid> = children
+                .iter()
+                .filter_map(|c| st.procs.get(c).map(|p| p.pgid))
+                .collect();
+            groups.extend(st.procs.get(&pid).map(|p| p.pgid));
+            // A controlling process: the terminal loses its session.
+            let mut hangup_group = None;
+            for tty in &st.ttys {
+                if tty.session() == Some(pid) {
+                    hangup_group = tty.foreground();
+                    tty.set_session(None);
+                    tty.set_foreground(None);
+                }
+            }
+            for &child in &children {
                 let orphan = st.procs.get_mut(&child).unwrap();
                 orphan.ppid = INIT_PID;
                 if matches!(orphan.state, RunState::Zombie(_)) {
@@ -553,12 +702,55 @@ impl Kernel {
             if parent == INIT_PID || !st.procs.contains_key(&parent) {
                 st.procs.remove(&pid);
             }
-            (fds, parent, label)
+            groups.sort_unstable();
+            groups.dedup();
+            let orphaned: Vec<Pid> = groups
+                .into_iter()
+                .filter(|g| {
+                    Self::is_orphaned(&st, *g)
+                        && st
+                            .procs
+                            .values()
+                            .any(|p| p.pgid == *g && p.state == RunState::Stopped)
+                })
+                .collect();
+            (fds, parent, label, hangup_group, orphaned)
         };
-        self.trace.log(label, status.to_string());
+        self.trace.log(label.clone(), status.to_string());
         // Closing the fds may wake pipe readers; do it outside the lock.
         drop(fds);
+        let from = format!("the kernel (exit of {label})");
+        if let Some(group) = hangup_group {
+            self.signal_group(group, Signal::Hup, &from);
+        }
+        for group in orphaned {
+            self.signal_group(group, Signal::Hup, "the kernel (its group was orphaned)");
+            self.signal_group(group, Signal::Cont, "the kernel (its group was orphaned)");
+        }
         self.signal(parent, Signal::Chld, "the kernel");
+    }
+
+    /// waitpid(2) with WUNTRACED: resolves when the child has exited (and
+    /// reaps it) or is stopped.
+    pub async fn wait_change(&self, pid: Pid) -> Option<ChildChange> {
+        let (mut exited, mut stopped) = {
+            let st = self.state.lock().unwrap();
+            let p = st.procs.get(&pid)?;
+            (p.exited.subscribe(), p.stopped.subscribe())
+        };
+        loop {
+            if let Some(status) = *exited.borrow_and_update() {
+                self.state.lock().unwrap().procs.remove(&pid);
+                return Some(ChildChange::Exited(status));
+            }
+            if let Some(sig) = *stopped.borrow_and_update() {
+                return Some(ChildChange::Stopped(sig));
+            }
+            tokio::select! {
+                changed = exited.changed() => changed.ok()?,
+                changed = stopped.changed() => changed.ok()?,
+            }
+        }
     }
 
     /// waitpid(2) for one child: resolves when it has exited, and reaps it.
@@ -594,6 +786,15 @@ impl Kernel {
     }
 }
 
+fn terminal_sender(sig: Signal) -> String {
+    let why = if sig == Signal::Ttin {
+        "read from its controlling tty in the background"
+    } else {
+        "tty output or settings in the background"
+    };
+    format!("the kernel ({why})")
+}
+
 /// The task of one process: runs its program and acts on signals.
 async fn drive(proc: Proc, program: Program) {
     let kernel = proc.kernel.clone();
@@ -609,7 +810,7 @@ async fn drive(proc: Proc, program: Program) {
                     break 'run WaitStatus::Signaled(sig);
                 }
                 DefaultAction::Stop => {
-                    kernel.set_state(pid, RunState::Stopped);
+                    kernel.stop(pid, sig);
                     kernel
                         .trace
                         .log(kernel.label(pid), format!("stopped by {sig}"));
@@ -644,6 +845,10 @@ pub struct Proc {
 pub enum Errno {
     Ebadf,
     Epipe,
+    /// I/O error: a hung-up terminal, or a background read that may not stop.
+    Eio,
+    /// A caught signal interrupted the call.
+    Eintr,
 }
 
 impl Proc {
@@ -677,7 +882,77 @@ impl Proc {
                 Ok(bytes)
             }
             OpenFile::Output { .. } => Err(Errno::Ebadf),
+            OpenFile::Tty(tty) => {
+                let tty = tty.clone();
+                drop(file);
+                loop {
+                    self.terminal_access(&tty, Signal::Ttin).await?;
+                    match tty.try_read(max) {
+                        SlaveRead::Data(bytes) => return Ok(bytes),
+                        SlaveRead::Eof => return Ok(Vec::new()),
+                        SlaveRead::Empty => tty.readable().await,
+                    }
+                }
+            }
         }
+    }
+
+    /// select(2) for reading on one fd: resolves when a read would not
+    /// block (a background read of a terminal is then what stops).
+    pub async fn readable(&self, fd: u32) {
+        if let Some(OpenFile::Tty(tty)) = self.fd(fd).as_deref() {
+            tty.readable().await;
+        }
+    }
+
+    /// XBD 11.1.4: what a background process meets when it reads (`Ttin`)
+    /// or writes or sets up (`Ttou`) its controlling terminal. Returns once
+    /// it may go on; a stop suspends it here until SIGCONT.
+    async fn terminal_access(&self, tty: &Tty, sig: Signal) -> Result<(), Errno> {
+        while let Some(pgid) = self.kernel.in_background_of(self.pid, tty) {
+            let orphaned = Kernel::is_orphaned(&self.kernel.state.lock().unwrap(), pgid);
+            match self.kernel.disposition(self.pid, sig) {
+                Disposition::Ignore if sig == Signal::Ttou => return Ok(()),
+                Disposition::Ignore => return Err(Errno::Eio),
+                _ if orphaned => return Err(Errno::Eio),
+                Disposition::Trap(_) => {
+                    self.kernel.signal_group(pgid, sig, &terminal_sender(sig));
+                    return Err(Errno::Eintr);
+                }
+                Disposition::Default => {
+                    self.kernel.signal_group(pgid, sig, &terminal_sender(sig));
+                    // The task stops here and resumes on SIGCONT; then the
+                    // check runs again (the job may still be in the background).
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// tcgetattr(3).
+    pub fn tcgetattr(&self, fd: u32) -> Result<Termios, Errno> {
+        let file = self.fd(fd).ok_or(Errno::Ebadf)?;
+        file.as_tty().map(|t| t.termios()).ok_or(Errno::Ebadf)
+    }
+
+    /// tcsetattr(3): from a background group it raises SIGTTOU first.
+    pub async fn tcsetattr(&self, fd: u32, termios: Termios) -> Result<(), Errno> {
+        let file = self.fd(fd).ok_or(Errno::Ebadf)?;
+        let tty = file.as_tty().ok_or(Errno::Ebadf)?.clone();
+        self.terminal_access(&tty, Signal::Ttou).await?;
+        tty.set_termios(termios);
+        Ok(())
+    }
+
+    /// tcsetpgrp(3): from a background group it raises SIGTTOU first
+    /// (shells ignore SIGTTOU so that they can take the terminal back).
+    pub async fn tcsetpgrp(&self, fd: u32, pgid: Pid) -> Result<(), Errno> {
+        let file = self.fd(fd).ok_or(Errno::Ebadf)?;
+        let tty = file.as_tty().ok_or(Errno::Ebadf)?.clone();
+        self.terminal_access(&tty, Signal::Ttou).await?;
+        tty.set_foreground(Some(pgid));
+        Ok(())
     }
 
     /// write(2) of all of `data`. A broken pipe raises SIGPIPE (pipe(7)) and
@@ -708,6 +983,18 @@ impl Proc {
                 Ok(())
             }
             OpenFile::Virtual { .. } => Err(Errno::Ebadf),
+            OpenFile::Tty(tty) => {
+                let tty = tty.clone();
+                drop(file);
+                if tty.termios().tostop {
+                    self.terminal_access(&tty, Signal::Ttou).await?;
+                }
+                if tty.write(data) {
+                    Ok(())
+                } else {
+                    Err(Errno::Eio)
+                }
+            }
         }
     }
 
@@ -866,6 +1153,163 @@ mod tests {
             assert_eq!(k.setsid(leader), Err("EPERM"));
             assert_eq!(k.setsid(child), Ok(()));
             assert_eq!((k.sid(child), k.pgid(child)), (Some(child), Some(child)));
+        });
+    }
+
+    /// A session leader `sh` with `tty` as controlling terminal, and a
+    /// child `job` in its own group reading the terminal.
+    fn session_with_reader(k: &Kernel, tty: &Arc<Tty>) -> (Pid, Pid) {
+        let mut fds = FdTable::default();
+        fds.set(0, OpenFile::tty(tty));
+        let leader = k.spawn(INIT_PID, "sh", fds.clone(), sleeper(100));
+        k.setsid(leader).unwrap();
+        k.set_controlling_tty(leader, tty).unwrap();
+        let job = k.spawn(leader, "cat", fds, |proc: Proc| -> Program {
+            Box::pin(async move { proc.read(0, 100).await.map_or(1, |b| b.len() as i32) })
+        });
+        k.setpgid_self(job);
+        (leader, job)
+    }
+
+    #[test]
+    fn a_background_read_of_the_controlling_tty_stops_the_group_with_sigttin() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let (_, job) = session_with_reader(&k, &tty);
+            assert_eq!(
+                k.wait_change(job).await,
+                Some(ChildChange::Stopped(Signal::Ttin))
+            );
+            // Brought to the foreground and continued, it reads.
+            tty.set_foreground(Some(job));
+            tty.type_bytes(b"hi\r");
+            k.signal_group(job, Signal::Cont, "test");
+            assert_eq!(
+                k.wait_change(job).await,
+                Some(ChildChange::Exited(WaitStatus::Exited(3)))
+            );
+        });
+    }
+
+    #[test]
+    fn a_background_read_with_sigttin_ignored_fails_with_eio() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let mut fds = FdTable::default();
+            fds.set(0, OpenFile::tty(&tty));
+            let leader = k.spawn(INIT_PID, "sh", fds.clone(), sleeper(100));
+            k.setsid(leader).unwrap();
+            k.set_controlling_tty(leader, &tty).unwrap();
+            let job = k.spawn(leader, "reader", fds, |proc: Proc| -> Program {
+                Box::pin(async move {
+                    proc.kernel
+                        .set_disposition(proc.pid, Signal::Ttin, Disposition::Ignore);
+                    match proc.read(0, 10).await {
+                        Err(Errno::Eio) => 5,
+                        _ => 0,
+                    }
+                })
+            });
+            k.setpgid_self(job);
+            assert_eq!(k.wait(job).await, Some(WaitStatus::Exited(5)));
+        });
+    }
+
+    #[test]
+    fn background_output_stops_only_with_tostop_and_settings_always_do() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let (leader, _) = session_with_reader(&k, &tty);
+            let mut fds = FdTable::default();
+            fds.set(1, OpenFile::tty(&tty));
+            let writer = k.spawn(leader, "echo", fds.clone(), |proc: Proc| -> Program {
+                Box::pin(async move { proc.write(1, b"out\n").await.map_or(1, |_| 0) })
+            });
+            k.setpgid_self(writer);
+            assert_eq!(
+                k.wait(writer).await,
+                Some(WaitStatus::Exited(0)),
+                "TOSTOP is off"
+            );
+            let raw = k.spawn(leader, "ssh", fds, |proc: Proc| -> Program {
+                Box::pin(async move {
+                    let raw = proc.tcgetattr(1).unwrap().raw();
+                    proc.tcsetattr(1, raw).await.map_or(1, |_| 0)
+                })
+            });
+            k.setpgid_self(raw);
+            assert_eq!(
+                k.wait_change(raw).await,
+                Some(ChildChange::Stopped(Signal::Ttou))
+            );
+            assert!(tty.termios().icanon, "the settings did not change");
+        });
+    }
+
+    #[test]
+    fn hangup_signals_the_session_leader_and_the_foreground_group() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let (leader, job) = session_with_reader(&k, &tty);
+            tty.set_foreground(Some(job));
+            k.hang_up(&tty);
+            let hup = Some(WaitStatus::Signaled(Signal::Hup));
+            assert_eq!(tokio::join!(k.exited(leader), k.exited(job)), (hup, hup));
+        });
+    }
+
+    #[test]
+    fn exit_of_the_controlling_process_hangs_up_the_foreground_group_only() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let mut fds = FdTable::default();
+            fds.set(0, OpenFile::tty(&tty));
+            let leader = k.spawn(INIT_PID, "sh", fds, sleeper(1));
+            k.setsid(leader).unwrap();
+            k.set_controlling_tty(leader, &tty).unwrap();
+            let foreground = k.spawn(leader, "fg", FdTable::default(), sleeper(100));
+            let background = k.spawn(leader, "bg", FdTable::default(), sleeper(100));
+            k.setpgid_self(foreground);
+            k.setpgid_self(background);
+            tty.set_foreground(Some(foreground));
+            let (_, fg) = tokio::join!(k.exited(leader), k.exited(foreground));
+            assert_eq!(fg, Some(WaitStatus::Signaled(Signal::Hup)));
+            assert_eq!(k.state_of(background), Some(RunState::Running));
+            assert_eq!(tty.session(), None, "the terminal lost its session");
+        });
+    }
+
+    #[test]
+    fn a_stopped_group_orphaned_by_an_exit_gets_sighup_and_sigcont() {
+        block_on(async {
+            let k = kernel();
+            let leader = k.spawn(INIT_PID, "sh", FdTable::default(), sleeper(1));
+            k.setsid(leader).unwrap();
+            let job = k.spawn(leader, "job", FdTable::default(), sleeper(100));
+            k.setpgid_self(job);
+            k.signal(job, Signal::Stop, "test");
+            assert_eq!(
+                k.wait_change(job).await,
+                Some(ChildChange::Stopped(Signal::Stop))
+            );
+            assert_eq!(k.exited(job).await, Some(WaitStatus::Signaled(Signal::Hup)));
+        });
+    }
+
+    #[test]
+    fn a_scope_keeps_its_members_across_setsid() {
+        block_on(async {
+            let k = kernel();
+            let sshd = k.spawn(INIT_PID, "sshd", FdTable::default(), sleeper(100));
+            let scope = k.new_scope(sshd);
+            let child = k.spawn(sshd, "nohup", FdTable::default(), sleeper(100));
+            k.setsid(child).unwrap();
+            assert_eq!(k.scope_members(scope), vec![sshd, child]);
         });
     }
 

@@ -3,13 +3,13 @@
 //! What it models is listed, rule by rule with the man page followed, at the
 //! top of each module. What it leaves out: users and permissions, a file
 //! system beyond declared virtual files and write-only outputs, memory,
-//! scheduling priorities, terminals (every fd here is a pipe, /dev/null or
-//! a file).
+//! scheduling priorities.
 
 mod file;
 mod kernel;
 mod pipe;
 mod signal;
+mod tty;
 
 /// Runs `f` on a single-threaded runtime with paused time, as a turmoil
 /// host would: unit tests of the host model use it.
@@ -24,6 +24,7 @@ pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 pub use file::{FdTable, OpenFile, virtual_byte};
-pub use kernel::{Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
+pub use kernel::{ChildChange, Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
 pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};
 pub use signal::{DefaultAction, Disposition, Signal, WaitStatus};
+pub use tty::{SlaveRead, Termios, Tty};

@@ -19,6 +19,7 @@ pub enum Signal {
     Tstp,
     Ttin,
     Ttou,
+    Winch,
 }
 
 /// What the kernel does with a signal the process neither ignores nor
@@ -44,7 +45,7 @@ pub enum Disposition {
 }
 
 impl Signal {
-    pub const ALL: [Signal; 13] = [
+    pub const ALL: [Signal; 14] = [
         Signal::Hup,
         Signal::Int,
         Signal::Quit,
@@ -58,6 +59,7 @@ impl Signal {
         Signal::Tstp,
         Signal::Ttin,
         Signal::Ttou,
+        Signal::Winch,
     ];
 
     /// Linux x86-64 signal number (signal(7)).
@@ -76,6 +78,7 @@ impl Signal {
             Signal::Tstp => 20,
             Signal::Ttin => 21,
             Signal::Ttou => 22,
+            Signal::Winch => 28,
         }
     }
 
@@ -95,6 +98,7 @@ impl Signal {
             Signal::Tstp => "TSTP",
             Signal::Ttin => "TTIN",
             Signal::Ttou => "TTOU",
+            Signal::Winch => "WINCH",
         }
     }
 
@@ -122,7 +126,7 @@ impl Signal {
             | Signal::Alrm
             | Signal::Term => DefaultAction::Terminate,
             Signal::Quit => DefaultAction::Core,
-            Signal::Chld => DefaultAction::Ignore,
+            Signal::Chld | Signal::Winch => DefaultAction::Ignore,
             Signal::Cont => DefaultAction::Continue,
             Signal::Stop | Signal::Tstp | Signal::Ttin | Signal::Ttou => DefaultAction::Stop,
         }
@@ -177,7 +181,8 @@ mod tests {
         assert_eq!(Signal::parse("TERM"), Some(Signal::Term));
         assert_eq!(Signal::parse("sigterm"), Some(Signal::Term));
         assert_eq!(Signal::parse("9"), Some(Signal::Kill));
-        assert_eq!(Signal::parse("WINCH"), None);
+        assert_eq!(Signal::parse("WINCH"), Some(Signal::Winch));
+        assert_eq!(Signal::parse("USR1"), None);
     }
 
     #[test]
