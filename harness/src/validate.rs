@@ -181,10 +181,10 @@ mod tests {
     #[test]
     fn ssh_flags_and_nested_sh_are_checked() {
         assert!(
-            check("ssh -t server true")
+            check("ssh -X server true")
                 .unwrap_err()
                 .message
-                .contains("pty")
+                .contains("not modelled")
         );
         assert!(check("sh -c 'sleep 1 | cat'").is_err());
         assert!(check("timeout -k 1 5 ssh server 'ls'").is_err());

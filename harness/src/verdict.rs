@@ -2,8 +2,9 @@
 //!
 //! `pass`: every expectation held. `fail`: one did not (each difference is
 //! listed). `unknown`: the run reached the horizon before the client ended
-//! while the scenario expected it to end, so nothing can be said yet; the
-//! report then lists what was still waiting.
+//! while the scenario expected it to end, or a `wait_for` ran out of time,
+//! so nothing can be said yet; the report then lists what was still
+//! waiting.
 
 use std::fmt;
 
@@ -61,11 +62,24 @@ pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
         if over.survivors.is_some() {
             expect.survivors = over.survivors.clone();
         }
+        if over.screen.is_some() {
+            expect.screen = over.screen.clone();
+        }
     }
     expect
 }
 
 pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
+    if let Some(waited) = &outcome.timed_out {
+        let mut still = vec![waited.clone()];
+        if let Some(screen) = &outcome.screen {
+            let tail: Vec<&str> = screen.lines().rev().take(3).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            still.push(format!("the screen ends with: {:?}", tail.join("\n")));
+        }
+        still.extend(outcome.waiting.iter().cloned());
+        return Verdict::Unknown(still);
+    }
     let mut differences = Vec::new();
     if let Some(client) = &expect.client {
         // An exit code, or a deadline without one, says the client ends.
@@ -133,6 +147,18 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
         let got = outcome.survivor_names();
         if *want != got {
             differences.push(format!("survivors: expected {want:?}, got {got:?}"));
+        }
+    }
+    if let Some(patterns) = &expect.screen {
+        let screen = outcome.screen.as_deref().unwrap_or("");
+        for pattern in patterns {
+            // The loader compiled each pattern already.
+            let matches = regex::Regex::new(&format!("(?m){pattern}"))
+                .map(|re| re.is_match(screen))
+                .unwrap_or(false);
+            if !matches {
+                differences.push(format!("screen: nothing matches /{pattern}/"));
+            }
         }
     }
     if differences.is_empty() {

@@ -75,15 +75,32 @@ fn an_unknown_remote_command_is_found_inside_the_quotes() {
 }
 
 #[test]
-fn a_pty_request_is_rejected_until_terminals_exist() {
+fn a_bad_control_key_points_at_the_caret() {
+    let err = error_of("k.toml", &format!("{HEAD}[[step]]\ntype = \"sleep 9^3\"\n"));
+    assert!(err.starts_with("k.toml:4:16: step[1].type:"), "{err}");
+    assert!(err.contains("^C"), "{err}");
+    assert!(err.contains("example:"), "{err}");
+}
+
+#[test]
+fn a_regex_that_does_not_compile_is_rejected_at_load_time() {
     let err = error_of(
-        "t.toml",
-        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh -t server true\"\n"),
+        "r.toml",
+        &format!("{HEAD}[[step]]\nwait_for = {{ screen = '(unclosed', timeout = \"5s\" }}\n"),
     );
-    assert!(
-        err.starts_with("t.toml:5:8: step[1].run: ssh: `ssh -t` asks for a pty"),
-        "{err}"
+    assert!(err.starts_with("r.toml:4:"), "{err}");
+    assert!(err.contains("does not compile"), "{err}");
+}
+
+#[test]
+fn a_wait_without_a_timeout_is_rejected_with_an_example() {
+    let err = error_of(
+        "w.toml",
+        &format!("{HEAD}[[step]]\nwait_for = {{ screen = 'server' }}\n"),
     );
+    assert!(err.starts_with("w.toml:4:"), "{err}");
+    assert!(err.contains("needs a timeout"), "{err}");
+    assert!(err.contains("timeout = "), "{err}");
 }
 
 #[test]

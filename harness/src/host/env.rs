@@ -19,4 +19,6 @@ pub struct HostEnv {
     pub swarm: Swarm,
     /// Reports of the sshd sessions that ended, for the outcome summary.
     pub sessions: Arc<Mutex<Vec<Arc<super::SessionReport>>>>,
+    /// The host's tmux server (what its socket would reach).
+    pub tmux: super::tmux::TmuxServer,
 }

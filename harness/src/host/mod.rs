@@ -6,6 +6,7 @@
 
 mod algorithms;
 mod env;
+mod escapes;
 mod jobs;
 mod login;
 mod redirect;
@@ -14,8 +15,10 @@ mod shell;
 mod ssh;
 mod ssh_args;
 mod sshd;
+mod sshd_pty;
 #[cfg(test)]
 pub(crate) mod testing;
+mod tmux;
 mod utils;
 mod wrappers;
 
@@ -24,3 +27,4 @@ pub use login::{login_shell, prompt};
 pub use shell::{Shell, sh_program, start_command_line};
 pub use ssh_args::{SshArgs, parse_ssh_args};
 pub use sshd::{SessionReport, serve_sshd};
+pub use tmux::TmuxServer;

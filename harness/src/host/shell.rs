@@ -363,7 +363,9 @@ impl Shell {
             return flow;
         }
         match argv[0].as_str() {
-            "exit" => {
+            // bash: `logout` ends a login shell as `exit` does (sshd's
+            // shells are login shells; `sh -c` treats it the same here).
+            "exit" | "logout" => {
                 let code = match argv.get(1) {
                     Some(arg) => arg.parse().unwrap_or(2),
                     None => self.last_status,
@@ -436,7 +438,7 @@ impl Shell {
 pub(super) fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "exit" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf"
+        "exit" | "logout" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf"
     )
 }
 

@@ -8,7 +8,11 @@
 //! - ServerAliveInterval/CountMax: a probe after an interval with nothing
 //!   received; "Timeout, server ... not responding." once more than CountMax
 //!   probes went unanswered (russh's keepalive follows the same rule);
-//! - `-f` forks after authentication; the parent exits 0.
+//! - `-f` forks after authentication; the parent exits 0;
+//! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
+//!   one, the local terminal goes raw for the session and is restored at
+//!   the end ("Connection to server closed."), and the escapes of
+//!   `escapes.rs` apply.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,9 +21,10 @@ use hangar_scenario::Host;
 use russh::ChannelMsg;
 
 use super::env::HostEnv;
-use super::ssh_args::{SshArgs, parse_ssh_args};
+use super::escapes::{self, Escape, Escapes};
+use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
 use crate::trace::{Dir, Stream, What};
-use crate::unix::{OpenFile, Proc, Program};
+use crate::unix::{OpenFile, Proc, Program, Signal, Termios};
 
 /// ssh(1)'s status for every failure of its own.
 const SSH_FAILURE: i32 = 255;
@@ -132,93 +137,335 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
     }
 }
 
-/// Runs the session channel until it closes; returns ssh's exit status.
+/// A session in progress: what `~&` hands over to the child it forks.
+struct Live {
+    handle: russh::client::Handle<AcceptAnyHostKey>,
+    channel: russh::Channel<russh::client::Msg>,
+    writer: Box<dyn tokio::io::AsyncWrite + Send + Unpin>,
+    stdin_open: bool,
+    exit_status: Option<i32>,
+    /// Whether the session has a pty (ssh then says goodbye at the end).
+    pty: bool,
+    /// The local terminal's settings before raw mode, to restore.
+    saved: Option<Termios>,
+    escapes: Option<Escapes>,
+}
+
+/// Opens the session channel, asks for a pty when ssh(1) would, starts the
+/// command or a shell, and runs it until it closes; returns ssh's status.
 async fn session(
     proc: Proc,
-    mut handle: russh::client::Handle<AcceptAnyHostKey>,
+    handle: russh::client::Handle<AcceptAnyHostKey>,
     args: SshArgs,
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
-    let mut channel = match handle.channel_open_session().await {
+    let channel = match handle.channel_open_session().await {
         Ok(channel) => channel,
         Err(e) => {
             say(&proc, &format!("ssh: channel open failed: {e}")).await;
             return SSH_FAILURE;
         }
     };
-    trace.log(&me, format!("-> exec {:?}", args.command));
-    if channel.exec(true, args.command.as_bytes()).await.is_err() {
-        return SSH_FAILURE;
-    }
-    let writer = channel.make_writer();
-    let stdin_pump = tokio::spawn(forward_stdin(proc.clone(), writer, channel.id()));
-    let mut exit_status = None;
-    let mut closed = false;
-    while let Some(msg) = channel.wait().await {
-        match msg {
-            ChannelMsg::Data { data } => {
-                trace.push(
-                    me.clone(),
-                    What::Data {
-                        dir: Dir::ServerToClient,
-                        stream: Stream::Stdout,
-                        bytes: data.len() as u64,
-                    },
-                );
-                let _ = proc.write(1, &data).await;
-            }
-            ChannelMsg::ExtendedData { data, .. } => {
-                trace.push(
-                    me.clone(),
-                    What::Data {
-                        dir: Dir::ServerToClient,
-                        stream: Stream::Stderr,
-                        bytes: data.len() as u64,
-                    },
-                );
-                let _ = proc.write(2, &data).await;
-            }
-            ChannelMsg::ExitStatus { exit_status: code } => {
-                trace.log(&me, format!("<- exit-status {code}"));
-                exit_status = Some(code as i32);
-            }
-            ChannelMsg::ExitSignal { signal_name, .. } => {
-                trace.log(&me, format!("<- exit-signal {signal_name:?}"));
-            }
-            ChannelMsg::Eof => trace.log(&me, "<- EOF"),
-            ChannelMsg::Close => {
-                trace.log(&me, "<- CLOSE");
-                // RFC 4254 5.3: the receiver answers with CLOSE (russh does).
-                trace.log(&me, "-> CLOSE (the answer)");
-                closed = true;
-                break;
-            }
-            _ => {}
+    let stdin_tty = proc.fd(0).and_then(|f| f.as_tty().cloned());
+    let pty = match args.tty {
+        TtyRequest::No => false,
+        TtyRequest::Force => true,
+        TtyRequest::Auto => args.command.is_empty() && stdin_tty.is_some(),
+        TtyRequest::Yes if stdin_tty.is_none() => {
+            say(
+                &proc,
+                "Pseudo-terminal will not be allocated because stdin is not a terminal.",
+            )
+            .await;
+            false
+        }
+        TtyRequest::Yes => true,
+    };
+    if pty {
+        let (cols, rows) = stdin_tty.as_ref().map_or((80, 24), |t| t.size());
+        trace.log(&me, format!("-> pty-req xterm {cols}x{rows}"));
+        let sent = channel
+            .request_pty(false, "xterm", cols.into(), rows.into(), 0, 0, &[])
+            .await;
+        if sent.is_err() {
+            return SSH_FAILURE;
         }
     }
-    stdin_pump.abort();
-    drop(channel);
-    if closed {
-        let _ = handle
-            .disconnect(russh::Disconnect::ByApplication, "", "")
-            .await;
+    let started = if args.command.is_empty() {
+        trace.log(&me, "-> shell");
+        channel.request_shell(true).await
     } else {
-        // The connection ended under the channel: say why, as ssh(1) does.
-        let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-            Ok(Err(russh::Error::KeepaliveTimeout)) => {
-                "Timeout, server server not responding.".to_string()
-            }
-            Ok(Err(russh::Error::IO(e))) => {
-                format!("client_loop: send disconnect: {}", strerror(e.kind()))
-            }
-            Ok(Err(e)) => format!("Connection to server closed: {e}"),
-            Ok(Ok(())) | Err(_) => "Connection to server closed by remote host.".to_string(),
-        };
-        trace.log(&me, why.clone());
-        say(&proc, &why).await;
+        trace.log(&me, format!("-> exec {:?}", args.command));
+        channel.exec(true, args.command.as_bytes()).await
+    };
+    if started.is_err() {
+        return SSH_FAILURE;
     }
-    exit_status.unwrap_or(SSH_FAILURE)
+    // clientloop.c enter_raw_mode: only when a pty was granted and stdin
+    // is a terminal; from a background job this raises SIGTTOU.
+    let saved = match (&stdin_tty, pty) {
+        (Some(_), true) => enter_raw_mode(&proc).await,
+        _ => None,
+    };
+    let escapes = match (&stdin_tty, pty, args.escape) {
+        (Some(_), true, Some(c)) => Some(Escapes::new(c)),
+        _ => None,
+    };
+    let writer = Box::new(channel.make_writer());
+    let live = Live {
+        handle,
+        channel,
+        writer,
+        stdin_open: true,
+        exit_status: None,
+        pty,
+        saved,
+        escapes,
+    };
+    serve(proc, live).await
+}
+
+/// cfmakeraw(3) on the local terminal; returns the settings to restore.
+async fn enter_raw_mode(proc: &Proc) -> Option<Termios> {
+    let saved = proc.tcgetattr(0).ok()?;
+    proc.tcsetattr(0, saved.raw()).await.ok()?;
+    Some(saved)
+}
+
+/// What ends the loop of [`serve`].
+enum Ended {
+    Closed,
+    /// The connection went away under the channel.
+    Lost,
+    /// `~.`
+    Disconnected,
+    /// `~&`: a child carries the session on.
+    Background,
+}
+
+/// The client loop: channel messages to stdout/stderr, stdin (through the
+/// escapes) to the channel, until the channel closes.
+fn serve(proc: Proc, mut live: Live) -> Program {
+    Box::pin(async move {
+        let trace = proc.kernel.trace().clone();
+        let me = proc.label();
+        // One read at a time, kept across turns of the loop: a select(2)
+        // that saw input must not be forgotten when a message comes first.
+        let mut reading = Box::pin(read_stdin(proc.clone()));
+        let ended = loop {
+            tokio::select! {
+                biased;
+                msg = live.channel.wait() => match msg {
+                    Some(msg) => {
+                        if channel_message(&proc, &mut live, msg).await {
+                            break Ended::Closed;
+                        }
+                    }
+                    None => break Ended::Lost,
+                },
+                block = &mut reading, if live.stdin_open => {
+                    reading = Box::pin(read_stdin(proc.clone()));
+                    if let Some(ended) = typed(&proc, &mut live, block).await {
+                        break ended;
+                    }
+                }
+            }
+        };
+        drop(reading);
+        let Live {
+            mut handle,
+            channel,
+            pty,
+            saved,
+            exit_status,
+            ..
+        } = match ended {
+            Ended::Background => {
+                let mut fds = proc.fds();
+                fds.set(0, OpenFile::dev_null());
+                live.stdin_open = false;
+                live.escapes = None;
+                let child = proc.spawn("ssh", fds, move |child: Proc| serve(child, live));
+                trace.log(
+                    &me,
+                    format!("~& goes to the background as {}", proc.kernel.label(child)),
+                );
+                return 0;
+            }
+            _ => live,
+        };
+        drop(channel);
+        if let Some(saved) = saved {
+            let _ = proc.tcsetattr(0, saved).await;
+        }
+        match ended {
+            Ended::Closed => {
+                let _ = handle
+                    .disconnect(russh::Disconnect::ByApplication, "", "")
+                    .await;
+            }
+            Ended::Disconnected => {
+                trace.log(&me, "~. disconnects");
+                let _ = handle
+                    .disconnect(russh::Disconnect::ByApplication, "", "")
+                    .await;
+            }
+            _ => {
+                // The connection ended under the channel: say why, as ssh(1) does.
+                let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
+                    Ok(Err(russh::Error::KeepaliveTimeout)) => {
+                        "Timeout, server server not responding.".to_string()
+                    }
+                    Ok(Err(russh::Error::IO(e))) => {
+                        format!("client_loop: send disconnect: {}", strerror(e.kind()))
+                    }
+                    Ok(Err(e)) => format!("Connection to server closed: {e}"),
+                    Ok(Ok(())) | Err(_) => {
+                        "Connection to server closed by remote host.".to_string()
+                    }
+                };
+                trace.log(&me, why.clone());
+                say(&proc, &why).await;
+            }
+        }
+        if pty {
+            // clientloop.c: with a pty, ssh says goodbye (LogLevel INFO).
+            let _ = proc.write(2, b"Connection to server closed.\r\n").await;
+        }
+        match ended {
+            Ended::Disconnected => SSH_FAILURE,
+            _ => exit_status.unwrap_or(SSH_FAILURE),
+        }
+    })
+}
+
+/// One channel message; true when it was CLOSE.
+async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool {
+    let trace = proc.kernel.trace();
+    let me = proc.label();
+    match msg {
+        ChannelMsg::Data { data } => {
+            trace.push(
+                me,
+                What::Data {
+                    dir: Dir::ServerToClient,
+                    stream: Stream::Stdout,
+                    bytes: data.len() as u64,
+                },
+            );
+            let _ = proc.write(1, &data).await;
+        }
+        ChannelMsg::ExtendedData { data, .. } => {
+            trace.push(
+                me,
+                What::Data {
+                    dir: Dir::ServerToClient,
+                    stream: Stream::Stderr,
+                    bytes: data.len() as u64,
+                },
+            );
+            let _ = proc.write(2, &data).await;
+        }
+        ChannelMsg::ExitStatus { exit_status: code } => {
+            trace.log(&me, format!("<- exit-status {code}"));
+            live.exit_status = Some(code as i32);
+        }
+        ChannelMsg::ExitSignal { signal_name, .. } => {
+            trace.log(&me, format!("<- exit-signal {signal_name:?}"));
+        }
+        ChannelMsg::Eof => trace.log(&me, "<- EOF"),
+        ChannelMsg::Close => {
+            trace.log(&me, "<- CLOSE");
+            // RFC 4254 5.3: the receiver answers with CLOSE (russh does).
+            trace.log(&me, "-> CLOSE (the answer)");
+            return true;
+        }
+        _ => {}
+    }
+    false
+}
+
+/// select(2) then read(2) on stdin, as clientloop.c does: a background ssh
+/// reading its terminal is stopped only once there is input.
+async fn read_stdin(proc: Proc) -> Vec<u8> {
+    proc.readable(0).await;
+    proc.read(0, 16 * 1024).await.unwrap_or_default()
+}
+
+/// A block read from stdin: through the escapes into the channel; its
+/// end becomes the channel's EOF.
+async fn typed(proc: &Proc, live: &mut Live, block: Vec<u8>) -> Option<Ended> {
+    use tokio::io::AsyncWriteExt;
+    let trace = proc.kernel.trace();
+    let me = proc.label();
+    if block.is_empty() {
+        trace.log(&me, "-> EOF (end of its stdin)");
+        live.stdin_open = false;
+        let _ = live.writer.shutdown().await;
+        return None;
+    }
+    let actions = match &mut live.escapes {
+        Some(escapes) => escapes.feed(&block),
+        None => vec![Escape::Send(block)],
+    };
+    let escape = live
+        .escapes
+        .as_ref()
+        .map_or('~', |e| e.escape_char() as char);
+    for action in actions {
+        let note = match action {
+            Escape::Send(bytes) => {
+                trace.push(
+                    me.clone(),
+                    What::Data {
+                        dir: Dir::ClientToServer,
+                        stream: Stream::Stdin,
+                        bytes: bytes.len() as u64,
+                    },
+                );
+                if live.writer.write_all(&bytes).await.is_err() {
+                    live.stdin_open = false;
+                }
+                continue;
+            }
+            Escape::Disconnect => {
+                let _ = proc.write(2, format!("{escape}.\r\n").as_bytes()).await;
+                return Some(Ended::Disconnected);
+            }
+            Escape::Background => {
+                let _ = proc
+                    .write(2, format!("{escape}& [backgrounded]\r\n").as_bytes())
+                    .await;
+                if let Some(saved) = live.saved.take() {
+                    let _ = proc.tcsetattr(0, saved).await;
+                }
+                return Some(Ended::Background);
+            }
+            Escape::Suspend => {
+                let _ = proc
+                    .write(2, format!("{escape}^Z [suspend ssh]\r\n").as_bytes())
+                    .await;
+                if let Some(saved) = live.saved {
+                    let _ = proc.tcsetattr(0, saved).await;
+                }
+                trace.log(&me, "~^Z suspends ssh");
+                proc.kernel.signal(proc.pid, Signal::Tstp, "itself (~^Z)");
+                tokio::task::yield_now().await;
+                // Continued: back to raw mode.
+                if live.saved.is_some() {
+                    live.saved = enter_raw_mode(proc).await;
+                }
+                continue;
+            }
+            Escape::List => format!(
+                "{escape}#\r\nThe following connections are open:\r\n  #0 client-session (t4 r0 i0/0 o0/0)\r\n"
+            ),
+            Escape::Help => format!("{escape}?\r\n{}", escapes::HELP),
+        };
+        let _ = proc.write(2, note.as_bytes()).await;
+    }
+    None
 }
 
 /// The C library's wording of an errno, as ssh(1) prints it.
@@ -230,35 +477,4 @@ fn strerror(kind: std::io::ErrorKind) -> &'static str {
         std::io::ErrorKind::ConnectionRefused => "Connection refused",
         _ => "Connection closed",
     }
-}
-
-/// Copies stdin into the channel; its end-of-file becomes the channel's EOF.
-async fn forward_stdin(
-    proc: Proc,
-    mut writer: impl tokio::io::AsyncWrite + Unpin,
-    _id: russh::ChannelId,
-) {
-    use tokio::io::AsyncWriteExt;
-    let trace = proc.kernel.trace().clone();
-    let me = proc.label();
-    loop {
-        match proc.read(0, 32 * 1024).await {
-            Ok(block) if !block.is_empty() => {
-                trace.push(
-                    me.clone(),
-                    What::Data {
-                        dir: Dir::ClientToServer,
-                        stream: Stream::Stdin,
-                        bytes: block.len() as u64,
-                    },
-                );
-                if writer.write_all(&block).await.is_err() {
-                    return;
-                }
-            }
-            _ => break,
-        }
-    }
-    trace.log(&me, "-> EOF (end of its stdin)");
-    let _ = writer.shutdown().await;
 }

@@ -5,8 +5,25 @@ use std::time::Duration;
 
 use super::utils::parse_seconds;
 
-#[derive(Clone, Debug, PartialEq, Default)]
+/// ssh(1) `-T`, `-t`, `-tt`: whether to ask for a pty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TtyRequest {
+    /// No flag: a pty for a login shell when stdin is a terminal.
+    #[default]
+    Auto,
+    /// `-T`.
+    No,
+    /// `-t`: a pty when stdin is a terminal.
+    Yes,
+    /// `-tt`: a pty even when stdin is not a terminal.
+    Force,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct SshArgs {
+    pub tty: TtyRequest,
+    /// `-e`: the escape character; `None` with `-e none`.
+    pub escape: Option<u8>,
     /// `-n`: stdin from /dev/null.
     pub null_stdin: bool,
     /// `-f`: go to the background after authentication (implies `-n`).
@@ -23,8 +40,15 @@ pub struct SshArgs {
 /// Parses `argv` (without `ssh`). Errors say what is wrong and what to do.
 pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
     let mut args = SshArgs {
+        tty: TtyRequest::Auto,
+        escape: Some(b'~'),
+        null_stdin: false,
+        background: false,
+        server_alive_interval: None,
+        server_alive_count_max: None,
+        connect_timeout: None,
         port: 22,
-        ..SshArgs::default()
+        command: String::new(),
     };
     let mut i = 0;
     while i < argv.len() && argv[i].starts_with('-') && argv[i].len() > 1 {
@@ -33,18 +57,18 @@ pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
         while let Some(letter) = letters.next() {
             match letter {
                 'n' => args.null_stdin = true,
-                'T' => {}
+                'T' => args.tty = TtyRequest::No,
+                't' => {
+                    args.tty = match args.tty {
+                        TtyRequest::Yes | TtyRequest::Force => TtyRequest::Force,
+                        _ => TtyRequest::Yes,
+                    }
+                }
                 'f' => {
                     args.background = true;
                     args.null_stdin = true;
                 }
-                't' => {
-                    return Err(
-                        "`ssh -t` asks for a pty, and terminals are not modelled yet; drop -t (the session then has no pty, as with -T)"
-                            .into(),
-                    );
-                }
-                'o' | 'p' => {
+                'o' | 'p' | 'e' => {
                     let rest: String = letters.by_ref().collect();
                     let value = if rest.is_empty() {
                         i += 1;
@@ -54,15 +78,17 @@ pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
                     } else {
                         rest
                     };
-                    if letter == 'p' {
-                        args.port = value.parse().map_err(|_| format!("bad port `{value}`"))?;
-                    } else {
-                        set_option(&mut args, &value)?;
+                    match letter {
+                        'p' => {
+                            args.port = value.parse().map_err(|_| format!("bad port `{value}`"))?
+                        }
+                        'e' => args.escape = escape_char(&value)?,
+                        _ => set_option(&mut args, &value)?,
                     }
                 }
                 other => {
                     return Err(format!(
-                        "ssh option -{other} is not modelled; known: -n -T -f -o Option=value -p PORT"
+                        "ssh option -{other} is not modelled; known: -n -T -t -tt -f -e CHAR -o Option=value -p PORT"
                     ));
                 }
             }
@@ -80,6 +106,20 @@ pub fn parse_ssh_args(argv: &[String]) -> Result<SshArgs, String> {
     }
     args.command = argv[i + 1..].join(" ");
     Ok(args)
+}
+
+/// ssh(1) `-e`: a single character, `^X` for a control character, or
+/// `none` to disable escapes.
+fn escape_char(value: &str) -> Result<Option<u8>, String> {
+    let bytes = value.as_bytes();
+    match bytes {
+        _ if value == "none" => Ok(None),
+        [c] => Ok(Some(*c)),
+        [b'^', c] if c.is_ascii_alphabetic() || b"@[\\]^_".contains(c) => {
+            Ok(Some(c.to_ascii_uppercase() & 0x1f))
+        }
+        _ => Err(format!("Bad escape character '{value}'.")),
+    }
 }
 
 /// `-o Name=value` (or `Name value`), names case-insensitive (ssh_config(5)).
@@ -135,9 +175,25 @@ mod tests {
     }
 
     #[test]
-    fn pty_and_unknown_hosts_are_rejected_with_advice() {
-        assert!(parse("-t server").unwrap_err().contains("pty"));
-        assert!(parse("-tt server").unwrap_err().contains("pty"));
+    fn t_asks_for_a_pty_tt_forces_it_and_t_upper_refuses_it() {
+        assert_eq!(parse("server").unwrap().tty, TtyRequest::Auto);
+        assert_eq!(parse("-t server").unwrap().tty, TtyRequest::Yes);
+        assert_eq!(parse("-tt server").unwrap().tty, TtyRequest::Force);
+        assert_eq!(parse("-t -t server").unwrap().tty, TtyRequest::Force);
+        assert_eq!(parse("-T server").unwrap().tty, TtyRequest::No);
+    }
+
+    #[test]
+    fn e_sets_or_disables_the_escape_character() {
+        assert_eq!(parse("server").unwrap().escape, Some(b'~'));
+        assert_eq!(parse("-e % server").unwrap().escape, Some(b'%'));
+        assert_eq!(parse("-e ^A server").unwrap().escape, Some(1));
+        assert_eq!(parse("-e none server").unwrap().escape, None);
+        assert!(parse("-e xy server").unwrap_err().contains("Bad escape"));
+    }
+
+    #[test]
+    fn unknown_hosts_and_options_are_rejected_with_advice() {
         assert!(parse("example.org true").unwrap_err().contains("`server`"));
         assert!(parse("-X server").unwrap_err().contains("not modelled"));
     }

@@ -16,7 +16,13 @@
 //!   exit-status and CLOSE, in that order. Later writers get EPIPE.
 //!
 //! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
-//! its ends of the pipes and the remote processes live on.
+//! its ends of the pipes and the remote processes live on. Sessions with a
+//! pty end as `sshd_pty.rs` describes.
+//!
+//! logind.conf(5) `KillUserProcesses=yes`: when the connection (the login
+//! session) ends, every process of its scope gets SIGTERM and SIGCONT, and
+//! SIGKILL after TimeoutStopSec (90 s) if still there, whatever session or
+//! process group it moved to.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,12 +34,17 @@ use russh::{Channel, ChannelId};
 use tokio::sync::{mpsc, watch};
 
 use super::env::HostEnv;
+use super::login::login_shell;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{
-    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, WaitStatus,
+    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
 };
+
+/// systemd.kill(5): how long a stopping scope's processes get after SIGTERM
+/// before SIGKILL (TimeoutStopSec's default).
+const STOP_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
 /// CHAN_RBUF, 16 KiB).
@@ -114,11 +125,15 @@ async fn connection(
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     trace.log(&me, "accepted a connection");
+    // pam_systemd: the login session's processes form one scope.
+    let scope = proc.kernel.new_scope(proc.pid);
     let handler = Conn {
         proc: proc.clone(),
         env: env.clone(),
         stdin: None,
         sessions: Vec::new(),
+        pty_size: None,
+        tty: None,
     };
     let ended = match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => running.await,
@@ -133,7 +148,38 @@ async fn connection(
         Err(e) => format!("connection ended: {e}"),
     };
     trace.log(&me, why);
+    if env.server.kill_user_processes {
+        stop_scope(&proc, scope);
+    }
     0
+}
+
+/// KillUserProcesses=yes at the end of a login session: the scope stops.
+fn stop_scope(proc: &Proc, scope: u32) {
+    let kernel = proc.kernel.clone();
+    let logind = "server systemd-logind";
+    let members: Vec<Pid> = kernel
+        .scope_members(scope)
+        .into_iter()
+        .filter(|pid| *pid != proc.pid)
+        .collect();
+    kernel.trace().log(
+        logind,
+        format!(
+            "session ended with KillUserProcesses=yes: stopping its scope ({} process(es))",
+            members.len()
+        ),
+    );
+    for pid in &members {
+        kernel.signal(*pid, Signal::Term, logind);
+        kernel.signal(*pid, Signal::Cont, logind);
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(STOP_TIMEOUT).await;
+        for pid in kernel.scope_members(scope) {
+            kernel.signal(pid, Signal::Kill, logind);
+        }
+    });
 }
 
 struct Conn {
@@ -142,8 +188,12 @@ struct Conn {
     /// Channel data for the child's stdin; dropping it closes the pipe.
     stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
     /// Session tasks, aborted when the connection ends (their pipe ends
-    /// close with them).
+    /// close with them, and a pty's master, which hangs it up).
     sessions: Vec<tokio::task::JoinHandle<()>>,
+    /// The size a `pty-req` asked for, until the shell or exec uses it.
+    pty_size: Option<(u16, u16)>,
+    /// The session's terminal, once it has one: channel data is typed into it.
+    tty: Option<Arc<Tty>>,
 }
 
 impl Drop for Conn {
@@ -154,6 +204,103 @@ impl Drop for Conn {
         if let Some(report) = self.env.sessions.lock().unwrap().last() {
             report.closed.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+impl Conn {
+    /// The session's program: `sh -c command`, or a login shell; on the
+    /// pty a `pty-req` asked for, or on fresh pipes.
+    fn start(
+        &mut self,
+        channel: ChannelId,
+        command: Option<String>,
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        let kernel = self.proc.kernel.clone();
+        let trace = kernel.trace().clone();
+        let env = self.env.clone();
+        let name = if command.is_some() { "sh" } else { "bash" };
+        let program = move |proc: Proc| -> Program {
+            match command {
+                None => login_shell(env)(proc),
+                Some(command) => match hangar_shell::parse(&command) {
+                    Ok(script) => sh_program(script, env, None)(proc),
+                    Err(e) => Box::pin(async move {
+                        let _ = proc
+                            .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
+                            .await;
+                        2
+                    }),
+                },
+            }
+        };
+        let mut fds = FdTable::default();
+        let tty = self.pty_size.take().map(|size| {
+            let tty = kernel.open_pty();
+            tty.set_size(size);
+            tty
+        });
+        let (stdout, stderr) = match &tty {
+            Some(tty) => {
+                for fd in 0..3 {
+                    fds.set(fd, OpenFile::tty(tty));
+                }
+                // The report's pipes stay empty: the pty carries the output.
+                (kernel.pipe().0, kernel.pipe().0)
+            }
+            None => {
+                let (stdin_r, stdin_w) = kernel.pipe();
+                let (stdout_r, stdout_w) = kernel.pipe();
+                let (stderr_r, stderr_w) = kernel.pipe();
+                fds.set(0, OpenFile::pipe(stdin_r));
+                fds.set(1, OpenFile::pipe(stdout_w));
+                fds.set(2, OpenFile::pipe(stderr_w));
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.stdin = Some(tx);
+                self.sessions.push(tokio::spawn(feed_stdin(rx, stdin_w)));
+                (stdout_r, stderr_r)
+            }
+        };
+        let controlling = tty.clone();
+        let child = self.proc.spawn(name, fds, move |proc: Proc| -> Program {
+            // session.c: the child starts a new session (do_exec_no_pty);
+            // on a pty it also makes the pty its controlling terminal
+            // (do_exec_pty, pty_make_controlling_tty).
+            let _ = proc.kernel.setsid(proc.pid);
+            if let Some(tty) = &controlling {
+                let _ = proc.kernel.set_controlling_tty(proc.pid, tty);
+            }
+            program(proc)
+        });
+        let (stdout_r, stderr_r) = (stdout, stderr);
+        let report = Arc::new(SessionReport {
+            stdout: stdout_r.pipe.clone(),
+            stderr: stderr_r.pipe.clone(),
+            closed: AtomicBool::new(false),
+            child_exited: AtomicBool::new(false),
+        });
+        self.env.sessions.lock().unwrap().push(report.clone());
+        let teardown = Teardown {
+            kernel: kernel.clone(),
+            trace,
+            me: self.proc.label(),
+            handle: session.handle(),
+            channel,
+            child,
+            report,
+            target: self.env.target,
+            scheduling_turns: self.env.swarm.sigchld_turns,
+        };
+        let task = match tty {
+            Some(tty) => {
+                self.tty = Some(tty.clone());
+                tokio::spawn(teardown.run_pty(tty))
+            }
+            None => tokio::spawn(teardown.run(stdout_r, stderr_r)),
+        };
+        self.sessions.push(task);
+        session.channel_success(channel)?;
+        Ok(())
     }
 }
 
@@ -176,6 +323,38 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            format!("<- pty-req {term} {col_width}x{row_height}"),
+        );
+        self.pty_size = Some((col_width as u16, row_height as u16));
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc
+            .kernel
+            .trace()
+            .log(self.proc.label(), "<- shell: a login shell");
+        self.start(channel, None, session)
+    }
+
     async fn exec_request(
         &mut self,
         channel: ChannelId,
@@ -183,54 +362,28 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
-        let kernel = &self.proc.kernel;
-        let trace = kernel.trace().clone();
-        trace.log(self.proc.label(), format!("<- exec {command:?}"));
-        let (stdin_r, stdin_w) = kernel.pipe();
-        let (stdout_r, stdout_w) = kernel.pipe();
-        let (stderr_r, stderr_w) = kernel.pipe();
-        let mut fds = FdTable::default();
-        fds.set(0, OpenFile::pipe(stdin_r));
-        fds.set(1, OpenFile::pipe(stdout_w));
-        fds.set(2, OpenFile::pipe(stderr_w));
-        let env = self.env.clone();
-        let child = self.proc.spawn("sh", fds, move |proc: Proc| -> Program {
-            // session.c do_exec_no_pty: the child starts a new session.
-            let _ = proc.kernel.setsid(proc.pid);
-            match hangar_shell::parse(&command) {
-                Ok(script) => sh_program(script, env, None)(proc),
-                Err(e) => Box::pin(async move {
-                    let _ = proc
-                        .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
-                        .await;
-                    2
-                }),
-            }
-        });
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.stdin = Some(tx);
-        self.sessions.push(tokio::spawn(feed_stdin(rx, stdin_w)));
-        let report = Arc::new(SessionReport {
-            stdout: stdout_r.pipe.clone(),
-            stderr: stderr_r.pipe.clone(),
-            closed: AtomicBool::new(false),
-            child_exited: AtomicBool::new(false),
-        });
-        self.env.sessions.lock().unwrap().push(report.clone());
-        let teardown = Teardown {
-            kernel: kernel.clone(),
-            trace,
-            me: self.proc.label(),
-            handle: session.handle(),
-            channel,
-            child,
-            report,
-            target: self.env.target,
-            scheduling_turns: self.env.swarm.sigchld_turns,
-        };
-        self.sessions
-            .push(tokio::spawn(teardown.run(stdout_r, stderr_r)));
-        session.channel_success(channel)?;
+        self.proc
+            .kernel
+            .trace()
+            .log(self.proc.label(), format!("<- exec {command:?}"));
+        self.start(channel, Some(command), session)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        _channel: ChannelId,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tty) = &self.tty
+            && let Some(pgid) = tty.set_size((col_width as u16, row_height as u16))
+        {
+            let from = format!("the kernel (size of /dev/{})", tty.name());
+            self.proc.kernel.signal_group(pgid, Signal::Winch, &from);
+        }
         Ok(())
     }
 
@@ -248,7 +401,12 @@ impl russh::server::Handler for Conn {
                 bytes: data.len() as u64,
             },
         );
-        if let Some(stdin) = &self.stdin {
+        if let Some(tty) = &self.tty {
+            let from = format!("the terminal (/dev/{} typed by sshd)", tty.name());
+            for (pgid, sig) in tty.type_bytes(data) {
+                self.proc.kernel.signal_group(pgid, sig, &from);
+            }
+        } else if let Some(stdin) = &self.stdin {
             let _ = stdin.send(data.to_vec());
         }
         Ok(())
@@ -278,16 +436,16 @@ async fn feed_stdin(mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stdin: PipeEnd) {
     }
 }
 
-/// The server side of one exec session, from the child's start to CLOSE.
-struct Teardown {
-    kernel: Kernel,
-    trace: Trace,
-    me: String,
-    handle: russh::server::Handle,
-    channel: ChannelId,
-    child: Pid,
-    report: Arc<SessionReport>,
-    target: Target,
+/// The server side of one session, from the child's start to CLOSE.
+pub(super) struct Teardown {
+    pub(super) kernel: Kernel,
+    pub(super) trace: Trace,
+    pub(super) me: String,
+    pub(super) handle: russh::server::Handle,
+    pub(super) channel: ChannelId,
+    pub(super) child: Pid,
+    pub(super) report: Arc<SessionReport>,
+    pub(super) target: Target,
     /// Turns the stdout reader gets between the child's exit and a
     /// close-on-exit server acting on it (drawn from the seed).
     scheduling_turns: u32,
@@ -376,7 +534,7 @@ impl Teardown {
         let _ = self.handle.close(self.channel).await;
     }
 
-    fn pump_ctx(&self, stream: Stream) -> PumpCtx {
+    pub(super) fn pump_ctx(&self, stream: Stream) -> PumpCtx {
         PumpCtx {
             trace: self.trace.clone(),
             me: self.me.clone(),
@@ -387,7 +545,7 @@ impl Teardown {
     }
 
     /// waitpid(2) on the child (sshd's SIGCHLD handling).
-    async fn reap(&self) -> WaitStatus {
+    pub(super) async fn reap(&self) -> WaitStatus {
         let child = self.kernel.label(self.child);
         let status = self
             .kernel
@@ -435,7 +593,7 @@ impl Teardown {
         self.trace.log(&self.me, note);
     }
 
-    async fn send_status(&self, status: WaitStatus) {
+    pub(super) async fn send_status(&self, status: WaitStatus) {
         match status {
             WaitStatus::Exited(code) => {
                 self.trace.log(&self.me, format!("-> exit-status {code}"));
@@ -461,17 +619,17 @@ impl Teardown {
         }
     }
 
-    async fn send_eof(&self) {
+    pub(super) async fn send_eof(&self) {
         self.trace.log(&self.me, "-> EOF");
         let _ = self.handle.eof(self.channel).await;
     }
 
-    async fn send_data(&self, stream: Stream, block: Vec<u8>) -> bool {
+    pub(super) async fn send_data(&self, stream: Stream, block: Vec<u8>) -> bool {
         self.pump_ctx(stream).send(block).await
     }
 }
 
-struct PumpCtx {
+pub(super) struct PumpCtx {
     trace: Trace,
     me: String,
     handle: russh::server::Handle,
@@ -480,7 +638,7 @@ struct PumpCtx {
 }
 
 impl PumpCtx {
-    async fn send(&self, block: Vec<u8>) -> bool {
+    pub(super) async fn send(&self, block: Vec<u8>) -> bool {
         self.trace.push(
             self.me.clone(),
             What::Data {

@@ -8,12 +8,11 @@ use std::time::Duration;
 use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
 
 use super::env::HostEnv;
-use super::login::login_shell;
 use super::shell::start_command_line;
 use crate::net::Network;
-use crate::sim::{Screen, Swarm};
+use crate::sim::{Screen, Swarm, start_login_shell};
 use crate::trace::{Trace, render_events};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, PipeEnd, Proc, Program, WaitStatus};
+use crate::unix::{Kernel, Pid, PipeEnd, WaitStatus};
 
 /// What a command line left behind.
 pub struct Ran {
@@ -35,6 +34,7 @@ fn lone_host_env(trace: &Trace) -> Arc<HostEnv> {
         server: ServerOptions::default(),
         swarm: Swarm::default(),
         sessions: Arc::default(),
+        tmux: super::tmux::TmuxServer::default(),
     })
 }
 
@@ -57,16 +57,7 @@ pub fn type_session(steps: &[(&str, Duration)]) -> Typed {
         let trace = Trace::default();
         let kernel = Kernel::new("host", trace.clone(), BTreeMap::new());
         let tty = kernel.open_pty();
-        let mut fds = FdTable::default();
-        for fd in 0..3 {
-            fds.set(fd, OpenFile::tty(&tty));
-        }
-        let env = lone_host_env(&trace);
-        let shell = kernel.spawn(INIT_PID, "bash", fds, |proc: Proc| -> Program {
-            proc.kernel.setsid(proc.pid).unwrap();
-            proc.kernel.set_controlling_tty(proc.pid, &tty).unwrap();
-            login_shell(env)(proc)
-        });
+        let shell = start_login_shell(&kernel, tty.clone(), lone_host_env(&trace));
         let mut screen = Screen::default();
         tokio::time::sleep(Duration::from_millis(1)).await;
         for (keys, pause) in steps {

@@ -34,6 +34,8 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "sh" => sh(proc, env, argv).await,
         "ssh" => ssh::ssh(proc, env, argv).await,
         "scp" => super::scp::scp(proc, env, argv).await,
+        "tmux" => super::tmux::tmux(proc, env, argv).await,
+        "pkill" => pkill(&proc, &argv).await,
         _ => run_builtin_utility(&proc, &argv).await,
     }
 }
@@ -270,6 +272,31 @@ pub async fn kill(proc: &Proc, argv: &[String]) -> i32 {
     // delivers a signal to the caller before it returns).
     tokio::task::yield_now().await;
     status
+}
+
+/// pkill(1) (procps) `[-SIGNAL] NAME`: signals every process of that
+/// exact name but itself; status 1 when none matched.
+async fn pkill(proc: &Proc, argv: &[String]) -> i32 {
+    let (sig, name) = match &argv[1..] {
+        [name] => (Signal::Term, name),
+        [flag, name] => match flag.strip_prefix('-').and_then(Signal::parse) {
+            Some(sig) => (sig, name),
+            None => return complain(proc, format!("pkill: unknown signal {flag}")).await,
+        },
+        _ => return complain(proc, "pkill: usage: pkill [-SIGNAL] NAME".into()).await,
+    };
+    let from = proc.label();
+    let targets: Vec<_> = proc
+        .kernel
+        .live()
+        .into_iter()
+        .filter(|(pid, n)| n == name && *pid != proc.pid)
+        .collect();
+    for (pid, _) in &targets {
+        proc.kernel.signal(*pid, sig, &from);
+    }
+    tokio::task::yield_now().await;
+    if targets.is_empty() { 1 } else { 0 }
 }
 
 /// sh(1p) `-c string`: a new shell running the string.

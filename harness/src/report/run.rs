@@ -27,6 +27,12 @@ pub fn trace_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict) ->
     let mut out = header(scenario, result);
     out.push_str("\ntrace:\n");
     out.push_str(&render_events(&result.events));
+    if let Some(screen) = &result.outcome.screen {
+        out.push_str("\nscreen:\n");
+        for line in screen.lines() {
+            out.push_str(&format!("  | {line}\n"));
+        }
+    }
     out.push_str(&outcome_text(result));
     out.push_str(&verdict_text(verdict));
     out

@@ -9,8 +9,13 @@ mod outcome;
 mod runner;
 mod screen;
 mod swarm;
+mod terminal;
+mod timeline;
 
 pub use outcome::Outcome;
 pub use runner::{RunError, RunResult, run};
 pub use screen::Screen;
 pub use swarm::Swarm;
+#[cfg(test)]
+pub(crate) use terminal::start_login_shell;
+pub use timeline::trace_line;

@@ -22,6 +22,11 @@ pub struct Outcome {
     pub hit_horizon: bool,
     /// What was still waiting on what when the run stopped.
     pub waiting: Vec<String>,
+    /// The client terminal's screen text at the end, for scenarios that
+    /// use a terminal.
+    pub screen: Option<String>,
+    /// A `wait_for` whose timeout ran out, worded for the report.
+    pub timed_out: Option<String>,
 }
 
 impl Outcome {

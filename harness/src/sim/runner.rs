@@ -11,10 +11,12 @@ use tokio::sync::mpsc;
 
 use super::outcome::Outcome;
 use super::swarm::Swarm;
+use super::terminal::{Terminal, start_login_shell};
+use super::timeline::{Due, Timeline};
 use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
-use crate::unix::Kernel;
+use crate::unix::{Kernel, RunState, Tty};
 
 /// How long the world must stay quiet after the last command line ended
 /// and the server has no process left but its listener, before the run
@@ -89,6 +91,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
             server: world.server.clone(),
             swarm: swarm.clone(),
             sessions: sessions.clone(),
+            tmux: crate::host::TmuxServer::default(),
         })
     };
     let client_env = env_for(Host::Client);
@@ -118,14 +121,19 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let captured: Arc<Mutex<Captured>> = Arc::default();
     let (step_tx, step_rx) = mpsc::unbounded_channel::<RunStep>();
     let step_rx = Arc::new(Mutex::new(Some(step_rx)));
+    let mut terminal = scenario
+        .uses_terminal()
+        .then(|| Terminal::new(&client_kernel));
     {
         let kernel = client_kernel.clone();
         let finished = finished.clone();
         let captured = captured.clone();
+        let tty = terminal.as_ref().map(Terminal::tty);
         sim.host("client", move || {
             client_host(
                 kernel.clone(),
                 client_env.clone(),
+                tty.clone(),
                 step_rx.lock().unwrap().take(),
                 finished.clone(),
                 captured.clone(),
@@ -137,26 +145,33 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         Host::Client => &client_kernel,
         Host::Server => &server_kernel,
     };
-    // Steps in the order of their (drawn) times; equal times keep file order.
-    let mut timeline: Vec<(Duration, &hangar_scenario::Step)> =
-        swarm.step_at.iter().copied().zip(&scenario.steps).collect();
-    timeline.sort_by_key(|(at, _)| *at);
-    let mut pending_steps = timeline.into_iter().peekable();
+    let mut timeline = Timeline::new(&swarm.step_at, &scenario.steps);
     let mut run_index = 0;
     let mut settled_since: Option<Duration> = None;
+    let mut timed_out = None;
     let hit_horizon = loop {
         let now = sim.elapsed();
         trace.set_outer_clock(now);
-        while let Some((_, step)) = pending_steps.next_if(|(at, _)| *at <= now) {
-            match &step.action {
-                Action::Run { script, .. } => {
+        if let Some(term) = terminal.as_mut() {
+            term.refresh();
+        }
+        let due = match timeline.advance(now, terminal.as_mut(), &trace) {
+            Ok(due) => due,
+            Err(out) => {
+                timed_out = Some(out.0);
+                break true;
+            }
+        };
+        for step in due {
+            match step {
+                Due::Run(script) => {
                     let _ = step_tx.send(RunStep {
                         index: run_index,
                         script: script.clone(),
                     });
                     run_index += 1;
                 }
-                Action::Net(fault) => {
+                Due::Net(fault) => {
                     // The network learns first, so that the crashed host's
                     // sockets vanish without a FIN when its tasks are dropped.
                     net.apply(fault);
@@ -171,8 +186,12 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
                 }
             }
         }
-        let all_done =
-            pending_steps.peek().is_none() && finished.lock().unwrap().iter().all(Option::is_some);
+        // At a terminal, the session is over when no ssh runs any more.
+        let client_busy =
+            terminal.is_some() && client_kernel.live().iter().any(|(_, name)| name == "ssh");
+        let all_done = timeline.is_done()
+            && !client_busy
+            && finished.lock().unwrap().iter().all(Option::is_some);
         if all_done {
             let since = *settled_since.get_or_insert(now);
             let server_quiet = server_kernel.live().len() <= 1;
@@ -185,9 +204,20 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         }
         sim.step().map_err(|e| RunError(e.to_string()))?;
     };
+    if let Some(term) = terminal.as_mut() {
+        term.refresh();
+    }
 
     let stopped_at = sim.elapsed();
-    let first = finished.lock().unwrap().first().cloned().flatten();
+    // The client: the first command line, or at a terminal the first ssh.
+    let first = if run_steps > 0 {
+        finished.lock().unwrap().first().cloned().flatten()
+    } else {
+        client_kernel
+            .first_named("ssh")
+            .and_then(|pid| client_kernel.exit_of(pid))
+            .map(|(status, at)| (status.shell_status(), at))
+    };
     let sessions = sessions.lock().unwrap().clone();
     let lost_bytes = sessions
         .iter()
@@ -211,6 +241,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         stopped_at,
         hit_horizon,
         waiting: wait_graph(&client_kernel, &server_kernel, &sessions, &net),
+        screen: terminal.as_ref().map(Terminal::text),
+        timed_out,
     };
     Ok(RunResult {
         target,
@@ -227,6 +259,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
 async fn client_host(
     kernel: Kernel,
     env: Arc<HostEnv>,
+    tty: Option<Arc<Tty>>,
     steps: Option<mpsc::UnboundedReceiver<RunStep>>,
     finished: Finished,
     captured: Arc<Mutex<Captured>>,
@@ -234,6 +267,9 @@ async fn client_host(
     let Some(mut steps) = steps else {
         return Ok(());
     };
+    if let Some(tty) = tty {
+        start_login_shell(&kernel, tty, env.clone());
+    }
     while let Some(step) = steps.recv().await {
         let (pid, out_r, err_r) = start_command_line(&kernel, env.clone(), step.script);
         for (reader, is_err) in [(out_r, false), (err_r, true)] {
@@ -267,12 +303,20 @@ fn wait_graph(
 ) -> Vec<String> {
     let mut lines = Vec::new();
     for (pid, name) in client.live() {
-        if name == "ssh" {
-            lines.push(format!(
+        if name != "ssh" {
+            continue;
+        }
+        let line = match client.stop_signal(pid) {
+            Some(sig) if client.state_of(pid) == Some(RunState::Stopped) => format!(
+                "{} is stopped by {sig}: it waits for `fg` (or SIGCONT)",
+                client.label(pid)
+            ),
+            _ => format!(
                 "{} is still running: it waits for the session channel to close",
                 client.label(pid)
-            ));
-        }
+            ),
+        };
+        lines.push(line);
     }
     for session in sessions {
         if session.closed.load(Ordering::Relaxed) {

@@ -80,6 +80,10 @@ impl Screen {
         self.col += 1;
     }
 
+    pub fn is_blank(&self) -> bool {
+        self.lines.iter().all(Vec::is_empty)
+    }
+
     /// The text: lines without trailing blanks, ending with the cursor's
     /// line (so `\z` in a pattern means "where the cursor is").
     pub fn text(&self) -> String {

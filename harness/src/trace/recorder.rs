@@ -41,4 +41,13 @@ impl Trace {
     pub fn events(&self) -> Vec<Event> {
         self.events.lock().unwrap().clone()
     }
+
+    /// The events from index `start` on (the ones not looked at yet).
+    pub fn events_from(&self, start: usize) -> Vec<Event> {
+        let events = self.events.lock().unwrap();
+        events
+            .get(start..)
+            .map(<[Event]>::to_vec)
+            .unwrap_or_default()
+    }
 }

@@ -110,6 +110,10 @@ struct KernelState {
     /// Every terminal of the host, for the exit of controlling processes.
     ttys: Vec<Arc<Tty>>,
     next_scope: u32,
+    /// Every name a process ran under, in the order they were taken.
+    names: Vec<(Pid, String)>,
+    /// Every exit: who, how and when (virtual time).
+    exits: Vec<(Pid, WaitStatus, std::time::Duration)>,
 }
 
 /// Handle to one host's kernel; clones share it.
@@ -141,6 +145,8 @@ impl Kernel {
                 written: BTreeMap::new(),
                 ttys: Vec::new(),
                 next_scope: 1,
+                names: Vec::new(),
+                exits: Vec::new(),
             })),
         };
         kernel.insert(None, "init", FdTable::default());
@@ -229,6 +235,7 @@ impl Kernel {
             ),
             None => (INIT_PID, pid, pid, BTreeMap::new(), None),
         };
+        st.names.push((pid, name.to_string()));
         let (exited, _) = watch::channel(None);
         let started_by = match parent.and_then(|p| st.procs.get(&p).map(|pp| (p, pp))) {
             Some((p, pp)) => proc_label(self.host, &pp.name, p),
@@ -284,6 +291,24 @@ impl Kernel {
             .procs
             .get(&pid)
             .map(|p| p.name.clone())
+    }
+
+    /// The first process that ran under `name`, alive or not.
+    pub fn first_named(&self, name: &str) -> Option<Pid> {
+        let st = self.state.lock().unwrap();
+        st.names
+            .iter()
+            .find(|(_, n)| n == name)
+            .map(|(pid, _)| *pid)
+    }
+
+    /// How and when `pid` exited, if it did.
+    pub fn exit_of(&self, pid: Pid) -> Option<(WaitStatus, std::time::Duration)> {
+        let st = self.state.lock().unwrap();
+        st.exits
+            .iter()
+            .find(|(p, _, _)| *p == pid)
+            .map(|(_, status, at)| (*status, *at))
     }
 
     /// The signal that stopped `pid`, while it is stopped.
@@ -368,6 +393,7 @@ impl Kernel {
 
     pub fn rename(&self, pid: Pid, name: &str) {
         let mut st = self.state.lock().unwrap();
+        st.names.push((pid, name.to_string()));
         if let Some(p) = st.procs.get_mut(&pid) {
             p.name = name.to_string();
             // execve(2): caught signals revert to the default.
@@ -415,6 +441,13 @@ impl Kernel {
     pub fn setpgid(&self, pid: Pid, pgid: Pid) {
         if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
             p.pgid = pgid;
+        }
+    }
+
+    /// daemon(3)'s double fork, in one step: `pid` becomes a child of init.
+    pub fn reparent_to_init(&self, pid: Pid) {
+        if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
+            p.ppid = INIT_PID;
         }
     }
 
@@ -696,12 +729,14 @@ impl Kernel {
             };
             p.state = RunState::Zombie(status);
             let fds = p.fds.take_all();
+            let now = self.trace.now();
             let parent = p.ppid;
             let label = proc_label(self.host, &p.name, pid);
             p.exited.send_replace(Some(status));
             if parent == INIT_PID || !st.procs.contains_key(&parent) {
                 st.procs.remove(&pid);
             }
+            st.exits.push((pid, status, now));
             groups.sort_unstable();
             groups.dedup();
             let orphaned: Vec<Pid> = groups

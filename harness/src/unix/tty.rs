@@ -267,20 +267,22 @@ impl Tty {
         SlaveRead::Data(out)
     }
 
-    /// Resolves when a read of the slave side would not block.
+    /// select(2) for reading: resolves at once when there is input (or a
+    /// hangup), else when input arrives. Like Linux's poll, it reports the
+    /// arrival even if another reader takes the input first: the caller's
+    /// read then meets the terminal access checks (seed 001: the background
+    /// ssh is stopped when Enter is pressed, whoever reads the line).
     pub async fn readable(&self) {
-        loop {
-            let notified = self.input_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let st = self.state.lock().unwrap();
-                if !st.input.is_empty() || st.hung_up {
-                    return;
-                }
+        let notified = self.input_ready.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let st = self.state.lock().unwrap();
+            if !st.input.is_empty() || st.hung_up {
+                return;
             }
-            notified.await;
         }
+        notified.await;
     }
 
     /// write(2) on the slave side; `false` is EIO after a hangup.

@@ -138,10 +138,17 @@ pub(crate) const KEYS: &[Key] = &[
         example: r#"DropbearKeepalive = "5s""#,
     },
     Key {
+        path: "server.KillUserProcesses",
+        expected: "`true` or `false`",
+        example: "KillUserProcesses = true",
+    },
+    Key {
         path: "step",
         expected: "an array of tables, each written `[[step]]`",
         example: "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"",
     },
+    // Optional: a step without `at` happens right after the previous step
+    // (the first at `0s`), and gets its `at`.
     Key {
         path: "step.at",
         expected: DURATION_OR_RANGE,
@@ -156,6 +163,32 @@ pub(crate) const KEYS: &[Key] = &[
         path: "step.net",
         expected: "a network fault such as `partition`",
         example: r#"net = "partition""#,
+    },
+    Key {
+        path: "step.type",
+        expected: "keystrokes such as `ls\\n` or `sleep 100^Z` (a newline is Enter, `^C` a \
+                   control key, `^^` a `^`)",
+        example: r#"type = "sleep 100^Z""#,
+    },
+    Key {
+        path: "step.wait_for",
+        expected: "a table with `screen` or `trace`, and `timeout`",
+        example: WAIT_FOR,
+    },
+    Key {
+        path: "step.wait_for.screen",
+        expected: "a regex the client's screen must match, such as `server\\$ $`",
+        example: WAIT_FOR,
+    },
+    Key {
+        path: "step.wait_for.trace",
+        expected: "a regex a line of the trace must match, such as `-> CLOSE`",
+        example: r#"wait_for = { trace = "-> CLOSE", timeout = "5s" }"#,
+    },
+    Key {
+        path: "step.wait_for.timeout",
+        expected: crate::duration::EXPECTED_DURATION,
+        example: WAIT_FOR,
     },
     Key {
         path: "seeds",
@@ -212,7 +245,14 @@ pub(crate) const KEYS: &[Key] = &[
         expected: "an array of process names",
         example: r#"survivors = ["sleep"]"#,
     },
+    Key {
+        path: "expect.screen",
+        expected: "an array of regexes the client's final screen must each match",
+        example: r"screen = ['server\$ $']",
+    },
 ];
+
+const WAIT_FOR: &str = r#"wait_for = { screen = 'server\$ $', timeout = "5s" }"#;
 
 const SSH_TIME: &str = "a duration such as `30s`, or a number of seconds";
 const COUNT: &str = "a whole number such as `3`";
@@ -307,6 +347,7 @@ pub(crate) fn table_name(table: &str) -> String {
     match table {
         "" => "the top level".to_owned(),
         "step" => "[[step]]".to_owned(),
+        _ if table.starts_with("step.") => format!("`{}` in [[step]]", &table["step.".len()..]),
         _ => format!("[{table}]"),
     }
 }
@@ -395,6 +436,14 @@ mod tests {
         );
         assert_eq!(info("expect.client").unwrap().path, "expect.client");
         assert_eq!(info("world.files.big").unwrap().path, "world.files.*");
+        assert_eq!(
+            info("step[3].wait_for.timeout").unwrap().path,
+            "step.wait_for.timeout"
+        );
+        assert_eq!(
+            info("expect.\"hangar:wait-eof\".screen").unwrap().path,
+            "expect.screen"
+        );
         assert!(info("nope").is_none());
     }
 
@@ -417,8 +466,28 @@ mod tests {
                 "expect"
             ]
         );
-        assert_eq!(children("step"), ["at", "run", "net"]);
+        assert_eq!(children("step"), ["at", "run", "net", "type", "wait_for"]);
+        assert_eq!(children("step.wait_for"), ["screen", "trace", "timeout"]);
         assert_eq!(children("expect.client"), ["exit", "after", "within"]);
+        assert_eq!(
+            children("expect"),
+            [
+                "client",
+                "lost_bytes",
+                "stdout_bytes",
+                "survivors",
+                "screen"
+            ]
+        );
+        assert_eq!(
+            children("server"),
+            [
+                "ClientAliveInterval",
+                "ClientAliveCountMax",
+                "DropbearKeepalive",
+                "KillUserProcesses"
+            ]
+        );
     }
 
     #[test]

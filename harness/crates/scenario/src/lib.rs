@@ -133,20 +133,28 @@
 //! | `ClientAliveInterval` | time, sshd_config(5) | off | `ClientAliveInterval = "15s"` |
 //! | `ClientAliveCountMax` | whole number, sshd_config(5) | `3` | `ClientAliveCountMax = 3` |
 //! | `DropbearKeepalive` | time, dropbear(8) `-K` | off | `DropbearKeepalive = "5s"` |
+//! | `KillUserProcesses` | boolean, logind.conf(5): every process of the user is killed when the user's last session ends | `false` | `KillUserProcesses = true` |
 //!
 //! ## `[[step]]`: the timeline, one table per step
 //!
 //! Steps are listed in time order (equal times keep file order). A step
 //! whose `at` is a range is listed by the start of its range, so ranges of
 //! neighbouring steps may overlap: the runner orders the steps by the
-//! times each seed draws (equal times keep file order). In error messages,
-//! `step[1]` is the first `[[step]]` of the file.
+//! times each seed draws (equal times keep file order). A step without
+//! `at` happens right after the previous step and gets its `at` (the first
+//! step: `0s`); steps run in order, and a `wait_for` step holds back every
+//! step after it until its condition holds. In error messages, `step[1]` is
+//! the first `[[step]]` of the file.
+//!
+//! Each step has exactly one of `run`, `net`, `type` and `wait_for`.
 //!
 //! | key | type | default | example |
 //! |---|---|---|---|
-//! | `at` | duration, drawn; its start not before the previous step's, its end not after the horizon | required | `at = "5s"`, `at = "1s..3s"` |
-//! | `run` | command line, run by `sh -c` on the client host | one of `run`, `net` | `run = "ssh server 'sleep 30 &'"` |
-//! | `net` | network fault | one of `run`, `net` | `net = "partition client->server"` |
+//! | `at` | duration, drawn; its start not before the previous step's, its end not after the horizon | right after the previous step | `at = "5s"`, `at = "1s..3s"` |
+//! | `run` | command line, run by `sh -c` on the client host | | `run = "ssh server 'sleep 30 &'"` |
+//! | `net` | network fault | | `net = "partition client->server"` |
+//! | `type` | keystrokes typed into the client's terminal, one per tick | | `type = "sleep 100\n^Z"` |
+//! | `wait_for` | inline table: `screen` or `trace`, and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }` |
 //!
 //! A `run` line is a non-empty line of hangar's shell subset (no pipelines,
 //! no variables but `$$` and `$?`; see [`hangar_shell`]). Its commands, also
@@ -158,6 +166,19 @@
 //! `partition client->server`, `partition server->client`, `heal`, `hold`,
 //! `release`, `latency <duration>`, `crash server`, `restart server`,
 //! `crash client`, `restart client`.
+//!
+//! `type` is a non-empty string in key notation: a character is its UTF-8
+//! bytes; a newline (`\n`) is Enter, which sends `\r`; `^X` is a control
+//! key, X & 0x1f for X a letter or one of `@[\]_` (`^C`, `^Z`, `^D`, `^\`,
+//! `^[` for Escape); `^?` is Backspace (DEL, 127); `^^` is a `^` (so
+//! Ctrl-^ is written `\u001e`). Any other `^` is an error.
+//!
+//! `wait_for` takes `screen`, a regex that must match the client
+//! terminal's screen (multi-line mode: `^` and `$` match at line ends), or
+//! `trace`, a regex that must match one line of the trace without its time
+//! column (`server sshd[3] -> CLOSE`), and `timeout`, a duration above
+//! `0s`. When the timeout runs out first, the verdict is `unknown`. Regexes
+//! are the [`regex`] crate's and must compile.
 //!
 //! ## `[seeds]`: what must hold over many seeds
 //!
@@ -181,6 +202,7 @@
 //! | `lost_bytes` | size: remote output that never reached the client | `lost_bytes = 0` |
 //! | `stdout_bytes` | size: what the client wrote to its stdout | `stdout_bytes = 5` |
 //! | `survivors` | array of process names alive at the end (sorted on load) | `survivors = ["sleep"]` |
+//! | `screen` | array of regexes that must each match the client terminal's final screen (multi-line mode) | `screen = ['server\$ $']` |
 //!
 //! `client` takes `exit` (an exit code from 0 to 255, or `"none"`: still
 //! running at the horizon), `after` and `within` (durations: the earliest
@@ -198,8 +220,10 @@ mod duration;
 mod error;
 mod fault;
 mod keys;
+mod keystrokes;
 mod load;
 mod model;
+mod pattern;
 mod position;
 mod ranges;
 mod raw;
@@ -218,7 +242,8 @@ pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
     Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host, NetFault, NetOptions,
-    Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile, World,
+    Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor,
+    World,
 };
 pub use render::to_toml;
 pub use size::{EXPECTED_SIZE, ParseSizeError, format_size, parse_size};

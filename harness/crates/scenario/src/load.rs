@@ -4,7 +4,8 @@
 //! what has the wrong shape (a misspelt key, `[step]` for `[[step]]`);
 //! `reword.rs` says that in the terms of the file format. Then every value
 //! is checked and converted (`values.rs`), and the whole is checked: steps
-//! in time order, `run` lines the simulated hosts can run.
+//! in time order, `run` lines the simulated hosts can run, keystrokes and
+//! regexes that mean something.
 //!
 //! A shape error stops the first pass, so it is reported alone. When
 //! several values are wrong, the one that comes first in the file is
@@ -20,21 +21,23 @@ use crate::duration::format_duration;
 use crate::error::{LoadError, Problem};
 use crate::fault::NET_FAULT_FORMS;
 use crate::keys::{self, segment};
+use crate::keystrokes;
 use crate::model::{
     Action, ClientExpect, ClientOptions, Drawn, Expect, NetFault, Quantifier, Scenario, SeedExpect,
-    ServerOptions, Step, VirtualFile, World,
+    ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
+use crate::pattern::{regex, regexes};
 use crate::position::{line_col, string_offset};
 use crate::ranges::{duration_range, size_range};
 use crate::raw::{
     Leaf, RawClient, RawClientExpect, RawExpect, RawExpectSection, RawScenario, RawSeeds,
-    RawServer, RawStep, RawWorld,
+    RawServer, RawStep, RawWaitFor, RawWorld,
 };
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
 use crate::values::{
-    Value, count, duration, exit, expected, horizon, last_segment, non_empty, positive_duration,
-    size, ssh_switch, string, strings, target, toml_string,
+    Value, boolean, count, duration, exit, expected, horizon, last_segment, non_empty,
+    positive_duration, size, ssh_switch, string, strings, target, toml_string,
 };
 
 /// Loads `text`, the contents of the scenario file `file`.
@@ -121,7 +124,7 @@ impl Checker<'_> {
         match v {
             Some(v) => self.ok(convert(v, key)),
             None => {
-                let needs = format!("missing; every {} needs {what}", owner(key));
+                let needs = format!("missing; every scenario needs {what}");
                 self.problems.push(Problem::new(missing_at, key, needs));
                 None
             }
@@ -298,28 +301,37 @@ impl Checker<'_> {
             ssh_switch,
             &mut server.dropbear_keepalive,
         );
+        self.set(
+            &raw.kill_user_processes,
+            "server.KillUserProcesses",
+            boolean,
+            &mut server.kill_user_processes,
+        );
     }
 
     fn steps(&mut self, raw: &[Spanned<RawStep>], horizon: Duration) -> Vec<Step> {
         let text = self.text;
         let mut steps = Vec::new();
-        // The time and line of the last step with a valid `at`.
+        // The time and line of the last step whose time is known.
         let mut previous: Option<(Drawn<Duration>, usize)> = None;
         for (i, raw_step) in raw.iter().enumerate() {
             let key = format!("step[{}]", i + 1);
             let header = raw_step.span().start;
             let line = line_col(self.text, header).0;
             let s = raw_step.get_ref();
-            let at_key = format!("{key}.at");
-            let at = self.required(
-                s.at.as_ref(),
-                header,
-                &at_key,
-                |v, key| duration_range(text, v, key),
-                "its time, `at`",
-            );
-            if let (Some(at), Some(v)) = (at, &s.at) {
-                self.check_time(at, v, &at_key, previous, horizon);
+            let at = match &s.at {
+                Some(v) => {
+                    let at_key = format!("{key}.at");
+                    let at = self.ok(duration_range(text, v, &at_key));
+                    if let Some(at) = at {
+                        self.check_time(at, v, &at_key, previous, horizon);
+                    }
+                    at
+                }
+                // Right after the previous step, whose time was checked.
+                None => Some(previous.map_or(Drawn::fixed(Duration::ZERO), |(at, _)| at)),
+            };
+            if let Some(at) = at {
                 previous = Some((at, line));
             }
             let action = self.action(s, header, &key);
@@ -375,32 +387,52 @@ impl Checker<'_> {
         }
     }
 
+    /// The one action of a step: `run`, `net`, `type` or `wait_for`.
     fn action(&mut self, s: &RawStep, header: usize, key: &str) -> Option<Action> {
-        match (&s.run, &s.net) {
-            (Some(run), None) => self.ok(self.run(run, &format!("{key}.run"))),
-            (None, Some(net)) => self.ok(self.net(net, &format!("{key}.net"))),
-            (None, None) => {
-                let message =
-                    "a step needs `run` (a command line) or `net` (a network fault)".to_owned();
+        let mut given: Vec<(&str, usize)> = [
+            ("run", s.run.as_ref().map(|v| v.span().start)),
+            ("net", s.net.as_ref().map(|v| v.span().start)),
+            ("type", s.r#type.as_ref().map(|v| v.span().start)),
+            ("wait_for", s.wait_for.as_ref().map(|v| v.span().start)),
+        ]
+        .into_iter()
+        .filter_map(|(name, at)| Some((name, at?)))
+        .collect();
+        given.sort_by_key(|(_, at)| *at);
+        match given.as_slice() {
+            [] => {
+                let message = "a step needs `run` (a command line), `net` (a network fault), \
+                               `type` (keystrokes for the client's terminal) or `wait_for` \
+                               (a condition to wait for)"
+                    .to_owned();
                 let p = Problem::new(header, key, message)
                     .example("at = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"");
                 self.problems.push(p);
-                None
+                return None;
             }
-            (Some(run), Some(net)) => {
-                let (later, name) = if net.span().start > run.span().start {
-                    (net, "net")
-                } else {
-                    (run, "run")
-                };
-                let message = "a step has `run` or `net`, not both".to_owned();
-                let p = Problem::new(later.span().start, &format!("{key}.{name}"), message)
-                    .example(format!(
-                        "put `{name}` in a [[step]] of its own, with the same `at`"
-                    ));
+            [_] => {}
+            [(first, _), (second, at), ..] => {
+                let message = format!(
+                    "a step has one of `run`, `net`, `type` and `wait_for`, and this one \
+                     already has `{first}`"
+                );
+                let p = Problem::new(*at, &format!("{key}.{second}"), message).example(format!(
+                    "put `{second}` in a [[step]] of its own; without `at` it comes right after"
+                ));
                 self.problems.push(p);
-                None
+                return None;
             }
+        }
+        if let Some(v) = &s.run {
+            self.ok(self.run(v, &format!("{key}.run")))
+        } else if let Some(v) = &s.net {
+            self.ok(self.net(v, &format!("{key}.net")))
+        } else if let Some(v) = &s.r#type {
+            self.ok(self.type_keys(v, &format!("{key}.type")))
+        } else {
+            let w = s.wait_for.as_ref()?;
+            self.wait_for(w, &format!("{key}.wait_for"))
+                .map(Action::WaitFor)
         }
     }
 
@@ -452,6 +484,92 @@ impl Checker<'_> {
                 }
                 None => p,
             }
+        })
+    }
+
+    /// `type`: keystrokes in key notation (`keystrokes.rs`). A `^` that
+    /// starts no key is reported where it is in the string.
+    fn type_keys(&self, v: &Value, key: &str) -> Result<Action, Problem> {
+        let text = match v.get_ref() {
+            Leaf::Str(s) if !s.is_empty() => s.clone(),
+            _ => return Err(expected(v, key)),
+        };
+        let keys = keystrokes::parse(&text).map_err(|e| {
+            let offset = string_offset(self.text, &v.span(), &text, e.offset);
+            let fixed = keystrokes::escape_caret(&text, e.offset);
+            let example = format!("{} = {}", last_segment(key), toml_string(&fixed));
+            Problem::new(offset, key, e.message).example(example)
+        })?;
+        Ok(Action::Type { text, keys })
+    }
+
+    /// `wait_for`: one condition and a timeout above zero.
+    fn wait_for(&mut self, raw: &Spanned<RawWaitFor>, key: &str) -> Option<WaitFor> {
+        let w = raw.get_ref();
+        let start = raw.span().start;
+        let text = self.text;
+        let screen_key = format!("{key}.screen");
+        let trace_key = format!("{key}.trace");
+        let condition = match (&w.screen, &w.trace) {
+            (Some(v), None) => self
+                .ok(regex(text, v, &screen_key))
+                .map(WaitCondition::Screen),
+            (None, Some(v)) => self
+                .ok(regex(text, v, &trace_key))
+                .map(WaitCondition::Trace),
+            (None, None) => {
+                let message = "a wait needs `screen` (a regex the client's screen must match) \
+                               or `trace` (a regex a line of the trace must match)"
+                    .to_owned();
+                self.problems.push(Problem::new(start, key, message));
+                None
+            }
+            (Some(screen), Some(trace)) => {
+                let (later, name, other) = if trace.span().start > screen.span().start {
+                    (trace, &trace_key, "trace")
+                } else {
+                    (screen, &screen_key, "screen")
+                };
+                let message = "a wait has `screen` or `trace`, not both".to_owned();
+                let p = Problem::new(later.span().start, name, message).example(format!(
+                    "wait for `{other}` in a [[step]] of its own, after this one"
+                ));
+                self.problems.push(p);
+                None
+            }
+        };
+        let timeout_key = format!("{key}.timeout");
+        let timeout = match &w.timeout {
+            Some(v) => self.ok(duration(v, &timeout_key).and_then(|d| {
+                if d.is_zero() {
+                    let message = "a wait's timeout must be longer than `0s`".to_owned();
+                    Err(Problem::new(v.span().start, &timeout_key, message))
+                } else {
+                    Ok(d)
+                }
+            })),
+            None => {
+                let message = "a wait needs a timeout; when it runs out the verdict is \
+                               `unknown`, naming what was waited for"
+                    .to_owned();
+                let mut p = Problem::new(start, &timeout_key, message);
+                if let Some(c) = &condition {
+                    let (name, pattern) = match c {
+                        WaitCondition::Screen(r) => ("screen", r),
+                        WaitCondition::Trace(r) => ("trace", r),
+                    };
+                    p = p.example(format!(
+                        "wait_for = {{ {name} = {}, timeout = \"5s\" }}",
+                        toml_string(pattern)
+                    ));
+                }
+                self.problems.push(p);
+                None
+            }
+        };
+        Some(WaitFor {
+            condition: condition?,
+            timeout: timeout?,
         })
     }
 
@@ -564,6 +682,9 @@ impl Checker<'_> {
                 names
             });
         }
+        if let Some(v) = &raw.screen {
+            expect.screen = self.ok(regexes(self.text, v, &format!("{path}.screen")));
+        }
         expect
     }
 
@@ -591,15 +712,6 @@ impl Checker<'_> {
             self.problems.push(p);
         }
         client
-    }
-}
-
-/// What a key belongs to, for "every ... needs": `scenario`, `step`.
-fn owner(key: &str) -> &'static str {
-    if key.starts_with("step") {
-        "step"
-    } else {
-        "scenario"
     }
 }
 

@@ -34,6 +34,16 @@ pub struct Scenario {
     pub expect_by_target: Vec<(Target, Expect)>,
 }
 
+impl Scenario {
+    /// Whether a step types into or waits on the client's terminal, so
+    /// the run needs one.
+    pub fn uses_terminal(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| matches!(step.action, Action::Type { .. } | Action::WaitFor(_)))
+    }
+}
+
 /// Settings of the simulated world. Every field has a default that matches
 /// a stock Debian machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +120,9 @@ pub struct ServerOptions {
     pub client_alive_count_max: u32,
     /// dropbear(8) `-K secs`; `None` = off.
     pub dropbear_keepalive: Option<Duration>,
+    /// logind.conf(5) KillUserProcesses: every process of the user is
+    /// killed when the user's last session ends. Default false.
+    pub kill_user_processes: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -136,7 +149,10 @@ pub struct VirtualFile {
 pub struct Step {
     /// Virtual time at which the step happens. For a range, each seed
     /// draws a time, and the steps happen in the order of their drawn times
-    /// (equal times in file order).
+    /// (equal times in file order). A step that gives no `at` gets the
+    /// previous step's (the first one `0s`): it happens right after the
+    /// previous step. Steps run in order, and a `wait_for` step holds back
+    /// every step after it until its condition holds.
     pub at: Drawn<Duration>,
     pub action: Action,
     /// 1-based line of the step in the scenario file (for reports).
@@ -149,6 +165,44 @@ pub enum Action {
     Run { line: String, script: Script },
     /// `net = "..."`: a network fault or repair.
     Net(NetFault),
+    /// `type = "..."`: keystrokes typed into the client's terminal, one per
+    /// tick. `text` is as written in the file (key notation); `keys` are
+    /// the bytes a keyboard sends (Enter is `\r`, `^C` is 3).
+    Type { text: String, keys: Vec<u8> },
+    /// `wait_for = { screen = "regex", timeout = "5s" }` or
+    /// `{ trace = "regex", timeout = "5s" }`: later steps wait until the
+    /// condition holds; if the timeout runs out first the verdict is
+    /// `unknown`.
+    WaitFor(WaitFor),
+}
+
+/// What a `wait_for` step waits for, and for how long.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitFor {
+    pub condition: WaitCondition,
+    /// Above zero.
+    pub timeout: Duration,
+}
+
+/// A regex (checked to compile on load) and what it must match.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaitCondition {
+    /// Must match the client terminal's screen text, in multi-line mode
+    /// (`^` and `$` match at line ends).
+    Screen(String),
+    /// Must match one line of the trace as rendered without its time
+    /// column: `server sshd[3] -> CLOSE`.
+    Trace(String),
+}
+
+impl WaitCondition {
+    /// For reports: "the screen to match /server\$ $/".
+    pub fn describe(&self) -> String {
+        match self {
+            WaitCondition::Screen(regex) => format!("the screen to match /{regex}/"),
+            WaitCondition::Trace(regex) => format!("a trace line to match /{regex}/"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,6 +244,9 @@ pub struct Expect {
     pub stdout_bytes: Option<u64>,
     /// Names of server processes still alive when the run ends, sorted.
     pub survivors: Option<Vec<String>>,
+    /// Regexes that must each match the client terminal's final screen
+    /// text, in multi-line mode (checked to compile on load).
+    pub screen: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

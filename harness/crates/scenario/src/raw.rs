@@ -183,6 +183,8 @@ pub(crate) struct RawServer {
     pub client_alive_count_max: Value,
     #[serde(rename = "DropbearKeepalive")]
     pub dropbear_keepalive: Value,
+    #[serde(rename = "KillUserProcesses")]
+    pub kill_user_processes: Value,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +193,16 @@ pub(crate) struct RawStep {
     pub at: Value,
     pub run: Value,
     pub net: Value,
+    pub r#type: Value,
+    pub wait_for: Option<Spanned<RawWaitFor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWaitFor {
+    pub screen: Value,
+    pub trace: Value,
+    pub timeout: Value,
 }
 
 /// The keys of `[expect]` and of every `[expect.<target>]`.
@@ -201,6 +213,7 @@ pub(crate) struct RawExpect {
     pub lost_bytes: Value,
     pub stdout_bytes: Value,
     pub survivors: Value,
+    pub screen: Value,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +258,7 @@ impl<'de> Visitor<'de> for ExpectVisitor {
                 "lost_bytes" => base.lost_bytes = Some(map.next_value()?),
                 "stdout_bytes" => base.stdout_bytes = Some(map.next_value()?),
                 "survivors" => base.survivors = Some(map.next_value()?),
+                "screen" => base.screen = Some(map.next_value()?),
                 name if name.parse::<Target>().is_ok() => {
                     section.by_target.push((key, map.next_value()?));
                 }

@@ -4,15 +4,17 @@
 //! The output should read like a hand-written file: the top-level keys,
 //! then `[world]`, `[client]` and `[server]` with only what differs from
 //! the defaults, the steps, and the expectations; durations and sizes in
-//! their shortest exact forms, `run` lines as written. Comments and the
-//! original layout are not kept.
+//! their shortest exact forms, `run` lines and keystrokes as written.
+//! Comments and the original layout are not kept.
 
 use std::time::Duration;
 
 use crate::defaults;
 use crate::duration::format_duration;
+use crate::keystrokes;
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Scenario, ServerOptions, World,
+    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Scenario, ServerOptions,
+    WaitCondition, WaitFor, World,
 };
 use crate::size::format_size;
 use crate::target::Target;
@@ -31,6 +33,8 @@ pub fn to_toml(scenario: &Scenario) -> String {
         let action = match &step.action {
             Action::Run { line, .. } => format!("run = {}", string(line)),
             Action::Net(fault) => format!("net = {}", string(&fault.to_string())),
+            Action::Type { text, keys } => format!("type = {}", string(&key_notation(text, keys))),
+            Action::WaitFor(wait) => format!("wait_for = {}", wait_for(wait)),
         };
         let lines = vec![format!("at = {}", drawn_duration(step.at)), action];
         file.section(Some("[[step]]"), lines);
@@ -168,6 +172,9 @@ fn server(s: &ServerOptions) -> Vec<String> {
     if let Some(keepalive) = s.dropbear_keepalive {
         lines.push("DropbearKeepalive", duration(keepalive));
     }
+    if s.kill_user_processes {
+        lines.push("KillUserProcesses", "true".to_owned());
+    }
     lines.0
 }
 
@@ -184,6 +191,9 @@ fn expect(e: &Expect) -> Vec<String> {
     }
     if let Some(names) = &e.survivors {
         lines.push("survivors", strings(names));
+    }
+    if let Some(regexes) = &e.screen {
+        lines.push("screen", strings(regexes));
     }
     lines.0
 }
@@ -204,6 +214,25 @@ fn client_expect(c: &ClientExpect) -> String {
         pairs.push(format!("within = {}", duration(within)));
     }
     inline_table(&pairs)
+}
+
+/// Keystrokes as written when that still says `keys`, else `keys` in key
+/// notation (a tool changed them).
+fn key_notation(text: &str, keys: &[u8]) -> String {
+    if keystrokes::parse(text).is_ok_and(|parsed| parsed == keys) {
+        text.to_owned()
+    } else {
+        keystrokes::format(keys)
+    }
+}
+
+/// `{ screen = 'server\$ $', timeout = "5s" }`.
+fn wait_for(w: &WaitFor) -> String {
+    let condition = match &w.condition {
+        WaitCondition::Screen(regex) => format!("screen = {}", string(regex)),
+        WaitCondition::Trace(regex) => format!("trace = {}", string(regex)),
+    };
+    inline_table(&[condition, format!("timeout = {}", duration(w.timeout))])
 }
 
 /// `key = value` lines of one table.

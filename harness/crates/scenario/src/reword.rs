@@ -151,10 +151,13 @@ pub(crate) fn unknown_key(offset: usize, table: &str, name: &str) -> Problem {
     }
 }
 
-/// `step[2]` -> `step`, for naming the table.
+/// `step[2]` -> `step`, `step[2].wait_for` -> `step.wait_for`, for naming
+/// the table.
 fn strip_index(table: &str) -> String {
-    match table.find('[') {
-        Some(i) if table.starts_with("step") => table[..i].to_owned(),
+    match (table.find('['), table.find(']')) {
+        (Some(open), Some(close)) if table.starts_with("step") && open < close => {
+            format!("{}{}", &table[..open], &table[close + 1..])
+        }
         _ => table.to_owned(),
     }
 }

@@ -130,6 +130,13 @@ pub(crate) fn positive_duration(v: &Value, key: &str) -> Result<Duration, Proble
     }
 }
 
+pub(crate) fn boolean(v: &Value, key: &str) -> Result<bool, Problem> {
+    match v.get_ref() {
+        Leaf::Bool(b) => Ok(*b),
+        _ => Err(expected(v, key)),
+    }
+}
+
 pub(crate) fn count(v: &Value, key: &str) -> Result<u32, Problem> {
     match v.get_ref() {
         Leaf::Int(n) => u32::try_from(*n).map_err(|_| expected(v, key)),
@@ -205,6 +212,9 @@ pub(crate) fn toml_string(s: &str) -> String {
             match c {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
                 c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
                 c => out.push(c),
             }

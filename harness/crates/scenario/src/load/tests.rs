@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{ExitExpect, Host, NetOptions};
+use crate::model::{ExitExpect, Host, NetOptions, WaitCondition, WaitFor};
 use crate::target::Policy;
 
 const FULL: &str = r#"title  = "A background job holding stdout keeps an OpenSSH session open"
@@ -103,6 +103,7 @@ fn full_file_loads_into_the_model() {
                 client_alive_interval: Some(secs(1)),
                 client_alive_count_max: 2,
                 dropbear_keepalive: Some(secs(5)),
+                kill_user_processes: false,
             },
             net: NetOptions {
                 latency: Drawn::fixed(ms(1)),
@@ -166,6 +167,7 @@ fn full_file_loads_into_the_model() {
             lost_bytes: Some(0),
             stdout_bytes: Some(1024),
             survivors: Some(vec!["cat".into(), "nohup".into(), "sleep".into()]),
+            screen: None,
         },
         expect_by_target: vec![
             (
@@ -229,6 +231,7 @@ fn left_out_keys_take_their_defaults() {
             client_alive_interval: None,
             client_alive_count_max: 3,
             dropbear_keepalive: None,
+            kill_user_processes: false,
         }
     );
     assert_eq!(s.steps, vec![]);
@@ -297,18 +300,28 @@ fn bad_duration() {
 fn step_with_neither_or_both_actions() {
     assert_eq!(
         error_with("[[step]]\nat = \"5s\"\n"),
-        "x.toml:3:1: step[1]: a step needs `run` (a command line) or `net` (a network fault)\
-         \n  example: at = \"0s\"\n           run = \"ssh server 'sleep 30 &'\""
+        "x.toml:3:1: step[1]: a step needs `run` (a command line), `net` (a network fault), \
+         `type` (keystrokes for the client's terminal) or `wait_for` (a condition to wait \
+         for)\n  example: at = \"0s\"\n           run = \"ssh server 'sleep 30 &'\""
     );
     assert_eq!(
         error_with("[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\nnet = \"heal\"\n"),
-        "x.toml:6:7: step[1].net: a step has `run` or `net`, not both\n  \
-         example: put `net` in a [[step]] of its own, with the same `at`"
+        "x.toml:6:7: step[1].net: a step has one of `run`, `net`, `type` and `wait_for`, and \
+         this one already has `run`\n  \
+         example: put `net` in a [[step]] of its own; without `at` it comes right after"
     );
+    // The second in the file is the one reported, whatever the pair.
     assert_eq!(
-        error_with("[[step]]\nrun = \"sleep 1\"\n"),
-        "x.toml:3:1: step[1].at: missing; every step needs its time, `at`\n  \
-         example: at = \"30s\""
+        error_with("[[step]]\ntype = \"ls\\n\"\nwait_for = { screen = \"x\", timeout = \"1s\" }\n"),
+        "x.toml:5:12: step[1].wait_for: a step has one of `run`, `net`, `type` and \
+         `wait_for`, and this one already has `type`\n  \
+         example: put `wait_for` in a [[step]] of its own; without `at` it comes right after"
+    );
+    assert!(
+        error_with("[[step]]\nnet = \"heal\"\ntype = \"^C\"\nrun = \"sleep 1\"\n").starts_with(
+            "x.toml:5:8: step[1].type: a step has one of `run`, `net`, `type` and `wait_for`, \
+             and this one already has `net`"
+        )
     );
 }
 
@@ -454,22 +467,22 @@ fn unknown_keys_list_the_valid_ones() {
         error_with(
             "[[step]]\nat = \"0s\"\nrun = \"sleep 1\"\n[[step]]\nat = \"1s\"\ncmd = \"x\"\n"
         ),
-        "x.toml:8:1: step[2].cmd: unknown key `cmd`; the keys of [[step]] are `at`, `run` and \
-         `net`\n  example: [[step]]\n           at = \"0s\"\n           run = \"ssh server \
+        "x.toml:8:1: step[2].cmd: unknown key `cmd`; the keys of [[step]] are `at`, `run`, \
+         `net`, `type` and `wait_for`\n  example: [[step]]\n           at = \"0s\"\n           run = \"ssh server \
          'sleep 30 &'\""
     );
     assert_eq!(
         error_with("[expect.clinet]\nexit = 0\n"),
         "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
-         [expect] are `client`, `lost_bytes`, `stdout_bytes` and `survivors`, and a table per \
-         target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         [expect] are `client`, `lost_bytes`, `stdout_bytes`, `survivors` and `screen`, and a \
+         table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
          within = \"31s\" }"
     );
     assert_eq!(
         error_with("[expect]\nlost_byte = 0\n"),
         "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
-         the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes` and `survivors`, and \
-         a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+         the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `survivors` and \
+         `screen`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
     );
     assert_eq!(
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
@@ -706,5 +719,331 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
             &format!("title = \"t\"\nsource = \"s\"\ntags = {deep}")
         )
         .is_err()
+    );
+}
+
+/// A terminal session: steps without `at`, typing and waiting.
+const TERMINAL: &str = r#"title = "Ctrl-Z then exit leaves a stopped job"
+source = "s"
+
+[server]
+KillUserProcesses = true
+
+[[step]]
+run = "ssh server"
+
+[[step]]
+wait_for = { screen = 'server\$ $', timeout = "5s" }
+
+[[step]]
+type = "sleep 100\n^Z"
+
+[[step]]
+at = "10s"
+wait_for = { trace = 'sshd\[\d+\] -> CLOSE', timeout = "2.5s" }
+
+[[step]]
+type = "exit\n"
+
+[expect]
+screen = ['Stopped +sleep 100', '^logout$']
+
+[expect.openssh]
+screen = []
+"#;
+
+#[test]
+fn terminal_steps_load_into_the_model() {
+    let s = load("x.toml", TERMINAL).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.world.server.kill_user_processes);
+    assert!(s.uses_terminal());
+    let steps: Vec<(Drawn<Duration>, Action)> =
+        s.steps.into_iter().map(|s| (s.at, s.action)).collect();
+    let zero = Drawn::fixed(Duration::ZERO);
+    assert_eq!(
+        steps[1..],
+        [
+            (
+                zero,
+                Action::WaitFor(WaitFor {
+                    condition: WaitCondition::Screen(r"server\$ $".into()),
+                    timeout: secs(5),
+                })
+            ),
+            (
+                zero,
+                Action::Type {
+                    text: "sleep 100\n^Z".into(),
+                    keys: b"sleep 100\r\x1a".to_vec(),
+                }
+            ),
+            (
+                Drawn::fixed(secs(10)),
+                Action::WaitFor(WaitFor {
+                    condition: WaitCondition::Trace(r"sshd\[\d+\] -> CLOSE".into()),
+                    timeout: ms(2_500),
+                })
+            ),
+            (
+                Drawn::fixed(secs(10)),
+                Action::Type {
+                    text: "exit\n".into(),
+                    keys: b"exit\r".to_vec(),
+                }
+            ),
+        ]
+    );
+    assert_eq!(steps[0].0, zero);
+    assert_eq!(
+        s.expect.screen,
+        Some(vec!["Stopped +sleep 100".into(), "^logout$".into()])
+    );
+    assert_eq!(
+        s.expect_by_target,
+        [(
+            Target::OpenSsh,
+            Expect {
+                screen: Some(vec![]),
+                ..Expect::default()
+            }
+        )]
+    );
+}
+
+#[test]
+fn only_type_and_wait_for_need_a_terminal() {
+    assert!(!load("x.toml", FULL).unwrap().uses_terminal());
+    assert!(load_with("[[step]]\ntype = \"^C\"\n").uses_terminal());
+    let s = load_with("[[step]]\nwait_for = { trace = \"CLOSE\", timeout = \"1s\" }\n");
+    assert!(s.uses_terminal());
+    assert!(!s.world.server.kill_user_processes);
+}
+
+#[test]
+fn wait_conditions_describe_themselves() {
+    assert_eq!(
+        WaitCondition::Screen(r"server\$ $".into()).describe(),
+        r"the screen to match /server\$ $/"
+    );
+    assert_eq!(
+        WaitCondition::Trace("-> CLOSE".into()).describe(),
+        "a trace line to match /-> CLOSE/"
+    );
+}
+
+#[test]
+fn a_step_without_at_comes_right_after_the_previous_one() {
+    let s = load_with(
+        "[[step]]\nrun = \"sleep 1\"\n[[step]]\nat = \"1s..3s\"\nrun = \"sleep 1\"\n\
+         [[step]]\nnet = \"heal\"\n[[step]]\nat = \"4s\"\nnet = \"heal\"\n[[step]]\nnet = \"hold\"\n",
+    );
+    let ats: Vec<Drawn<Duration>> = s.steps.iter().map(|s| s.at).collect();
+    let range = Drawn {
+        min: secs(1),
+        max: secs(3),
+    };
+    assert_eq!(
+        ats,
+        [
+            Drawn::fixed(Duration::ZERO),
+            range,
+            range,
+            Drawn::fixed(secs(4)),
+            Drawn::fixed(secs(4)),
+        ]
+    );
+}
+
+#[test]
+fn a_step_with_at_is_still_checked_against_one_without() {
+    assert_eq!(
+        error_with(
+            "[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\n[[step]]\nnet = \"heal\"\n\
+             [[step]]\nat = \"1s\"\nnet = \"heal\"\n"
+        ),
+        "x.toml:9:6: step[3].at: steps must be in time order: this step is at `1s`, earlier \
+         than the step before it (line 6, at `5s`)\n  example: at = \"5s\""
+    );
+}
+
+#[test]
+fn a_caret_that_is_no_key_is_reported_where_it_is() {
+    assert_eq!(
+        error_with("[[step]]\ntype = \"echo 2^3\\n\"\n"),
+        "x.toml:4:15: step[1].type: `^3` is not a key; a control key is `^` and a letter or \
+         one of `@[\\]_` (`^C` interrupts, `^Z` stops, `^D` ends input, `^[` is Escape), `^?` \
+         is Backspace and `^^` types a `^`\n  example: type = \"echo 2^^3\\n\""
+    );
+    assert_eq!(
+        error_with("[[step]]\ntype = 'sleep 1^'\n"),
+        "x.toml:4:16: step[1].type: a `^` at the end is not a key; a control key is `^` and a \
+         letter or one of `@[\\]_` (`^C` interrupts, `^Z` stops, `^D` ends input, `^[` is \
+         Escape), `^?` is Backspace and `^^` types a `^`\n  example: type = \"sleep 1^^\""
+    );
+    // Through escapes, as for `run`.
+    let err = error_with("[[step]]\ntype = \"\\u00e9\\t^ \"\n");
+    assert!(
+        err.starts_with("x.toml:4:17: step[1].type: `^ ` is not a key;"),
+        "{err}"
+    );
+}
+
+#[test]
+fn type_needs_a_non_empty_string() {
+    for (value, found) in [("\"\"", "an empty string"), ("3", "the integer `3`")] {
+        assert_eq!(
+            error_with(&format!("[[step]]\ntype = {value}\n")),
+            format!(
+                "x.toml:4:8: step[1].type: expected keystrokes such as `ls\\n` or `sleep 100^Z` \
+                 (a newline is Enter, `^C` a control key, `^^` a `^`), found {found}\n  \
+                 example: type = \"sleep 100^Z\""
+            )
+        );
+    }
+}
+
+#[test]
+fn a_wait_without_a_timeout() {
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { screen = 'server\\$ $' }\n"),
+        "x.toml:4:12: step[1].wait_for.timeout: a wait needs a timeout; when it runs out the \
+         verdict is `unknown`, naming what was waited for\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    // As a table of its own, at its header.
+    assert_eq!(
+        error_with("[[step]]\n[step.wait_for]\ntrace = 'CLOSE'\n"),
+        "x.toml:4:1: step[1].wait_for.timeout: a wait needs a timeout; when it runs out the \
+         verdict is `unknown`, naming what was waited for\n  \
+         example: wait_for = { trace = \"CLOSE\", timeout = \"5s\" }"
+    );
+}
+
+#[test]
+fn a_wait_with_neither_or_both_conditions() {
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { timeout = \"5s\" }\n"),
+        "x.toml:4:12: step[1].wait_for: a wait needs `screen` (a regex the client's screen \
+         must match) or `trace` (a regex a line of the trace must match)\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { screen = 'a', trace = 'b', timeout = \"5s\" }\n"),
+        "x.toml:4:36: step[1].wait_for.trace: a wait has `screen` or `trace`, not both\n  \
+         example: wait for `trace` in a [[step]] of its own, after this one"
+    );
+}
+
+#[test]
+fn regexes_that_do_not_compile_are_reported_inside_the_string() {
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { screen = 'a(b', timeout = \"5s\" }\n"),
+        "x.toml:4:25: step[1].wait_for.screen: the regex does not compile: unclosed group\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { trace = \"x\\\\q\", timeout = \"5s\" }\n"),
+        "x.toml:4:24: step[1].wait_for.trace: the regex does not compile: unrecognized \
+         escape sequence\n  example: wait_for = { trace = \"-> CLOSE\", timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[expect]\nscreen = ['ok', 'a[b']\n"),
+        "x.toml:4:19: expect.screen: the regex does not compile: unclosed character class\n  \
+         example: screen = ['server\\$ $']"
+    );
+    let err = error_with("[expect.dropbear]\nscreen = [\"\"\"\n(x\"\"\"]\n");
+    assert!(
+        err.starts_with(
+            "x.toml:5:1: expect.dropbear.screen: the regex does not compile: unclosed group"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_shapes_of_terminal_keys() {
+    assert_eq!(
+        error_with("[[step]]\nwait_for = 'a'\n"),
+        "x.toml:4:12: step[1].wait_for: expected a table with `screen` or `trace`, and \
+         `timeout`, found `a`\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { screen = 3, timeout = \"1s\" }\n"),
+        "x.toml:4:23: step[1].wait_for.screen: expected a regex the client's screen must \
+         match, such as `server\\$ $`, found the integer `3`\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { trace = '', timeout = \"1s\" }\n"),
+        "x.toml:4:22: step[1].wait_for.trace: expected a regex a line of the trace must \
+         match, such as `-> CLOSE`, found an empty string\n  \
+         example: wait_for = { trace = \"-> CLOSE\", timeout = \"5s\" }"
+    );
+    assert_eq!(
+        error_with("[expect.openssh]\nscreen = 'a'\n"),
+        "x.toml:4:10: expect.openssh.screen: expected an array of regexes the client's final \
+         screen must each match, found `a`\n  example: screen = ['server\\$ $']"
+    );
+    assert_eq!(
+        error_with("[expect]\nscreen = ['a', 1]\n"),
+        "x.toml:4:16: expect.screen: expected an array of regexes the client's final screen \
+         must each match, found the integer `1` in the array\n  \
+         example: screen = ['server\\$ $']"
+    );
+    assert_eq!(
+        error_with("[server]\nKillUserProcesses = \"yes\"\n"),
+        "x.toml:4:21: server.KillUserProcesses: expected `true` or `false`, found `yes`\n  \
+         example: KillUserProcesses = true"
+    );
+}
+
+#[test]
+fn bad_wait_timeouts() {
+    let wait = |timeout: &str| {
+        error_with(&format!(
+            "[[step]]\nwait_for = {{ screen = 'a', timeout = {timeout} }}\n"
+        ))
+    };
+    assert_eq!(
+        wait("\"0s\""),
+        "x.toml:4:38: step[1].wait_for.timeout: a wait's timeout must be longer than `0s`\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert!(wait("\"1s..2s\"").starts_with(
+        "x.toml:4:38: step[1].wait_for.timeout: expected one duration, found the range \
+             `1s..2s`;"
+    ));
+    assert_eq!(
+        wait("5"),
+        "x.toml:4:38: step[1].wait_for.timeout: expected a duration such as `30s`, `250ms` or \
+         `1.5s`, found the integer `5`\n  example: timeout = \"5s\""
+    );
+}
+
+#[test]
+fn unknown_keys_in_terminal_tables() {
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { scren = 'a', timeout = \"5s\" }\n"),
+        "x.toml:4:14: step[1].wait_for.scren: unknown key `scren` (did you mean `screen`?); \
+         the keys of `wait_for` in [[step]] are `screen`, `trace` and `timeout`\n  \
+         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+    );
+    assert!(
+        error_with("[[step]]\nwait_for = { trace = 'a', timout = \"5s\" }\n").starts_with(
+            "x.toml:4:27: step[1].wait_for.timout: unknown key `timout` (did you mean \
+             `timeout`?)"
+        )
+    );
+    assert!(
+        error_with("[[step]]\ntyp = \"ls\"\n")
+            .starts_with("x.toml:4:1: step[1].typ: unknown key `typ` (did you mean `type`?)")
+    );
+    assert_eq!(
+        error_with("[server]\nKillUserprocesses = true\n"),
+        "x.toml:4:1: server.KillUserprocesses: unknown key `KillUserprocesses` (did you mean \
+         `KillUserProcesses`?); the keys of [server] are `ClientAliveInterval`, \
+         `ClientAliveCountMax`, `DropbearKeepalive` and `KillUserProcesses`\n  \
+         example: KillUserProcesses = true"
     );
 }

@@ -58,6 +58,7 @@ ConnectTimeout = "2.5s"
 ClientAliveInterval = "1s"
 ClientAliveCountMax = 0
 DropbearKeepalive = "1m"
+KillUserProcesses = true
 
 [[step]]
 at = "0s"
@@ -87,17 +88,29 @@ net = "crash server"
 at = "11s"
 net = "restart server"
 
+[[step]]
+type = "sleep 100\n^Z^c^\\^[[A^?^@^_ 2^^3 é\u001e\r\n"
+
+[[step]]
+wait_for = { screen = 'server\$ $', timeout = "5s" }
+
+[[step]]
+at = "12s..13s"
+wait_for = { trace = "-> CLOSE", timeout = "250ms" }
+
 [expect]
 client = { exit = 0, after = "30s", within = "31s" }
 lost_bytes = 0
 stdout_bytes = "1KiB"
 survivors = ["sleep", "cat"]
+screen = ['Stopped +sleep 100', "it's \"quoted\"", '^\s*$']
 
 [expect.openssh]
 
 [expect.dropbear]
 client = {}
 survivors = []
+screen = []
 
 [expect."hangar:close-on-exit"]
 client = { exit = "none" }
@@ -108,6 +121,8 @@ fn a_file_with_every_key_and_ranges_round_trips() {
     let original = load_str("everything.toml", EVERYTHING).unwrap_or_else(|e| panic!("{e}"));
     assert!(!original.world.net.latency.is_fixed());
     assert_eq!(original.expect_by_target.len(), 3);
+    assert!(original.world.server.kill_user_processes);
+    assert!(original.uses_terminal());
     assert_round_trip(&original);
 }
 
@@ -214,4 +229,59 @@ fn keys_are_bare_only_when_toml_allows() {
     assert_eq!(key("/var/log/app.log"), r#""/var/log/app.log""#);
     assert_eq!(key("é"), r#""é""#);
     assert_eq!(key(""), r#""""#);
+}
+
+#[test]
+fn terminal_steps_render_as_written() {
+    let text = r#"title = "t"
+source = "s"
+
+[server]
+KillUserProcesses = true
+
+[[step]]
+at = "0s"
+run = "ssh server"
+
+[[step]]
+at = "0s"
+wait_for = { screen = 'server\$ $', timeout = "5s" }
+
+[[step]]
+at = "0s"
+type = "sleep 100\n^Z"
+
+[[step]]
+at = "0s"
+wait_for = { trace = "-> CLOSE", timeout = "1.5s" }
+
+[expect]
+screen = ['\[1\]\+ +Stopped']
+"#;
+    let scenario = load_str("x.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(assert_round_trip(&scenario), text);
+}
+
+#[test]
+fn keystrokes_a_tool_changed_render_from_their_bytes() {
+    let text = "title = \"t\"\nsource = \"s\"\n[[step]]\ntype = \"^c\"\n";
+    let mut scenario = load_str("x.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(to_toml(&scenario).contains("\ntype = \"^c\"\n"));
+    scenario.steps[0].action = Action::Type {
+        text: "stale".into(),
+        keys: b"ls\r\x03^\x7f\x1e".to_vec(),
+    };
+    let rendered = to_toml(&scenario);
+    assert!(
+        rendered.contains("\ntype = \"ls\\n^C^^^?\\u001e\"\n"),
+        "{rendered}"
+    );
+    let loaded = load_str("x.toml", &rendered).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        loaded.steps[0].action,
+        Action::Type {
+            text: "ls\n^C^^^?\u{1e}".into(),
+            keys: b"ls\r\x03^\x7f\x1e".to_vec(),
+        }
+    );
 }

@@ -1,0 +1,168 @@
+//! The scenario's steps in the order they happen: at their (drawn) times,
+//! each only after the one before it is done. `type` types one keystroke
+//! per tick into the client terminal; `wait_for` holds every later step
+//! back until its condition holds, or ends the run when its timeout runs
+//! out.
+
+use std::time::Duration;
+
+use hangar_scenario::{Action, NetFault, Step, WaitCondition, WaitFor, format_duration};
+use hangar_shell::ast::Script;
+use regex::Regex;
+
+use super::terminal::Terminal;
+use crate::trace::{Event, Trace, What};
+
+/// A step the runner applies itself.
+pub enum Due<'a> {
+    Run(&'a Script),
+    Net(&'a NetFault),
+}
+
+/// A `wait_for` whose timeout ran out: what it waited for.
+pub struct TimedOut(pub String);
+
+pub struct Timeline<'a> {
+    steps: Vec<(Duration, &'a Step)>,
+    next: usize,
+    active: Option<Active<'a>>,
+}
+
+enum Active<'a> {
+    Typing { keys: &'a [u8], typed: usize },
+    Waiting(Waiting),
+}
+
+struct Waiting {
+    pattern: Regex,
+    on_screen: bool,
+    deadline: Duration,
+    what: String,
+    timeout: Duration,
+    /// Trace events already looked at.
+    seen: usize,
+}
+
+impl<'a> Timeline<'a> {
+    /// `times` are the steps' drawn times, in file order.
+    pub fn new(times: &[Duration], steps: &'a [Step]) -> Timeline<'a> {
+        let mut steps: Vec<(Duration, &Step)> = times.iter().copied().zip(steps).collect();
+        // Equal times keep file order (a stable sort).
+        steps.sort_by_key(|(at, _)| *at);
+        Timeline {
+            steps,
+            next: 0,
+            active: None,
+        }
+    }
+
+    /// Every step has happened (and the last wait is over).
+    pub fn is_done(&self) -> bool {
+        self.next == self.steps.len() && self.active.is_none()
+    }
+
+    /// What happens at `now`: the `run` and `net` steps to apply, after
+    /// typing at most one keystroke and checking the wait in progress.
+    pub fn advance(
+        &mut self,
+        now: Duration,
+        terminal: Option<&mut Terminal>,
+        trace: &Trace,
+    ) -> Result<Vec<Due<'a>>, TimedOut> {
+        let mut due = Vec::new();
+        let mut terminal = terminal;
+        let mut typed_this_tick = false;
+        loop {
+            match &mut self.active {
+                Some(Active::Typing { keys, typed }) => {
+                    // One key per tick, and none before the shell's first
+                    // prompt: a user types once something is on the screen.
+                    if typed_this_tick || terminal.as_deref().is_some_and(|t| !t.ready()) {
+                        break;
+                    }
+                    if let Some(term) = terminal.as_deref_mut() {
+                        term.type_key(keys[*typed]);
+                    }
+                    *typed += 1;
+                    typed_this_tick = true;
+                    if *typed < keys.len() {
+                        break;
+                    }
+                    self.active = None;
+                }
+                Some(Active::Waiting(waiting)) => {
+                    let screen = terminal.as_deref().map(Terminal::text);
+                    if waiting.holds(screen.as_deref(), trace) {
+                        self.active = None;
+                    } else if now >= waiting.deadline {
+                        return Err(TimedOut(format!(
+                            "waited {} for {}; it did not come",
+                            format_duration(waiting.timeout),
+                            waiting.what
+                        )));
+                    } else {
+                        break;
+                    }
+                }
+                None => {
+                    let Some((at, step)) = self.steps.get(self.next).copied() else {
+                        break;
+                    };
+                    if at > now {
+                        break;
+                    }
+                    self.next += 1;
+                    match &step.action {
+                        Action::Run { script, .. } => due.push(Due::Run(script)),
+                        Action::Net(fault) => due.push(Due::Net(fault)),
+                        Action::Type { keys, text } if !keys.is_empty() => {
+                            trace.log("client terminal", format!("types {text:?}"));
+                            self.active = Some(Active::Typing { keys, typed: 0 });
+                        }
+                        Action::Type { .. } => {}
+                        Action::WaitFor(wait) => {
+                            self.active = Some(Active::Waiting(waiting(wait, now)))
+                        }
+                    }
+                }
+            }
+        }
+        Ok(due)
+    }
+}
+
+fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
+    let (source, on_screen) = match &wait.condition {
+        WaitCondition::Screen(p) => (format!("(?m){p}"), true),
+        WaitCondition::Trace(p) => (p.clone(), false),
+    };
+    Waiting {
+        // The loader compiled it already.
+        pattern: Regex::new(&source).unwrap_or_else(|_| Regex::new("$^").unwrap()),
+        on_screen,
+        deadline: now + wait.timeout,
+        what: wait.condition.describe(),
+        timeout: wait.timeout,
+        seen: 0,
+    }
+}
+
+impl Waiting {
+    fn holds(&mut self, screen: Option<&str>, trace: &Trace) -> bool {
+        if self.on_screen {
+            return screen.is_some_and(|text| self.pattern.is_match(text));
+        }
+        let events = trace.events_from(self.seen);
+        self.seen += events.len();
+        events.iter().any(|e| self.pattern.is_match(&trace_line(e)))
+    }
+}
+
+/// One event as a trace-condition sees it: the actor and what happened,
+/// without the time (`server sshd[3] -> CLOSE`).
+pub fn trace_line(event: &Event) -> String {
+    match &event.what {
+        What::Text(text) => format!("{} {text}", event.actor),
+        What::Data { bytes, .. } => format!("{} data {bytes} bytes", event.actor),
+    }
+}
