@@ -38,10 +38,19 @@ pub fn apply(
     Ok(())
 }
 
-/// open(2) O_RDONLY: /dev/null or a declared virtual file.
+/// open(2) O_RDONLY: /dev/null, a terminal (`/dev/pts/N`) or a declared
+/// virtual file. Opening a terminal does not make it a controlling one
+/// (O_NOCTTY behaviour of a process that already has a session).
 pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
     if name == "/dev/null" {
         return Ok(OpenFile::dev_null());
+    }
+    if let Some(tty) = name
+        .strip_prefix("/dev/pts/")
+        .and_then(|n| n.parse().ok())
+        .and_then(|n| kernel.tty(n))
+    {
+        return Ok(OpenFile::tty(&tty));
     }
     match kernel.virtual_file(name) {
         Some(size) => Ok(Arc::new(OpenFile::Virtual {

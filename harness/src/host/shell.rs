@@ -373,6 +373,13 @@ impl Shell {
                 Flow::Exit(code & 0xff)
             }
             "trap" => Flow::Continue(self.builtin_trap(argv).await),
+            // Without job control no job is ever hung up: nothing to forget.
+            "disown" => Flow::Continue(0),
+            "fg" | "bg" | "jobs" => {
+                let text = format!("sh: {}: no job control\n", argv[0]);
+                let _ = self.proc.write(2, text.as_bytes()).await;
+                Flow::Continue(1)
+            }
             "kill" => Flow::Continue(utils::kill(&self.proc, argv).await),
             "wait" => Flow::Continue(self.builtin_wait(argv).await),
             _ => Flow::Continue(utils::run_builtin_utility(&self.proc, argv).await),
@@ -438,7 +445,19 @@ impl Shell {
 pub(super) fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "exit" | "logout" | "trap" | "kill" | "wait" | "true" | "false" | "echo" | "printf"
+        "exit"
+            | "logout"
+            | "trap"
+            | "kill"
+            | "wait"
+            | "true"
+            | "false"
+            | "echo"
+            | "printf"
+            | "disown"
+            | "fg"
+            | "bg"
+            | "jobs"
     )
 }
 

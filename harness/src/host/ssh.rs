@@ -24,10 +24,15 @@ use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
 use crate::trace::{Dir, Stream, What};
-use crate::unix::{OpenFile, Proc, Program, Signal, Termios};
+use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios};
 
 /// ssh(1)'s status for every failure of its own.
 const SSH_FAILURE: i32 = 255;
+
+/// The disposition ssh gives SIGHUP, SIGINT, SIGQUIT and SIGTERM
+/// (clientloop.c signal_handler): the loop ends, the terminal is restored,
+/// and ssh exits 255.
+const QUIT_ON_SIGNAL: &str = "\0ssh quits";
 
 struct AcceptAnyHostKey;
 
@@ -66,7 +71,7 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let connect_timeout = args.connect_timeout.or(env.client.connect_timeout);
     let stream = match env
         .net
-        .connect(Host::Client, Host::Server, args.port, connect_timeout)
+        .connect(env.host, Host::Server, args.port, connect_timeout)
         .await
     {
         Ok(stream) => stream,
@@ -242,6 +247,8 @@ enum Ended {
     Disconnected,
     /// `~&`: a child carries the session on.
     Background,
+    /// SIGHUP, SIGINT, SIGQUIT or SIGTERM.
+    Signaled,
 }
 
 /// The client loop: channel messages to stdout/stderr, stdin (through the
@@ -250,6 +257,10 @@ fn serve(proc: Proc, mut live: Live) -> Program {
     Box::pin(async move {
         let trace = proc.kernel.trace().clone();
         let me = proc.label();
+        for sig in [Signal::Hup, Signal::Int, Signal::Quit, Signal::Term] {
+            proc.kernel
+                .set_disposition(proc.pid, sig, Disposition::Trap(QUIT_ON_SIGNAL.into()));
+        }
         // One read at a time, kept across turns of the loop: a select(2)
         // that saw input must not be forgotten when a message comes first.
         let mut reading = Box::pin(read_stdin(proc.clone()));
@@ -264,6 +275,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     }
                     None => break Ended::Lost,
                 },
+                _ = proc.caught_signal() => break Ended::Signaled,
                 block = &mut reading, if live.stdin_open => {
                     reading = Box::pin(read_stdin(proc.clone()));
                     if let Some(ended) = typed(&proc, &mut live, block).await {
@@ -311,6 +323,15 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     .disconnect(russh::Disconnect::ByApplication, "", "")
                     .await;
             }
+            Ended::Signaled => {
+                let sig = proc.kernel.take_caught(proc.pid).map(|(s, _)| s);
+                let name = sig.map_or("a signal".into(), |s| s.to_string());
+                // cleanup_exit(255): no goodbye on the wire; the socket closes.
+                trace.log(
+                    &me,
+                    format!("caught {name}: restores the terminal and exits 255"),
+                );
+            }
             _ => {
                 // The connection ended under the channel: say why, as ssh(1) does.
                 let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
@@ -329,12 +350,12 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 say(&proc, &why).await;
             }
         }
-        if pty {
+        if pty && !matches!(ended, Ended::Signaled) {
             // clientloop.c: with a pty, ssh says goodbye (LogLevel INFO).
             let _ = proc.write(2, b"Connection to server closed.\r\n").await;
         }
         match ended {
-            Ended::Disconnected => SSH_FAILURE,
+            Ended::Disconnected | Ended::Signaled => SSH_FAILURE,
             _ => exit_status.unwrap_or(SSH_FAILURE),
         }
     })

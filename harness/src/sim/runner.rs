@@ -209,8 +209,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     }
 
     let stopped_at = sim.elapsed();
-    // The client: the first command line, or at a terminal the first ssh.
-    let first = if run_steps > 0 {
+    // The client: at a terminal the first ssh, else the first command line.
+    let first = if terminal.is_none() {
         finished.lock().unwrap().first().cloned().flatten()
     } else {
         client_kernel

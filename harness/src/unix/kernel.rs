@@ -459,6 +459,11 @@ impl Kernel {
         tty
     }
 
+    /// The terminal `/dev/pts/<id>`, if it exists.
+    pub fn tty(&self, id: u32) -> Option<Arc<Tty>> {
+        self.state.lock().unwrap().ttys.get(id as usize).cloned()
+    }
+
     /// ioctl_tty(2) TIOCSCTTY: `pid`, a session leader, makes `tty` its
     /// session's controlling terminal; its group becomes the foreground.
     pub fn set_controlling_tty(&self, pid: Pid, tty: &Tty) -> Result<(), &'static str> {
@@ -920,13 +925,10 @@ impl Proc {
             OpenFile::Tty(tty) => {
                 let tty = tty.clone();
                 drop(file);
-                loop {
-                    self.terminal_access(&tty, Signal::Ttin).await?;
-                    match tty.try_read(max) {
-                        SlaveRead::Data(bytes) => return Ok(bytes),
-                        SlaveRead::Eof => return Ok(Vec::new()),
-                        SlaveRead::Empty => tty.readable().await,
-                    }
+                self.terminal_access(&tty, Signal::Ttin).await?;
+                match tty.read(max).await {
+                    SlaveRead::Data(bytes) => Ok(bytes),
+                    SlaveRead::Eof | SlaveRead::Empty => Ok(Vec::new()),
                 }
             }
         }

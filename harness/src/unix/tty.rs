@@ -108,6 +108,10 @@ struct TtyState {
     line: Vec<u8>,
     /// What the master can read.
     output: Vec<u8>,
+    /// Blocked readers in the order they started waiting: input goes to
+    /// the one that waited longest, so two readers take turns.
+    readers: VecDeque<u64>,
+    next_reader: u64,
     session: Option<Pid>,
     foreground: Option<Pid>,
     hung_up: bool,
@@ -124,6 +128,8 @@ impl Tty {
                 input: VecDeque::new(),
                 line: Vec::new(),
                 output: Vec::new(),
+                readers: VecDeque::new(),
+                next_reader: 0,
                 session: None,
                 foreground: None,
                 hung_up: false,
@@ -267,6 +273,42 @@ impl Tty {
         SlaveRead::Data(out)
     }
 
+    /// A blocking read(2) of the slave side: waits in line behind readers
+    /// that were already waiting (who gets a line is up to the scheduler on
+    /// Linux; here the longest waiter does, which splits input between two
+    /// readers as seed 001 describes).
+    pub async fn read(&self, max: usize) -> SlaveRead {
+        match self.try_read_if_alone(max) {
+            SlaveRead::Empty => {}
+            done => return done,
+        }
+        let turn = Turn::new(self);
+        loop {
+            let notified = self.input_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let st = self.state.lock().unwrap();
+                let first = st.readers.front() == Some(&turn.id);
+                let ready = st.hung_up || (first && !st.input.is_empty());
+                drop(st);
+                if ready {
+                    return self.try_read(max);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// A read that does not queue: only when nobody waits before us.
+    fn try_read_if_alone(&self, max: usize) -> SlaveRead {
+        if self.state.lock().unwrap().readers.is_empty() {
+            self.try_read(max)
+        } else {
+            SlaveRead::Empty
+        }
+    }
+
     /// select(2) for reading: resolves at once when there is input (or a
     /// hangup), else when input arrives. Like Linux's poll, it reports the
     /// arrival even if another reader takes the input first: the caller's
@@ -318,6 +360,35 @@ impl Tty {
             }
             notified.await;
         }
+    }
+}
+
+/// A reader's place in the line of blocked readers; leaving it (done or
+/// interrupted) lets the next one move up.
+struct Turn<'a> {
+    tty: &'a Tty,
+    id: u64,
+}
+
+impl<'a> Turn<'a> {
+    fn new(tty: &'a Tty) -> Turn<'a> {
+        let mut st = tty.state.lock().unwrap();
+        let id = st.next_reader;
+        st.next_reader += 1;
+        st.readers.push_back(id);
+        Turn { tty, id }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.tty
+            .state
+            .lock()
+            .unwrap()
+            .readers
+            .retain(|r| *r != self.id);
+        self.tty.input_ready.notify_waiters();
     }
 }
 
@@ -527,12 +598,28 @@ mod tests {
     }
 
     #[test]
-    fn two_readers_split_the_input_line_by_line() {
-        let tty = tty();
-        tty.type_bytes(b"one\rtwo\r");
-        // Whoever reads first gets the first line; the other the next.
-        assert_eq!(read(&tty), data("one\n"));
-        assert_eq!(read(&tty), data("two\n"));
+    fn two_blocked_readers_take_turns_line_by_line() {
+        crate::unix::block_on(async {
+            let tty = std::sync::Arc::new(tty());
+            let reader = |tty: std::sync::Arc<Tty>| async move {
+                let mut got = Vec::new();
+                while let SlaveRead::Data(line) = tty.read(100).await {
+                    got.push(String::from_utf8(line).unwrap());
+                }
+                got
+            };
+            let first = tokio::spawn(reader(tty.clone()));
+            let second = tokio::spawn(reader(tty.clone()));
+            tokio::task::yield_now().await;
+            for line in [b"one\r", b"two\r", b"six\r", b"ten\r"] {
+                tty.type_bytes(line);
+                tokio::task::yield_now().await;
+                tokio::task::yield_now().await;
+            }
+            tty.hang_up();
+            assert_eq!(first.await.unwrap(), ["one\n", "six\n"]);
+            assert_eq!(second.await.unwrap(), ["two\n", "ten\n"]);
+        });
     }
 
     #[test]

@@ -567,14 +567,15 @@ fn shell_parse_errors_point_inside_the_run_string() {
 #[test]
 fn unknown_commands_name_the_command_and_show_a_stand_in() {
     assert_eq!(
-        error_with("[[step]]\nat = \"0s\"\nrun = \"xterm </dev/null >/dev/null 2>&1 &\"\n"),
-        "x.toml:5:8: step[1].run: `xterm` is not a command the simulated hosts know; they \
+        error_with("[[step]]\nat = \"0s\"\nrun = \"emacs </dev/null >/dev/null 2>&1 &\"\n"),
+        "x.toml:5:8: step[1].run: `emacs` is not a command the simulated hosts know; they \
          know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
-         `kill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh` and `scp`\n  \
+         `logout`, `kill`, `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, \
+         `ssh`, `scp`, `tmux` and `xterm`\n  \
          example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
          stand-in for a long-running program"
     );
-    let err = load_with_err("run = \"echo hi; nohup xterm &\"");
+    let err = load_with_err("run = \"echo hi; nohup emacs &\"");
     assert_eq!((err.line, err.col), (5, 23));
     assert_eq!(
         err.example.as_deref(),
@@ -584,7 +585,7 @@ fn unknown_commands_name_the_command_and_show_a_stand_in() {
         )
     );
     // What ssh and sh -c pass on is not checked here.
-    load_with("[[step]]\nat = \"0s\"\nrun = \"ssh server 'xterm &'; sh -c 'vim'\"\n");
+    load_with("[[step]]\nat = \"0s\"\nrun = \"ssh server 'emacs &'; sh -c 'vim'\"\n");
 }
 
 fn load_with_err(step_line: &str) -> LoadError {
