@@ -7,7 +7,9 @@
 //! - the shell ignores SIGTSTP, SIGTTIN, SIGTTOU, SIGINT, SIGQUIT and
 //!   SIGTERM; its children get the default actions back;
 //! - a job's change of state is reported before the next prompt, worded as
-//!   bash words it: `[1]+  Stopped (tty input)     cat`, `[1]+  Done ...`;
+//!   bash 5 words it: `[1]+  Stopped                 cat` whatever signal
+//!   stopped it (jobs.c printable_job_status; `Stopped (tty input)` is what
+//!   zsh and ksh print), `[1]+  Done                    sleep 5`;
 //! - `jobs`, `fg`, `bg`, `disown`, `kill %N`, `wait %N`;
 //! - on SIGHUP the shell sends SIGHUP to every job it has not disowned
 //!   (and SIGCONT to the stopped ones), then dies of the signal
@@ -126,16 +128,13 @@ impl JobTable {
     }
 }
 
-/// bash's wording of a job's state (strsignal(3) for signals).
-fn stopped_text(sig: Signal) -> &'static str {
-    match sig {
-        Signal::Ttin => "Stopped (tty input)",
-        Signal::Ttou => "Stopped (tty output)",
-        Signal::Stop => "Stopped (signal)",
-        _ => "Stopped",
-    }
+/// bash's wording of a stopped job: "Stopped" for any stop signal
+/// (measured with bash 5.2; only POSIX mode names the signal).
+fn stopped_text(_sig: Signal) -> &'static str {
+    "Stopped"
 }
 
+/// bash's wording of an ended job (strsignal(3) for signals).
 fn done_text(status: WaitStatus) -> String {
     match status {
         WaitStatus::Exited(0) => "Done".into(),
@@ -485,7 +484,7 @@ mod tests {
         let t = typed(&[("cat &\r", 10), ("\r", 10)]);
         assert!(t.screen.contains("[1] 3"), "{}", t.screen);
         assert!(
-            t.screen.contains("[1]+  Stopped (tty input)     cat"),
+            t.screen.contains("[1]+  Stopped                 cat"),
             "{}",
             t.screen
         );

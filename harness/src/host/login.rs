@@ -48,6 +48,10 @@ pub fn login_shell(env: Arc<HostEnv>) -> impl FnOnce(Proc) -> Program {
                     }
                     line = input.next(&proc) => line,
                 };
+                // Let the others the same keystrokes woke run first (a
+                // background reader meets SIGTTIN): bash reaps the SIGCHLD
+                // that causes before its next prompt, as measured with bash 5.2.
+                tokio::task::yield_now().await;
                 let Some(line) = line else {
                     if interactive {
                         let _ = shell.proc.write(2, b"logout\n").await;

@@ -34,6 +34,10 @@ const SSH_FAILURE: i32 = 255;
 /// and ssh exits 255.
 const QUIT_ON_SIGNAL: &str = "\0ssh quits";
 
+/// The disposition of SIGWINCH in a pty session: ssh sends the new size
+/// (clientloop.c client_check_window_change).
+const WINDOW_CHANGED: &str = "\0ssh sends window-change";
+
 struct AcceptAnyHostKey;
 
 impl russh::client::Handler for AcceptAnyHostKey {
@@ -261,6 +265,13 @@ fn serve(proc: Proc, mut live: Live) -> Program {
             proc.kernel
                 .set_disposition(proc.pid, sig, Disposition::Trap(QUIT_ON_SIGNAL.into()));
         }
+        if live.pty {
+            proc.kernel.set_disposition(
+                proc.pid,
+                Signal::Winch,
+                Disposition::Trap(WINDOW_CHANGED.into()),
+            );
+        }
         // One read at a time, kept across turns of the loop: a select(2)
         // that saw input must not be forgotten when a message comes first.
         let mut reading = Box::pin(read_stdin(proc.clone()));
@@ -275,7 +286,13 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     }
                     None => break Ended::Lost,
                 },
-                _ = proc.caught_signal() => break Ended::Signaled,
+                _ = proc.caught_signal() => {
+                    if proc.kernel.next_caught(proc.pid) != Some(Signal::Winch) {
+                        break Ended::Signaled;
+                    }
+                    proc.kernel.take_caught(proc.pid);
+                    window_change(&proc, &live.channel).await;
+                }
                 block = &mut reading, if live.stdin_open => {
                     reading = Box::pin(read_stdin(proc.clone()));
                     if let Some(ended) = typed(&proc, &mut live, block).await {
@@ -359,6 +376,18 @@ fn serve(proc: Proc, mut live: Live) -> Program {
             _ => exit_status.unwrap_or(SSH_FAILURE),
         }
     })
+}
+
+/// The local terminal's size, as a window-change request.
+async fn window_change(proc: &Proc, channel: &russh::Channel<russh::client::Msg>) {
+    let Some(tty) = proc.fd(0).and_then(|f| f.as_tty().cloned()) else {
+        return;
+    };
+    let (cols, rows) = tty.size();
+    proc.kernel
+        .trace()
+        .log(proc.label(), format!("-> window-change {cols}x{rows}"));
+    let _ = channel.window_change(cols.into(), rows.into(), 0, 0).await;
 }
 
 /// One channel message; true when it was CLOSE.

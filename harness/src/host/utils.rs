@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::env::HostEnv;
 use super::redirect::open_read;
 use super::{shell, ssh, wrappers};
-use crate::unix::{Errno, Proc, Program, Signal};
+use crate::unix::{Errno, Proc, Program, Signal, Termios};
 
 /// coreutils' read size for cat and head (io_blksize: 128 KiB).
 const IO_BLOCK: usize = 128 * 1024;
@@ -36,6 +36,7 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "scp" => super::scp::scp(proc, env, argv).await,
         "tmux" => super::tmux::tmux(proc, env, argv).await,
         "pkill" => pkill(&proc, &argv).await,
+        "stty" => stty(&proc, &argv).await,
         _ => run_builtin_utility(&proc, &argv).await,
     }
 }
@@ -272,6 +273,54 @@ pub async fn kill(proc: &Proc, argv: &[String]) -> i32 {
     // delivers a signal to the caller before it returns).
     tokio::task::yield_now().await;
     status
+}
+
+/// stty(1) on stdin's terminal: `size` prints `ROWS COLS`; `tostop`,
+/// `-tostop`, `echo`, `-echo`, `raw` and `sane` change its settings (from a
+/// background job that raises SIGTTOU, XBD 11.1.4).
+async fn stty(proc: &Proc, argv: &[String]) -> i32 {
+    let Ok(mut termios) = proc.tcgetattr(0) else {
+        return complain(
+            proc,
+            "stty: 'standard input': Inappropriate ioctl for device".into(),
+        )
+        .await;
+    };
+    if argv.get(1).map(String::as_str) == Some("size") {
+        let Some(tty) = proc.fd(0).and_then(|f| f.as_tty().cloned()) else {
+            return 1;
+        };
+        let (cols, rows) = tty.size();
+        return i32::from(
+            proc.write(1, format!("{rows} {cols}\n").as_bytes())
+                .await
+                .is_err(),
+        );
+    }
+    for setting in &argv[1..] {
+        termios = match setting.as_str() {
+            "tostop" => Termios {
+                tostop: true,
+                ..termios
+            },
+            "-tostop" => Termios {
+                tostop: false,
+                ..termios
+            },
+            "echo" => Termios {
+                echo: true,
+                ..termios
+            },
+            "-echo" => Termios {
+                echo: false,
+                ..termios
+            },
+            "raw" => termios.raw(),
+            "sane" => Termios::sane(),
+            other => return complain(proc, format!("stty: invalid argument '{other}'")).await,
+        };
+    }
+    i32::from(proc.tcsetattr(0, termios).await.is_err())
 }
 
 /// pkill(1) (procps) `[-SIGNAL] NAME`: signals every process of that

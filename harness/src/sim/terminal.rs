@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::screen::Screen;
 use crate::host::{HostEnv, login_shell};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, Proc, Program, Tty};
+use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, Proc, Program, Signal, Tty};
 
 pub struct Terminal {
     kernel: Kernel,
@@ -33,6 +33,14 @@ impl Terminal {
         for (pgid, sig) in self.tty.type_bytes(&[key]) {
             let from = format!("the terminal ({} typed)", caret(key));
             self.kernel.signal_group(pgid, sig, &from);
+        }
+    }
+
+    /// TIOCSWINSZ from the emulator: the foreground group gets SIGWINCH.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        if let Some(pgid) = self.tty.set_size((cols, rows)) {
+            self.kernel
+                .signal_group(pgid, Signal::Winch, "the terminal (resized)");
         }
     }
 

@@ -123,6 +123,12 @@ impl<'a> Timeline<'a> {
                         Action::WaitFor(wait) => {
                             self.active = Some(Active::Waiting(waiting(wait, now)))
                         }
+                        Action::Resize { cols, rows } => {
+                            if let Some(term) = terminal.as_deref_mut() {
+                                trace.log("client terminal", format!("resized to {cols}x{rows}"));
+                                term.resize(*cols, *rows);
+                            }
+                        }
                     }
                 }
             }

@@ -11,9 +11,10 @@
 use hangar_shell::ast::{Command, Script, Span, Word, WordPart};
 
 /// The command names the simulated hosts know.
-pub const KNOWN_COMMANDS: [&str; 22] = [
+pub const KNOWN_COMMANDS: [&str; 23] = [
     "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "logout", "kill",
     "pkill", "wait", "trap", "nohup", "setsid", "sh", "timeout", "ssh", "scp", "tmux", "xterm",
+    "stty",
 ];
 
 const STAND_IN_HINT: &str = "use `sleep 30` as a stand-in for a long-running program";
@@ -270,8 +271,8 @@ mod tests {
             message,
             "`vim` is not a command the simulated hosts know; they know `sleep`, `echo`, \
              `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, `logout`, `kill`, \
-             `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh`, `scp`, `tmux` \
-             and `xterm`"
+             `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh`, `scp`, `tmux`, \
+             `xterm` and `stty`"
         );
         assert_eq!(
             hint,

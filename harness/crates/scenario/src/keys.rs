@@ -171,6 +171,11 @@ pub(crate) const KEYS: &[Key] = &[
         example: r#"type = "sleep 100^Z""#,
     },
     Key {
+        path: "step.resize",
+        expected: "a terminal size written COLSxROWS, such as `120x40`",
+        example: r#"resize = "120x40""#,
+    },
+    Key {
         path: "step.wait_for",
         expected: "a table with `screen` or `trace`, and `timeout`",
         example: WAIT_FOR,
@@ -466,7 +471,10 @@ mod tests {
                 "expect"
             ]
         );
-        assert_eq!(children("step"), ["at", "run", "net", "type", "wait_for"]);
+        assert_eq!(
+            children("step"),
+            ["at", "run", "net", "type", "resize", "wait_for"]
+        );
         assert_eq!(children("step.wait_for"), ["screen", "trace", "timeout"]);
         assert_eq!(children("expect.client"), ["exit", "after", "within"]);
         assert_eq!(

@@ -394,6 +394,7 @@ impl Checker<'_> {
             ("net", s.net.as_ref().map(|v| v.span().start)),
             ("type", s.r#type.as_ref().map(|v| v.span().start)),
             ("wait_for", s.wait_for.as_ref().map(|v| v.span().start)),
+            ("resize", s.resize.as_ref().map(|v| v.span().start)),
         ]
         .into_iter()
         .filter_map(|(name, at)| Some((name, at?)))
@@ -402,8 +403,8 @@ impl Checker<'_> {
         match given.as_slice() {
             [] => {
                 let message = "a step needs `run` (a command line), `net` (a network fault), \
-                               `type` (keystrokes for the client's terminal) or `wait_for` \
-                               (a condition to wait for)"
+                               `type` (keystrokes for the client's terminal), `wait_for` \
+                               (a condition to wait for) or `resize` (a new terminal size)"
                     .to_owned();
                 let p = Problem::new(header, key, message)
                     .example("at = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"");
@@ -413,8 +414,8 @@ impl Checker<'_> {
             [_] => {}
             [(first, _), (second, at), ..] => {
                 let message = format!(
-                    "a step has one of `run`, `net`, `type` and `wait_for`, and this one \
-                     already has `{first}`"
+                    "a step has one of `run`, `net`, `type`, `wait_for` and `resize`, and \
+                     this one already has `{first}`"
                 );
                 let p = Problem::new(*at, &format!("{key}.{second}"), message).example(format!(
                     "put `{second}` in a [[step]] of its own; without `at` it comes right after"
@@ -429,6 +430,8 @@ impl Checker<'_> {
             self.ok(self.net(v, &format!("{key}.net")))
         } else if let Some(v) = &s.r#type {
             self.ok(self.type_keys(v, &format!("{key}.type")))
+        } else if let Some(v) = &s.resize {
+            self.ok(resize(v, &format!("{key}.resize")))
         } else {
             let w = s.wait_for.as_ref()?;
             self.wait_for(w, &format!("{key}.wait_for"))
@@ -713,6 +716,23 @@ impl Checker<'_> {
         }
         client
     }
+}
+
+/// `resize = "120x40"`: columns x rows, each 1 to 65535.
+fn resize(v: &Value, key: &str) -> Result<Action, Problem> {
+    let text = string(v, key)?;
+    let size = text.split_once('x').and_then(|(c, r)| {
+        let cols: u16 = c.trim().parse().ok()?;
+        let rows: u16 = r.trim().parse().ok()?;
+        (cols > 0 && rows > 0).then_some((cols, rows))
+    });
+    size.map(|(cols, rows)| Action::Resize { cols, rows })
+        .ok_or_else(|| {
+            let message = format!(
+                "expected a terminal size written COLSxROWS, such as `120x40`, found `{text}`"
+            );
+            Problem::new(v.span().start, key, message).example("resize = \"120x40\"")
+        })
 }
 
 #[cfg(test)]

@@ -38,9 +38,12 @@ impl Scenario {
     /// Whether a step types into or waits on the client's terminal, so
     /// the run needs one.
     pub fn uses_terminal(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|step| matches!(step.action, Action::Type { .. } | Action::WaitFor(_)))
+        self.steps.iter().any(|step| {
+            matches!(
+                step.action,
+                Action::Type { .. } | Action::WaitFor(_) | Action::Resize { .. }
+            )
+        })
     }
 }
 
@@ -174,6 +177,9 @@ pub enum Action {
     /// condition holds; if the timeout runs out first the verdict is
     /// `unknown`.
     WaitFor(WaitFor),
+    /// `resize = "120x40"`: the client terminal's new size (columns x
+    /// rows); the foreground job gets SIGWINCH.
+    Resize { cols: u16, rows: u16 },
 }
 
 /// What a `wait_for` step waits for, and for how long.

@@ -195,6 +195,7 @@ pub(crate) struct RawStep {
     pub net: Value,
     pub r#type: Value,
     pub wait_for: Option<Spanned<RawWaitFor>>,
+    pub resize: Value,
 }
 
 #[derive(Deserialize)]

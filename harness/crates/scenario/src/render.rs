@@ -35,6 +35,7 @@ pub fn to_toml(scenario: &Scenario) -> String {
             Action::Net(fault) => format!("net = {}", string(&fault.to_string())),
             Action::Type { text, keys } => format!("type = {}", string(&key_notation(text, keys))),
             Action::WaitFor(wait) => format!("wait_for = {}", wait_for(wait)),
+            Action::Resize { cols, rows } => format!("resize = \"{cols}x{rows}\""),
         };
         let lines = vec![format!("at = {}", drawn_duration(step.at)), action];
         file.section(Some("[[step]]"), lines);

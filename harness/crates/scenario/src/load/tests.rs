@@ -301,26 +301,26 @@ fn step_with_neither_or_both_actions() {
     assert_eq!(
         error_with("[[step]]\nat = \"5s\"\n"),
         "x.toml:3:1: step[1]: a step needs `run` (a command line), `net` (a network fault), \
-         `type` (keystrokes for the client's terminal) or `wait_for` (a condition to wait \
-         for)\n  example: at = \"0s\"\n           run = \"ssh server 'sleep 30 &'\""
+         `type` (keystrokes for the client's terminal), `wait_for` (a condition to wait \
+         for) or `resize` (a new terminal size)\n  example: at = \"0s\"\n           run = \"ssh server 'sleep 30 &'\""
     );
     assert_eq!(
         error_with("[[step]]\nat = \"5s\"\nrun = \"sleep 1\"\nnet = \"heal\"\n"),
-        "x.toml:6:7: step[1].net: a step has one of `run`, `net`, `type` and `wait_for`, and \
-         this one already has `run`\n  \
+        "x.toml:6:7: step[1].net: a step has one of `run`, `net`, `type`, `wait_for` and \
+         `resize`, and this one already has `run`\n  \
          example: put `net` in a [[step]] of its own; without `at` it comes right after"
     );
     // The second in the file is the one reported, whatever the pair.
     assert_eq!(
         error_with("[[step]]\ntype = \"ls\\n\"\nwait_for = { screen = \"x\", timeout = \"1s\" }\n"),
-        "x.toml:5:12: step[1].wait_for: a step has one of `run`, `net`, `type` and \
-         `wait_for`, and this one already has `type`\n  \
+        "x.toml:5:12: step[1].wait_for: a step has one of `run`, `net`, `type`, `wait_for` \
+         and `resize`, and this one already has `type`\n  \
          example: put `wait_for` in a [[step]] of its own; without `at` it comes right after"
     );
     assert!(
         error_with("[[step]]\nnet = \"heal\"\ntype = \"^C\"\nrun = \"sleep 1\"\n").starts_with(
-            "x.toml:5:8: step[1].type: a step has one of `run`, `net`, `type` and `wait_for`, \
-             and this one already has `net`"
+            "x.toml:5:8: step[1].type: a step has one of `run`, `net`, `type`, `wait_for` and \
+             `resize`, and this one already has `net`"
         )
     );
 }
@@ -468,7 +468,7 @@ fn unknown_keys_list_the_valid_ones() {
             "[[step]]\nat = \"0s\"\nrun = \"sleep 1\"\n[[step]]\nat = \"1s\"\ncmd = \"x\"\n"
         ),
         "x.toml:8:1: step[2].cmd: unknown key `cmd`; the keys of [[step]] are `at`, `run`, \
-         `net`, `type` and `wait_for`\n  example: [[step]]\n           at = \"0s\"\n           run = \"ssh server \
+         `net`, `type`, `resize` and `wait_for`\n  example: [[step]]\n           at = \"0s\"\n           run = \"ssh server \
          'sleep 30 &'\""
     );
     assert_eq!(
@@ -571,7 +571,7 @@ fn unknown_commands_name_the_command_and_show_a_stand_in() {
         "x.toml:5:8: step[1].run: `emacs` is not a command the simulated hosts know; they \
          know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
          `logout`, `kill`, `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, \
-         `ssh`, `scp`, `tmux` and `xterm`\n  \
+         `ssh`, `scp`, `tmux`, `xterm` and `stty`\n  \
          example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
          stand-in for a long-running program"
     );
@@ -1046,5 +1046,23 @@ fn unknown_keys_in_terminal_tables() {
          `KillUserProcesses`?); the keys of [server] are `ClientAliveInterval`, \
          `ClientAliveCountMax`, `DropbearKeepalive` and `KillUserProcesses`\n  \
          example: KillUserProcesses = true"
+    );
+}
+
+#[test]
+fn resize_takes_columns_by_rows() {
+    let s = load_with("[[step]]\nresize = \"120x40\"\n");
+    assert_eq!(
+        s.steps[0].action,
+        Action::Resize {
+            cols: 120,
+            rows: 40
+        }
+    );
+    assert!(s.uses_terminal());
+    assert_eq!(
+        load_with_err("resize = \"wide\"").to_string(),
+        "x.toml:5:10: step[1].resize: expected a terminal size written COLSxROWS, such as \
+         `120x40`, found `wide`\n  example: resize = \"120x40\""
     );
 }
