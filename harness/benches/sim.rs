@@ -2,6 +2,8 @@
 //!
 //! Prints, side by side from one run:
 //! - one short session (connect, key exchange, auth, exec, teardown);
+//! - the same session typed at the client terminal (a login shell on a
+//!   pty, keystroke by keystroke);
 //! - a session that hangs for 30 s of virtual time (a background job);
 //! - the whole catalog under `scenarios/` on every target;
 //! - `explore` on the `cat big` race (close-on-exit), on every core, and
@@ -32,6 +34,17 @@ at = "0s"
 run = "ssh server 'sleep 30 &'"
 "#;
 
+const TYPED: &str = r#"
+title = "bench: the same session typed at a terminal"
+source = "bench"
+[[step]]
+type = "ssh server\n"
+[[step]]
+wait_for = { screen = 'user@server:~\$\z', timeout = "5s" }
+[[step]]
+type = "exit 7\n"
+"#;
+
 /// Median wall time of `runs` runs of `scenario` on `target`, seeds 0..runs.
 fn median(scenario: &Scenario, target: Target, runs: u64) -> Duration {
     let mut times: Vec<Duration> = (0..runs)
@@ -55,7 +68,9 @@ fn main() {
     let catalog_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let catalog = load_all(&[catalog_dir]).expect("catalog loads");
 
+    let typed = load_str("bench/typed.toml", TYPED).unwrap();
     let one = median(&short, Target::OpenSsh, 50);
+    let at_terminal = median(&typed, Target::OpenSsh, 50);
     let hang_time = median(&hang, Target::OpenSsh, 20);
     let started = Instant::now();
     let mut runs = 0;
@@ -100,6 +115,11 @@ fn main() {
 
     println!("sim lane, release build, one thread");
     println!("  one session (exit 7):           {}", ms(one));
+    println!(
+        "  the session typed at a terminal: {}  ({:.1}x the plain one)",
+        ms(at_terminal),
+        at_terminal.as_secs_f64() / one.as_secs_f64()
+    );
     println!(
         "  30 s hang (sleep 30 &):         {}  ({:.0}x faster than real time)",
         ms(hang_time),

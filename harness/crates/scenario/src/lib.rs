@@ -146,7 +146,7 @@
 //! step after it until its condition holds. In error messages, `step[1]` is
 //! the first `[[step]]` of the file.
 //!
-//! Each step has exactly one of `run`, `net`, `type` and `wait_for`.
+//! Each step has exactly one of `run`, `net`, `type`, `wait_for` and `resize`.
 //!
 //! | key | type | default | example |
 //! |---|---|---|---|
@@ -155,6 +155,7 @@
 //! | `net` | network fault | | `net = "partition client->server"` |
 //! | `type` | keystrokes typed into the client's terminal, one per tick | | `type = "sleep 100\n^Z"` |
 //! | `wait_for` | inline table: `screen` or `trace`, and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }` |
+//! | `resize` | the client terminal's new size, COLSxROWS | | `resize = "120x40"` |
 //!
 //! A `run` line is a non-empty line of hangar's shell subset (no pipelines,
 //! no variables but `$$` and `$?`; see [`hangar_shell`]). Its commands, also
