@@ -586,4 +586,13 @@ mod tests {
             Some(RunState::Running)
         ));
     }
+
+    #[test]
+    fn a_user_trap_waits_for_the_foreground_job() {
+        let line = "(sleep 1; kill -TERM $$) & sleep 3\r";
+        let early = typed(&[("trap 'echo trapped' TERM\r", 10), (line, 2000)]);
+        assert!(!early.screen.contains("\ntrapped"), "{}", early.screen);
+        let late = typed(&[("trap 'echo trapped' TERM\r", 10), (line, 4000)]);
+        assert!(late.screen.contains("\ntrapped"), "{}", late.screen);
+    }
 }
