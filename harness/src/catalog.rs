@@ -73,13 +73,16 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
 
 /// `hangar run`: returns the process exit code.
 pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
-    if options.lane != report::LANE_SIM {
-        eprintln!(
-            "error: unknown lane `{}`: this build has the `sim` lane only\n  example: hangar run scenarios/ --lane sim",
-            options.lane
-        );
-        return EXIT_BAD_INPUT;
-    }
+    let real = match options.lane.as_str() {
+        report::LANE_SIM => false,
+        report::LANE_REAL => true,
+        other => {
+            eprintln!(
+                "error: unknown lane `{other}`: the lanes are `sim` and `real`\n  example: hangar run scenarios/ --lane real --target openssh"
+            );
+            return EXIT_BAD_INPUT;
+        }
+    };
     let seed = match parse_seed(&options.seed) {
         Ok(seed) => seed,
         Err(message) => {
@@ -110,7 +113,11 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         eprintln!("error: no scenario files (*.toml) under the given paths");
         return EXIT_BAD_INPUT;
     }
-    let jobs: Vec<(&Scenario, Target)> = scenarios
+    if real && chosen.is_empty() {
+        // The sim targets are models; the real lane needs real peers named.
+        chosen = vec![Target::OpenSsh, Target::Dropbear];
+    }
+    let mut jobs: Vec<(&Scenario, Target)> = scenarios
         .iter()
         .flat_map(|scenario| {
             let targets = if chosen.is_empty() {
@@ -122,15 +129,39 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         })
         .collect();
     let mut out = Output::default();
+    let mut skipped = 0;
+    if real {
+        // Said loudly, per run, and counted: a skip is never a pass.
+        jobs.retain(
+            |(scenario, target)| match crate::real::unsupported(scenario, *target) {
+                Some(why) => {
+                    skipped += 1;
+                    out.line(&format!(
+                        "skipped {} [{target}] lane=real: {why}",
+                        scenario.path
+                    ));
+                    false
+                }
+                None => true,
+            },
+        );
+    }
     if !options.json {
         out.line(&format!(
-            "hangar: {} scenario file(s), {} run(s), lane sim, seed {seed}, {} worker(s)",
+            "hangar: {} scenario file(s), {} run(s), lane {}, seed {seed}, {} worker(s)",
             scenarios.len(),
             jobs.len(),
+            options.lane,
             options.workers
         ));
     }
-    let results = run_parallel(&jobs, seed, options.workers);
+    let results = if real {
+        run_parallel_with(&jobs, options.workers, |scenario, target| {
+            crate::real::run(scenario, target)
+        })
+    } else {
+        run_parallel(&jobs, seed, options.workers)
+    };
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
     for ((scenario, target), result) in jobs.iter().zip(results) {
@@ -161,7 +192,14 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         }
     }
     if !options.json {
-        out.line(&format!("\n{passed} passed, {failed} failed or unknown"));
+        let skipped = if skipped > 0 {
+            format!(", {skipped} skipped")
+        } else {
+            String::new()
+        };
+        out.line(&format!(
+            "\n{passed} passed, {failed} failed or unknown{skipped}"
+        ));
     }
     code
 }
@@ -174,6 +212,17 @@ pub fn run_parallel(
     seed: u64,
     workers: usize,
 ) -> Vec<Result<sim::RunResult, sim::RunError>> {
+    run_parallel_with(jobs, workers, |scenario, target| {
+        sim::run(scenario, target, seed)
+    })
+}
+
+/// [`run_parallel`] with any lane's run function.
+fn run_parallel_with(
+    jobs: &[(&Scenario, Target)],
+    workers: usize,
+    run: impl Fn(&Scenario, Target) -> Result<sim::RunResult, sim::RunError> + Sync,
+) -> Vec<Result<sim::RunResult, sim::RunError>> {
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Result<sim::RunResult, sim::RunError>>>> =
         jobs.iter().map(|_| Mutex::new(None)).collect();
@@ -185,7 +234,7 @@ pub fn run_parallel(
                     let Some((scenario, target)) = jobs.get(i) else {
                         break;
                     };
-                    *slots[i].lock().unwrap() = Some(sim::run(scenario, *target, seed));
+                    *slots[i].lock().unwrap() = Some(run(scenario, *target));
                 }
             });
         }

@@ -18,11 +18,13 @@
 //! - [`trace`]: the event log and its text form.
 //! - [`verdict`]: expectations checked against a run's outcome.
 //! - [`report`]: terminal and JSON output, exit codes.
+//! - [`real`]: the real lane: real servers on 127.0.0.1 behind a fault proxy.
 
 pub mod catalog;
 pub mod explore;
 pub mod host;
 pub mod net;
+pub mod real;
 pub mod report;
 pub mod shrink;
 pub mod sim;

@@ -30,7 +30,8 @@ enum Command {
         /// The seed of the simulation; `random` draws one (and prints it).
         #[arg(long, default_value = "0")]
         seed: String,
-        /// The lane: only `sim` exists in this build.
+        /// The lane: `sim` (simulated hosts and network) or `real` (real
+        /// sshd or dropbear and OpenSSH's ssh on 127.0.0.1).
         #[arg(long, default_value = "sim")]
         lane: String,
         /// Print each run's full teardown trace.

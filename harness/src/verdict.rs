@@ -128,6 +128,7 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
         }
     }
     if let Some(want) = expect.lost_bytes
+        && !outcome.lost_bytes_unmeasured
         && want != outcome.lost_bytes
     {
         differences.push(format!(

@@ -19,5 +19,6 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 /// The harness itself failed.
 pub const EXIT_HARNESS_ERROR: i32 = 3;
 
-/// The lane a run belongs to.
+/// The lanes a run belongs to.
 pub const LANE_SIM: &str = "sim";
+pub const LANE_REAL: &str = "real";

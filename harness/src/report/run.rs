@@ -4,7 +4,6 @@
 use hangar_scenario::{Scenario, Target, format_duration};
 use serde_json::json;
 
-use super::LANE_SIM;
 use crate::sim::RunResult;
 use crate::trace::{format_time, render_events};
 use crate::verdict::Verdict;
@@ -12,9 +11,10 @@ use crate::verdict::Verdict;
 /// The header line: what ran, with which seed and drawn values.
 pub fn header(scenario: &Scenario, result: &RunResult) -> String {
     format!(
-        "{} [{}] lane={LANE_SIM} seed={} {}\n  {}\n",
+        "{} [{}] lane={} seed={} {}\n  {}\n",
         scenario.path,
         result.target,
+        result.lane,
         result.seed,
         result.swarm.describe(),
         scenario.title
@@ -112,6 +112,18 @@ pub fn replay_command(scenario: &Scenario, target: Target, seed: u64) -> String 
     )
 }
 
+/// The replay of a run of either lane.
+fn replay_of(scenario: &Scenario, result: &RunResult) -> String {
+    if result.lane == super::LANE_REAL {
+        format!(
+            "hangar run {} --lane real --target {} -v",
+            scenario.path, result.target
+        )
+    } else {
+        replay_command(scenario, result.target, result.seed)
+    }
+}
+
 /// One line of the terminal summary.
 pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
     let o = &result.outcome;
@@ -131,7 +143,7 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
     if *verdict != Verdict::Pass {
         line.push_str(&format!(
             "\n          replay: {}",
-            replay_command(scenario, result.target, result.seed)
+            replay_of(scenario, result)
         ));
     }
     line
@@ -143,7 +155,7 @@ pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> 
     json!({
         "scenario": scenario.path,
         "title": scenario.title,
-        "lane": LANE_SIM,
+        "lane": result.lane,
         "target": result.target.to_string(),
         "seed": result.seed,
         "swarm": result.swarm.describe(),
@@ -157,7 +169,7 @@ pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> 
         "survivors": o.survivor_names(),
         "waiting": o.waiting,
         "wall_ms": result.wall.as_secs_f64() * 1000.0,
-        "replay": replay_command(scenario, result.target, result.seed),
+        "replay": replay_of(scenario, result),
     })
     .to_string()
 }

@@ -14,6 +14,9 @@ pub struct Outcome {
     pub stderr_bytes: u64,
     /// Bytes the remote side wrote that never reached the client.
     pub lost_bytes: u64,
+    /// The real lane cannot see bytes lost inside the server: then
+    /// `lost_bytes` means nothing and is not checked.
+    pub lost_bytes_unmeasured: bool,
     /// Server processes alive when the run stopped, as `name[pid]`, sorted.
     pub survivors: Vec<String>,
     /// When the run stopped (virtual time).

@@ -1,0 +1,144 @@
+//! The real processes of a run, and making sure none outlives it.
+//!
+//! - Every process the runner starts leads a process group of its own
+//!   (setpgid(2) through `process_group(0)`), so one kill(2) with a negative
+//!   pid reaches it and everything it started that stayed in its group.
+//! - Every server-side session carries the environment variable
+//!   [`MARKER`] with the run's id (sshd_config(5) `SetEnv`, dropbear(8)
+//!   `-e`). Processes keep their environment across fork, exec, setsid and
+//!   nohup, so `/proc/<pid>/environ` finds them wherever they went: they
+//!   are the survivors, and they are killed when the run ends.
+
+use std::path::Path;
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+/// The variable that marks a run's server-side processes.
+pub const MARKER: &str = "HANGAR_RUN";
+
+/// SIGKILL to the process group `pgid` (it is gone already: fine).
+pub fn kill_group(pgid: u32) {
+    let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
+}
+
+/// A live process of the run: pid and name (`comm`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marked {
+    pub pid: u32,
+    pub name: String,
+}
+
+/// The live (not zombie) processes whose environment has `MARKER=run_id`.
+pub fn marked(run_id: &str) -> Vec<Marked> {
+    let needle = format!("{MARKER}={run_id}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found: Vec<Marked> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| has_variable(*pid, &needle) && !is_zombie(*pid))
+        .map(|pid| Marked {
+            pid,
+            name: read_trimmed(&Path::new("/proc").join(pid.to_string()).join("comm")),
+        })
+        .collect();
+    found.sort_by_key(|m| m.pid);
+    found
+}
+
+fn has_variable(pid: u32, needle: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
+        .unwrap_or(false)
+}
+
+/// proc(5): the state is the field after the parenthesised name.
+fn is_zombie(pid: u32) -> bool {
+    let stat = read_trimmed(&Path::new("/proc").join(pid.to_string()).join("stat"));
+    stat.rsplit_once(") ")
+        .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X'))
+}
+
+fn read_trimmed(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Processes this harness process started and that are still alive: the
+/// marked ones of its runs and the servers, whose command lines name the
+/// runs' directories (`hangar-<pid>-<n>`). Empty after every run ends.
+pub fn leftovers_of_this_process() -> Vec<Marked> {
+    let me = std::process::id();
+    let prefix = format!("{MARKER}={me}-");
+    let dir_part = format!("hangar-{me}-");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me && !is_zombie(*pid))
+        .filter(|pid| {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            env.split(|b| *b == 0)
+                .any(|v| v.starts_with(prefix.as_bytes()))
+                || String::from_utf8_lossy(&cmdline).contains(&dir_part)
+        })
+        .map(|pid| Marked {
+            pid,
+            name: read_trimmed(&Path::new("/proc").join(pid.to_string()).join("comm")),
+        })
+        .collect()
+}
+
+/// SIGKILL to every marked process of the run, until none is left
+/// (bounded: a process cannot ignore SIGKILL, but it may take a moment).
+pub fn kill_marked(run_id: &str) {
+    for _ in 0..50 {
+        let left = marked(run_id);
+        if left.is_empty() {
+            return;
+        }
+        for m in left {
+            let _ = kill(Pid::from_raw(m.pid as i32), Signal::SIGKILL);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    use super::*;
+
+    #[test]
+    fn a_marked_process_is_found_wherever_it_went_and_killed() {
+        let run_id = format!("test-{}", std::process::id());
+        // setsid and a background job: the process leaves our group and
+        // session, and keeps the variable.
+        let mut child = Command::new("sh")
+            .args(["-c", "setsid sleep 30 & exit 0"])
+            .env(MARKER, &run_id)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        child.wait().unwrap();
+        let mut found = Vec::new();
+        // setsid(1) forks, then execs sleep: wait for the sleep.
+        for _ in 0..200 {
+            found = marked(&run_id);
+            if found.len() == 1 && found[0].name == "sleep" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "sleep");
+        kill_marked(&run_id);
+        assert!(marked(&run_id).is_empty());
+    }
+}

@@ -1,0 +1,1077 @@
+//! A fault-injecting TCP proxy between a real client and a real server on
+//! 127.0.0.1.
+//!
+//! The proxy gives the faults of the simulated network ([`crate::net`]) the
+//! same meaning on real sockets. It reads what each side sends into a
+//! queue per direction and writes it to the other side when the way is
+//! open: a partition holds the queue, bytes and FIN alike, and a heal
+//! delivers it in order, as retransmission would after a pulled cable is
+//! plugged back in. A shutdown(2) of one side's write half is passed on as
+//! a shutdown of the proxy's write half toward the other side, and the
+//! other direction goes on (half-close, RFC 9293 3.6). A read that fails
+//! with ECONNRESET is passed on as an RST (RFC 9293 3.5.2).
+//!
+//! What it leaves out: the proxy's kernel acknowledges what the proxy
+//! reads, so a sender behind a partition never runs out of its
+//! retransmission budget (tcp(7) `tcp_retries2`) the way it does in the
+//! sim; its send buffer fills only once the proxy holds [`HOLD_CHUNKS`]
+//! chunks of one direction. A client's connect(2) succeeds at once, as the
+//! proxy's kernel completes the handshake; only the connection onward to
+//! the server waits for the way to open.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+
+/// The most one read takes from a socket: one chunk of a queue.
+const CHUNK: usize = 16 * 1024;
+
+/// Chunks one direction of a connection holds before the proxy stops
+/// reading, so a long partition ends in the sender's full send buffer
+/// rather than in unbounded memory.
+pub const HOLD_CHUNKS: usize = 1024;
+
+/// Linux's connect budget with the default `tcp_syn_retries` = 6: 1 + 2 +
+/// ... + 64 s of SYN retransmissions, then ETIMEDOUT (tcp(7)).
+const SYN_BUDGET: Duration = Duration::from_secs(127);
+
+/// A pause after a failed accept(2) (EMFILE, ENFILE), so the loop does not
+/// spin while the condition lasts.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Link time a paced write covers: bandwidth caps send small pieces so a
+/// slow link delivers steadily rather than in bursts of whole chunks.
+const PIECES_PER_SECOND: u64 = 50;
+
+/// A direction of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dir {
+    ClientToServer,
+    ServerToClient,
+}
+
+impl Dir {
+    fn index(self) -> usize {
+        match self {
+            Dir::ClientToServer => 0,
+            Dir::ServerToClient => 1,
+        }
+    }
+
+    fn sender(self) -> &'static str {
+        match self {
+            Dir::ClientToServer => "client",
+            Dir::ServerToClient => "server",
+        }
+    }
+
+    fn receiver(self) -> &'static str {
+        match self {
+            Dir::ClientToServer => "server",
+            Dir::ServerToClient => "client",
+        }
+    }
+}
+
+impl fmt::Display for Dir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} -> {}", self.sender(), self.receiver())
+    }
+}
+
+/// One line of the proxy's log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyEvent {
+    /// Time since the proxy started.
+    pub at: Duration,
+    pub what: String,
+}
+
+/// The faults in force; every connection watches them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Faults {
+    /// Per [`Dir::index`]: whether that direction holds what it carries.
+    blocked: [bool; 2],
+    latency: Duration,
+    /// Bytes per second each direction of a connection carries.
+    bandwidth: Option<u64>,
+}
+
+/// What a connection is told to do by [`Proxy::reset`] and [`Proxy::close`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    Run,
+    Reset,
+    Close,
+}
+
+/// The books of one connection, kept after it ends for [`Proxy::bytes`].
+struct Conn {
+    id: u64,
+    order: watch::Sender<Order>,
+    live: AtomicBool,
+    /// Bytes written to the receiving side, per direction.
+    forwarded: [AtomicU64; 2],
+    /// Bytes read and not yet written, per direction.
+    queued: [AtomicU64; 2],
+    /// A FIN read and not yet passed on, per direction.
+    fin_queued: [AtomicBool; 2],
+}
+
+struct Shared {
+    started: std::time::Instant,
+    upstream: SocketAddr,
+    faults: watch::Sender<Faults>,
+    events: Mutex<Vec<ProxyEvent>>,
+    conns: Mutex<BTreeMap<u64, Arc<Conn>>>,
+}
+
+impl Shared {
+    fn log(&self, what: String) {
+        let mut events = self.events.lock().unwrap();
+        let at = self.started.elapsed();
+        events.push(ProxyEvent { at, what });
+    }
+
+    fn blocked(&self, dir: Dir) -> bool {
+        self.faults.borrow().blocked[dir.index()]
+    }
+
+    fn live(&self) -> Vec<Arc<Conn>> {
+        let conns = self.conns.lock().unwrap();
+        let live = conns.values().filter(|c| c.live.load(Ordering::SeqCst));
+        live.cloned().collect()
+    }
+
+    fn register(&self) -> Arc<Conn> {
+        let mut conns = self.conns.lock().unwrap();
+        let id = conns.len() as u64 + 1;
+        let conn = Arc::new(Conn {
+            id,
+            order: watch::Sender::new(Order::Run),
+            live: AtomicBool::new(true),
+            forwarded: Default::default(),
+            queued: Default::default(),
+            fin_queued: Default::default(),
+        });
+        conns.insert(id, conn.clone());
+        conn
+    }
+
+    /// Tells every live connection `order`; returns how many there were.
+    fn order_all(&self, order: Order) -> usize {
+        let live = self.live();
+        for conn in &live {
+            conn.order.send_replace(order);
+        }
+        live.len()
+    }
+}
+
+/// A fault-injecting proxy listening on 127.0.0.1 in front of `upstream`.
+/// Dropping it aborts every task it started, which closes every socket
+/// they hold.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+    stopped: AtomicBool,
+}
+
+impl Proxy {
+    /// Listens on 127.0.0.1 (an ephemeral port) and forwards each accepted
+    /// connection to `upstream`, which must be a loopback address: the real
+    /// lane never sends a byte off the machine.
+    pub async fn start(upstream: SocketAddr) -> io::Result<Proxy> {
+        if !upstream.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the fault proxy forwards to loopback only, not to {upstream}"),
+            ));
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        assert_eq!(
+            addr.ip(),
+            Ipv4Addr::LOCALHOST,
+            "the proxy listens on 127.0.0.1 only"
+        );
+        let shared = Arc::new(Shared {
+            started: std::time::Instant::now(),
+            upstream,
+            faults: watch::Sender::new(Faults::default()),
+            events: Mutex::new(Vec::new()),
+            conns: Mutex::new(BTreeMap::new()),
+        });
+        shared.log(format!("listening on {addr}, forwarding to {upstream}"));
+        let accept = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(Proxy {
+            addr,
+            shared,
+            accept,
+            stopped: AtomicBool::new(false),
+        })
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The moment [`ProxyEvent::at`] counts from.
+    pub fn started(&self) -> std::time::Instant {
+        self.shared.started
+    }
+
+    /// The log so far, in order.
+    pub fn events(&self) -> Vec<ProxyEvent> {
+        self.shared.events.lock().unwrap().clone()
+    }
+
+    /// Bytes connection `conn` (numbered from 1 in accept order) has
+    /// delivered in direction `dir`; 0 for a connection never seen.
+    pub fn bytes(&self, conn: u64, dir: Dir) -> u64 {
+        let conns = self.shared.conns.lock().unwrap();
+        let count = conns.get(&conn).map(|c| &c.forwarded[dir.index()]);
+        count.map_or(0, |n| n.load(Ordering::SeqCst))
+    }
+
+    /// Holds everything both ways, FINs included, with both sockets of
+    /// every connection open: a pulled cable.
+    pub fn partition(&self) {
+        self.shared.faults.send_modify(|f| f.blocked = [true; 2]);
+        self.shared
+            .log("partition: nothing crosses either way; bytes and FINs are held".into());
+    }
+
+    /// Holds everything in direction `dir` only.
+    pub fn partition_one_way(&self, dir: Dir) {
+        self.shared
+            .faults
+            .send_modify(|f| f.blocked[dir.index()] = true);
+        self.shared
+            .log(format!("partition {dir}: bytes and FINs that way are held"));
+    }
+
+    /// Opens both directions: what was held goes on in order, FINs last.
+    pub fn heal(&self) {
+        let was = self.shared.faults.borrow().blocked;
+        let (bytes, fins) = held(&self.shared.live(), was);
+        self.shared.faults.send_modify(|f| f.blocked = [false; 2]);
+        let fins = match fins {
+            0 => String::new(),
+            n => format!(", then {n} FIN(s)"),
+        };
+        self.shared
+            .log(format!("heal: {bytes} bytes held are forwarded{fins}"));
+    }
+
+    /// Adds `extra` one-way delay to every chunk read from now on.
+    pub fn latency(&self, extra: Duration) {
+        self.shared.faults.send_modify(|f| f.latency = extra);
+        self.shared.log(format!(
+            "latency: every chunk now takes {}ms longer each way",
+            extra.as_millis()
+        ));
+    }
+
+    /// Caps each direction of each connection at `bytes_per_sec` (at
+    /// least 1); `None` lifts the cap.
+    pub fn bandwidth(&self, bytes_per_sec: Option<u64>) {
+        let rate = bytes_per_sec.map(|r| r.max(1));
+        self.shared.faults.send_modify(|f| f.bandwidth = rate);
+        let text = match rate {
+            Some(r) => format!("bandwidth: {r} bytes/s each way"),
+            None => "bandwidth: unlimited".to_string(),
+        };
+        self.shared.log(text);
+    }
+
+    /// Aborts every current connection: both sides get RST.
+    pub fn reset(&self) {
+        let n = self.shared.order_all(Order::Reset);
+        self.shared
+            .log(format!("reset: RST both ways on {n} connection(s)"));
+    }
+
+    /// Closes every current connection: both sides get FIN.
+    pub fn close(&self) {
+        let n = self.shared.order_all(Order::Close);
+        self.shared
+            .log(format!("close: FIN both ways on {n} connection(s)"));
+    }
+
+    /// Stops accepting and ends every connection's task, which closes its
+    /// sockets. Dropping the proxy does the same.
+    pub fn stop(&self) {
+        if !self.stopped.swap(true, Ordering::SeqCst) {
+            self.shared.log("stop".into());
+        }
+        // Aborting the accept task drops its JoinSet, which aborts every
+        // connection task with it.
+        self.accept.abort();
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Bytes and FINs queued in the directions `blocked` holds.
+fn held(conns: &[Arc<Conn>], blocked: [bool; 2]) -> (u64, usize) {
+    let mut bytes = 0;
+    let mut fins = 0;
+    for conn in conns {
+        for dir in [Dir::ClientToServer, Dir::ServerToClient] {
+            let i = dir.index();
+            if blocked[i] {
+                bytes += conn.queued[i].load(Ordering::SeqCst);
+                fins += usize::from(conn.fin_queued[i].load(Ordering::SeqCst));
+            }
+        }
+    }
+    (bytes, fins)
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // Owned here so that ending this task ends every connection's task.
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((client, _)) => {
+                    let conn = shared.register();
+                    shared.log(format!("connection {} opened", conn.id));
+                    tasks.spawn(serve(Live { shared: shared.clone(), conn }, client));
+                }
+                Err(e) => {
+                    shared.log(format!("accept failed: {e}"));
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+}
+
+/// A connection while its task runs; the summary is logged however the
+/// task ends, aborted included.
+struct Live {
+    shared: Arc<Shared>,
+    conn: Arc<Conn>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.conn.live.store(false, Ordering::SeqCst);
+        let [up, down] = &self.conn.forwarded;
+        self.shared.log(format!(
+            "connection {} ended: {} bytes client -> server, {} bytes server -> client",
+            self.conn.id,
+            up.load(Ordering::SeqCst),
+            down.load(Ordering::SeqCst)
+        ));
+    }
+}
+
+/// How the forwarding of a connection ended.
+enum Outcome {
+    /// Both directions carried their FIN: an orderly close.
+    Finished,
+    /// One side is gone abruptly; the other is to get RST.
+    Aborted,
+    Ordered(Order),
+}
+
+/// One side failed abruptly (RST, or a write the receiver refused).
+struct Aborted;
+
+async fn serve(live: Live, mut client: TcpStream) {
+    let (shared, conn) = (&*live.shared, &*live.conn);
+    let mut order = conn.order.subscribe();
+    let connected = tokio::select! {
+        biased;
+        o = ordered(&mut order) => return end(Outcome::Ordered(o), client, None).await,
+        s = connect_upstream(shared, conn) => s,
+    };
+    let Some(mut server) = connected else {
+        return end(Outcome::Aborted, client, None).await;
+    };
+    let outcome = tokio::select! {
+        // An order given together with a heal is carried out first, so a
+        // reset is never preceded by the bytes the heal releases.
+        biased;
+        o = ordered(&mut order) => Outcome::Ordered(o),
+        o = forward_both(shared, conn, &mut client, &mut server) => o,
+    };
+    end(outcome, client, Some(server)).await;
+}
+
+/// Resolves with the first order other than [`Order::Run`].
+async fn ordered(order: &mut watch::Receiver<Order>) -> Order {
+    // wait_for looks at the current value first, so an order given before
+    // the task subscribed is not missed.
+    let given = order.wait_for(|o| *o != Order::Run).await.map(|o| *o);
+    match given {
+        Ok(o) => o,
+        // The sender lives in the connection's books as long as the task.
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Connects to the server once the way is open both ways: a SYN behind a
+/// partition is lost and retried until the SYN budget runs out (tcp(7)
+/// `tcp_syn_retries`). `None` when the client is to get RST instead.
+async fn connect_upstream(shared: &Shared, conn: &Conn) -> Option<TcpStream> {
+    let mut faults = shared.faults.subscribe();
+    if faults.borrow().blocked.contains(&true) {
+        shared.log(format!(
+            "connection {}: SYN to the server held by the partition",
+            conn.id
+        ));
+    }
+    let open = faults.wait_for(|f| !f.blocked.contains(&true));
+    if tokio::time::timeout(SYN_BUDGET, open).await.is_err() {
+        shared.log(format!(
+            "connection {}: no way to the server within the SYN budget; RST to client",
+            conn.id
+        ));
+        return None;
+    }
+    match TcpStream::connect(shared.upstream).await {
+        Ok(server) => Some(server),
+        Err(e) => {
+            shared.log(format!(
+                "connection {}: connect to the server failed ({e}); RST to client",
+                conn.id
+            ));
+            None
+        }
+    }
+}
+
+/// Closes both sides as `outcome` requires.
+async fn end(outcome: Outcome, client: TcpStream, server: Option<TcpStream>) {
+    let sides = [Some(client), server].into_iter().flatten();
+    match outcome {
+        // Both write halves are shut down and both sides read to EOF:
+        // close(2) has nothing left to send but what is already sent.
+        Outcome::Finished => {}
+        Outcome::Aborted | Outcome::Ordered(Order::Reset | Order::Run) => sides.for_each(rst),
+        Outcome::Ordered(Order::Close) => {
+            for side in sides {
+                fin(side).await;
+            }
+        }
+    }
+}
+
+/// Closes with RST: SO_LINGER on with a zero timeout makes close(2) discard
+/// unsent data and reset the connection (socket(7)).
+fn rst(side: TcpStream) {
+    // If this fails the socket still closes, with FIN: the log says RST
+    // was meant, and the peer's next read tells what it got.
+    let _ = side.set_zero_linger();
+    drop(side);
+}
+
+/// Closes with FIN: shutdown(2) of the write half, then close(2).
+async fn fin(mut side: TcpStream) {
+    let _ = side.shutdown().await;
+    // close(2) with received data unread sends RST instead of FIN
+    // (RFC 1122 4.2.2.13), so read what has arrived first. Plain reads on
+    // the std socket: tokio's try_read trusts its cached readiness.
+    if let Ok(mut side) = side.into_std() {
+        let mut sink = [0u8; CHUNK];
+        while matches!(side.read(&mut sink), Ok(n) if n > 0) {}
+    }
+}
+
+/// Forwards both directions until both have carried their FIN, or until
+/// either fails.
+async fn forward_both(
+    shared: &Shared,
+    conn: &Conn,
+    client: &mut TcpStream,
+    server: &mut TcpStream,
+) -> Outcome {
+    let (mut client_rx, mut client_tx) = client.split();
+    let (mut server_rx, mut server_tx) = server.split();
+    let up = Way {
+        shared,
+        conn,
+        dir: Dir::ClientToServer,
+    };
+    let down = Way {
+        dir: Dir::ServerToClient,
+        ..up
+    };
+    let both = tokio::try_join!(
+        up.forward(&mut client_rx, &mut server_tx),
+        down.forward(&mut server_rx, &mut client_tx),
+    );
+    match both {
+        Ok(_) => Outcome::Finished,
+        Err(Aborted) => Outcome::Aborted,
+    }
+}
+
+/// What a direction carries, in order: data, then one end.
+enum Segment {
+    Data(Bytes),
+    Fin,
+    Rst,
+}
+
+/// A segment in a direction's queue.
+struct Queued {
+    /// Read time plus the latency in force when it was read.
+    due: Instant,
+    segment: Segment,
+}
+
+/// One direction of one connection.
+#[derive(Clone, Copy)]
+struct Way<'a> {
+    shared: &'a Shared,
+    conn: &'a Conn,
+    dir: Dir,
+}
+
+impl Way<'_> {
+    fn log(&self, what: &str) {
+        let (id, dir) = (self.conn.id, self.dir);
+        self.shared.log(format!("connection {id}: {dir} {what}"));
+    }
+
+    /// Reads from `src` into a queue and writes the queue to `dst`, at the
+    /// same time: reading goes on while a partition holds the writing.
+    async fn forward(self, src: &mut ReadHalf<'_>, dst: &mut WriteHalf<'_>) -> Result<(), Aborted> {
+        let (tx, rx) = mpsc::channel(HOLD_CHUNKS);
+        let read = async {
+            self.read_side(src, tx).await;
+            Ok(())
+        };
+        tokio::try_join!(read, self.write_side(rx, dst)).map(|_| ())
+    }
+
+    async fn read_side(self, src: &mut ReadHalf<'_>, tx: mpsc::Sender<Queued>) {
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let segment = match src.read(&mut buf).await {
+                Ok(0) => self.fin_read(),
+                Ok(n) => self.data_read(&buf[..n]),
+                Err(e) => self.error_read(&e),
+            };
+            let end = !matches!(segment, Segment::Data(_));
+            let due = Instant::now() + self.shared.faults.borrow().latency;
+            if tx.send(Queued { due, segment }).await.is_err() || end {
+                return;
+            }
+        }
+    }
+
+    fn data_read(self, data: &[u8]) -> Segment {
+        let queued = &self.conn.queued[self.dir.index()];
+        queued.fetch_add(data.len() as u64, Ordering::SeqCst);
+        Segment::Data(Bytes::copy_from_slice(data))
+    }
+
+    /// read(2) returned 0: the sender shut down its write half.
+    fn fin_read(self) -> Segment {
+        self.conn.fin_queued[self.dir.index()].store(true, Ordering::SeqCst);
+        if self.shared.blocked(self.dir) {
+            self.log("FIN held by the partition");
+        }
+        Segment::Fin
+    }
+
+    /// Any failed read ends the sender's side abruptly; ECONNRESET is its
+    /// RST (RFC 9293 3.5.2), passed on as such.
+    fn error_read(self, e: &io::Error) -> Segment {
+        let what = match e.kind() {
+            io::ErrorKind::ConnectionReset => "RST".to_string(),
+            _ => format!("read failed ({e}), passed on as RST"),
+        };
+        if self.shared.blocked(self.dir) {
+            self.log(&format!("{what}, held by the partition"));
+        } else {
+            self.log(&what);
+        }
+        Segment::Rst
+    }
+
+    async fn write_side(
+        self,
+        mut rx: mpsc::Receiver<Queued>,
+        dst: &mut WriteHalf<'_>,
+    ) -> Result<(), Aborted> {
+        let mut faults = self.shared.faults.subscribe();
+        let mut pacer = Pacer::new();
+        while let Some(Queued { due, segment }) = rx.recv().await {
+            self.until_deliverable(&mut faults, due).await;
+            match segment {
+                Segment::Data(data) => self.send(&mut faults, &mut pacer, data, dst).await?,
+                Segment::Fin => return self.send_fin(dst).await,
+                Segment::Rst => return Err(Aborted),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until `at` and until the direction is open.
+    async fn until_deliverable(self, faults: &mut watch::Receiver<Faults>, at: Instant) {
+        // A timer already due still waits for the timer wheel's next tick.
+        if at > Instant::now() {
+            tokio::time::sleep_until(at).await;
+        }
+        let i = self.dir.index();
+        // The sender lives in `Shared`, which outlives this task.
+        let _ = faults.wait_for(|f| !f.blocked[i]).await;
+    }
+
+    /// Writes `data` at the bandwidth in force, piece by piece, stopping
+    /// between pieces if a partition starts.
+    async fn send(
+        self,
+        faults: &mut watch::Receiver<Faults>,
+        pacer: &mut Pacer,
+        mut data: Bytes,
+        dst: &mut WriteHalf<'_>,
+    ) -> Result<(), Aborted> {
+        while !data.is_empty() {
+            let rate = faults.borrow().bandwidth;
+            let piece = data.split_to(piece_len(rate, data.len()));
+            if let Some(rate) = rate {
+                let at = pacer.leaves_at(piece.len(), rate);
+                self.until_deliverable(faults, at).await;
+            }
+            if let Err(e) = dst.write_all(&piece).await {
+                return Err(self.write_failed(&e));
+            }
+            let (i, n) = (self.dir.index(), piece.len() as u64);
+            self.conn.queued[i].fetch_sub(n, Ordering::SeqCst);
+            self.conn.forwarded[i].fetch_add(n, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Half-close: the proxy shuts down its write half toward the receiver
+    /// and the other direction goes on (RFC 9293 3.6).
+    async fn send_fin(self, dst: &mut WriteHalf<'_>) -> Result<(), Aborted> {
+        self.conn.fin_queued[self.dir.index()].store(false, Ordering::SeqCst);
+        if let Err(e) = dst.shutdown().await {
+            return Err(self.write_failed(&e));
+        }
+        self.log("FIN");
+        Ok(())
+    }
+
+    /// A write the receiver's kernel refused (EPIPE, ECONNRESET): the
+    /// receiver is gone, and the sender is to get RST as it would from it.
+    fn write_failed(self, e: &io::Error) -> Aborted {
+        let to = self.dir.receiver();
+        let from = self.dir.sender();
+        self.log(&format!(
+            "write failed ({e}): the {to} is gone; RST to the {from}"
+        ));
+        Aborted
+    }
+}
+
+/// Bytes of a paced piece: about 1/[`PIECES_PER_SECOND`] s of link time.
+fn piece_len(rate: Option<u64>, left: usize) -> usize {
+    let Some(rate) = rate else {
+        return left;
+    };
+    let piece = usize::try_from(rate / PIECES_PER_SECOND).unwrap_or(CHUNK);
+    piece.clamp(1, CHUNK).min(left)
+}
+
+/// Serialisation on a link of limited bandwidth: a piece leaves once the
+/// ones before it have, and takes its length over the rate.
+struct Pacer {
+    free_at: Instant,
+}
+
+impl Pacer {
+    fn new() -> Pacer {
+        Pacer {
+            free_at: Instant::now(),
+        }
+    }
+
+    fn leaves_at(&mut self, len: usize, rate: u64) -> Instant {
+        let on_wire = Duration::from_secs_f64(len as f64 / rate as f64);
+        self.free_at = self.free_at.max(Instant::now()) + on_wire;
+        self.free_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::net::Ipv6Addr;
+    use tokio::sync::mpsc::UnboundedReceiver;
+    use tokio::time::timeout;
+
+    /// Bound of every wait: a bug fails the test rather than hanging it.
+    const WAIT: Duration = Duration::from_secs(5);
+    /// How long "nothing arrives" is watched.
+    const QUIET: Duration = Duration::from_millis(300);
+
+    async fn within<F: Future>(what: &str, f: F) -> F::Output {
+        match timeout(WAIT, f).await {
+            Ok(out) => out,
+            Err(_) => panic!("{what}: nothing within {WAIT:?}"),
+        }
+    }
+
+    /// A server on 127.0.0.1 that hands each accepted connection to the test.
+    async fn upstream() -> (SocketAddr, UnboundedReceiver<TcpStream>) {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((server, _)) = listener.accept().await {
+                if tx.send(server).is_err() {
+                    return;
+                }
+            }
+        });
+        (addr, rx)
+    }
+
+    struct Setup {
+        proxy: Proxy,
+        accepted: UnboundedReceiver<TcpStream>,
+    }
+
+    async fn setup() -> Setup {
+        let (addr, accepted) = upstream().await;
+        let proxy = Proxy::start(addr).await.unwrap();
+        Setup { proxy, accepted }
+    }
+
+    impl Setup {
+        /// A connection through the proxy: (client end, server end).
+        async fn pair(&mut self) -> (TcpStream, TcpStream) {
+            let connect = TcpStream::connect(self.proxy.addr());
+            let client = within("connect", connect).await.unwrap();
+            let server = within("accept", self.accepted.recv()).await.unwrap();
+            (client, server)
+        }
+
+        /// Waits for a log line containing `needle`.
+        async fn event(&self, needle: &str) -> ProxyEvent {
+            let found = async {
+                loop {
+                    let events = self.proxy.events();
+                    if let Some(e) = events.into_iter().find(|e| e.what.contains(needle)) {
+                        return e;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            };
+            within(needle, found).await
+        }
+    }
+
+    async fn read_n(side: &mut TcpStream, n: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; n];
+        within("read", side.read_exact(&mut buf)).await.unwrap();
+        buf
+    }
+
+    async fn nothing_arrives(side: &mut TcpStream) {
+        let mut buf = [0u8; 64];
+        let read = timeout(QUIET, side.read(&mut buf)).await;
+        assert!(read.is_err(), "expected nothing, got {read:?}");
+    }
+
+    async fn eof(side: &mut TcpStream) {
+        let mut buf = [0u8; 64];
+        let n = within("EOF", side.read(&mut buf)).await.unwrap();
+        assert_eq!(n, 0, "expected EOF");
+    }
+
+    async fn read_error(side: &mut TcpStream) -> io::ErrorKind {
+        let mut buf = [0u8; 64];
+        match within("error", side.read(&mut buf)).await {
+            Ok(n) => panic!("expected an error, read {n} bytes"),
+            Err(e) => e.kind(),
+        }
+    }
+
+    #[tokio::test]
+    async fn bytes_pass_both_ways_and_are_counted() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        client.write_all(b"hello").await.unwrap();
+        assert_eq!(read_n(&mut server, 5).await, b"hello");
+        server.write_all(b"welcome").await.unwrap();
+        assert_eq!(read_n(&mut client, 7).await, b"welcome");
+        drop(client);
+        drop(server);
+        let ended = s.event("connection 1 ended").await;
+        assert_eq!(
+            ended.what,
+            "connection 1 ended: 5 bytes client -> server, 7 bytes server -> client"
+        );
+        assert_eq!(s.proxy.bytes(1, Dir::ClientToServer), 5);
+        assert_eq!(s.proxy.bytes(1, Dir::ServerToClient), 7);
+        assert_eq!(s.proxy.events()[1].what, "connection 1 opened");
+    }
+
+    #[tokio::test]
+    async fn a_large_transfer_both_ways_at_once_arrives_whole() {
+        let mut s = setup().await;
+        let (client, server) = s.pair().await;
+        let up: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+        let down: Vec<u8> = up.iter().rev().copied().collect();
+        // Each end writes everything, shuts down, and reads to EOF, all at
+        // once: neither direction may wait for the other.
+        async fn exchange(mut side: TcpStream, out: Vec<u8>) -> Vec<u8> {
+            let (mut rx, mut tx) = side.split();
+            let send = async {
+                tx.write_all(&out).await.unwrap();
+                tx.shutdown().await.unwrap();
+            };
+            let mut got = Vec::new();
+            let receive = rx.read_to_end(&mut got);
+            let ((), read) = tokio::join!(send, receive);
+            read.unwrap();
+            got
+        }
+        let both =
+            async { tokio::join!(exchange(client, up.clone()), exchange(server, down.clone())) };
+        let (at_client, at_server) = within("the transfer", both).await;
+        assert!(at_server == up, "client -> server bytes differ");
+        assert!(at_client == down, "server -> client bytes differ");
+    }
+
+    #[tokio::test]
+    async fn partition_holds_bytes_and_heal_delivers_them_in_order() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.partition();
+        client.write_all(b"abc").await.unwrap();
+        client.write_all(b"def").await.unwrap();
+        server.write_all(b"xyz").await.unwrap();
+        nothing_arrives(&mut server).await;
+        nothing_arrives(&mut client).await;
+        s.proxy.heal();
+        assert_eq!(read_n(&mut server, 6).await, b"abcdef");
+        assert_eq!(read_n(&mut client, 3).await, b"xyz");
+        s.event("heal: 9 bytes held are forwarded").await;
+    }
+
+    #[tokio::test]
+    async fn one_way_partition_stops_one_direction_only() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.partition_one_way(Dir::ClientToServer);
+        client.write_all(b"up").await.unwrap();
+        server.write_all(b"down").await.unwrap();
+        assert_eq!(read_n(&mut client, 4).await, b"down");
+        nothing_arrives(&mut server).await;
+        s.proxy.heal();
+        assert_eq!(read_n(&mut server, 2).await, b"up");
+    }
+
+    #[tokio::test]
+    async fn fin_is_held_until_heal_and_half_close_keeps_the_other_way() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.partition();
+        client.write_all(b"request").await.unwrap();
+        client.shutdown().await.unwrap();
+        nothing_arrives(&mut server).await;
+        s.event("client -> server FIN held by the partition").await;
+        s.proxy.heal();
+        let mut got = Vec::new();
+        within("request and EOF", server.read_to_end(&mut got))
+            .await
+            .unwrap();
+        assert_eq!(got, b"request");
+        server.write_all(b"response").await.unwrap();
+        assert_eq!(read_n(&mut client, 8).await, b"response");
+        server.shutdown().await.unwrap();
+        eof(&mut client).await;
+        s.event("connection 1: server -> client FIN").await;
+        s.event("connection 1 ended").await;
+    }
+
+    #[tokio::test]
+    async fn reset_gives_both_ends_connection_reset() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        client.write_all(b"x").await.unwrap();
+        assert_eq!(read_n(&mut server, 1).await, b"x");
+        s.proxy.reset();
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+        assert_eq!(
+            read_error(&mut server).await,
+            io::ErrorKind::ConnectionReset
+        );
+        s.event("reset: RST both ways on 1 connection(s)").await;
+    }
+
+    #[tokio::test]
+    async fn reset_wins_over_a_heal_given_with_it() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.partition();
+        client.write_all(b"held").await.unwrap();
+        s.event("partition").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        s.proxy.reset();
+        s.proxy.heal();
+        assert_eq!(
+            read_error(&mut server).await,
+            io::ErrorKind::ConnectionReset
+        );
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+    }
+
+    #[tokio::test]
+    async fn an_rst_from_one_end_reaches_the_other() {
+        let mut s = setup().await;
+        let (mut client, server) = s.pair().await;
+        server.set_zero_linger().unwrap();
+        drop(server);
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+        s.event("connection 1: server -> client RST").await;
+    }
+
+    #[tokio::test]
+    async fn close_gives_both_ends_eof() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        client.write_all(b"x").await.unwrap();
+        assert_eq!(read_n(&mut server, 1).await, b"x");
+        s.proxy.close();
+        eof(&mut client).await;
+        eof(&mut server).await;
+        s.event("close: FIN both ways on 1 connection(s)").await;
+    }
+
+    #[tokio::test]
+    async fn latency_delays_each_direction_by_at_least_the_latency() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        let extra = Duration::from_millis(200);
+        s.proxy.latency(extra);
+        let sent = std::time::Instant::now();
+        client.write_all(b"ping").await.unwrap();
+        assert_eq!(read_n(&mut server, 4).await, b"ping");
+        assert!(sent.elapsed() >= extra);
+        let sent = std::time::Instant::now();
+        server.write_all(b"pong").await.unwrap();
+        assert_eq!(read_n(&mut client, 4).await, b"pong");
+        assert!(sent.elapsed() >= extra);
+    }
+
+    #[tokio::test]
+    async fn bandwidth_paces_a_direction() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.bandwidth(Some(10_000));
+        let sent = std::time::Instant::now();
+        client.write_all(&[7u8; 3_000]).await.unwrap();
+        assert_eq!(read_n(&mut server, 3_000).await, vec![7u8; 3_000]);
+        // 3000 bytes at 10000 bytes/s take 300 ms on the link.
+        assert!(sent.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn faults_apply_to_every_connection_including_later_ones() {
+        let mut s = setup().await;
+        let (mut client1, mut server1) = s.pair().await;
+        s.proxy.partition();
+        client1.write_all(b"one").await.unwrap();
+        // A connection opened during the partition reaches the server
+        // only at heal: its SYN is held.
+        let connect = TcpStream::connect(s.proxy.addr());
+        let mut client2 = within("connect", connect).await.unwrap();
+        client2.write_all(b"two").await.unwrap();
+        let accepted = timeout(QUIET, s.accepted.recv()).await;
+        assert!(
+            accepted.is_err(),
+            "the server saw a connection during the partition"
+        );
+        nothing_arrives(&mut server1).await;
+        s.proxy.heal();
+        let mut server2 = within("accept", s.accepted.recv()).await.unwrap();
+        assert_eq!(read_n(&mut server1, 3).await, b"one");
+        assert_eq!(read_n(&mut server2, 3).await, b"two");
+        s.proxy.reset();
+        assert_eq!(
+            read_error(&mut client1).await,
+            io::ErrorKind::ConnectionReset
+        );
+        assert_eq!(
+            read_error(&mut client2).await,
+            io::ErrorKind::ConnectionReset
+        );
+        s.event("reset: RST both ways on 2 connection(s)").await;
+        s.event("connection 2: SYN to the server held by the partition")
+            .await;
+    }
+
+    #[tokio::test]
+    async fn listens_on_127_0_0_1_and_refuses_a_non_loopback_upstream() {
+        let s = setup().await;
+        assert_eq!(s.proxy.addr().ip(), Ipv4Addr::LOCALHOST);
+        for far in ["10.0.0.1:22", "0.0.0.0:22", "[2001:db8::1]:22"] {
+            let err = Proxy::start(far.parse().unwrap()).await.err();
+            let kind = err.map(|e| e.kind());
+            assert_eq!(kind, Some(io::ErrorKind::InvalidInput), "{far}");
+        }
+        let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, 22));
+        assert!(Proxy::start(v6).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn dropping_the_proxy_closes_its_sockets() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        let addr = s.proxy.addr();
+        drop(s.proxy);
+        let mut buf = [0u8; 8];
+        let client_read = within("client end", client.read(&mut buf)).await;
+        assert!(matches!(client_read, Ok(0) | Err(_)), "{client_read:?}");
+        let server_read = within("server end", server.read(&mut buf)).await;
+        assert!(matches!(server_read, Ok(0) | Err(_)), "{server_read:?}");
+        let refused = async {
+            while TcpStream::connect(addr).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        within("the listener to close", refused).await;
+    }
+}

@@ -1,0 +1,267 @@
+//! One run of a scenario in the real lane: a real server on 127.0.0.1
+//! ([`super::peer`]), the fault proxy in front of it ([`super::proxy`]),
+//! and the scenario's command lines run by /bin/sh with OpenSSH's `ssh`.
+//!
+//! Steps happen at their times in real time (the start of each drawn
+//! range). A watchdog bounds the run at the horizon: then every command
+//! line's process group is killed. At the end every process of the run is
+//! gone: the server's group, the command lines' groups and every
+//! server-side process carrying the run's marker (`processes.rs`).
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
+
+use super::peer::Peer;
+use super::processes::{kill_group, kill_marked, marked};
+use super::proxy::{Dir, Proxy};
+use crate::sim::{Outcome, RunError, RunResult, Swarm};
+use crate::trace::{Event, What};
+
+/// How often the runner looks at its processes.
+const POLL: Duration = Duration::from_millis(10);
+
+/// What the real lane cannot run yet, worded for the report; `None` when
+/// it can run the scenario.
+pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
+    if !matches!(target, Target::OpenSsh | Target::Dropbear) {
+        return Some(format!(
+            "the real lane runs `openssh` and `dropbear`; `{target}` needs the hangar-sshd binaries, not built yet"
+        ));
+    }
+    if scenario.uses_terminal() {
+        return Some("terminal steps need the real lane's pty runner, not built yet".into());
+    }
+    if !scenario.world.files.is_empty() {
+        return Some(
+            "[world] files need a server-side directory in the real lane, not built yet".into(),
+        );
+    }
+    None
+}
+
+/// A command line of a `run` step, in a process group of its own.
+struct CommandLine {
+    child: Child,
+    ended: Option<(i32, Duration)>,
+}
+
+/// Runs `scenario` against the real `target`.
+pub fn run(scenario: &Scenario, target: Target) -> Result<RunResult, RunError> {
+    if let Some(why) = unsupported(scenario, target) {
+        return Err(RunError(why));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RunError(format!("tokio runtime: {e}")))?;
+    runtime.block_on(run_async(scenario, target))
+}
+
+fn run_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, RunError> {
+    let setup = Instant::now();
+    let id = run_id();
+    let peer = Peer::start(target, &id, &scenario.world.server).map_err(|e| RunError(e.0))?;
+    let proxy = Proxy::start(peer.addr)
+        .await
+        .map_err(|e| RunError(format!("fault proxy: {e}")))?;
+    peer.write_client(proxy.addr(), &scenario.world.client)
+        .map_err(|e| RunError(e.0))?;
+    // The scenario's clock starts once the world is up.
+    let started = Instant::now();
+    let proxy_offset = started.saturating_duration_since(proxy.started());
+    let mut events = Vec::new();
+    let mut log = |at: Duration, actor: &str, text: String| {
+        events.push(Event {
+            at,
+            actor: actor.to_string(),
+            what: What::Text(text),
+        })
+    };
+    let stdout = Arc::new(AtomicU64::new(0));
+    let stderr = Arc::new(AtomicU64::new(0));
+    let mut lines: Vec<CommandLine> = Vec::new();
+    let mut steps: Vec<_> = scenario.steps.iter().collect();
+    steps.sort_by_key(|s| s.at.min);
+    let mut next = 0;
+    let mut settled_since: Option<Instant> = None;
+    let hit_horizon = loop {
+        let now = started.elapsed();
+        while let Some(step) = steps.get(next).filter(|s| s.at.min <= now) {
+            next += 1;
+            match &step.action {
+                Action::Run { line, .. } => {
+                    log(now, "client", format!("runs {line:?}"));
+                    let child = spawn_line(line, &peer, &stdout, &stderr)
+                        .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
+                    lines.push(CommandLine { child, ended: None });
+                }
+                Action::Net(fault) => {
+                    log(now, "net", fault.to_string());
+                    apply(fault, &proxy, &peer, &lines);
+                }
+                // Terminal steps are refused above.
+                Action::Type { .. } | Action::WaitFor(_) | Action::Resize { .. } => {}
+            }
+        }
+        for (i, line) in lines.iter_mut().enumerate() {
+            if line.ended.is_none()
+                && let Ok(Some(status)) = line.child.try_wait()
+            {
+                let code = status.code().unwrap_or_else(|| {
+                    128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+                });
+                let at = started.elapsed();
+                line.ended = Some((code, at));
+                log(at, "client", format!("command line {} exit {code}", i + 1));
+            }
+        }
+        let all_done = next == steps.len() && lines.iter().all(|l| l.ended.is_some());
+        if all_done {
+            let since = *settled_since.get_or_insert_with(Instant::now);
+            if marked(&peer.run_id).is_empty() || since.elapsed() >= scenario.world.linger {
+                break false;
+            }
+        }
+        if started.elapsed() >= scenario.world.horizon {
+            break true;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    let stopped_at = started.elapsed();
+    let mut survivors: Vec<String> = marked(&peer.run_id)
+        .into_iter()
+        .filter(|m| !matches!(m.name.as_str(), "sshd" | "dropbear"))
+        .map(|m| format!("{}[{}]", m.name, m.pid))
+        .collect();
+    survivors.sort();
+    for line in &mut lines {
+        kill_group(line.child.id());
+        let _ = line.child.wait();
+    }
+    kill_marked(&peer.run_id);
+    for e in proxy.events() {
+        log(e.at.saturating_sub(proxy_offset), "proxy", e.what);
+    }
+    drop(proxy);
+    drop(peer);
+    events.sort_by_key(|e| e.at);
+    let first = lines.first().and_then(|l| l.ended);
+    let waiting = if hit_horizon && first.is_none() {
+        vec![
+            "the first command line was still running at the horizon; the watchdog killed it"
+                .to_string(),
+        ]
+    } else {
+        Vec::new()
+    };
+    let outcome = Outcome {
+        client_exit: first.map(|(code, _)| code),
+        client_ended_at: first.map(|(_, at)| at),
+        stdout_bytes: stdout.load(Ordering::Relaxed),
+        stderr_bytes: stderr.load(Ordering::Relaxed),
+        lost_bytes: 0,
+        lost_bytes_unmeasured: true,
+        survivors,
+        stopped_at,
+        hit_horizon,
+        waiting,
+        screen: None,
+        timed_out: None,
+    };
+    Ok(RunResult {
+        target,
+        seed: 0,
+        lane: "real",
+        swarm: Swarm::default(),
+        events,
+        outcome,
+        wall: setup.elapsed(),
+    })
+}
+
+/// `sh -c line` with the run's `ssh` first in PATH, stdin from /dev/null,
+/// stdout and stderr counted; the leader of a new process group.
+fn spawn_line(
+    line: &str,
+    peer: &Peer,
+    stdout: &Arc<AtomicU64>,
+    stderr: &Arc<AtomicU64>,
+) -> std::io::Result<Child> {
+    let path = format!(
+        "{}:{}",
+        peer.bin.display(),
+        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+    );
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", line])
+        .env("PATH", path)
+        .current_dir(&peer.dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    count(child.stdout.take(), stdout.clone());
+    count(child.stderr.take(), stderr.clone());
+    Ok(child)
+}
+
+/// Reads a pipe to its end on a thread of its own, counting the bytes.
+fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
+    let Some(mut pipe) = pipe else { return };
+    std::thread::spawn(move || {
+        let mut block = [0u8; 64 * 1024];
+        while let Ok(n) = pipe.read(&mut block) {
+            if n == 0 {
+                break;
+            }
+            total.fetch_add(n as u64, Ordering::Relaxed);
+        }
+    });
+}
+
+/// A network fault, through the proxy. A crash has no exact real
+/// counterpart: the crashed side's processes are killed while the proxy
+/// swallows everything, so nothing (no FIN) reaches the other side; a
+/// restart answers the old connections with RST.
+fn apply(fault: &NetFault, proxy: &Proxy, peer: &Peer, lines: &[CommandLine]) {
+    match fault {
+        NetFault::Partition | NetFault::Hold => proxy.partition(),
+        NetFault::PartitionOneWay { from, .. } => proxy.partition_one_way(match from {
+            Host::Client => Dir::ClientToServer,
+            Host::Server => Dir::ServerToClient,
+        }),
+        NetFault::Heal | NetFault::Release => proxy.heal(),
+        NetFault::Latency(d) => proxy.latency(*d),
+        NetFault::Crash(host) => {
+            proxy.partition();
+            match host {
+                Host::Server => kill_marked(&peer.run_id),
+                Host::Client => {
+                    for line in lines {
+                        kill_group(line.child.id());
+                    }
+                }
+            }
+        }
+        NetFault::Restart(_) => {
+            proxy.reset();
+            proxy.heal();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The real lane against the real peers: OpenSSH's sshd and Dropbear on
+//! 127.0.0.1, OpenSSH's ssh, the fault proxy between them. `ci/test`
+//! installs the peers; outside CI a machine without them skips these
+//! tests with a message, in CI their absence fails.
+
+use std::path::Path;
+use std::time::Duration;
+
+use hangar::real::processes::leftovers_of_this_process;
+use hangar::sim::RunResult;
+use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::{Scenario, Target, load_str};
+
+/// Whether the peers are installed; in CI they must be.
+fn peers_installed() -> bool {
+    let installed = ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/sbin/dropbear"]
+        .iter()
+        .all(|p| Path::new(p).exists());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the real lane's peers are missing in CI: ci/install-peers should have installed them"
+        );
+        eprintln!(
+            "SKIPPED: real-lane test: OpenSSH or Dropbear is not installed (run ci/install-peers)"
+        );
+    }
+    installed
+}
+
+fn scenario(toml: &str) -> Scenario {
+    load_str(
+        "real-test.toml",
+        &format!("title = \"t\"\nsource = \"s\"\n{toml}"),
+    )
+    .unwrap()
+}
+
+/// One real run at a time: the leftover check looks at every run of this
+/// process, and real servers are heavy on a small machine.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn run(s: &Scenario, target: Target) -> (RunResult, Verdict) {
+    let result = hangar::real::run(s, target).unwrap_or_else(|e| panic!("{e}"));
+    let verdict = check(&expectations_for(s, target), &result.outcome);
+    (result, verdict)
+}
+
+/// Every test ends with nothing of its runs left alive.
+fn assert_nothing_left() {
+    let left = leftovers_of_this_process();
+    assert!(left.is_empty(), "processes outlived their runs: {left:?}");
+}
+
+#[test]
+fn the_exit_status_comes_through_on_both_peers() {
+    if !peers_installed() {
+        return;
+    }
+    let _serial = serial();
+    let s = scenario(
+        "[[step]]\nrun = \"ssh server 'echo hi; exit 7'\"\n[expect]\nclient = { exit = 7, within = \"5s\" }\nstdout_bytes = 3\n",
+    );
+    for target in [Target::OpenSsh, Target::Dropbear] {
+        let (result, verdict) = run(&s, target);
+        assert_eq!(verdict, Verdict::Pass, "{target}: {:?}", result.outcome);
+    }
+    assert_nothing_left();
+}
+
+#[test]
+fn a_background_job_holds_an_openssh_session_and_not_a_dropbear_one() {
+    if !peers_installed() {
+        return;
+    }
+    let _serial = serial();
+    let s = scenario(
+        r#"
+[[step]]
+run = "ssh server 'sleep 3 &'"
+[world]
+horizon = "10s"
+[expect]
+client = { exit = 0, after = "3s", within = "5s" }
+survivors = []
+[expect.dropbear]
+client = { exit = 0, within = "1.5s" }
+survivors = ["sleep"]
+"#,
+    );
+    for target in [Target::OpenSsh, Target::Dropbear] {
+        let (result, verdict) = run(&s, target);
+        assert_eq!(verdict, Verdict::Pass, "{target}: {:?}", result.outcome);
+    }
+    assert_nothing_left();
+}
+
+#[test]
+fn a_healed_partition_delivers_what_was_held() {
+    if !peers_installed() {
+        return;
+    }
+    let _serial = serial();
+    let s = scenario(
+        r#"
+[[step]]
+run = "ssh server 'sleep 1; echo hi'"
+[[step]]
+at = "0.5s"
+net = "partition"
+[[step]]
+at = "2.5s"
+net = "heal"
+[world]
+horizon = "15s"
+[expect]
+client = { exit = 0, after = "2.4s", within = "8s" }
+stdout_bytes = 3
+"#,
+    );
+    let (result, verdict) = run(&s, Target::OpenSsh);
+    assert_eq!(
+        verdict,
+        Verdict::Pass,
+        "{:?}\n{:?}",
+        result.outcome,
+        result.events
+    );
+    assert_nothing_left();
+}
+
+#[test]
+fn a_hanging_run_is_cut_at_the_horizon_as_unknown_and_leaves_nothing_behind() {
+    if !peers_installed() {
+        return;
+    }
+    let _serial = serial();
+    let s = scenario(
+        r#"
+[[step]]
+run = "ssh server 'sleep 100 & sleep 100'"
+[world]
+horizon = "2s"
+[expect]
+client = { exit = 0 }
+"#,
+    );
+    for target in [Target::OpenSsh, Target::Dropbear] {
+        let (result, verdict) = run(&s, target);
+        assert_eq!(verdict.name(), "unknown", "{target}: {verdict:?}");
+        assert!(result.outcome.hit_horizon);
+        assert!(result.outcome.stopped_at < Duration::from_secs(10));
+        assert_nothing_left();
+    }
+}
