@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
 
 use super::peer::Peer;
-use super::processes::{kill_group, kill_marked, marked};
+use super::processes::{Marked, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
 use crate::trace::{Event, What};
@@ -148,7 +148,9 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         let all_done = next == steps.len() && lines.iter().all(|l| l.ended.is_some());
         if all_done {
             let since = *settled_since.get_or_insert_with(Instant::now);
-            if marked(&peer.run_id).is_empty() || since.elapsed() >= scenario.world.linger {
+            if session_processes(&peer.run_id).is_empty()
+                || since.elapsed() >= scenario.world.linger
+            {
                 break false;
             }
         }
@@ -158,9 +160,8 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         tokio::time::sleep(POLL).await;
     };
     let stopped_at = started.elapsed();
-    let mut survivors: Vec<String> = marked(&peer.run_id)
+    let mut survivors: Vec<String> = session_processes(&peer.run_id)
         .into_iter()
-        .filter(|m| !matches!(m.name.as_str(), "sshd" | "dropbear"))
         .map(|m| format!("{}[{}]", m.name, m.pid))
         .collect();
     survivors.sort();
@@ -207,6 +208,15 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         outcome,
         wall: setup.elapsed(),
     })
+}
+
+/// The marked processes but the servers themselves (Dropbear's listener
+/// carries the marker it passes on with `-e`).
+fn session_processes(run_id: &str) -> Vec<Marked> {
+    marked(run_id)
+        .into_iter()
+        .filter(|m| !matches!(m.name.as_str(), "sshd" | "dropbear"))
+        .collect()
 }
 
 /// `sh -c line` with the run's `ssh` first in PATH, stdin from /dev/null,
