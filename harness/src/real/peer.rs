@@ -4,7 +4,9 @@
 //! is killed when the peer is dropped.
 //!
 //! - `openssh`: Debian's `/usr/sbin/sshd -D -e -f <config>`, with
-//!   `StrictModes no` and the test user key as the only authorized key.
+//!   `StrictModes no` and the test user key as the only authorized key. As
+//!   root it runs in a private mount namespace like Dropbear's below, so
+//!   that the sessions' home (and working directory) is the run's own.
 //! - `dropbear`: `dropbear -F -E -e -p 127.0.0.1:PORT -r <key>`. It reads
 //!   only `~/.ssh/authorized_keys` of the user's passwd home, so it runs in
 //!   a private mount namespace (unshare(1)) where a temporary home is
@@ -52,6 +54,9 @@ pub struct Peer {
     pub run_id: String,
     /// The user the client logs in as.
     login: String,
+    /// The directory the sessions see as their home and start in, when
+    /// the server runs with the run's own home (see [`Peer::home`]).
+    private_home: bool,
     server: Child,
 }
 
@@ -148,12 +153,17 @@ impl Peer {
             .spawn()
             .map_err(|e| PeerError(format!("starting the server: {e}")))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let login = match target {
-            Target::Dropbear => "root".to_string(),
-            _ => user_name(),
+        // In a private mount namespace the run's home is over /root, and
+        // the client logs in as root (mapped to the user without root).
+        let private_home = target == Target::Dropbear || is_root();
+        let login = if private_home {
+            "root".to_string()
+        } else {
+            user_name()
         };
         let mut peer = Peer {
             login,
+            private_home,
             bin: dir.join("bin"),
             dir,
             addr,
@@ -186,6 +196,12 @@ impl Peer {
         )))
     }
 
+    /// The sessions' home directory, when the server runs with the run's
+    /// own (always for Dropbear, for OpenSSH when running as root).
+    pub fn home(&self) -> Option<PathBuf> {
+        self.private_home.then(|| self.dir.join("home"))
+    }
+
     /// Writes the client side: an ssh config in which `server` is reached
     /// at `via` (the proxy), and the `ssh` wrapper that uses it.
     pub fn write_client(&self, via: SocketAddr, client: &ClientOptions) -> Result<(), PeerError> {
@@ -210,16 +226,19 @@ impl Peer {
         let config_path = self.dir.join("ssh_config");
         write(&config_path, &config)?;
         std::fs::create_dir_all(&self.bin).map_err(|e| PeerError(format!("bin: {e}")))?;
-        let wrapper = self.bin.join("ssh");
-        write(
-            &wrapper,
-            &format!(
-                "#!/bin/sh\nexec /usr/bin/ssh -F {} \"$@\"\n",
-                config_path.display()
-            ),
-        )?;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| PeerError(format!("ssh wrapper: {e}")))
+        for program in ["ssh", "scp"] {
+            let wrapper = self.bin.join(program);
+            write(
+                &wrapper,
+                &format!(
+                    "#!/bin/sh\nexec /usr/bin/{program} -F {} \"$@\"\n",
+                    config_path.display()
+                ),
+            )?;
+            std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| PeerError(format!("{program} wrapper: {e}")))?;
+        }
+        Ok(())
     }
 }
 
@@ -242,7 +261,7 @@ fn user_name() -> String {
         })
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
@@ -280,10 +299,35 @@ fn openssh(
         ));
     }
     write(&dir.join("sshd_config"), &config)?;
+    let sshd_args = format!(
+        "{} -D -e -f {}",
+        sshd.display(),
+        dir.join("sshd_config").display()
+    );
+    if is_root() {
+        return in_private_home(dir, &sshd_args);
+    }
     let mut command = Command::new(sshd);
     command
         .args(["-D", "-e", "-f"])
         .arg(dir.join("sshd_config"));
+    Ok(command)
+}
+
+/// `program` in a private mount namespace (unshare(1)) in which the run's
+/// home is bind-mounted over /root; without root, in a user namespace
+/// that maps the user to root as well.
+fn in_private_home(dir: &Path, program: &str) -> Result<Command, PeerError> {
+    let unshare = require("unshare", "util-linux")?;
+    let script = format!(
+        "mount --bind {} /root && cd /root && exec {program}",
+        dir.join("home").display()
+    );
+    let mut command = Command::new(unshare);
+    if !is_root() {
+        command.args(["--user", "--map-root-user"]);
+    }
+    command.args(["--mount", "--propagation", "private", "sh", "-c", &script]);
     Ok(command)
 }
 
@@ -295,7 +339,6 @@ fn dropbear(
 ) -> Result<Command, PeerError> {
     let dropbear = require("dropbear", "dropbear-bin")?;
     let dropbearkey = require("dropbearkey", "dropbear-bin")?;
-    let unshare = require("unshare", "util-linux")?;
     let key = dir.join("dropbear_key");
     run_quietly(
         Command::new(dropbearkey)
@@ -311,18 +354,8 @@ fn dropbear(
     if let Some(keepalive) = server.dropbear_keepalive {
         dropbear_args.push_str(&format!(" -K {}", keepalive.as_secs().max(1)));
     }
-    // The temporary home over the real one, in this process's namespace only.
-    let script = format!(
-        "mount --bind {} /root && exec {dropbear_args}",
-        dir.join("home").display()
-    );
-    let mut command = Command::new(unshare);
-    if !is_root() {
-        command.args(["--user", "--map-root-user"]);
-    }
-    command
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        // dropbear -e passes its environment on to the sessions.
-        .env(MARKER, run_id);
+    let mut command = in_private_home(dir, &dropbear_args)?;
+    // dropbear -e passes its environment on to the sessions.
+    command.env(MARKER, run_id);
     Ok(command)
 }

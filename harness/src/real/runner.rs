@@ -52,10 +52,24 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
                 .into(),
         );
     }
-    if !scenario.world.files.is_empty() {
+    if scenario.world.net.retransmission_timeout < scenario.world.horizon {
+        // The scenario counts on a retransmission budget running out.
         return Some(
-            "[world] files need a server-side directory in the real lane, not built yet".into(),
+            "the proxy acknowledges what it holds, so a retransmission budget never runs out in the real lane".into(),
         );
+    }
+    if !scenario.world.files.is_empty() {
+        if target == Target::OpenSsh && !super::peer::is_root() {
+            return Some(
+                "[world] files need the run's own home: OpenSSH's sshd gets it only when run as root".into(),
+            );
+        }
+        if let Some(f) = scenario.world.files.iter().find(|f| f.name.contains('/')) {
+            return Some(format!(
+                "[world] file `{}`: the real lane places files in the session's home only",
+                f.name
+            ));
+        }
     }
     None
 }
@@ -96,6 +110,12 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         .map_err(|e| RunError(format!("fault proxy: {e}")))?;
     peer.write_client(proxy.addr(), &scenario.world.client)
         .map_err(|e| RunError(e.0))?;
+    if let Some(home) = peer.home() {
+        for file in &scenario.world.files {
+            write_virtual_file(&home.join(&file.name), file.size)
+                .map_err(|e| RunError(format!("[world] file `{}`: {e}", file.name)))?;
+        }
+    }
     // The scenario's clock starts once the world is up.
     let started = Instant::now();
     let proxy_offset = started.saturating_duration_since(proxy.started());
@@ -208,6 +228,20 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         outcome,
         wall: setup.elapsed(),
     })
+}
+
+/// The sim lane's virtual file, for real: the same bytes
+/// ([`crate::unix::virtual_bytes`]), so output reads the same in both lanes.
+fn write_virtual_file(path: &std::path::Path, size: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut offset = 0;
+    while offset < size {
+        let n = (size - offset).min(1 << 20);
+        file.write_all(&crate::unix::virtual_bytes(offset, n as usize))?;
+        offset += n;
+    }
+    file.flush()
 }
 
 /// The marked processes but the servers themselves (Dropbear's listener

@@ -23,7 +23,7 @@ pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-pub use file::{FdTable, OpenFile, virtual_byte};
+pub use file::{FdTable, OpenFile, virtual_byte, virtual_bytes};
 pub use kernel::{ChildChange, Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
 pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};
 pub use signal::{DefaultAction, Disposition, Signal, WaitStatus};
