@@ -3,8 +3,8 @@
 //!
 //! - [`peer`]: a server (OpenSSH's sshd or Dropbear) with fresh keys and a
 //!   private configuration, and the client configuration that reaches it.
-//! - [`proxy`]: partitions, heals, latency, bandwidth, RST and FIN between
-//!   client and server, preserving half-close.
+//! - [`proxy`]: partitions, heals, latency, bandwidth, RST and FIN, crashes
+//!   and restarts between client and server, preserving half-close.
 //! - [`processes`]: process groups, the run's marker, and the end of every
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.

@@ -11,19 +11,31 @@
 //! other direction goes on (half-close, RFC 9293 3.6). A read that fails
 //! with ECONNRESET is passed on as an RST (RFC 9293 3.5.2).
 //!
+//! A crashed host ([`Proxy::crash`]) loses power: nothing it sent and the
+//! proxy still holds, nor anything it sends later (its FIN or RST as its
+//! processes die included), is passed on, and what the other side sends
+//! is held as behind a partition. A restarted host ([`Proxy::restart`])
+//! has no TCP state: the next data or FIN that reaches it on a connection
+//! made before the crash, held bytes included (a real sender retransmits
+//! them), is answered with RST (RFC 9293 3.5.2, a segment for a connection
+//! that does not exist), which the proxy gives the sender as an abortive
+//! close. Connections made after the restart work as usual.
+//!
 //! What it leaves out: the proxy's kernel acknowledges what the proxy
 //! reads, so a sender behind a partition never runs out of its
 //! retransmission budget (tcp(7) `tcp_retries2`) the way it does in the
 //! sim; its send buffer fills only once the proxy holds [`HOLD_CHUNKS`]
 //! chunks of one direction. A client's connect(2) succeeds at once, as the
 //! proxy's kernel completes the handshake; only the connection onward to
-//! the server waits for the way to open.
+//! the server waits for the way to open. For the same reason TCP's own
+//! keepalive probes (tcp(7) `SO_KEEPALIVE`) are answered by the proxy's
+//! kernel: only data and FIN find out that a host restarted.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +67,31 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// slow link delivers steadily rather than in bursts of whole chunks.
 const PIECES_PER_SECOND: u64 = 50;
 
+/// One end of every connection: the host it runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    fn index(self) -> usize {
+        match self {
+            Side::Client => 0,
+            Side::Server => 1,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        })
+    }
+}
+
 /// A direction of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dir {
@@ -70,17 +107,19 @@ impl Dir {
         }
     }
 
-    fn sender(self) -> &'static str {
+    /// The side that sends in this direction.
+    pub fn sender(self) -> Side {
         match self {
-            Dir::ClientToServer => "client",
-            Dir::ServerToClient => "server",
+            Dir::ClientToServer => Side::Client,
+            Dir::ServerToClient => Side::Server,
         }
     }
 
-    fn receiver(self) -> &'static str {
+    /// The side that receives in this direction.
+    pub fn receiver(self) -> Side {
         match self {
-            Dir::ClientToServer => "server",
-            Dir::ServerToClient => "client",
+            Dir::ClientToServer => Side::Server,
+            Dir::ServerToClient => Side::Client,
         }
     }
 }
@@ -104,6 +143,12 @@ pub struct ProxyEvent {
 struct Faults {
     /// Per [`Dir::index`]: whether that direction holds what it carries.
     blocked: [bool; 2],
+    /// Per [`Side::index`]: whether that host is down (crashed, not yet
+    /// restarted).
+    down: [bool; 2],
+    /// Per [`Side::index`]: crashes of that host so far. A connection made
+    /// before the latest one is dead on that side, even after a restart.
+    crashes: [u32; 2],
     latency: Duration,
     /// Bytes per second each direction of a connection carries.
     bandwidth: Option<u64>,
@@ -128,6 +173,19 @@ struct Conn {
     queued: [AtomicU64; 2],
     /// A FIN read and not yet passed on, per direction.
     fin_queued: [AtomicBool; 2],
+    /// Whether the loss of a crashed sender's bytes is logged, per
+    /// direction: once is enough.
+    loss_logged: [AtomicBool; 2],
+    /// Per [`Side::index`]: the host's crash count when its end of the
+    /// connection was made; a later crash leaves that end dead.
+    born: [AtomicU32; 2],
+}
+
+impl Conn {
+    fn dead(&self, faults: &Faults, side: Side) -> bool {
+        let i = side.index();
+        faults.crashes[i] != self.born[i].load(Ordering::SeqCst)
+    }
 }
 
 struct Shared {
@@ -143,10 +201,6 @@ impl Shared {
         let mut events = self.events.lock().unwrap();
         let at = self.started.elapsed();
         events.push(ProxyEvent { at, what });
-    }
-
-    fn blocked(&self, dir: Dir) -> bool {
-        self.faults.borrow().blocked[dir.index()]
     }
 
     fn live(&self) -> Vec<Arc<Conn>> {
@@ -165,6 +219,9 @@ impl Shared {
             forwarded: Default::default(),
             queued: Default::default(),
             fin_queued: Default::default(),
+            loss_logged: Default::default(),
+            // The server's end is made later, at connect: see `serve`.
+            born: self.faults.borrow().crashes.map(AtomicU32::new),
         });
         conns.insert(id, conn.clone());
         conn
@@ -267,8 +324,8 @@ impl Proxy {
 
     /// Opens both directions: what was held goes on in order, FINs last.
     pub fn heal(&self) {
-        let was = self.shared.faults.borrow().blocked;
-        let (bytes, fins) = held(&self.shared.live(), was);
+        let was = *self.shared.faults.borrow();
+        let (bytes, fins) = held(&self.shared.live(), &was);
         self.shared.faults.send_modify(|f| f.blocked = [false; 2]);
         let fins = match fins {
             0 => String::new(),
@@ -297,6 +354,43 @@ impl Proxy {
             None => "bandwidth: unlimited".to_string(),
         };
         self.shared.log(text);
+    }
+
+    /// `side`'s host loses power: from now on nothing it sends is passed
+    /// on, what it sent and the proxy still holds is dropped, and nothing
+    /// reaches it. Its sockets closing as its processes die send nothing
+    /// either: the proxy drops their FIN or RST.
+    pub fn crash(&self, side: Side) {
+        let i = side.index();
+        self.shared.faults.send_modify(|f| {
+            f.down[i] = true;
+            f.crashes[i] += 1;
+        });
+        self.shared.log(format!(
+            "crash {side}: everything from and to it is dropped"
+        ));
+    }
+
+    /// `side`'s host is up again with no TCP state: on each connection made
+    /// before its crash, the next data or FIN that reaches it gets RST
+    /// (RFC 9293 3.5.2). A host that was not down is rebooted: its old
+    /// connections are dead as after a crash.
+    pub fn restart(&self, side: Side) {
+        let i = side.index();
+        self.shared.faults.send_modify(|f| {
+            if !f.down[i] {
+                f.crashes[i] += 1;
+            }
+            f.down[i] = false;
+        });
+        self.shared.log(format!(
+            "restart {side}: the next segment on an old connection gets RST"
+        ));
+    }
+
+    /// Whether `side`'s host is down: crashed and not restarted.
+    pub fn is_down(&self, side: Side) -> bool {
+        self.shared.faults.borrow().down[side.index()]
     }
 
     /// Aborts every current connection: both sides get RST.
@@ -331,14 +425,18 @@ impl Drop for Proxy {
     }
 }
 
-/// Bytes and FINs queued in the directions `blocked` holds.
-fn held(conns: &[Arc<Conn>], blocked: [bool; 2]) -> (u64, usize) {
+/// Bytes and FINs a heal of `faults` releases: what the partition holds,
+/// but for what waits for a host that is down and what a crashed host sent.
+fn held(conns: &[Arc<Conn>], faults: &Faults) -> (u64, usize) {
     let mut bytes = 0;
     let mut fins = 0;
     for conn in conns {
         for dir in [Dir::ClientToServer, Dir::ServerToClient] {
             let i = dir.index();
-            if blocked[i] {
+            if faults.blocked[i]
+                && !faults.down[dir.receiver().index()]
+                && !conn.dead(faults, dir.sender())
+            {
                 bytes += conn.queued[i].load(Ordering::SeqCst);
                 fins += usize::from(conn.fin_queued[i].load(Ordering::SeqCst));
             }
@@ -403,14 +501,16 @@ struct Aborted;
 async fn serve(live: Live, mut client: TcpStream) {
     let (shared, conn) = (&*live.shared, &*live.conn);
     let mut order = conn.order.subscribe();
+    let client_born = conn.born[Side::Client.index()].load(Ordering::SeqCst);
     let connected = tokio::select! {
         biased;
         o = ordered(&mut order) => return end(Outcome::Ordered(o), client, None).await,
-        s = connect_upstream(shared, conn) => s,
+        s = connect_upstream(shared, conn, client_born) => s,
     };
-    let Some(mut server) = connected else {
+    let Some((mut server, server_born)) = connected else {
         return end(Outcome::Aborted, client, None).await;
     };
+    conn.born[Side::Server.index()].store(server_born, Ordering::SeqCst);
     let outcome = tokio::select! {
         // An order given together with a heal is carried out first, so a
         // reset is never preceded by the bytes the heal releases.
@@ -433,27 +533,54 @@ async fn ordered(order: &mut watch::Receiver<Order>) -> Order {
     }
 }
 
-/// Connects to the server once the way is open both ways: a SYN behind a
-/// partition is lost and retried until the SYN budget runs out (tcp(7)
-/// `tcp_syn_retries`). `None` when the client is to get RST instead.
-async fn connect_upstream(shared: &Shared, conn: &Conn) -> Option<TcpStream> {
+/// Connects to the server once the way is open both ways and the server
+/// is up: a SYN behind a partition or to a crashed host is lost and
+/// retried until the SYN budget runs out (tcp(7) `tcp_syn_retries`).
+/// Returns the server's socket and the server's crash count it was made
+/// in; `None` when the client is to get RST instead, or crashed itself
+/// (`client_born` is the client's crash count at accept).
+async fn connect_upstream(
+    shared: &Shared,
+    conn: &Conn,
+    client_born: u32,
+) -> Option<(TcpStream, u32)> {
+    let (client, server) = (Side::Client.index(), Side::Server.index());
     let mut faults = shared.faults.subscribe();
-    if faults.borrow().blocked.contains(&true) {
+    let now = *faults.borrow();
+    if now.blocked.contains(&true) {
         shared.log(format!(
             "connection {}: SYN to the server held by the partition",
             conn.id
         ));
-    }
-    let open = faults.wait_for(|f| !f.blocked.contains(&true));
-    if tokio::time::timeout(SYN_BUDGET, open).await.is_err() {
+    } else if now.down[server] {
         shared.log(format!(
-            "connection {}: no way to the server within the SYN budget; RST to client",
+            "connection {}: SYN to the server unanswered while the server is down",
+            conn.id
+        ));
+    }
+    let open = faults.wait_for(|f| {
+        f.crashes[client] != client_born || (!f.blocked.contains(&true) && !f.down[server])
+    });
+    let seen = match tokio::time::timeout(SYN_BUDGET, open).await {
+        // The sender lives in `Shared`, which outlives this task.
+        Ok(seen) => seen.map(|f| *f).unwrap_or_else(|_| *shared.faults.borrow()),
+        Err(_) => {
+            shared.log(format!(
+                "connection {}: no way to the server within the SYN budget; RST to client",
+                conn.id
+            ));
+            return None;
+        }
+    };
+    if seen.crashes[client] != client_born {
+        shared.log(format!(
+            "connection {}: the client crashed before the server answered",
             conn.id
         ));
         return None;
     }
     match TcpStream::connect(shared.upstream).await {
-        Ok(server) => Some(server),
+        Ok(socket) => Some((socket, seen.crashes[server])),
         Err(e) => {
             shared.log(format!(
                 "connection {}: connect to the server failed ({e}); RST to client",
@@ -544,6 +671,16 @@ struct Queued {
     segment: Segment,
 }
 
+/// What becomes of the segment at the head of a direction's queue.
+enum Fate {
+    /// The way is open: it goes to the receiver.
+    Deliver,
+    /// The sender crashed: it never left, or was lost with the host.
+    Lose,
+    /// The receiver restarted and has no such connection: it answers RST.
+    Reset,
+}
+
 /// One direction of one connection.
 #[derive(Clone, Copy)]
 struct Way<'a> {
@@ -556,6 +693,26 @@ impl Way<'_> {
     fn log(&self, what: &str) {
         let (id, dir) = (self.conn.id, self.dir);
         self.shared.log(format!("connection {id}: {dir} {what}"));
+    }
+
+    fn faults(self) -> Faults {
+        *self.shared.faults.borrow()
+    }
+
+    fn dead(self, faults: &Faults, side: Side) -> bool {
+        self.conn.dead(faults, side)
+    }
+
+    /// Why a segment that way waits, if it does.
+    fn held(self, faults: &Faults) -> Option<String> {
+        let to = self.dir.receiver();
+        if faults.blocked[self.dir.index()] {
+            Some("by the partition".into())
+        } else if faults.down[to.index()] {
+            Some(format!("while the {to} is down"))
+        } else {
+            None
+        }
     }
 
     /// Reads from `src` into a queue and writes the queue to `dst`, at the
@@ -594,8 +751,12 @@ impl Way<'_> {
     /// read(2) returned 0: the sender shut down its write half.
     fn fin_read(self) -> Segment {
         self.conn.fin_queued[self.dir.index()].store(true, Ordering::SeqCst);
-        if self.shared.blocked(self.dir) {
-            self.log("FIN held by the partition");
+        let faults = self.faults();
+        // A crashed sender's FIN is logged as lost when it is dropped.
+        if !self.dead(&faults, self.dir.sender())
+            && let Some(why) = self.held(&faults)
+        {
+            self.log(&format!("FIN held {why}"));
         }
         Segment::Fin
     }
@@ -607,8 +768,15 @@ impl Way<'_> {
             io::ErrorKind::ConnectionReset => "RST".to_string(),
             _ => format!("read failed ({e}), passed on as RST"),
         };
-        if self.shared.blocked(self.dir) {
-            self.log(&format!("{what}, held by the partition"));
+        let faults = self.faults();
+        let to = self.dir.receiver();
+        if self.dead(&faults, self.dir.sender()) {
+            // Logged as lost when it is dropped.
+        } else if self.dead(&faults, to) {
+            // A host with no such connection drops an RST (RFC 9293 3.5.2).
+            self.log(&format!("{what}, lost: the {to} crashed"));
+        } else if let Some(why) = self.held(&faults) {
+            self.log(&format!("{what}, held {why}"));
         } else {
             self.log(&what);
         }
@@ -623,29 +791,92 @@ impl Way<'_> {
         let mut faults = self.shared.faults.subscribe();
         let mut pacer = Pacer::new();
         while let Some(Queued { due, segment }) = rx.recv().await {
-            self.until_deliverable(&mut faults, due).await;
-            match segment {
-                Segment::Data(data) => self.send(&mut faults, &mut pacer, data, dst).await?,
-                Segment::Fin => return self.send_fin(dst).await,
-                Segment::Rst => return Err(Aborted),
+            let now = self.faults();
+            let fate = match segment {
+                // An RST toward a crashed host is dropped there, and the
+                // sender's socket is gone: nothing is left to carry.
+                Segment::Rst
+                    if self.dead(&now, self.dir.receiver())
+                        && !self.dead(&now, self.dir.sender()) =>
+                {
+                    return Err(Aborted);
+                }
+                _ => self.fate(&mut faults, due).await,
+            };
+            match (fate, segment) {
+                (Fate::Deliver, Segment::Data(data)) => {
+                    self.send(&mut faults, &mut pacer, data, dst).await?;
+                }
+                (Fate::Deliver, Segment::Fin) => return self.send_fin(&mut faults, dst).await,
+                (Fate::Deliver, Segment::Rst) => return Err(Aborted),
+                (Fate::Lose, segment) => self.lose(segment).await,
+                (Fate::Reset, _) => return Err(self.reset_sender()),
             }
         }
         Ok(())
     }
 
-    /// Waits until `at` and until the direction is open.
-    async fn until_deliverable(self, faults: &mut watch::Receiver<Faults>, at: Instant) {
+    /// Waits until `at`, then until the segment at the head of the queue can
+    /// go on, and tells what becomes of it.
+    async fn fate(self, faults: &mut watch::Receiver<Faults>, at: Instant) -> Fate {
         // A timer already due still waits for the timer wheel's next tick.
-        if at > Instant::now() {
+        if at > Instant::now() && !self.dead(&self.faults(), self.dir.sender()) {
             tokio::time::sleep_until(at).await;
         }
-        let i = self.dir.index();
+        let (i, to) = (self.dir.index(), self.dir.receiver().index());
+        let seen = faults
+            .wait_for(|f| self.dead(f, self.dir.sender()) || (!f.blocked[i] && !f.down[to]))
+            .await;
         // The sender lives in `Shared`, which outlives this task.
-        let _ = faults.wait_for(|f| !f.blocked[i]).await;
+        let now = seen.map(|f| *f).unwrap_or_else(|_| self.faults());
+        if self.dead(&now, self.dir.sender()) {
+            Fate::Lose
+        } else if self.dead(&now, self.dir.receiver()) {
+            Fate::Reset
+        } else {
+            Fate::Deliver
+        }
+    }
+
+    /// Drops what a crashed sender sent. After its FIN or RST the direction
+    /// never ends: the host is silent, and the connection lasts until the
+    /// other side's next segment finds the restarted host, or the proxy
+    /// stops.
+    async fn lose(self, segment: Segment) {
+        let (i, from) = (self.dir.index(), self.dir.sender());
+        match segment {
+            Segment::Data(data) => {
+                let queued = &self.conn.queued[i];
+                queued.fetch_sub(data.len() as u64, Ordering::SeqCst);
+                if !self.conn.loss_logged[i].swap(true, Ordering::SeqCst) {
+                    self.log(&format!("bytes lost from now on: the {from} crashed"));
+                }
+                return;
+            }
+            Segment::Fin => {
+                self.conn.fin_queued[i].store(false, Ordering::SeqCst);
+                self.log(&format!("FIN lost: the {from} crashed"));
+            }
+            Segment::Rst => self.log(&format!("RST lost: the {from} crashed")),
+        }
+        std::future::pending::<()>().await;
+    }
+
+    /// The receiver restarted since the connection was made: it answers
+    /// the sender's segment with RST (RFC 9293 3.5.2), given to the sender
+    /// as an abortive close; the receiver's socket, whose process died
+    /// with the crash, is closed with it.
+    fn reset_sender(self) -> Aborted {
+        let (from, to) = (self.dir.sender(), self.dir.receiver());
+        self.shared.log(format!(
+            "connection {}: RST to the {from} (the {to} restarted)",
+            self.conn.id
+        ));
+        Aborted
     }
 
     /// Writes `data` at the bandwidth in force, piece by piece, stopping
-    /// between pieces if a partition starts.
+    /// between pieces if a partition starts or a host crashes.
     async fn send(
         self,
         faults: &mut watch::Receiver<Faults>,
@@ -658,10 +889,18 @@ impl Way<'_> {
             let piece = data.split_to(piece_len(rate, data.len()));
             if let Some(rate) = rate {
                 let at = pacer.leaves_at(piece.len(), rate);
-                self.until_deliverable(faults, at).await;
+                match self.fate(faults, at).await {
+                    Fate::Deliver => {}
+                    Fate::Lose => {
+                        self.lose(Segment::Data(piece)).await;
+                        self.lose(Segment::Data(data)).await;
+                        return Ok(());
+                    }
+                    Fate::Reset => return Err(self.reset_sender()),
+                }
             }
             if let Err(e) = dst.write_all(&piece).await {
-                return Err(self.write_failed(&e));
+                return Err(self.write_failed(faults, &e).await);
             }
             let (i, n) = (self.dir.index(), piece.len() as u64);
             self.conn.queued[i].fetch_sub(n, Ordering::SeqCst);
@@ -672,10 +911,14 @@ impl Way<'_> {
 
     /// Half-close: the proxy shuts down its write half toward the receiver
     /// and the other direction goes on (RFC 9293 3.6).
-    async fn send_fin(self, dst: &mut WriteHalf<'_>) -> Result<(), Aborted> {
+    async fn send_fin(
+        self,
+        faults: &mut watch::Receiver<Faults>,
+        dst: &mut WriteHalf<'_>,
+    ) -> Result<(), Aborted> {
         self.conn.fin_queued[self.dir.index()].store(false, Ordering::SeqCst);
         if let Err(e) = dst.shutdown().await {
-            return Err(self.write_failed(&e));
+            return Err(self.write_failed(faults, &e).await);
         }
         self.log("FIN");
         Ok(())
@@ -683,7 +926,16 @@ impl Way<'_> {
 
     /// A write the receiver's kernel refused (EPIPE, ECONNRESET): the
     /// receiver is gone, and the sender is to get RST as it would from it.
-    fn write_failed(self, e: &io::Error) -> Aborted {
+    /// A receiver that crashed while the write was under way sends nothing:
+    /// the sender hears of it only from the restarted host, as with any
+    /// segment to it.
+    async fn write_failed(self, faults: &mut watch::Receiver<Faults>, e: &io::Error) -> Aborted {
+        if self.dead(&self.faults(), self.dir.receiver()) {
+            return match self.fate(faults, Instant::now()).await {
+                Fate::Lose => std::future::pending().await,
+                Fate::Deliver | Fate::Reset => self.reset_sender(),
+            };
+        }
         let to = self.dir.receiver();
         let from = self.dir.sender();
         self.log(&format!(
@@ -978,6 +1230,138 @@ mod tests {
         eof(&mut client).await;
         eof(&mut server).await;
         s.event("close: FIN both ways on 1 connection(s)").await;
+    }
+
+    #[tokio::test]
+    async fn a_crashed_server_answers_nothing_and_its_fin_and_rst_are_lost() {
+        let mut s = setup().await;
+        let (mut client1, mut server1) = s.pair().await;
+        let (mut client2, server2) = s.pair().await;
+        s.proxy.crash(Side::Server);
+        assert!(s.proxy.is_down(Side::Server));
+        // What the server sends as its processes die never leaves it.
+        server1.write_all(b"late").await.unwrap();
+        client1.write_all(b"anyone?").await.unwrap();
+        nothing_arrives(&mut server1).await;
+        nothing_arrives(&mut client1).await;
+        drop(server1);
+        server2.set_zero_linger().unwrap();
+        drop(server2);
+        s.event("connection 1: server -> client bytes lost from now on: the server crashed")
+            .await;
+        s.event("connection 1: server -> client FIN lost: the server crashed")
+            .await;
+        s.event("connection 2: server -> client RST lost: the server crashed")
+            .await;
+        nothing_arrives(&mut client1).await;
+        nothing_arrives(&mut client2).await;
+        s.event("crash server: everything from and to it is dropped")
+            .await;
+    }
+
+    #[tokio::test]
+    async fn what_a_crashed_server_sent_and_the_proxy_held_is_lost() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.partition();
+        server.write_all(b"in flight").await.unwrap();
+        s.event("partition").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        s.proxy.crash(Side::Server);
+        s.proxy.heal();
+        nothing_arrives(&mut client).await;
+        s.event("heal: 0 bytes held are forwarded").await;
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_the_next_write_is_answered_with_rst_and_new_connections_work() {
+        let mut s = setup().await;
+        let (mut client, server) = s.pair().await;
+        s.proxy.crash(Side::Server);
+        drop(server);
+        s.event("connection 1: server -> client FIN lost").await;
+        s.proxy.restart(Side::Server);
+        assert!(!s.proxy.is_down(Side::Server));
+        // The restart itself sends nothing: an idle client does not know.
+        nothing_arrives(&mut client).await;
+        client.write_all(b"ping").await.unwrap();
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+        s.event("restart server: the next segment on an old connection gets RST")
+            .await;
+        s.event("connection 1: RST to the client (the server restarted)")
+            .await;
+        let (mut client, mut server) = s.pair().await;
+        client.write_all(b"again").await.unwrap();
+        assert_eq!(read_n(&mut server, 5).await, b"again");
+        server.write_all(b"welcome back").await.unwrap();
+        assert_eq!(read_n(&mut client, 12).await, b"welcome back");
+    }
+
+    #[tokio::test]
+    async fn bytes_held_since_the_crash_are_answered_with_rst_at_the_restart() {
+        let mut s = setup().await;
+        let (mut client, _server) = s.pair().await;
+        s.proxy.crash(Side::Server);
+        client.write_all(b"retransmitted").await.unwrap();
+        nothing_arrives(&mut client).await;
+        s.proxy.restart(Side::Server);
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fin_to_a_restarted_server_is_answered_with_rst() {
+        let mut s = setup().await;
+        let (mut client, _server) = s.pair().await;
+        s.proxy.crash(Side::Server);
+        s.proxy.restart(Side::Server);
+        client.shutdown().await.unwrap();
+        assert_eq!(
+            read_error(&mut client).await,
+            io::ErrorKind::ConnectionReset
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_made_while_the_server_is_down_reaches_it_after_the_restart() {
+        let mut s = setup().await;
+        s.proxy.crash(Side::Server);
+        let connect = TcpStream::connect(s.proxy.addr());
+        let mut client = within("connect", connect).await.unwrap();
+        client.write_all(b"hello").await.unwrap();
+        let accepted = timeout(QUIET, s.accepted.recv()).await;
+        assert!(accepted.is_err(), "the crashed server saw a connection");
+        s.event("connection 1: SYN to the server unanswered while the server is down")
+            .await;
+        s.proxy.restart(Side::Server);
+        let mut server = within("accept", s.accepted.recv()).await.unwrap();
+        assert_eq!(read_n(&mut server, 5).await, b"hello");
+    }
+
+    #[tokio::test]
+    async fn a_crashed_client_is_silent_and_a_restarted_one_resets_the_server() {
+        let mut s = setup().await;
+        let (mut client, mut server) = s.pair().await;
+        s.proxy.crash(Side::Client);
+        client.write_all(b"late").await.unwrap();
+        server.write_all(b"to a dead host").await.unwrap();
+        nothing_arrives(&mut client).await;
+        drop(client);
+        s.event("connection 1: client -> server FIN lost: the client crashed")
+            .await;
+        nothing_arrives(&mut server).await;
+        s.proxy.restart(Side::Client);
+        assert_eq!(
+            read_error(&mut server).await,
+            io::ErrorKind::ConnectionReset
+        );
+        s.event("connection 1: RST to the server (the client restarted)")
+            .await;
     }
 
     #[tokio::test]

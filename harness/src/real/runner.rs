@@ -7,7 +7,19 @@
 //! line's process group is killed. At the end every process of the run is
 //! gone: the server's group, the command lines' groups and every
 //! server-side process carrying the run's marker (`processes.rs`).
+//!
+//! `crash <host>` is a power loss, as in the sim ([`crate::net`]): the
+//! proxy first stops passing on anything from the host and delivering
+//! anything to it, then the host's processes are killed, so their sockets
+//! close unheard. The server host's processes are the run's marked ones
+//! and every process below the server's listener; the listener itself is
+//! kept, unreachable behind the proxy, and serves again after `restart
+//! server` as a rebooted host's sshd would. The client host's processes
+//! are the command lines' process groups; a command line that dies in a
+//! crash has no exit status, as in the sim. `restart <host>` makes the
+//! proxy answer the next segment on each old connection with RST.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
@@ -16,10 +28,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 use super::peer::Peer;
 use super::processes::{Marked, kill_group, kill_marked, marked};
-use super::proxy::{Dir, Proxy};
+use super::proxy::{Dir, Proxy, Side};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
 use crate::trace::{Event, What};
 
@@ -36,21 +50,6 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
     }
     if scenario.uses_terminal() {
         return Some("terminal steps need the real lane's pty runner, not built yet".into());
-    }
-    let crashes = scenario.steps.iter().any(|s| {
-        matches!(
-            s.action,
-            Action::Net(NetFault::Crash(_) | NetFault::Restart(_))
-        )
-    });
-    if crashes {
-        // A restarted host answers the next segment with RST, not at once:
-        // the proxy cannot do that yet, and an RST at restart would end
-        // the session earlier than a real crash does.
-        return Some(
-            "`crash`/`restart` need an RST on the next segment from the proxy, not built yet"
-                .into(),
-        );
     }
     if scenario.world.net.retransmission_timeout < scenario.world.horizon {
         // The scenario counts on a retransmission budget running out.
@@ -78,6 +77,8 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
 struct CommandLine {
     child: Child,
     ended: Option<(i32, Duration)>,
+    /// Killed in a crash of the client host: it never ends, as in the sim.
+    vanished: bool,
 }
 
 /// Runs `scenario` against the real `target`.
@@ -143,11 +144,17 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
                     log(now, "client", format!("runs {line:?}"));
                     let child = spawn_line(line, &peer, &stdout, &stderr)
                         .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
-                    lines.push(CommandLine { child, ended: None });
+                    lines.push(CommandLine {
+                        child,
+                        ended: None,
+                        vanished: false,
+                    });
                 }
                 Action::Net(fault) => {
                     log(now, "net", fault.to_string());
-                    apply(fault, &proxy);
+                    if let Some((host, killed)) = apply(fault, &proxy, &peer, &mut lines) {
+                        log(now, host, killed);
+                    }
                 }
                 // Terminal steps are refused above.
                 Action::Type { .. } | Action::WaitFor(_) | Action::Resize { .. } => {}
@@ -155,6 +162,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         }
         for (i, line) in lines.iter_mut().enumerate() {
             if line.ended.is_none()
+                && !line.vanished
                 && let Ok(Some(status)) = line.child.try_wait()
             {
                 let code = status.code().unwrap_or_else(|| {
@@ -197,13 +205,15 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     drop(peer);
     events.sort_by_key(|e| e.at);
     let first = lines.first().and_then(|l| l.ended);
-    let waiting = if hit_horizon && first.is_none() {
-        vec![
+    let waiting = match lines.first() {
+        Some(l) if hit_horizon && l.vanished => {
+            vec!["the first command line died in the client host's crash".to_string()]
+        }
+        _ if hit_horizon && first.is_none() => vec![
             "the first command line was still running at the horizon; the watchdog killed it"
                 .to_string(),
-        ]
-    } else {
-        Vec::new()
+        ],
+        _ => Vec::new(),
     };
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
@@ -294,8 +304,15 @@ fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
     });
 }
 
-/// A network fault, through the proxy (crashes are refused above).
-fn apply(fault: &NetFault, proxy: &Proxy) {
+/// A network fault, through the proxy. A crash or restart also kills the
+/// host's processes; then the host and what was killed are returned for
+/// the log.
+fn apply(
+    fault: &NetFault,
+    proxy: &Proxy,
+    peer: &Peer,
+    lines: &mut [CommandLine],
+) -> Option<(&'static str, String)> {
     match fault {
         NetFault::Partition | NetFault::Hold => proxy.partition(),
         NetFault::PartitionOneWay { from, .. } => proxy.partition_one_way(match from {
@@ -304,6 +321,161 @@ fn apply(fault: &NetFault, proxy: &Proxy) {
         }),
         NetFault::Heal | NetFault::Release => proxy.heal(),
         NetFault::Latency(d) => proxy.latency(*d),
-        NetFault::Crash(_) | NetFault::Restart(_) => {}
+        NetFault::Crash(host) => return Some(crash(*host, proxy, peer, lines)),
+        NetFault::Restart(host) => {
+            // Restarting a host that is up is a crash and a boot at once.
+            let killed = (!proxy.is_down(side(*host))).then(|| crash(*host, proxy, peer, lines));
+            proxy.restart(side(*host));
+            return killed;
+        }
     }
+    None
+}
+
+fn side(host: Host) -> Side {
+    match host {
+        Host::Client => Side::Client,
+        Host::Server => Side::Server,
+    }
+}
+
+/// Power loss of `host`: the proxy silences it first, so that nothing its
+/// processes send as they die gets through, then they are killed.
+fn crash(
+    host: Host,
+    proxy: &Proxy,
+    peer: &Peer,
+    lines: &mut [CommandLine],
+) -> (&'static str, String) {
+    proxy.crash(side(host));
+    let killed = match host {
+        Host::Server => kill_server_host(peer),
+        Host::Client => kill_client_host(lines),
+    };
+    let name = match host {
+        Host::Client => "client",
+        Host::Server => "server",
+    };
+    let text = if killed.is_empty() {
+        "crash: no process to kill".to_string()
+    } else {
+        format!("crash: killed {}", killed.join(", "))
+    };
+    (name, text)
+}
+
+/// SIGKILL to every command line still running; returns their names.
+fn kill_client_host(lines: &mut [CommandLine]) -> Vec<String> {
+    let mut killed = Vec::new();
+    for (i, line) in lines.iter_mut().enumerate() {
+        if line.ended.is_none() && !line.vanished {
+            kill_group(line.child.id());
+            line.vanished = true;
+            killed.push(format!("command line {}", i + 1));
+        }
+    }
+    killed
+}
+
+/// SIGKILL to the server host's processes but its listener, until none is
+/// left (bounded, as in `kill_marked`); returns them as `name[pid]`.
+fn kill_server_host(peer: &Peer) -> Vec<String> {
+    let mut killed = BTreeSet::new();
+    for _ in 0..50 {
+        let doomed = server_host_processes(peer);
+        if doomed.is_empty() {
+            break;
+        }
+        for m in doomed {
+            let _ = kill(Pid::from_raw(m.pid as i32), Signal::SIGKILL);
+            killed.insert((m.pid, m.name));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed
+        .into_iter()
+        .map(|(pid, name)| format!("{name}[{pid}]"))
+        .collect()
+}
+
+/// A live process as proc(5) shows it.
+struct Proc {
+    pid: u32,
+    ppid: u32,
+    name: String,
+    cmdline: String,
+}
+
+/// Every live (not zombie) process.
+fn processes() -> Vec<Proc> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // proc(5): "pid (comm) state ppid ...", where comm may hold
+            // spaces and parentheses.
+            let (head, rest) = stat.rsplit_once(") ")?;
+            let name = head.split_once(" (")?.1.to_string();
+            let mut fields = rest.split(' ');
+            let state = fields.next()?;
+            if state.starts_with(['Z', 'X']) {
+                return None;
+            }
+            let ppid = fields.next()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            Some(Proc {
+                pid,
+                ppid,
+                name,
+                cmdline,
+            })
+        })
+        .collect()
+}
+
+/// What dies when the server host crashes: the run's marked processes
+/// and every process below the server's listener (OpenSSH's per-connection
+/// sshd carries no marker, and holds the connection's socket). The
+/// listener stays: Dropbear's carries the marker it passes on with `-e`.
+fn server_host_processes(peer: &Peer) -> Vec<Marked> {
+    let all = processes();
+    let dir = peer.dir.to_string_lossy();
+    // The run's server processes name its directory in their command line
+    // (OpenSSH's listener keeps it in its title).
+    let server = |p: &Proc| {
+        matches!(p.name.as_str(), "sshd" | "dropbear") && p.cmdline.contains(dir.as_ref())
+    };
+    let by_pid: BTreeMap<u32, &Proc> = all.iter().map(|p| (p.pid, p)).collect();
+    let listeners: BTreeSet<u32> = all
+        .iter()
+        .filter(|p| server(p) && !by_pid.get(&p.ppid).is_some_and(|q| server(q)))
+        .map(|p| p.pid)
+        .collect();
+    let below_a_listener = |p: &Proc| {
+        let mut at = p.ppid;
+        // Bounded: a parent chain ends at pid 1 within the process count.
+        for _ in 0..all.len() {
+            if listeners.contains(&at) {
+                return true;
+            }
+            match by_pid.get(&at) {
+                Some(q) if q.ppid != at => at = q.ppid,
+                _ => return false,
+            }
+        }
+        false
+    };
+    let marked: BTreeSet<u32> = marked(&peer.run_id).into_iter().map(|m| m.pid).collect();
+    all.iter()
+        .filter(|p| !listeners.contains(&p.pid))
+        .filter(|p| marked.contains(&p.pid) || below_a_listener(p))
+        .map(|p| Marked {
+            pid: p.pid,
+            name: p.name.clone(),
+        })
+        .collect()
 }
