@@ -153,11 +153,7 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
     if let Some(patterns) = &expect.screen {
         let screen = outcome.screen.as_deref().unwrap_or("");
         for pattern in patterns {
-            // The loader compiled each pattern already.
-            let matches = regex::Regex::new(&format!("(?m){pattern}"))
-                .map(|re| re.is_match(screen))
-                .unwrap_or(false);
-            if !matches {
+            if !crate::sim::screen_regex(pattern).is_some_and(|re| re.is_match(screen)) {
                 differences.push(format!("screen: nothing matches /{pattern}/"));
             }
         }

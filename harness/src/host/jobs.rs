@@ -118,21 +118,20 @@ impl JobTable {
         self.jobs.iter_mut().find(|j| j.number == number).unwrap()
     }
 
-    fn line(&self, job: &Job, status: &str) -> String {
-        format!(
-            "[{}]{}  {status:<24}{}",
-            job.number,
-            self.mark(job.number),
-            job.text
-        )
+    /// The job's line as bash reports it: `[1]+  Stopped                 cat`.
+    fn line(&self, number: usize, status: &str) -> String {
+        let text = self
+            .jobs
+            .iter()
+            .find(|j| j.number == number)
+            .map_or("", |j| &j.text);
+        format!("[{number}]{}  {status:<24}{text}", self.mark(number))
     }
 }
 
 /// bash's wording of a stopped job: "Stopped" for any stop signal
 /// (measured with bash 5.2; only POSIX mode names the signal).
-fn stopped_text(_sig: Signal) -> &'static str {
-    "Stopped"
-}
+const STOPPED: &str = "Stopped";
 
 /// bash's wording of an ended job (strsignal(3) for signals).
 fn done_text(status: WaitStatus) -> String {
@@ -225,11 +224,7 @@ impl Shell {
                     }
                     None => table.add(pgid, text, JobState::Stopped(sig)),
                 };
-                let line = {
-                    let table = self.table();
-                    let job = table.jobs.iter().find(|j| j.number == number).unwrap();
-                    table.line(job, stopped_text(sig))
-                };
+                let line = self.table().line(number, STOPPED);
                 self.say(&format!("\n{line}\n")).await;
                 Flow::Continue(128 + sig.number())
             }
@@ -287,10 +282,7 @@ impl Shell {
                 Some(RunState::Zombie(status)) => {
                     kernel.wait(pgid).await;
                     let table = self.table();
-                    let line = {
-                        let job = table.jobs.iter().find(|j| j.number == number).unwrap();
-                        table.line(job, &done_text(status))
-                    };
+                    let line = table.line(number, &done_text(status));
                     table.remove(number);
                     Some(line)
                 }
@@ -306,8 +298,7 @@ impl Shell {
                     } else {
                         table.job(number).state = JobState::Stopped(sig);
                         table.make_current(number);
-                        let job = table.jobs.iter().find(|j| j.number == number).unwrap();
-                        Some(table.line(job, stopped_text(sig)))
+                        Some(table.line(number, STOPPED))
                     }
                 }
                 Some(RunState::Running) => {
@@ -347,16 +338,11 @@ impl Shell {
                 let table = self.table();
                 let mut out = String::new();
                 for job in &table.jobs {
-                    let status = match job.state {
-                        JobState::Running => "Running".to_string(),
-                        JobState::Stopped(sig) => stopped_text(sig).to_string(),
+                    let (status, amp) = match job.state {
+                        JobState::Running => ("Running", " &"),
+                        JobState::Stopped(_) => (STOPPED, ""),
                     };
-                    let amp = if job.state == JobState::Running {
-                        " &"
-                    } else {
-                        ""
-                    };
-                    out.push_str(&format!("{}{amp}\n", table.line(job, &status)));
+                    out.push_str(&format!("{}{amp}\n", table.line(job.number, status)));
                 }
                 let _ = self.proc.write(1, out.as_bytes()).await;
                 Flow::Continue(0)

@@ -390,33 +390,28 @@ async fn window_change(proc: &Proc, channel: &russh::Channel<russh::client::Msg>
     let _ = channel.window_change(cols.into(), rows.into(), 0, 0).await;
 }
 
+/// Channel data: traced, then written to stdout or stderr.
+async fn received(proc: &Proc, stream: Stream, data: &[u8]) {
+    proc.kernel.trace().push(
+        proc.label(),
+        What::Data {
+            dir: Dir::ServerToClient,
+            stream,
+            bytes: data.len() as u64,
+        },
+    );
+    let fd = if stream == Stream::Stderr { 2 } else { 1 };
+    let _ = proc.write(fd, data).await;
+}
+
 /// One channel message; true when it was CLOSE.
 async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool {
     let trace = proc.kernel.trace();
     let me = proc.label();
     match msg {
-        ChannelMsg::Data { data } => {
-            trace.push(
-                me,
-                What::Data {
-                    dir: Dir::ServerToClient,
-                    stream: Stream::Stdout,
-                    bytes: data.len() as u64,
-                },
-            );
-            let _ = proc.write(1, &data).await;
-        }
-        ChannelMsg::ExtendedData { data, .. } => {
-            trace.push(
-                me,
-                What::Data {
-                    dir: Dir::ServerToClient,
-                    stream: Stream::Stderr,
-                    bytes: data.len() as u64,
-                },
-            );
-            let _ = proc.write(2, &data).await;
-        }
+        // RFC 4254 5.2: extended data type 1 is stderr.
+        ChannelMsg::Data { data } => received(proc, Stream::Stdout, &data).await,
+        ChannelMsg::ExtendedData { data, .. } => received(proc, Stream::Stderr, &data).await,
         ChannelMsg::ExitStatus { exit_status: code } => {
             trace.log(&me, format!("<- exit-status {code}"));
             live.exit_status = Some(code as i32);

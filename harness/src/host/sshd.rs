@@ -240,7 +240,7 @@ impl Conn {
             tty.set_size(size);
             tty
         });
-        let (stdout, stderr) = match &tty {
+        let (stdout_r, stderr_r) = match &tty {
             Some(tty) => {
                 for fd in 0..3 {
                     fds.set(fd, OpenFile::tty(tty));
@@ -272,7 +272,6 @@ impl Conn {
             }
             program(proc)
         });
-        let (stdout_r, stderr_r) = (stdout, stderr);
         let report = Arc::new(SessionReport {
             stdout: stdout_r.pipe.clone(),
             stderr: stderr_r.pipe.clone(),
@@ -403,9 +402,7 @@ impl russh::server::Handler for Conn {
         );
         if let Some(tty) = &self.tty {
             let from = format!("the terminal (/dev/{} typed by sshd)", tty.name());
-            for (pgid, sig) in tty.type_bytes(data) {
-                self.proc.kernel.signal_group(pgid, sig, &from);
-            }
+            self.proc.kernel.type_into(tty, data, &from);
         } else if let Some(stdin) = &self.stdin {
             let _ = stdin.send(data.to_vec());
         }

@@ -10,7 +10,7 @@ use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
 use super::env::HostEnv;
 use super::shell::start_command_line;
 use crate::net::Network;
-use crate::sim::{Screen, Swarm, start_login_shell};
+use crate::sim::{Swarm, Terminal, start_login_shell};
 use crate::trace::{Trace, render_events};
 use crate::unix::{Kernel, Pid, PipeEnd, WaitStatus};
 
@@ -56,28 +56,26 @@ pub fn type_session(steps: &[(&str, Duration)]) -> Typed {
     crate::unix::block_on(async {
         let trace = Trace::default();
         let kernel = Kernel::new("host", trace.clone(), BTreeMap::new());
-        let tty = kernel.open_pty();
-        let shell = start_login_shell(&kernel, tty.clone(), lone_host_env(&trace));
-        let mut screen = Screen::default();
+        // The runner's own terminal emulator, driven by hand.
+        let mut terminal = Terminal::new(&kernel);
+        let shell = start_login_shell(&kernel, terminal.tty(), lone_host_env(&trace));
         tokio::time::sleep(Duration::from_millis(1)).await;
         for (keys, pause) in steps {
             if *pause == HANG_UP {
-                kernel.hang_up(&tty);
+                kernel.hang_up(&terminal.tty());
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
             for key in keys.bytes() {
-                for (pgid, sig) in tty.type_bytes(&[key]) {
-                    kernel.signal_group(pgid, sig, "the terminal");
-                }
+                terminal.type_key(key);
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
             tokio::time::sleep(*pause).await;
-            screen.feed(&tty.take_output());
+            terminal.refresh();
         }
-        screen.feed(&tty.take_output());
+        terminal.refresh();
         Typed {
-            screen: screen.text(),
+            screen: terminal.text(),
             kernel,
             trace: render_events(&trace.events()),
             shell,

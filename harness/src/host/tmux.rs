@@ -314,9 +314,7 @@ impl TmuxServer {
                         }
                         after_prefix = key == PREFIX && !after_prefix;
                         if !after_prefix {
-                            for (pgid, sig) in tty.type_bytes(&[key]) {
-                                proc.kernel.signal_group(pgid, sig, "the terminal (typed through tmux)");
-                            }
+                            proc.kernel.type_into(&tty, &[key], "the terminal (typed through tmux)");
                         }
                     }
                 }

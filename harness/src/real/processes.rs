@@ -32,12 +32,32 @@ pub struct Marked {
 /// The live (not zombie) processes whose environment has `MARKER=run_id`.
 pub fn marked(run_id: &str) -> Vec<Marked> {
     let needle = format!("{MARKER}={run_id}");
+    live_processes(|pid| environment(pid).any(|v| v == needle.as_bytes()))
+}
+
+/// Processes this harness process started and that are still alive: the
+/// marked ones of its runs and the servers, whose command lines name the
+/// runs' directories (`hangar-<pid>-<n>`). Empty after every run ends.
+pub fn leftovers_of_this_process() -> Vec<Marked> {
+    let me = std::process::id();
+    let prefix = format!("{MARKER}={me}-");
+    let dir_part = format!("hangar-{me}-");
+    live_processes(|pid| {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        pid != me
+            && (environment(pid).any(|v| v.starts_with(prefix.as_bytes()))
+                || String::from_utf8_lossy(&cmdline).contains(&dir_part))
+    })
+}
+
+/// The live (not zombie) processes `wanted` picks, in pid order (proc(5)).
+fn live_processes(wanted: impl Fn(u32) -> bool) -> Vec<Marked> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     let mut found: Vec<Marked> = entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| has_variable(*pid, &needle) && !is_zombie(*pid))
+        .filter(|pid| wanted(*pid) && !is_zombie(*pid))
         .map(|pid| Marked {
             pid,
             name: read_trimmed(&Path::new("/proc").join(pid.to_string()).join("comm")),
@@ -47,10 +67,14 @@ pub fn marked(run_id: &str) -> Vec<Marked> {
     found
 }
 
-fn has_variable(pid: u32, needle: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
-        .unwrap_or(false)
+/// The `NAME=value` entries of a process's environment (empty when it is
+/// gone or not ours to read).
+fn environment(pid: u32) -> impl Iterator<Item = Vec<u8>> {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    env.split(|b| *b == 0)
+        .map(<[u8]>::to_vec)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// proc(5): the state is the field after the parenthesised name.
@@ -64,33 +88,6 @@ fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_string())
         .unwrap_or_default()
-}
-
-/// Processes this harness process started and that are still alive: the
-/// marked ones of its runs and the servers, whose command lines name the
-/// runs' directories (`hangar-<pid>-<n>`). Empty after every run ends.
-pub fn leftovers_of_this_process() -> Vec<Marked> {
-    let me = std::process::id();
-    let prefix = format!("{MARKER}={me}-");
-    let dir_part = format!("hangar-{me}-");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| *pid != me && !is_zombie(*pid))
-        .filter(|pid| {
-            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            env.split(|b| *b == 0)
-                .any(|v| v.starts_with(prefix.as_bytes()))
-                || String::from_utf8_lossy(&cmdline).contains(&dir_part)
-        })
-        .map(|pid| Marked {
-            pid,
-            name: read_trimmed(&Path::new("/proc").join(pid.to_string()).join("comm")),
-        })
-        .collect()
 }
 
 /// SIGKILL to every marked process of the run, until none is left

@@ -4,6 +4,12 @@
 //! simulated programs send: CR, LF, backspace, tab; escape sequences are
 //! skipped.
 
+/// A scenario's screen regex (the loader compiled it already) as it is
+/// matched against [`Screen::text`]: `^` and `$` match at line ends.
+pub fn screen_regex(pattern: &str) -> Option<regex::Regex> {
+    regex::Regex::new(&format!("(?m){pattern}")).ok()
+}
+
 /// Lines of text and the cursor.
 #[derive(Default, Clone)]
 pub struct Screen {

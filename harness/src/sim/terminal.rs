@@ -30,10 +30,8 @@ impl Terminal {
     /// One keystroke; the line discipline's signals go to the foreground
     /// group.
     pub fn type_key(&mut self, key: u8) {
-        for (pgid, sig) in self.tty.type_bytes(&[key]) {
-            let from = format!("the terminal ({} typed)", caret(key));
-            self.kernel.signal_group(pgid, sig, &from);
-        }
+        let from = format!("the terminal ({} typed)", caret(key));
+        self.kernel.type_into(&self.tty, &[key], &from);
     }
 
     /// TIOCSWINSZ from the emulator: the foreground group gets SIGWINCH.

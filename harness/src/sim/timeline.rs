@@ -10,6 +10,7 @@ use hangar_scenario::{Action, NetFault, Step, WaitCondition, WaitFor, format_dur
 use hangar_shell::ast::Script;
 use regex::Regex;
 
+use super::screen::screen_regex;
 use super::terminal::Terminal;
 use crate::trace::{Event, Trace, What};
 
@@ -138,13 +139,14 @@ impl<'a> Timeline<'a> {
 }
 
 fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
-    let (source, on_screen) = match &wait.condition {
-        WaitCondition::Screen(p) => (format!("(?m){p}"), true),
-        WaitCondition::Trace(p) => (p.clone(), false),
+    // The loader compiled the pattern already; a regex that matches
+    // nothing stands in should that ever change.
+    let (pattern, on_screen) = match &wait.condition {
+        WaitCondition::Screen(p) => (screen_regex(p), true),
+        WaitCondition::Trace(p) => (Regex::new(p).ok(), false),
     };
     Waiting {
-        // The loader compiled it already.
-        pattern: Regex::new(&source).unwrap_or_else(|_| Regex::new("$^").unwrap()),
+        pattern: pattern.unwrap_or_else(|| Regex::new("$^").unwrap()),
         on_screen,
         deadline: now + wait.timeout,
         what: wait.condition.describe(),

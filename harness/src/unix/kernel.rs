@@ -480,6 +480,15 @@ impl Kernel {
         Ok(())
     }
 
+    /// Bytes written to the master side of `tty` (keystrokes): through the
+    /// line discipline, with the signals it generates (termios(3) ISIG)
+    /// delivered to the foreground group. `from` names the typist.
+    pub fn type_into(&self, tty: &Tty, bytes: &[u8], from: &str) {
+        for (pgid, sig) in tty.type_bytes(bytes) {
+            self.signal_group(pgid, sig, from);
+        }
+    }
+
     /// The master side of `tty` closed: hang it up and signal its session.
     pub fn hang_up(&self, tty: &Tty) {
         let Some((session, foreground)) = tty.hang_up() else {
