@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 use hangar_scenario::{ClientOptions, ServerOptions, Target};
 
 use super::processes::{MARKER, kill_group};
-use super::targets::RealTarget;
 use super::targets::template::{Placeholder, Template, shell_quote};
+use super::targets::{ClientSetting, RealTarget};
 
 /// How long a server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(10);
@@ -391,7 +391,15 @@ impl Peer {
             ("scp", self.target.scp.as_ref()),
         ] {
             let Some(template) = template else { continue };
-            let command = values.fill(template, true)?;
+            let mut command = values.fill(template, true)?;
+            for setting in ClientSetting::ALL {
+                if setting.is_set(client)
+                    && let Some(option) = self.target.client_option(setting)
+                {
+                    command.push(' ');
+                    command.push_str(&values.fill(option, true)?);
+                }
+            }
             let wrapper = self.bin.join(program);
             write(&wrapper, &format!("#!/bin/sh\nexec {command} \"$@\"\n"))?;
             std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::template::{Placeholder, Template};
-use super::{PrivateHome, RealTarget};
+use super::{ClientSetting, PrivateHome, RealTarget};
 
 /// The shape of a target, for error messages.
 pub const EXAMPLE: &str = r#"[target.my-openssh]
@@ -57,6 +57,8 @@ struct RawTarget {
     server: Option<Spanned<String>>,
     client: Option<Spanned<String>>,
     scp: Option<Spanned<String>>,
+    #[serde(default)]
+    client_options: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// Reads the targets defined in `text`, the contents of `file`, in file
@@ -158,6 +160,27 @@ impl Reader<'_> {
             .as_ref()
             .map(|s| self.template(s, "scp"))
             .transpose()?;
+        let mut client_options = Vec::new();
+        let mut option_entries: Vec<_> = raw.client_options.iter().collect();
+        option_entries.sort_by_key(|(n, _)| n.span().start);
+        for (setting, value) in option_entries {
+            let key = format!("client_options.{}", setting.get_ref());
+            let Some(known) = ClientSetting::ALL
+                .into_iter()
+                .find(|s| s.name() == setting.get_ref())
+            else {
+                return Err(self.error(
+                    setting.span().start,
+                    &key,
+                    format!(
+                        "unknown client setting `{}`; the settings are `ServerAliveInterval` and `ConnectTimeout`, as under [client] in scenario files",
+                        setting.get_ref()
+                    ),
+                    example_of("client_options"),
+                ));
+            };
+            client_options.push((known, self.template(value, &key)?));
+        }
         let target = RealTarget {
             name: self.name.to_string(),
             like,
@@ -173,6 +196,7 @@ impl Reader<'_> {
             server,
             client,
             scp,
+            client_options,
         };
         self.check_whole(&target, raw, table)?;
         Ok(target)
@@ -390,6 +414,9 @@ fn example_of(key: &str) -> &'static str {
             "scp = \"/opt/openssh/bin/scp -F none -o HostName=127.0.0.1 -o Port={port} -o User={user} -o IdentityFile={user_key}\""
         }
         "setup" => "setup = [\"mkdir -p {config_dir}/empty\"]",
+        k if k.starts_with("client_options") => {
+            "[target.my-openssh.client_options]\nServerAliveInterval = \"-o ServerAliveInterval={server_alive_interval} -o ServerAliveCountMax={server_alive_count_max}\"\nConnectTimeout = \"-o ConnectTimeout={connect_timeout}\""
+        }
         _ => {
             "[target.my-openssh.files]\nsshd_config = \"Port {port}\\nHostKey {host_key}\\nSetEnv {marker}\\n\""
         }

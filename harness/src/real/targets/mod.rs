@@ -12,7 +12,9 @@ pub mod template;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use hangar_scenario::{Action, LoadError, Scenario, TARGET_FORMS, Target};
+use hangar_scenario::{
+    Action, ClientOptions, LoadError, Scenario, ServerOptions, TARGET_FORMS, Target,
+};
 use hangar_shell::ast::{Command, Script, WordPart};
 
 use template::{Placeholder, Template};
@@ -55,6 +57,40 @@ pub struct RealTarget {
     pub client: Template,
     /// The `scp` of the command lines, when the target has one.
     pub scp: Option<Template>,
+    /// Arguments added to `client` and `scp` only when the scenario sets
+    /// the setting: a scenario's own `ssh -o ServerAliveInterval=1` must
+    /// win, and OpenSSH keeps the first value it is given.
+    pub client_options: Vec<(ClientSetting, Template)>,
+}
+
+/// A scenario's `[client]` setting a target passes through `client_options`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientSetting {
+    /// With `ServerAliveCountMax`.
+    ServerAliveInterval,
+    ConnectTimeout,
+}
+
+impl ClientSetting {
+    pub const ALL: [ClientSetting; 2] = [
+        ClientSetting::ServerAliveInterval,
+        ClientSetting::ConnectTimeout,
+    ];
+
+    /// As in scenario files and under `client_options`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientSetting::ServerAliveInterval => "ServerAliveInterval",
+            ClientSetting::ConnectTimeout => "ConnectTimeout",
+        }
+    }
+
+    pub fn is_set(self, client: &ClientOptions) -> bool {
+        match self {
+            ClientSetting::ServerAliveInterval => client.server_alive_interval.is_some(),
+            ClientSetting::ConnectTimeout => client.connect_timeout.is_some(),
+        }
+    }
 }
 
 /// A user's target as reports name it.
@@ -125,6 +161,15 @@ impl RealTarget {
             .chain(self.files.iter().map(|(_, t)| t))
             .chain([&self.server, &self.client])
             .chain(self.scp.as_ref())
+            .chain(self.client_options.iter().map(|(_, t)| t))
+    }
+
+    /// The `client_options` arguments for `setting`.
+    pub fn client_option(&self, setting: ClientSetting) -> Option<&Template> {
+        self.client_options
+            .iter()
+            .find(|(s, _)| *s == setting)
+            .map(|(_, t)| t)
     }
 
     fn uses(&self, placeholder: Placeholder) -> bool {
@@ -161,14 +206,30 @@ impl RealTarget {
                 ),
             });
         }
-        // An option the `like` target's server or client honours must
+        // A setting the `like` target's server or client honours must
         // reach this one's too, or the run would test something else.
         let like = RealTarget::builtin(self.like);
-        for (placeholder, setting, set) in SCENARIO_OPTIONS {
-            if set(scenario) && like.uses(placeholder) && !self.uses(placeholder) {
+        for (placeholder, setting, set) in SERVER_SETTINGS {
+            if set(&scenario.world.server) && like.uses(placeholder) && !self.uses(placeholder) {
                 return Some(format!(
-                    "the scenario sets {setting}, and target `{}` passes it nowhere: add {placeholder} to its server or client command",
+                    "the scenario sets [server] {setting}, and target `{}` passes it nowhere: add {placeholder} to its server command or files",
                     self.name
+                ));
+            }
+        }
+        for setting in ClientSetting::ALL {
+            if setting.is_set(&scenario.world.client)
+                && like.client_option(setting).is_some()
+                && self.client_option(setting).is_none()
+            {
+                return Some(format!(
+                    "the scenario sets [client] {0}, and target `{1}` passes it nowhere: add it under [target.{1}.client_options], e.g. {0} = \"-o {0}={{{2}}}\"",
+                    setting.name(),
+                    self.name,
+                    match setting {
+                        ClientSetting::ServerAliveInterval => "server_alive_interval",
+                        ClientSetting::ConnectTimeout => "connect_timeout",
+                    }
                 ));
             }
         }
@@ -176,29 +237,18 @@ impl RealTarget {
     }
 }
 
-/// The scenario settings that reach a target through a placeholder.
-type OptionSet = fn(&Scenario) -> bool;
-const SCENARIO_OPTIONS: [(Placeholder, &str, OptionSet); 4] = [
+/// The scenario's `[server]` settings that reach a target through a
+/// placeholder (0, off, when unset).
+type ServerSet = fn(&ServerOptions) -> bool;
+const SERVER_SETTINGS: [(Placeholder, &str, ServerSet); 2] = [
     (
         Placeholder::ClientAliveInterval,
-        "[server] ClientAliveInterval",
-        |s| s.world.server.client_alive_interval.is_some(),
+        "ClientAliveInterval",
+        |s| s.client_alive_interval.is_some(),
     ),
-    (
-        Placeholder::DropbearKeepalive,
-        "[server] DropbearKeepalive",
-        |s| s.world.server.dropbear_keepalive.is_some(),
-    ),
-    (
-        Placeholder::ServerAliveInterval,
-        "[client] ServerAliveInterval",
-        |s| s.world.client.server_alive_interval.is_some(),
-    ),
-    (
-        Placeholder::ConnectTimeout,
-        "[client] ConnectTimeout",
-        |s| s.world.client.connect_timeout.is_some(),
-    ),
+    (Placeholder::DropbearKeepalive, "DropbearKeepalive", |s| {
+        s.dropbear_keepalive.is_some()
+    }),
 ];
 
 /// Whether a command line of the scenario runs `scp` (as any word of a

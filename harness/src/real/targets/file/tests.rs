@@ -176,6 +176,10 @@ fn bad_values_and_shapes() {
     assert!(err.contains("file name `../x`"), "{err}");
     let err = error(&GOOD.replace("sshd_config =", "host_key ="));
     assert!(err.contains("the run writes its own `host_key`"), "{err}");
+    let err = error(&format!(
+        "{GOOD}[target.my-openssh.client_options]\nServerAlive = \"-o X\"\n"
+    ));
+    assert!(err.starts_with("t.toml:8:1: target.my-openssh.client_options.ServerAlive: unknown client setting `ServerAlive`"), "{err}");
     let err = error("# nothing\n");
     assert!(
         err.starts_with("t.toml:1:1: the file defines no target"),
