@@ -15,7 +15,12 @@
 //! When the connection ends nobody is signalled: the session task is
 //! dropped with the pipes' ends in it, and the remote processes live on.
 
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+
 use hangar_scenario::Policy;
+use nix::libc;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{mpsc, watch};
@@ -110,6 +115,9 @@ pub async fn run(out: Output, policy: Policy, mut child: Child) {
 
 /// waitpid(2) on the child (sshd's SIGCHLD handling).
 pub async fn reap(out: &Output, child: &mut Child) -> Ending {
+    if let Some(pid) = child.id() {
+        exited(pid).await;
+    }
     let ending = match child.wait().await {
         Ok(status) => Ending::of(status),
         Err(_) => Ending::Exited(255),
@@ -118,12 +126,44 @@ pub async fn reap(out: &Output, child: &mut Child) -> Ending {
     ending
 }
 
+nix::ioctl_read_bad!(bytes_to_read, libc::FIONREAD, libc::c_int);
+
+/// How many bytes wait in a pipe (FIONREAD, pipe(7)).
+fn unread(pipe: &impl AsFd) -> usize {
+    let mut count: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int into the variable we own.
+    match unsafe { bytes_to_read(pipe.as_fd().as_raw_fd(), &mut count) } {
+        Ok(_) => count.max(0) as usize,
+        Err(_) => 0,
+    }
+}
+
+/// Returns once the process `pid` has exited. pidfd_open(2) makes the
+/// exit an event of the same poll as the pipes, so the session learns of
+/// it between two reads, as sshd's select loop learns of SIGCHLD; a
+/// signal-driven wait would let the pumps read on for a while first.
+/// Without pidfds (Linux before 5.3) it returns at once and the caller's
+/// wait does the waiting.
+async fn exited(pid: u32) {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: the fd was just opened and nothing else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+    // SAFETY: the OwnedFd moves into the AsyncFd and stays open with it.
+    if let Ok(fd) = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) } {
+        let _ = fd.readable().await;
+    }
+}
+
 /// Reads a pipe into the channel until EOF, or until told to stop between
 /// reads (a block already read is always sent). Returning drops the pipe:
 /// later writers get EPIPE.
 async fn pump(
     out: Output,
-    mut pipe: impl AsyncRead + Unpin,
+    mut pipe: impl AsyncRead + AsFd + Unpin,
     stream: Option<u32>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -132,7 +172,13 @@ async fn pump(
     loop {
         let read = tokio::select! {
             biased;
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stop.wait_for(|s| *s) => {
+                let lost = unread(&pipe);
+                if lost > 0 {
+                    out.log.say(format!("closes the child's {name} pipe: {lost} unread bytes lost"));
+                }
+                return;
+            }
             read = pipe.read(&mut block) => read,
         };
         match read {
@@ -144,6 +190,9 @@ async fn pump(
                 if !out.data(stream, &block[..n]).await {
                     return;
                 }
+                // One read per pipe per turn of the server's loop: other
+                // work (such as acting on the child's exit) comes between.
+                tokio::task::yield_now().await;
             }
         }
     }
