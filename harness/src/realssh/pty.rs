@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use hangar_scenario::Policy;
 use nix::errno::Errno;
-use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::sys::termios::{SetArg, tcgetattr, tcsetattr};
 use russh::Pty;
 use tokio::io::unix::AsyncFd;
@@ -109,6 +109,11 @@ pub fn open(request: &PtyRequest) -> io::Result<(Master, OwnedFd)> {
         ws_ypixel: 0,
     };
     let pair = nix::pty::openpty(&size, None).map_err(io::Error::from)?;
+    // openpty(3) leaves both ends inheritable: a child holding the master
+    // would keep the pty from ever hanging up.
+    for end in [&pair.master, &pair.slave] {
+        fcntl(end, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(io::Error::from)?;
+    }
     let mut termios = tcgetattr(&pair.slave).map_err(io::Error::from)?;
     modes::apply(&mut termios, &request.modes);
     tcsetattr(&pair.slave, SetArg::TCSANOW, &termios).map_err(io::Error::from)?;
