@@ -737,3 +737,105 @@ fn nothing_started_by_a_server_survives_it() {
         "hangar-sshd still runs"
     );
 }
+
+/// A russh client, for the requests neither hangar-ssh nor OpenSSH's ssh
+/// sends on their own (`signal`) or sends only on a terminal
+/// (`window-change`).
+mod requests {
+    use std::sync::Arc;
+
+    use russh::ChannelMsg;
+    use russh::keys::PrivateKeyWithHashAlg;
+
+    use super::{PATIENCE, Server};
+
+    struct AnyHostKey;
+
+    impl russh::client::Handler for AnyHostKey {
+        type Error = russh::Error;
+
+        async fn check_server_key(
+            &mut self,
+            _key: &russh::keys::PublicKeyOrCertificate,
+        ) -> Result<bool, Self::Error> {
+            Ok(true)
+        }
+    }
+
+    /// Reads the channel until its output has `text`; returns the exit
+    /// status if the channel ends first.
+    async fn read_until(
+        channel: &mut russh::Channel<russh::client::Msg>,
+        seen: &mut String,
+        text: &str,
+    ) -> Option<u32> {
+        while !seen.contains(text) {
+            match channel.wait().await? {
+                ChannelMsg::Data { data } => seen.push_str(&String::from_utf8_lossy(&data)),
+                ChannelMsg::ExitStatus { exit_status } => return Some(exit_status),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn window_change_resizes_the_pty_and_signal_reaches_the_child() {
+        let server = Server::start("wait-eof");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let session = async {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+                .await
+                .unwrap();
+            let config = Arc::new(russh::client::Config::default());
+            let mut handle = russh::client::connect_stream(config, stream, AnyHostKey)
+                .await
+                .unwrap();
+            let key = russh::keys::load_secret_key(server.keys.path("user"), None).unwrap();
+            // Any user name is accepted; the session runs as the server's user.
+            let auth = handle
+                .authenticate_publickey("anyone", PrivateKeyWithHashAlg::new(Arc::new(key), None))
+                .await
+                .unwrap();
+            assert!(auth.success());
+            let mut channel = handle.channel_open_session().await.unwrap();
+            channel
+                .request_pty(false, "xterm", 80, 24, 0, 0, &[])
+                .await
+                .unwrap();
+            channel
+                .exec(
+                    true,
+                    "trap 'stty size' WINCH; trap 'echo usr1; exit 5' USR1; \
+                     echo ready; while :; do sleep 0.05; done",
+                )
+                .await
+                .unwrap();
+            let mut seen = String::new();
+            assert_eq!(read_until(&mut channel, &mut seen, "ready").await, None);
+            channel.window_change(100, 30, 0, 0).await.unwrap();
+            assert_eq!(read_until(&mut channel, &mut seen, "30 100").await, None);
+            channel.signal(russh::Sig::USR1).await.unwrap();
+            // The pty's last output follows the exit status (the flush at
+            // child exit): read to the end of the channel.
+            let mut status = None;
+            while let Some(msg) = channel.wait().await {
+                match msg {
+                    ChannelMsg::Data { data } => seen.push_str(&String::from_utf8_lossy(&data)),
+                    ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+                    _ => {}
+                }
+            }
+            assert_eq!(status, Some(5), "{seen:?}");
+            assert!(seen.contains("usr1"), "{seen:?}");
+        };
+        runtime.block_on(async {
+            tokio::time::timeout(PATIENCE, session)
+                .await
+                .expect("the session did not end in time")
+        });
+    }
+}

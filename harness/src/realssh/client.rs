@@ -313,28 +313,11 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
             told = from_stdin.recv(), if !stdin_done => match told {
                 None => stdin_done = true,
                 Some(FromStdin::SentEof) => events.note("sent-eof"),
-                Some(FromStdin::Escape(Escape::Disconnect)) => {
-                    say("~.");
-                    break Ended::Disconnected;
-                }
-                Some(FromStdin::Escape(Escape::Suspend)) => {
-                    say("~^Z [suspend ssh]");
-                    if let Some(raw) = &raw {
-                        raw.leave();
-                    }
-                    // Stops here until continued (SIGCONT), then raw again.
-                    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP);
-                    if let Some(raw) = &raw {
-                        raw.resume();
+                Some(FromStdin::Escape(escape)) => {
+                    if let Some(ended) = escaped(escape, raw.as_ref(), &mut stderr).await {
+                        break ended;
                     }
                 }
-                Some(FromStdin::Escape(Escape::List)) => write(&mut stderr, format!(
-                    "~#\r\nThe following connections are open:\r\n  #0 client-session (t4 r0 i0/0 o0/0)\r\n"
-                ).as_bytes()).await,
-                Some(FromStdin::Escape(Escape::Help)) => {
-                    write(&mut stderr, format!("~?\r\n{}", escapes::HELP).as_bytes()).await
-                }
-                Some(FromStdin::Escape(_)) => {}
             },
         }
     };
@@ -371,6 +354,41 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
         Ended::Closed | Ended::Lost => exit_status.unwrap_or(SSH_FAILURE),
         _ => SSH_FAILURE,
     }
+}
+
+/// An escape typed at the start of a line (clientloop.c process_escapes);
+/// `~&` is not supported (it needs forwarded connections to wait for).
+async fn escaped(
+    escape: Escape,
+    raw: Option<&RawMode>,
+    stderr: &mut (impl AsyncWrite + Unpin),
+) -> Option<Ended> {
+    let note = match escape {
+        Escape::Disconnect => {
+            say("~.");
+            return Some(Ended::Disconnected);
+        }
+        Escape::Suspend => {
+            say("~^Z [suspend ssh]");
+            if let Some(raw) = raw {
+                raw.leave();
+            }
+            // Stops here until continued (SIGCONT), then raw again.
+            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP);
+            if let Some(raw) = raw {
+                raw.resume();
+            }
+            return None;
+        }
+        Escape::List => {
+            "~#\r\nThe following connections are open:\r\n  #0 client-session (t4 r0 i0/0 o0/0)\r\n"
+                .to_string()
+        }
+        Escape::Help => format!("~?\r\n{}", escapes::HELP),
+        Escape::Send(_) | Escape::Background => return None,
+    };
+    write(stderr, note.as_bytes()).await;
+    None
 }
 
 async fn write(out: &mut (impl AsyncWrite + Unpin), data: &[u8]) {

@@ -111,3 +111,37 @@ pub fn apply(termios: &mut Termios, modes: &[(Pty, u32)]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use nix::sys::termios::tcgetattr;
+
+    use super::*;
+
+    #[test]
+    fn modes_survive_the_trip_through_pty_req() {
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let fresh = tcgetattr(&pty.slave).unwrap();
+        let mut local = fresh.clone();
+        local
+            .local_flags
+            .remove(LocalFlags::ECHO | LocalFlags::ICANON);
+        local.input_flags.insert(InputFlags::IXOFF);
+        local.output_flags.remove(OutputFlags::ONLCR);
+        local.control_chars[Cc::VINTR as usize] = 7;
+        let mut remote = fresh.clone();
+        apply(&mut remote, &encode(&local));
+        assert_eq!(remote.local_flags, local.local_flags);
+        assert_eq!(remote.input_flags, local.input_flags);
+        assert_eq!(remote.output_flags, local.output_flags);
+        assert_eq!(remote.control_chars, local.control_chars);
+    }
+
+    #[test]
+    fn a_disabled_character_is_posix_vdisable() {
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let mut termios = tcgetattr(&pty.slave).unwrap();
+        apply(&mut termios, &[(Pty::VQUIT, 255)]);
+        assert_eq!(termios.control_chars[Cc::VQUIT as usize], 0);
+    }
+}

@@ -47,6 +47,15 @@ impl Ending {
     }
 }
 
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "exit {code}"),
+            Ending::Signaled { signal, .. } => write!(f, "killed by {}", signal.as_str()),
+        }
+    }
+}
+
 impl Output {
     pub fn new(log: Log, writer: ChannelWriteHalf<Msg>, handle: Handle, id: ChannelId) -> Output {
         Output {

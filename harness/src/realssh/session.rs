@@ -69,13 +69,14 @@ pub async fn run(out: Output, policy: Policy, mut child: Child) {
     let stdout = child.stdout.take().expect("stdout was piped");
     let stderr = child.stderr.take().expect("stderr was piped");
     let (stop_tx, stop) = watch::channel(false);
-    let pumps = {
-        let out_pump = tokio::spawn(pump(out.clone(), stdout, None, stop.clone()));
-        let err_pump = tokio::spawn(pump(out.clone(), stderr, Some(STDERR), stop));
-        async move {
-            let _ = out_pump.await;
-            let _ = err_pump.await;
-        }
+    // The pumps run as tasks of their own so that the policy can wait on
+    // the child and the pipes at once; they end with the session, closing
+    // the pipes, when the connection ends.
+    let mut out_pump = AbortOnDrop(tokio::spawn(pump(out.clone(), stdout, None, stop.clone())));
+    let mut err_pump = AbortOnDrop(tokio::spawn(pump(out.clone(), stderr, Some(STDERR), stop)));
+    let pumps = async {
+        let _ = (&mut out_pump.0).await;
+        let _ = (&mut err_pump.0).await;
     };
     match policy {
         Policy::WaitEof => {
@@ -113,6 +114,15 @@ pub async fn run(out: Output, policy: Policy, mut child: Child) {
     out.close().await;
 }
 
+/// A task that is aborted when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// waitpid(2) on the child (sshd's SIGCHLD handling).
 pub async fn reap(out: &Output, child: &mut Child) -> Ending {
     if let Some(pid) = child.id() {
@@ -122,7 +132,7 @@ pub async fn reap(out: &Output, child: &mut Child) -> Ending {
         Ok(status) => Ending::of(status),
         Err(_) => Ending::Exited(255),
     };
-    out.log.say(format!("reaps the child ({ending:?})"));
+    out.log.say(format!("reaps the child ({ending})"));
     ending
 }
 
