@@ -78,6 +78,17 @@ enum Command {
         #[arg(long = "target", short = 't')]
         target: String,
     },
+    /// Runs a program as its only child and records its stops and exit
+    /// status (the real lane puts it in front of the ssh at a terminal).
+    #[command(hide = true)]
+    Witness {
+        /// The record file.
+        #[arg(long)]
+        record: PathBuf,
+        /// The program and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,6 +152,13 @@ fn main() -> ExitCode {
             seed,
             target: &target,
         }),
+        Command::Witness { record, command } => {
+            std::process::exit(hangar::real::witness::witness(
+                &record,
+                &command[0],
+                &command[1..],
+            ))
+        }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }
