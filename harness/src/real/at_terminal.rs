@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 use super::peer::Peer;
 use super::processes::{MARKER, marked};
 use super::terminal::RealTerminal;
-use super::watch::{ProcessWatch, all_processes};
+use super::watch::{ProcInfo, ProcessWatch, all_processes};
 use super::witness::read_record;
 use crate::trace::Trace;
 
@@ -29,6 +29,8 @@ pub struct AtTerminal {
     logged: BTreeMap<PathBuf, usize>,
     /// Each witnessed ssh: pid, start, and exit status once it ended.
     ssh: BTreeMap<u32, Ssh>,
+    /// Each witness's pid and its ssh's.
+    witnessed: BTreeMap<u32, u32>,
     client: ProcessWatch,
     server: ProcessWatch,
     client_marker: String,
@@ -138,6 +140,7 @@ impl AtTerminal {
             records,
             logged: BTreeMap::new(),
             ssh: BTreeMap::new(),
+            witnessed: BTreeMap::new(),
             client: ProcessWatch::new("client"),
             server: ProcessWatch::new("server"),
             client_marker,
@@ -153,18 +156,17 @@ impl AtTerminal {
         let all = all_processes();
         let shell = self.term.shell_pid();
         let client_pids: Vec<u32> = marked(&self.client_marker).iter().map(|m| m.pid).collect();
-        // The witnesses and the ssh behind them are reported by the
-        // witnesses; the shell itself is the terminal.
-        let witnessed: Vec<u32> = all
-            .iter()
-            .filter(|p| p.name == "hangar" && client_pids.contains(&p.pid))
-            .map(|p| p.pid)
-            .collect();
+        // The witnesses stand in for their ssh, which the watch reports
+        // (stops included) but for its end: the witness knows its status.
+        // The shell itself is the terminal.
         let client: Vec<_> = all
             .iter()
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
-            .filter(|p| !witnessed.contains(&p.pid) && !witnessed.contains(&p.ppid))
-            .cloned()
+            .filter(|p| !(p.name == "hangar" && client_pids.contains(&p.pid)))
+            .map(|p| match self.witnessed.get(&p.ppid) {
+                Some(_) => ProcInfo { ppid: shell, ..p.clone() },
+                None => p.clone(),
+            })
             .collect();
         let server_pids: Vec<u32> = marked(&self.server_marker).iter().map(|m| m.pid).collect();
         let server: Vec<_> = all
@@ -172,7 +174,11 @@ impl AtTerminal {
             .filter(|p| server_pids.contains(&p.pid) && !is_server_daemon(&p.name))
             .cloned()
             .collect();
+        let ssh_pids: Vec<String> = self.ssh.keys().map(|pid| format!("[{pid}]")).collect();
         for (actor, text) in self.client.update(&client, &all) {
+            if text == "exit" && ssh_pids.iter().any(|p| actor.ends_with(p.as_str())) {
+                continue;
+            }
             trace.log(actor, text);
         }
         for (actor, text) in self.server.update(&server, &all) {
@@ -187,13 +193,21 @@ impl AtTerminal {
         let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
         files.sort();
         for file in files {
-            let Some(pid) = file
+            let Some(witness) = file
                 .file_name()
                 .and_then(|n| n.to_str()?.strip_prefix("ssh-")?.parse::<u32>().ok())
             else {
                 continue;
             };
             let record = read_record(&file);
+            // The ssh is named by its own pid, which the record starts with.
+            let Some(pid) = record
+                .first()
+                .and_then(|e| e.what.strip_prefix("started ")?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            self.witnessed.insert(witness, pid);
             let seen = self.logged.entry(file.clone()).or_default();
             for event in &record[*seen..] {
                 let start = self
@@ -202,8 +216,9 @@ impl AtTerminal {
                     .unwrap_or_default();
                 let at = event.at.saturating_sub(start);
                 let ssh = self.ssh.entry(pid).or_default();
-                if event.what == "started" {
+                if event.what.starts_with("started") {
                     ssh.started = at;
+                    continue;
                 }
                 if let Some(code) = exit_code(&event.what) {
                     ssh.status = Some((code, at));

@@ -10,6 +10,13 @@
 //! the same status. Signals the terminal sends to the foreground group
 //! reach both; the witness ignores them once the child runs, so that it
 //! is always there to report how the child ended.
+//!
+//! Stops are not recorded: the kernel and the terminal send SIGTTIN,
+//! SIGTTOU and SIGTSTP to the whole group (tty_ioctl(4), termios(3)), so
+//! the witness stops with its child at once, as one job, and the runner
+//! sees both stopped in proc(5). Staying awake to record the signal would
+//! delay the job's stop past the shell's next prompt. A stop the child
+//! gives itself (ssh's `~^Z` raises SIGTSTP) is mirrored by the witness.
 
 use std::io::Write;
 use std::path::Path;
@@ -32,7 +39,7 @@ pub fn witness(record: &Path, program: &str, args: &[String]) -> i32 {
         }
     };
     let pid = Pid::from_raw(child.id() as i32);
-    log.write("started");
+    log.write(&format!("started {pid}"));
     let ignored = [
         Signal::SIGHUP,
         Signal::SIGINT,
@@ -44,19 +51,20 @@ pub fn witness(record: &Path, program: &str, args: &[String]) -> i32 {
         // SAFETY: SIG_IGN installs no handler code.
         let _ = unsafe { signal(sig, SigHandler::SigIgn) };
     }
-    let flags = WaitPidFlag::WUNTRACED | WaitPidFlag::WCONTINUED;
+    let flags = WaitPidFlag::WUNTRACED;
     loop {
         match waitpid(pid, Some(flags)) {
-            Ok(WaitStatus::Stopped(_, sig)) => {
-                log.write(&format!("stopped by {}", sig.as_str()));
-                // Stops this process too (the default action of the four
-                // stop signals); returns once the job is continued.
+            // Still stopped when the witness hears of it: the child
+            // stopped alone. (After a group stop the witness hears only
+            // once the job was continued.)
+            Ok(WaitStatus::Stopped(_, sig)) if is_stopped(pid) => {
+                // The default action of a stop signal stops this process
+                // too; raise returns once the job is continued.
                 let _ = raise(sig);
                 // `fg` continues the whole group; a SIGCONT to the witness
                 // alone must reach the child as well.
                 let _ = kill(pid, Signal::SIGCONT);
             }
-            Ok(WaitStatus::Continued(_)) => log.write("continued"),
             Ok(WaitStatus::Exited(_, code)) => {
                 log.write(&format!("exit {code}"));
                 return code;
@@ -78,7 +86,16 @@ pub fn witness(record: &Path, program: &str, args: &[String]) -> i32 {
     }
 }
 
-/// The record file: one line per event, `<ms since the epoch> <event>`.
+/// proc(5): state `T` in `/proc/<pid>/stat`.
+fn is_stopped(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| Some(stat.rsplit_once(") ")?.1.starts_with('T')))
+        .unwrap_or(false)
+}
+
+/// The record file: one line per event, `<ms since the epoch> <event>`:
+/// `started <child pid>`, `exit <code>`, `killed by <SIGNAL>`.
 struct Record(Option<std::fs::File>);
 
 impl Record {
@@ -131,7 +148,7 @@ mod tests {
     #[test]
     fn a_record_reads_back_and_skips_odd_lines() {
         let path = std::env::temp_dir().join(format!("hangar-witness-{}", std::process::id()));
-        std::fs::write(&path, "12 started\nnonsense\n15 exit 3\nx y\n").unwrap();
+        std::fs::write(&path, "12 started 7\nnonsense\n15 exit 3\nx y\n").unwrap();
         let record = read_record(&path);
         let _ = std::fs::remove_file(&path);
         assert_eq!(
@@ -139,7 +156,7 @@ mod tests {
             vec![
                 Witnessed {
                     at: Duration::from_millis(12),
-                    what: "started".into()
+                    what: "started 7".into()
                 },
                 Witnessed {
                     at: Duration::from_millis(15),
