@@ -7,7 +7,9 @@
 //! `user@server:~$ `, as in the sim lane, so that the same screen patterns
 //! hold: the remote one comes from a `.bash_profile` in the run's private
 //! home. The server host's own `ssh` (a nested hop) reaches the server
-//! directly through a `~/.ssh/config` there.
+//! directly through a `~/.ssh/config` there. The seed documents' `xterm`
+//! (a program that runs until a signal ends it) is, as in the sim, a
+//! stand-in in `~/bin`: no display is needed.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -23,6 +25,8 @@ use crate::trace::Trace;
 
 pub struct AtTerminal {
     pub term: RealTerminal,
+    /// First in PATH at the terminal and for the run's command lines.
+    bin: PathBuf,
     /// Where each witnessed ssh writes its record (`ssh-<pid>`).
     records: PathBuf,
     /// Lines of each record already logged.
@@ -82,9 +86,13 @@ impl AtTerminal {
         // ~/.bash_profile), and the server's own ssh to itself.
         write_file(
             &home.join(".bash_profile"),
-            "PS1='user@server:\\w$ '\n",
+            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\n",
             0o644,
         )?;
+        std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
+        // Named `xterm` in proc(5) (a script's name is its comm); follows
+        // nothing forever and dies of SIGHUP like any program.
+        write_file(&home.join("bin/xterm"), "#!/usr/bin/tail -fn0\n", 0o755)?;
         let ssh_dir = home.join(".ssh");
         std::fs::copy(peer.dir.join("user_key"), ssh_dir.join("id_ed25519"))
             .map_err(|e| format!("user key: {e}"))?;
@@ -135,7 +143,18 @@ impl AtTerminal {
         ];
         let term = RealTerminal::start(&env, &client_home)
             .map_err(|e| format!("the terminal's shell: {e}"))?;
+        // pkill(1) on the client host means this terminal's processes, not
+        // every process of the machine's user.
+        let tty = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
+            .map_err(|e| format!("the terminal's name: {e}"))?;
+        let tty = tty.strip_prefix("/dev").unwrap_or(&tty).display().to_string();
+        write_file(
+            &bin.join("pkill"),
+            &format!("#!/bin/sh\nexec /usr/bin/pkill \"$@\" -t {}\n", tty.trim_start_matches('/')),
+            0o755,
+        )?;
         Ok(AtTerminal {
+            bin,
             term,
             records,
             logged: BTreeMap::new(),
@@ -231,6 +250,11 @@ impl AtTerminal {
             }
             *seen = record.len();
         }
+    }
+
+    /// The directory of the terminal's `ssh` and `pkill`.
+    pub fn bin(&self) -> &Path {
+        &self.bin
     }
 
     /// Whether an ssh started at the terminal still runs.

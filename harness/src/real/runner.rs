@@ -55,6 +55,11 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
             "terminal steps need the run's own home for the remote prompt: OpenSSH's sshd gets it only when run as root".into(),
         );
     }
+    if scenario.world.server.kill_user_processes {
+        return Some(
+            "KillUserProcesses needs systemd-logind and PAM; the real lane's servers run without them".into(),
+        );
+    }
     if scenario.world.net.retransmission_timeout < scenario.world.horizon {
         // The scenario counts on a retransmission budget running out.
         return Some(
@@ -162,7 +167,8 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
                 Due::Run { line, .. } => {
                     let line = at_this_terminal(line, terminal.as_ref());
                     trace.log("client", format!("runs {line:?}"));
-                    let child = spawn_line(&line, &peer, &stdout, &stderr)
+                    let bin = terminal.as_ref().map(AtTerminal::bin);
+                    let child = spawn_line(&line, &peer, bin, &stdout, &stderr)
                         .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
                     // The harness plays the client host's init.
                     trace.log(
@@ -217,7 +223,13 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         if started.elapsed() >= scenario.world.horizon {
             break true;
         }
-        tokio::time::sleep(POLL).await;
+        // Keys go at the sim's pace: one per tick.
+        let pause = if timeline.is_typing() {
+            scenario.world.tick
+        } else {
+            POLL
+        };
+        tokio::time::sleep(pause).await;
     };
     let stopped_at = started.elapsed();
     trace.set_outer_clock(stopped_at);
@@ -330,14 +342,18 @@ fn session_processes(run_id: &str) -> Vec<Marked> {
 fn spawn_line(
     line: &str,
     peer: &Peer,
+    terminal_bin: Option<&std::path::Path>,
     stdout: &Arc<AtomicU64>,
     stderr: &Arc<AtomicU64>,
 ) -> std::io::Result<Child> {
-    let path = format!(
+    let mut path = format!(
         "{}:{}",
         peer.bin.display(),
         std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
     );
+    if let Some(bin) = terminal_bin {
+        path = format!("{}:{path}", bin.display());
+    }
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)

@@ -86,6 +86,11 @@ impl<'a> Timeline<'a> {
         }
     }
 
+    /// Keystrokes are being typed (one per tick).
+    pub fn is_typing(&self) -> bool {
+        matches!(self.active, Some(Active::Typing { .. }))
+    }
+
     /// Every step has happened (and the last wait is over).
     pub fn is_done(&self) -> bool {
         self.next == self.steps.len() && self.active.is_none()
