@@ -241,7 +241,13 @@ impl Peer {
     ) -> Result<Peer, PeerError> {
         for (program, package) in &target.packages {
             if !Path::new(program).exists() {
-                return Err(missing(program, package));
+                return Err(match &target.file {
+                    None => missing(program, package),
+                    Some(file) => PeerError(format!(
+                        "target `{}` ({file}): `{program}` does not exist; it comes with the package `{package}`",
+                        target.name
+                    )),
+                });
             }
         }
         let ssh_keygen = require("ssh-keygen", "openssh-client")?;
@@ -290,7 +296,7 @@ impl Peer {
         {
             return Err(PeerError(format!(
                 "target `{}`: its server `{program}` does not exist",
-                target.label()
+                target.name
             )));
         }
         let server_name = first_program(&script)

@@ -154,6 +154,25 @@ impl RealTarget {
         }
     }
 
+    /// Why the sessions do not get the run's own home, for skip reasons.
+    pub fn no_private_home(&self) -> String {
+        match (self.private_home, &self.file) {
+            (PrivateHome::AsRoot, None) => format!(
+                "{}'s server gets it only when run as root",
+                if self.like == Target::OpenSsh {
+                    "OpenSSH"
+                } else {
+                    &self.name
+                }
+            ),
+            (PrivateHome::AsRoot, Some(_)) => format!(
+                "target `{}` gets it only when hangar runs as root (private_home = \"as-root\")",
+                self.name
+            ),
+            _ => format!("target `{}` has private_home = \"never\"", self.name),
+        }
+    }
+
     /// Every template of the target.
     pub fn templates(&self) -> impl Iterator<Item = &Template> {
         self.setup
@@ -191,20 +210,10 @@ impl RealTarget {
             ));
         }
         if !scenario.world.files.is_empty() && !self.has_private_home() {
-            return Some(match self.private_home {
-                PrivateHome::AsRoot if self.file.is_none() => format!(
-                    "[world] files need the run's own home: {}'s server gets it only when run as root",
-                    self.name
-                ),
-                PrivateHome::AsRoot => format!(
-                    "[world] files need the run's own home: target `{}` gets it only when hangar runs as root (private_home = \"as-root\")",
-                    self.name
-                ),
-                _ => format!(
-                    "[world] files need the run's own home, and target `{}` has private_home = \"never\"",
-                    self.name
-                ),
-            });
+            return Some(format!(
+                "[world] files need the run's own home: {}",
+                self.no_private_home()
+            ));
         }
         // A setting the `like` target's server or client honours must
         // reach this one's too, or the run would test something else.
