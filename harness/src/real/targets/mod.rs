@@ -416,4 +416,36 @@ mod tests {
         let err = resolve(&names(&["hangar:drain=2"]), None).unwrap_err();
         assert!(err.contains("a number needs a unit"), "{err}");
     }
+
+    fn scenario(toml: &str) -> Scenario {
+        hangar_scenario::load_str("t.toml", &format!("title = \"t\"\nsource = \"s\"\n{toml}"))
+            .unwrap()
+    }
+
+    #[test]
+    fn scp_is_found_wherever_a_line_runs_it() {
+        let runs = |line: &str| runs_scp(&scenario(&format!("[[step]]\nrun = \"{line}\"\n")));
+        assert!(runs("scp -O server:f ."));
+        assert!(runs("timeout 5 scp -O server:f . && echo done"));
+        assert!(runs("(nohup scp -O server:f . &)"));
+        assert!(!runs("ssh server 'echo hi'"));
+    }
+
+    #[test]
+    fn without_the_runs_own_home_files_are_skipped_with_the_reason() {
+        let files = scenario(
+            "[world]\nfiles = { big = \"1KiB\" }\n[[step]]\nrun = \"ssh server 'cat big'\"\n",
+        );
+        let text = format!("{}\n", file::EXAMPLE).replace(
+            "like = \"openssh\"",
+            "like = \"openssh\"\nprivate_home = \"never\"",
+        );
+        let never = &file::parse("t.toml", &text, false).unwrap()[0];
+        assert_eq!(
+            never.unsupported(&files).unwrap(),
+            "[world] files need the run's own home: target `my-openssh` has private_home = \"never\""
+        );
+        let dropbear = RealTarget::builtin(Target::Dropbear);
+        assert_eq!(dropbear.unsupported(&files), None);
+    }
 }
