@@ -110,55 +110,52 @@ fn workers(jobs: Option<usize>) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
-        Command::Run {
-            paths,
-            targets,
-            seed,
-            lane,
-            verbose,
-            format,
-            jobs,
-        } => {
-            let options = RunOptions {
-                workers: workers(jobs),
+    let code =
+        match cli.command {
+            Command::Run {
+                paths,
                 targets,
                 seed,
                 lane,
                 verbose,
+                format,
+                jobs,
+            } => {
+                let options = RunOptions {
+                    workers: workers(jobs),
+                    targets,
+                    seed,
+                    lane,
+                    verbose,
+                    json: matches!(format, Format::Json),
+                };
+                catalog::run_paths(&paths, &options)
+            }
+            Command::Explore {
+                path,
+                seeds,
+                target,
+                shard,
+                until,
+                format,
+                jobs,
+            } => explore_command(&ExploreArgs {
+                path: &path,
+                seeds: &seeds,
+                target: target.as_deref(),
+                shard: shard.as_deref(),
+                until_fail: matches!(until, Some(Until::Fail)),
+                workers: workers(jobs),
                 json: matches!(format, Format::Json),
-            };
-            catalog::run_paths(&paths, &options)
-        }
-        Command::Explore {
-            path,
-            seeds,
-            target,
-            shard,
-            until,
-            format,
-            jobs,
-        } => explore_command(&ExploreArgs {
-            path: &path,
-            seeds: &seeds,
-            target: target.as_deref(),
-            shard: shard.as_deref(),
-            until_fail: matches!(until, Some(Until::Fail)),
-            workers: workers(jobs),
-            json: matches!(format, Format::Json),
-        }),
-        Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
-            path: &path,
-            seed,
-            target: &target,
-        }),
-        Command::Witness { record, command } => {
-            std::process::exit(hangar::real::witness::witness(
-                &record,
-                &command[0],
-                &command[1..],
-            ))
-        }
-    };
+            }),
+            Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
+                path: &path,
+                seed,
+                target: &target,
+            }),
+            Command::Witness { record, command } => std::process::exit(
+                hangar::real::witness::witness(&record, &command[0], &command[1..]),
+            ),
+        };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }

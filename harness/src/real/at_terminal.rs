@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::peer::Peer;
-use super::processes::{MARKER, marked};
+use super::processes::{MARKER, marker_of};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes};
 use super::witness::read_record;
@@ -39,6 +39,8 @@ pub struct AtTerminal {
     server: ProcessWatch,
     client_marker: String,
     server_marker: String,
+    /// Each live process's marker (`processes.rs`), read once per pid.
+    markers: BTreeMap<u32, Option<String>>,
     /// The epoch time of the scenario's start, for the witnesses' times.
     epoch_start: SystemTime,
 }
@@ -147,10 +149,17 @@ impl AtTerminal {
         // every process of the machine's user.
         let tty = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
             .map_err(|e| format!("the terminal's name: {e}"))?;
-        let tty = tty.strip_prefix("/dev").unwrap_or(&tty).display().to_string();
+        let tty = tty
+            .strip_prefix("/dev")
+            .unwrap_or(&tty)
+            .display()
+            .to_string();
         write_file(
             &bin.join("pkill"),
-            &format!("#!/bin/sh\nexec /usr/bin/pkill \"$@\" -t {}\n", tty.trim_start_matches('/')),
+            &format!(
+                "#!/bin/sh\nexec /usr/bin/pkill \"$@\" -t {}\n",
+                tty.trim_start_matches('/')
+            ),
             0o755,
         )?;
         Ok(AtTerminal {
@@ -164,6 +173,7 @@ impl AtTerminal {
             server: ProcessWatch::new("server"),
             client_marker,
             server_marker: peer.run_id.clone(),
+            markers: BTreeMap::new(),
             epoch_start,
         })
     }
@@ -174,7 +184,24 @@ impl AtTerminal {
         self.read_witnesses(trace);
         let all = all_processes();
         let shell = self.term.shell_pid();
-        let client_pids: Vec<u32> = marked(&self.client_marker).iter().map(|m| m.pid).collect();
+        // Each process's environment is read once: a poll must stay cheap
+        // while keys are typed.
+        self.markers
+            .retain(|pid, _| all.iter().any(|p| p.pid == *pid));
+        for p in &all {
+            self.markers
+                .entry(p.pid)
+                .or_insert_with(|| marker_of(p.pid));
+        }
+        let with_marker = |marker: &str| -> Vec<u32> {
+            self.markers
+                .iter()
+                .filter(|(_, m)| m.as_deref() == Some(marker))
+                .map(|(pid, _)| *pid)
+                .collect()
+        };
+        let client_pids = with_marker(&self.client_marker);
+        let server_pids = with_marker(&self.server_marker);
         // The witnesses stand in for their ssh, which the watch reports
         // (stops included) but for its end: the witness knows its status.
         // The shell itself is the terminal.
@@ -183,11 +210,13 @@ impl AtTerminal {
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
             .filter(|p| !(p.name == "hangar" && client_pids.contains(&p.pid)))
             .map(|p| match self.witnessed.get(&p.ppid) {
-                Some(_) => ProcInfo { ppid: shell, ..p.clone() },
+                Some(_) => ProcInfo {
+                    ppid: shell,
+                    ..p.clone()
+                },
                 None => p.clone(),
             })
             .collect();
-        let server_pids: Vec<u32> = marked(&self.server_marker).iter().map(|m| m.pid).collect();
         let server: Vec<_> = all
             .iter()
             .filter(|p| server_pids.contains(&p.pid) && !is_server_daemon(&p.name))

@@ -130,9 +130,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     let started = Instant::now();
     let epoch_start = SystemTime::now();
     let mut terminal = match (scenario.uses_terminal(), peer.home()) {
-        (true, Some(home)) => {
-            Some(AtTerminal::start(&peer, &home, epoch_start).map_err(RunError)?)
-        }
+        (true, Some(home)) => Some(AtTerminal::start(&peer, &home, epoch_start).map_err(RunError)?),
         _ => None,
     };
     let proxy_offset = started.saturating_duration_since(proxy.started());
@@ -267,19 +265,20 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     drop(peer);
     let mut events = trace.events();
     events.sort_by_key(|e| e.at);
-    let waiting = match lines.first() {
-        _ if timed_out.is_some() => Vec::new(),
-        Some(l) if hit_horizon && l.vanished && screen.is_none() => {
-            vec!["the first command line died in the client host's crash".to_string()]
-        }
-        _ if hit_horizon && first.is_none() => vec![if screen.is_some() {
+    let waiting =
+        match lines.first() {
+            _ if timed_out.is_some() => Vec::new(),
+            Some(l) if hit_horizon && l.vanished && screen.is_none() => {
+                vec!["the first command line died in the client host's crash".to_string()]
+            }
+            _ if hit_horizon && first.is_none() => vec![if screen.is_some() {
             "the ssh at the terminal was still running at the horizon; the watchdog killed it"
         } else {
             "the first command line was still running at the horizon; the watchdog killed it"
         }
         .to_string()],
-        _ => Vec::new(),
-    };
+            _ => Vec::new(),
+        };
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),

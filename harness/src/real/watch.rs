@@ -26,7 +26,12 @@ pub fn all_processes() -> Vec<ProcInfo> {
     };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| parse_stat(pid, &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?))
+        .filter_map(|pid| {
+            parse_stat(
+                pid,
+                &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?,
+            )
+        })
         .collect()
 }
 
@@ -81,7 +86,10 @@ impl ProcessWatch {
             let actor = format!("{} {}[{}]", self.host, p.name, p.pid);
             match self.known.get(&p.pid) {
                 None => {
-                    lines.push((actor.clone(), format!("started by {} {}", self.host, name_of(p.ppid))));
+                    lines.push((
+                        actor.clone(),
+                        format!("started by {} {}", self.host, name_of(p.ppid)),
+                    ));
                     if p.stopped {
                         lines.push((actor, "stopped".into()));
                     }
@@ -136,7 +144,10 @@ mod tests {
     #[test]
     fn stat_with_a_parenthesised_name_parses() {
         let p = parse_stat(42, "42 (tmux: server) S 1 42 42 0 -1 4194560").unwrap();
-        assert_eq!((p.name.as_str(), p.ppid, p.session), ("tmux: server", 1, 42));
+        assert_eq!(
+            (p.name.as_str(), p.ppid, p.session),
+            ("tmux: server", 1, 42)
+        );
         assert!(parse_stat(43, "43 (sleep) Z 1 43 43 0").is_none());
         assert!(parse_stat(44, "44 (cat) T 1 44 1 0").unwrap().stopped);
     }
@@ -147,7 +158,10 @@ mod tests {
         let bash = proc(10, 1, "bash", false);
         let all = [bash.clone(), proc(11, 10, "cat", false)];
         let lines = watch.update(&all[1..], &all);
-        assert_eq!(lines, vec![("client cat[11]".into(), "started by client bash[10]".into())]);
+        assert_eq!(
+            lines,
+            vec![("client cat[11]".into(), "started by client bash[10]".into())]
+        );
         let all = [bash.clone(), proc(11, 10, "cat", true)];
         assert_eq!(watch.update(&all[1..], &all)[0].1, "stopped");
         let all = [bash.clone(), proc(11, 10, "sleep", false)];

@@ -17,7 +17,10 @@ use crate::trace::{Event, Trace, What};
 /// A step the runner applies itself.
 pub enum Due<'a> {
     /// A command line: as written, and as the sim's shell parsed it.
-    Run { line: &'a str, script: &'a Script },
+    Run {
+        line: &'a str,
+        script: &'a Script,
+    },
     Net(&'a NetFault),
 }
 
