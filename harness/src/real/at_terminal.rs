@@ -88,7 +88,9 @@ impl AtTerminal {
         // ~/.bash_profile), and the server's own ssh to itself.
         write_file(
             &home.join(".bash_profile"),
-            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\n",
+            // tmux(1) keeps its server's socket under TMUX_TMPDIR: the
+            // run's own, not the machine's /tmp.
+            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\nexport TMUX_TMPDIR=$HOME\n",
             0o644,
         )?;
         std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
@@ -102,11 +104,18 @@ impl AtTerminal {
             ssh_dir.join("id_ed25519"),
             std::fs::Permissions::from_mode(0o600),
         );
+        // The host key is known beforehand, so that ssh's messages are the
+        // ones a user sees (no "Permanently added" warning).
+        write_file(
+            &ssh_dir.join("known_hosts"),
+            &format!("server {}\n", host_public_key(&peer.dir)?),
+            0o600,
+        )?;
         write_file(
             &ssh_dir.join("config"),
             &format!(
                 "Host server\n  HostName 127.0.0.1\n  Port {}\n  User root\n  \
-                 StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n",
+                 HostKeyAlias server\n  StrictHostKeyChecking yes\n",
                 peer.addr.port()
             ),
             0o600,
@@ -303,6 +312,29 @@ impl AtTerminal {
     pub fn tty_path(&self) -> Option<PathBuf> {
         std::fs::read_link(format!("/proc/{}/fd/0", self.term.shell_pid())).ok()
     }
+}
+
+/// The server's public host key, `ssh-ed25519 AAAA...`: OpenSSH's is
+/// beside its private key, Dropbear's comes from `dropbearkey -y`.
+pub fn host_public_key(dir: &Path) -> Result<String, String> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("host_key.pub")) {
+        return Ok(key_line(&text));
+    }
+    let out = std::process::Command::new("dropbearkey")
+        .arg("-y")
+        .arg("-f")
+        .arg(dir.join("dropbear_key"))
+        .output()
+        .map_err(|e| format!("dropbearkey -y: {e}"))?;
+    Ok(key_line(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The `type base64` part of a public key line.
+fn key_line(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("ssh-"))
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// The servers themselves are not the scenario's processes.
