@@ -33,8 +33,6 @@ pub struct AtTerminal {
     logged: BTreeMap<PathBuf, usize>,
     /// Each witnessed ssh: pid, start, and exit status once it ended.
     ssh: BTreeMap<u32, Ssh>,
-    /// Each witness's pid and its ssh's.
-    witnessed: BTreeMap<u32, u32>,
     client: ProcessWatch,
     server: ProcessWatch,
     client_marker: String,
@@ -94,9 +92,19 @@ impl AtTerminal {
             0o644,
         )?;
         std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
-        // Named `xterm` in proc(5) (a script's name is its comm); follows
-        // nothing forever and dies of SIGHUP like any program.
-        write_file(&home.join("bin/xterm"), "#!/usr/bin/tail -fn0\n", 0o755)?;
+        // Named `xterm` in proc(5) (a script's name is its comm); waits
+        // forever on a FIFO nobody writes, with no child, never looking at
+        // its stdout, and dies of SIGHUP like any program.
+        let fifo = home.join(".xterm-fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return Err(format!("mkfifo {}", fifo.display()));
+        }
+        write_file(
+            &home.join("bin/xterm"),
+            "#!/bin/bash\nread -r _ <>\"$HOME/.xterm-fifo\"\n",
+            0o755,
+        )?;
         let ssh_dir = home.join(".ssh");
         std::fs::copy(peer.dir.join("user_key"), ssh_dir.join("id_ed25519"))
             .map_err(|e| format!("user key: {e}"))?;
@@ -177,7 +185,6 @@ impl AtTerminal {
             records,
             logged: BTreeMap::new(),
             ssh: BTreeMap::new(),
-            witnessed: BTreeMap::new(),
             client: ProcessWatch::new("client"),
             server: ProcessWatch::new("server"),
             client_marker,
@@ -211,19 +218,20 @@ impl AtTerminal {
         };
         let client_pids = with_marker(&self.client_marker);
         let server_pids = with_marker(&self.server_marker);
+        let is_witness = |p: &ProcInfo| p.name == "hangar" && client_pids.contains(&p.pid);
         // The witnesses stand in for their ssh, which the watch reports
         // (stops included) but for its end: the witness knows its status.
         // The shell itself is the terminal.
         let client: Vec<_> = all
             .iter()
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
-            .filter(|p| !(p.name == "hangar" && client_pids.contains(&p.pid)))
-            .map(|p| match self.witnessed.get(&p.ppid) {
-                Some(_) => ProcInfo {
+            .filter(|p| !is_witness(p))
+            .map(|p| match all.iter().find(|q| q.pid == p.ppid) {
+                Some(parent) if is_witness(parent) => ProcInfo {
                     ppid: shell,
                     ..p.clone()
                 },
-                None => p.clone(),
+                _ => p.clone(),
             })
             .collect();
         let server: Vec<_> = all
@@ -250,12 +258,13 @@ impl AtTerminal {
         let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
         files.sort();
         for file in files {
-            let Some(witness) = file
+            if !file
                 .file_name()
-                .and_then(|n| n.to_str()?.strip_prefix("ssh-")?.parse::<u32>().ok())
-            else {
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("ssh-"))
+            {
                 continue;
-            };
+            }
             let record = read_record(&file);
             // The ssh is named by its own pid, which the record starts with.
             let Some(pid) = record
@@ -264,7 +273,6 @@ impl AtTerminal {
             else {
                 continue;
             };
-            self.witnessed.insert(witness, pid);
             let seen = self.logged.entry(file.clone()).or_default();
             for event in &record[*seen..] {
                 let start = self
