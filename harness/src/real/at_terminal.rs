@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::peer::Peer;
-use super::processes::{MARKER, marked};
+use super::processes::{MARKER, marker_of};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes};
 use super::witness::read_record;
@@ -33,12 +33,12 @@ pub struct AtTerminal {
     logged: BTreeMap<PathBuf, usize>,
     /// Each witnessed ssh: pid, start, and exit status once it ended.
     ssh: BTreeMap<u32, Ssh>,
-    /// Each witness's pid and its ssh's.
-    witnessed: BTreeMap<u32, u32>,
     client: ProcessWatch,
     server: ProcessWatch,
     client_marker: String,
     server_marker: String,
+    /// Each live process's marker (`processes.rs`), read once per pid.
+    markers: BTreeMap<u32, Option<String>>,
     /// The epoch time of the scenario's start, for the witnesses' times.
     epoch_start: SystemTime,
 }
@@ -86,13 +86,25 @@ impl AtTerminal {
         // ~/.bash_profile), and the server's own ssh to itself.
         write_file(
             &home.join(".bash_profile"),
-            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\n",
+            // tmux(1) keeps its server's socket under TMUX_TMPDIR: the
+            // run's own, not the machine's /tmp.
+            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\nexport TMUX_TMPDIR=$HOME\n",
             0o644,
         )?;
         std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
-        // Named `xterm` in proc(5) (a script's name is its comm); follows
-        // nothing forever and dies of SIGHUP like any program.
-        write_file(&home.join("bin/xterm"), "#!/usr/bin/tail -fn0\n", 0o755)?;
+        // Named `xterm` in proc(5) (a script's name is its comm); waits
+        // forever on a FIFO nobody writes, with no child, never looking at
+        // its stdout, and dies of SIGHUP like any program.
+        let fifo = home.join(".xterm-fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return Err(format!("mkfifo {}", fifo.display()));
+        }
+        write_file(
+            &home.join("bin/xterm"),
+            "#!/bin/bash\nread -r _ <>\"$HOME/.xterm-fifo\"\n",
+            0o755,
+        )?;
         let ssh_dir = home.join(".ssh");
         std::fs::copy(peer.dir.join("user_key"), ssh_dir.join("id_ed25519"))
             .map_err(|e| format!("user key: {e}"))?;
@@ -100,11 +112,18 @@ impl AtTerminal {
             ssh_dir.join("id_ed25519"),
             std::fs::Permissions::from_mode(0o600),
         );
+        // The host key is known beforehand, so that ssh's messages are the
+        // ones a user sees (no "Permanently added" warning).
+        write_file(
+            &ssh_dir.join("known_hosts"),
+            &format!("server {}\n", host_public_key(&peer.dir)?),
+            0o600,
+        )?;
         write_file(
             &ssh_dir.join("config"),
             &format!(
                 "Host server\n  HostName 127.0.0.1\n  Port {}\n  User root\n  \
-                 StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n",
+                 HostKeyAlias server\n  StrictHostKeyChecking yes\n",
                 peer.addr.port()
             ),
             0o600,
@@ -166,11 +185,11 @@ impl AtTerminal {
             records,
             logged: BTreeMap::new(),
             ssh: BTreeMap::new(),
-            witnessed: BTreeMap::new(),
             client: ProcessWatch::new("client"),
             server: ProcessWatch::new("server"),
             client_marker,
             server_marker: peer.run_id.clone(),
+            markers: BTreeMap::new(),
             epoch_start,
         })
     }
@@ -181,23 +200,40 @@ impl AtTerminal {
         self.read_witnesses(trace);
         let all = all_processes();
         let shell = self.term.shell_pid();
-        let client_pids: Vec<u32> = marked(&self.client_marker).iter().map(|m| m.pid).collect();
+        // Each process's environment is read once: a poll must stay cheap
+        // while keys are typed.
+        self.markers
+            .retain(|pid, _| all.iter().any(|p| p.pid == *pid));
+        for p in &all {
+            self.markers
+                .entry(p.pid)
+                .or_insert_with(|| marker_of(p.pid));
+        }
+        let with_marker = |marker: &str| -> Vec<u32> {
+            self.markers
+                .iter()
+                .filter(|(_, m)| m.as_deref() == Some(marker))
+                .map(|(pid, _)| *pid)
+                .collect()
+        };
+        let client_pids = with_marker(&self.client_marker);
+        let server_pids = with_marker(&self.server_marker);
+        let is_witness = |p: &ProcInfo| p.name == "hangar" && client_pids.contains(&p.pid);
         // The witnesses stand in for their ssh, which the watch reports
         // (stops included) but for its end: the witness knows its status.
         // The shell itself is the terminal.
         let client: Vec<_> = all
             .iter()
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
-            .filter(|p| !(p.name == "hangar" && client_pids.contains(&p.pid)))
-            .map(|p| match self.witnessed.get(&p.ppid) {
-                Some(_) => ProcInfo {
+            .filter(|p| !is_witness(p))
+            .map(|p| match all.iter().find(|q| q.pid == p.ppid) {
+                Some(parent) if is_witness(parent) => ProcInfo {
                     ppid: shell,
                     ..p.clone()
                 },
-                None => p.clone(),
+                _ => p.clone(),
             })
             .collect();
-        let server_pids: Vec<u32> = marked(&self.server_marker).iter().map(|m| m.pid).collect();
         let server: Vec<_> = all
             .iter()
             .filter(|p| server_pids.contains(&p.pid) && !is_server_daemon(&p.name))
@@ -222,12 +258,13 @@ impl AtTerminal {
         let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
         files.sort();
         for file in files {
-            let Some(witness) = file
+            if !file
                 .file_name()
-                .and_then(|n| n.to_str()?.strip_prefix("ssh-")?.parse::<u32>().ok())
-            else {
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("ssh-"))
+            {
                 continue;
-            };
+            }
             let record = read_record(&file);
             // The ssh is named by its own pid, which the record starts with.
             let Some(pid) = record
@@ -236,7 +273,6 @@ impl AtTerminal {
             else {
                 continue;
             };
-            self.witnessed.insert(witness, pid);
             let seen = self.logged.entry(file.clone()).or_default();
             for event in &record[*seen..] {
                 let start = self
@@ -284,6 +320,29 @@ impl AtTerminal {
     pub fn tty_path(&self) -> Option<PathBuf> {
         std::fs::read_link(format!("/proc/{}/fd/0", self.term.shell_pid())).ok()
     }
+}
+
+/// The server's public host key, `ssh-ed25519 AAAA...`: OpenSSH's is
+/// beside its private key, Dropbear's comes from `dropbearkey -y`.
+pub fn host_public_key(dir: &Path) -> Result<String, String> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("host_key.pub")) {
+        return Ok(key_line(&text));
+    }
+    let out = std::process::Command::new("dropbearkey")
+        .arg("-y")
+        .arg("-f")
+        .arg(dir.join("dropbear_key"))
+        .output()
+        .map_err(|e| format!("dropbearkey -y: {e}"))?;
+    Ok(key_line(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The `type base64` part of a public key line.
+fn key_line(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("ssh-"))
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// The servers themselves are not the scenario's processes.

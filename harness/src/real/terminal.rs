@@ -116,6 +116,7 @@ impl UserTerminal for RealTerminal {
     }
 
     fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen.set_rows(rows);
         let size = winsize((cols, rows));
         // SAFETY: TIOCSWINSZ reads one winsize from the pointer; the
         // kernel sends SIGWINCH to the slave's foreground group.
