@@ -81,9 +81,29 @@ impl Server {
     }
 
     fn start_with(policy: &str, extra: &[&str]) -> Server {
+        Server::start_from(Command::new(SSHD), policy, extra)
+    }
+
+    /// A server started as `cmd &` in a script starts it: SIGINT and
+    /// SIGQUIT ignored (POSIX sh, asynchronous lists).
+    fn start_in_background_of_a_script(policy: &str) -> Server {
+        let mut sshd = Command::new(SSHD);
+        // SAFETY: signal(2) is async-signal-safe.
+        unsafe {
+            sshd.pre_exec(|| {
+                for sig in [Signal::SIGINT, Signal::SIGQUIT] {
+                    nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigIgn)?;
+                }
+                Ok(())
+            });
+        }
+        Server::start_from(sshd, policy, &[])
+    }
+
+    fn start_from(mut sshd: Command, policy: &str, extra: &[&str]) -> Server {
         let keys = Keys::new();
         let marker = keys.dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut child = Command::new(SSHD)
+        let mut child = sshd
             .args(["--listen", "127.0.0.1:0", "--policy", policy])
             .arg("--host-key")
             .arg(keys.path("host"))
@@ -327,6 +347,36 @@ fn sessions_run_like_sshd_runs_them() {
         ids[0] == ids[1] && ids[1] == ids[2],
         "sid pgid pid: {ids:?}"
     );
+}
+
+#[test]
+fn sessions_start_with_default_signal_dispositions() {
+    let server = Server::start_in_background_of_a_script("wait-eof");
+    let ran = run(server.ssh(&["-n"], "grep SigIgn /proc/self/status"), None);
+    let ignored = ran.stdout();
+    let mask =
+        u64::from_str_radix(ignored.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    // Bit n-1 is signal n (proc(5)): SIGINT is 2, SIGQUIT 3.
+    assert_eq!(mask & 0b110, 0, "{ignored}");
+}
+
+#[test]
+fn a_terminating_signal_ends_the_client_with_255() {
+    let server = Server::start("wait-eof");
+    let mut client = server
+        .ssh(&["-n"], "echo up; sleep 10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(client.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "up\n");
+    kill(Pid::from_raw(client.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_bounded(&mut client).code(), Some(255));
 }
 
 #[test]

@@ -18,9 +18,11 @@
 //! Messages go to stderr with CRLF, as OpenSSH's log does.
 
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use russh::client::{Handle, Msg};
 use russh::keys::PrivateKeyWithHashAlg;
 use russh::{ChannelMsg, ChannelWriteHalf};
@@ -462,6 +464,10 @@ async fn next_winch(winch: &mut Option<tokio::signal::unix::Signal>) {
 /// Blocks read from stdin on a thread of their own (a blocking read(2) on
 /// a terminal or a pipe cannot be cancelled); the end of input is `None`.
 /// `-n`: the input is empty, as from /dev/null.
+///
+/// As clientloop.c, it waits with poll(2) before each read: a hangar-ssh
+/// in a background job is stopped (SIGTTIN) only once there is input on
+/// the terminal, not as soon as it starts.
 fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(4);
     if !null_stdin {
@@ -469,6 +475,9 @@ fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
             let mut stdin = std::io::stdin().lock();
             let mut block = vec![0; STDIN_BLOCK];
             loop {
+                if !wait_readable(&stdin) {
+                    return;
+                }
                 match stdin.read(&mut block) {
                     Ok(0) => return,
                     Ok(n) => {
@@ -483,6 +492,18 @@ fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
         });
     }
     rx
+}
+
+/// Blocks until `fd` is readable (or at its end); false if poll fails.
+fn wait_readable(fd: &impl AsFd) -> bool {
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    loop {
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => return true,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Stdin, through the escapes, into the channel (as fast as the server's

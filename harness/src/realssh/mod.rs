@@ -13,6 +13,7 @@
 //!
 //! Both talk to 127.0.0.1 only.
 
+mod child;
 pub mod client;
 pub mod client_args;
 pub mod events;
