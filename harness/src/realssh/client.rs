@@ -17,6 +17,7 @@
 //!
 //! Messages go to stderr with CRLF, as OpenSSH's log does.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::os::fd::AsFd;
 use std::sync::Arc;
@@ -209,6 +210,13 @@ enum Ended {
     Refused,
 }
 
+/// A request of the session that waits for the server's answer.
+enum Request {
+    Pty,
+    /// `shell` or `exec`.
+    Start,
+}
+
 /// What the stdin forwarder tells the client loop.
 enum FromStdin {
     SentEof,
@@ -237,7 +245,18 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     if wants_pty && !pty {
         say("Pseudo-terminal will not be allocated because stdin is not a terminal.");
     }
+    // clientloop.c signal_handler, in place before the terminal goes raw.
+    let mut quit = match Quit::new() {
+        Ok(quit) => quit,
+        Err(e) => {
+            say(&format!("hangar-ssh: signal handlers: {e}"));
+            return SSH_FAILURE;
+        }
+    };
+    // The requests that want a reply, in order (RFC 4254 6.2, 6.5).
+    let mut awaiting = VecDeque::new();
     if pty {
+        awaiting.push_back(Request::Pty);
         let term = std::env::var("TERM").unwrap_or_default();
         let (cols, rows) = local_tty::size();
         let modes = local_tty::encoded_modes();
@@ -248,6 +267,7 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
             return SSH_FAILURE;
         }
     }
+    awaiting.push_back(Request::Start);
     let started = if args.command.is_empty() {
         channel.request_shell(true).await
     } else {
@@ -271,17 +291,10 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     let mut stdout = tokio::io::stdout();
     let mut stderr = tokio::io::stderr();
     let mut exit_status = None;
-    let mut quit = match Quit::new() {
-        Ok(quit) => quit,
-        Err(e) => {
-            say(&format!("hangar-ssh: signal handlers: {e}"));
-            return SSH_FAILURE;
-        }
-    };
     let mut winch = pty
         .then(|| signal(SignalKind::window_change()).ok())
         .flatten();
-    // The stdin forwarder outlives the loop only until the process exits.
+    // Once the forwarder has ended, its channel has nothing more to say.
     let mut stdin_done = false;
     let ended = loop {
         tokio::select! {
@@ -304,7 +317,14 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
                     events.note("close");
                     break Ended::Closed;
                 }
-                Some(ChannelMsg::Failure) => break Ended::Refused,
+                Some(ChannelMsg::Success) => {
+                    awaiting.pop_front();
+                }
+                Some(ChannelMsg::Failure) => match awaiting.pop_front() {
+                    // ssh.c: the session goes on without a terminal.
+                    Some(Request::Pty) => say("PTY allocation request failed on channel 0"),
+                    _ => break Ended::Refused,
+                },
                 Some(_) => {}
             },
             _ = quit.caught() => break Ended::Signaled,

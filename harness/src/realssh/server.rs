@@ -139,11 +139,10 @@ struct ChannelState {
     /// Channel data for the child's stdin (or the pty); dropping it
     /// closes the stdin pipe.
     input: Option<mpsc::UnboundedSender<Vec<u8>>>,
-    /// Whether the session runs on a pty (EOF from the client then
-    /// closes nothing: the terminal stays).
-    on_pty: bool,
     child: Option<Pid>,
-    master: Weak<Master>,
+    /// The pty's master when the session runs on one (EOF from the
+    /// client then closes nothing: the terminal stays).
+    master: Option<Weak<Master>>,
 }
 
 /// One connection: russh calls it for each request.
@@ -212,21 +211,20 @@ impl Conn {
         let out = Output::new(log.clone(), writer, session.handle(), id);
         let (input_tx, input) = mpsc::unbounded_channel();
         let started = match pty_request {
-            Some(request) => start_on_pty(&mut program, &request, out, shared.policy, input).map(
-                |(pid, (master, task))| {
-                    state.master = master;
-                    state.on_pty = true;
-                    (pid, vec![task])
-                },
-            ),
+            Some(request) => start_on_pty(&mut program, &request, out, shared.policy, input),
             None => start_on_pipes(&mut program, out, shared.policy, input),
         };
         match started {
-            Ok((pid, tasks)) => {
-                log.say(format!("started {} as pid {pid}", login.shell.display()));
-                state.child = Some(pid);
+            Ok(started) => {
+                log.say(format!(
+                    "started {} as pid {}",
+                    login.shell.display(),
+                    started.pid
+                ));
+                state.child = Some(started.pid);
                 state.input = Some(input_tx);
-                self.tasks.extend(tasks);
+                state.master = started.master;
+                self.tasks.extend(started.tasks);
                 session.channel_success(id)?;
             }
             Err(e) => {
@@ -238,19 +236,29 @@ impl Conn {
     }
 }
 
-type Started<T> = std::io::Result<(Pid, T)>;
+/// A session's child, started, and the tasks that carry the session.
+struct Started {
+    pid: Pid,
+    tasks: Vec<JoinHandle<()>>,
+    /// The pty's master, for `window-change`; `None` on pipes.
+    master: Option<Weak<Master>>,
+}
 
 fn start_on_pipes(
     program: &mut Command,
     out: Output,
     policy: Policy,
     input: mpsc::UnboundedReceiver<Vec<u8>>,
-) -> Started<Vec<JoinHandle<()>>> {
+) -> std::io::Result<Started> {
     let started = session::spawn_on_pipes(program)?;
     let pid = child_pid(&started.child)?;
     let feeding = tokio::spawn(session::feed_stdin(input, started.stdin));
     let running = tokio::spawn(session::run(out, policy, started.child));
-    Ok((pid, vec![feeding, running]))
+    Ok(Started {
+        pid,
+        tasks: vec![feeding, running],
+        master: None,
+    })
 }
 
 fn start_on_pty(
@@ -259,14 +267,18 @@ fn start_on_pty(
     out: Output,
     policy: Policy,
     input: mpsc::UnboundedReceiver<Vec<u8>>,
-) -> Started<(Weak<Master>, JoinHandle<()>)> {
+) -> std::io::Result<Started> {
     let (master, slave) = pty::open(request)?;
     let child = pty::spawn_on_pty(program, slave)?;
     let pid = child_pid(&child)?;
     let master = Arc::new(master);
     let weak = Arc::downgrade(&master);
     let running = tokio::spawn(pty::run(out, policy, child, master, input));
-    Ok((pid, (weak, running)))
+    Ok(Started {
+        pid,
+        tasks: vec![running],
+        master: Some(weak),
+    })
 }
 
 fn child_pid(child: &tokio::process::Child) -> std::io::Result<Pid> {
@@ -406,7 +418,8 @@ impl russh::server::Handler for Conn {
         _pix_height: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(master) = self.channels.get(&id).and_then(|s| s.master.upgrade()) {
+        let master = self.channels.get(&id).and_then(|s| s.master.as_ref());
+        if let Some(master) = master.and_then(Weak::upgrade) {
             master.resize(clamp(cols), clamp(rows));
         }
         Ok(())
@@ -448,7 +461,7 @@ impl russh::server::Handler for Conn {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(state) = self.channels.get_mut(&id) {
-            if state.on_pty {
+            if state.master.is_some() {
                 self.log.say("<- EOF");
             } else {
                 self.log.say("<- EOF: closes the child's stdin");
