@@ -18,21 +18,19 @@
 //! Messages go to stderr with CRLF, as OpenSSH's log does.
 
 use std::collections::VecDeque;
-use std::io::Read;
-use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use russh::client::{Handle, Msg};
+use russh::ChannelMsg;
+use russh::client::Handle;
 use russh::keys::PrivateKeyWithHashAlg;
-use russh::{ChannelMsg, ChannelWriteHalf};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::client_args::{ClientArgs, TtyRequest, USAGE, parse_client_args};
+use super::client_stdin::{FromStdin, forward_stdin, stdin_blocks};
 use super::events::Events;
 use super::local_tty::{self, RawMode};
 use super::signals;
@@ -40,9 +38,6 @@ use crate::host::escapes::{self, Escape, Escapes};
 
 /// ssh(1)'s status for every failure of its own.
 pub const SSH_FAILURE: i32 = 255;
-
-/// How much of stdin one read takes.
-const STDIN_BLOCK: usize = 16 * 1024;
 
 /// The hosts hangar-ssh connects to: the loopback host only.
 const LOOPBACK_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
@@ -215,12 +210,6 @@ enum Request {
     Pty,
     /// `shell` or `exec`.
     Start,
-}
-
-/// What the stdin forwarder tells the client loop.
-enum FromStdin {
-    SentEof,
-    Escape(Escape),
 }
 
 /// Opens the session channel, asks for a pty when ssh(1) would, starts the
@@ -478,82 +467,6 @@ async fn next_winch(winch: &mut Option<tokio::signal::unix::Signal>) {
             stream.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// Blocks read from stdin on a thread of their own (a blocking read(2) on
-/// a terminal or a pipe cannot be cancelled); the end of input is `None`.
-/// `-n`: the input is empty, as from /dev/null.
-///
-/// As clientloop.c, it waits with poll(2) before each read: a hangar-ssh
-/// in a background job is stopped (SIGTTIN) only once there is input on
-/// the terminal, not as soon as it starts.
-fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(4);
-    if !null_stdin {
-        std::thread::spawn(move || {
-            let mut stdin = std::io::stdin().lock();
-            let mut block = vec![0; STDIN_BLOCK];
-            loop {
-                if !wait_readable(&stdin) {
-                    return;
-                }
-                match stdin.read(&mut block) {
-                    Ok(0) => return,
-                    Ok(n) => {
-                        if tx.blocking_send(block[..n].to_vec()).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => return,
-                }
-            }
-        });
-    }
-    rx
-}
-
-/// Blocks until `fd` is readable (or at its end); false if poll fails.
-fn wait_readable(fd: &impl AsFd) -> bool {
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    loop {
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) => return true,
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => return false,
-        }
-    }
-}
-
-/// Stdin, through the escapes, into the channel (as fast as the server's
-/// window allows); its end becomes the channel's EOF (RFC 4254 5.3).
-async fn forward_stdin(
-    mut blocks: mpsc::Receiver<Vec<u8>>,
-    writer: Arc<ChannelWriteHalf<Msg>>,
-    mut escapes: Option<Escapes>,
-    to_loop: mpsc::UnboundedSender<FromStdin>,
-) {
-    while let Some(block) = blocks.recv().await {
-        let actions = match &mut escapes {
-            Some(escapes) => escapes.feed(&block),
-            None => vec![Escape::Send(block)],
-        };
-        for action in actions {
-            match action {
-                Escape::Send(bytes) => {
-                    if writer.data_bytes(bytes).await.is_err() {
-                        return;
-                    }
-                }
-                other => {
-                    let _ = to_loop.send(FromStdin::Escape(other));
-                }
-            }
-        }
-    }
-    if writer.eof().await.is_ok() {
-        let _ = to_loop.send(FromStdin::SentEof);
     }
 }
 

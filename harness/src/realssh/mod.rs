@@ -16,6 +16,7 @@
 mod child;
 pub mod client;
 pub mod client_args;
+mod client_stdin;
 pub mod events;
 mod local_tty;
 mod log;
