@@ -5,8 +5,8 @@
 //!   authorized_keys file; any user name is accepted and every session
 //!   runs as the user hangar-sshd runs as.
 //! - `exec` runs `$SHELL -c COMMAND`; `shell` runs a login shell; with a
-//!   `pty-req` first, on a new pty ([`super::pty`]), else on pipes
-//!   ([`super::session`]).
+//!   `pty-req` first, on a new pty (`pty.rs`), else on pipes
+//!   (`session.rs`).
 //! - `signal` requests (RFC 4254 6.9) are delivered to the session's child.
 //! - Client-alive (sshd_config(5) ClientAliveInterval/CountMax): russh's
 //!   server keepalive ends the connection after `count-max` probes go
