@@ -151,7 +151,7 @@ pub async fn run(
     policy: Policy,
     mut child: Child,
     master: Arc<Master>,
-    mut input: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut input: mpsc::Receiver<Vec<u8>>,
 ) {
     let forward = async {
         let mut block = vec![0; READ_BLOCK];

@@ -35,6 +35,12 @@ use super::pty::{self, Master, PtyRequest};
 use super::server_args::ServerArgs;
 use super::{session, signals};
 
+/// Channel data waiting for the child to read it, in packets (at most
+/// 32 KiB each). russh opens the window again as data arrives, not as
+/// the child reads it, so a child that does not read its stdin would let
+/// the queue grow without end; when it is full, the connection waits.
+const INPUT_QUEUE: usize = 1024;
+
 /// What every connection shares.
 struct Shared {
     policy: Policy,
@@ -138,7 +144,7 @@ struct ChannelState {
     pty: Option<PtyRequest>,
     /// Channel data for the child's stdin (or the pty); dropping it
     /// closes the stdin pipe.
-    input: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    input: Option<mpsc::Sender<Vec<u8>>>,
     child: Option<Pid>,
     /// The pty's master when the session runs on one (EOF from the
     /// client then closes nothing: the terminal stays).
@@ -209,7 +215,7 @@ impl Conn {
         }
         let log = self.log.with(&format!("channel {id}"));
         let out = Output::new(log.clone(), writer, session.handle(), id);
-        let (input_tx, input) = mpsc::unbounded_channel();
+        let (input_tx, input) = mpsc::channel(INPUT_QUEUE);
         let started = match pty_request {
             Some(request) => start_on_pty(&mut program, &request, out, shared.policy, input),
             None => start_on_pipes(&mut program, out, shared.policy, input),
@@ -248,7 +254,7 @@ fn start_on_pipes(
     program: &mut Command,
     out: Output,
     policy: Policy,
-    input: mpsc::UnboundedReceiver<Vec<u8>>,
+    input: mpsc::Receiver<Vec<u8>>,
 ) -> std::io::Result<Started> {
     let started = session::spawn_on_pipes(program)?;
     let pid = child_pid(&started.child)?;
@@ -266,7 +272,7 @@ fn start_on_pty(
     request: &PtyRequest,
     out: Output,
     policy: Policy,
-    input: mpsc::UnboundedReceiver<Vec<u8>>,
+    input: mpsc::Receiver<Vec<u8>>,
 ) -> std::io::Result<Started> {
     let (master, slave) = pty::open(request)?;
     let child = pty::spawn_on_pty(program, slave)?;
@@ -449,8 +455,9 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(input) = self.channels.get(&id).and_then(|s| s.input.as_ref()) {
-            let _ = input.send(data.to_vec());
+        let input = self.channels.get(&id).and_then(|s| s.input.clone());
+        if let Some(input) = input {
+            let _ = input.send(data.to_vec()).await;
         }
         Ok(())
     }

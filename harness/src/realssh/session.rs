@@ -53,7 +53,7 @@ pub fn spawn_on_pipes(command: &mut Command) -> std::io::Result<PipeChild> {
 
 /// Writes channel data into the child's stdin; the pipe closes when the
 /// channel's EOF drops the sender (or a write fails).
-pub async fn feed_stdin(mut input: mpsc::UnboundedReceiver<Vec<u8>>, mut stdin: ChildStdin) {
+pub async fn feed_stdin(mut input: mpsc::Receiver<Vec<u8>>, mut stdin: ChildStdin) {
     while let Some(block) = input.recv().await {
         if stdin.write_all(&block).await.is_err() {
             break;
