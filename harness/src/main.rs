@@ -78,6 +78,17 @@ enum Command {
         #[arg(long = "target", short = 't')]
         target: String,
     },
+    /// Runs a program as its only child and records its stops and exit
+    /// status (the real lane puts it in front of the ssh at a terminal).
+    #[command(hide = true)]
+    Witness {
+        /// The record file.
+        #[arg(long)]
+        record: PathBuf,
+        /// The program and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,48 +110,52 @@ fn workers(jobs: Option<usize>) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
-        Command::Run {
-            paths,
-            targets,
-            seed,
-            lane,
-            verbose,
-            format,
-            jobs,
-        } => {
-            let options = RunOptions {
-                workers: workers(jobs),
+    let code =
+        match cli.command {
+            Command::Run {
+                paths,
                 targets,
                 seed,
                 lane,
                 verbose,
+                format,
+                jobs,
+            } => {
+                let options = RunOptions {
+                    workers: workers(jobs),
+                    targets,
+                    seed,
+                    lane,
+                    verbose,
+                    json: matches!(format, Format::Json),
+                };
+                catalog::run_paths(&paths, &options)
+            }
+            Command::Explore {
+                path,
+                seeds,
+                target,
+                shard,
+                until,
+                format,
+                jobs,
+            } => explore_command(&ExploreArgs {
+                path: &path,
+                seeds: &seeds,
+                target: target.as_deref(),
+                shard: shard.as_deref(),
+                until_fail: matches!(until, Some(Until::Fail)),
+                workers: workers(jobs),
                 json: matches!(format, Format::Json),
-            };
-            catalog::run_paths(&paths, &options)
-        }
-        Command::Explore {
-            path,
-            seeds,
-            target,
-            shard,
-            until,
-            format,
-            jobs,
-        } => explore_command(&ExploreArgs {
-            path: &path,
-            seeds: &seeds,
-            target: target.as_deref(),
-            shard: shard.as_deref(),
-            until_fail: matches!(until, Some(Until::Fail)),
-            workers: workers(jobs),
-            json: matches!(format, Format::Json),
-        }),
-        Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
-            path: &path,
-            seed,
-            target: &target,
-        }),
-    };
+            }),
+            Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
+                path: &path,
+                seed,
+                target: &target,
+            }),
+            Command::Witness { record, command } => std::process::exit(
+                hangar::real::witness::witness(&record, &command[0], &command[1..]),
+            ),
+        };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }

@@ -298,7 +298,9 @@ impl Shell {
                     } else {
                         table.job(number).state = JobState::Stopped(sig);
                         table.make_current(number);
-                        Some(table.line(number, STOPPED))
+                        // bash (jobs.c notify_of_job_status) starts a stop
+                        // notice on a line of its own, as after a `^Z`.
+                        Some(format!("\n{}", table.line(number, STOPPED)))
                     }
                 }
                 Some(RunState::Running) => {

@@ -31,9 +31,15 @@ pub fn login_shell(env: Arc<HostEnv>) -> impl FnOnce(Proc) -> Program {
             let mut input = Lines::default();
             let mut show_prompt = true;
             loop {
+                let mut typed_ahead = false;
                 if interactive && show_prompt {
                     shell.notify_jobs().await;
                     let _ = shell.proc.write(2, prompt(host).as_bytes()).await;
+                    typed_ahead = shell
+                        .proc
+                        .fd(0)
+                        .and_then(|f| f.as_tty().map(|t| t.has_input()))
+                        == Some(true);
                 }
                 show_prompt = true;
                 let proc = shell.proc.clone();
@@ -58,6 +64,12 @@ pub fn login_shell(env: Arc<HostEnv>) -> impl FnOnce(Proc) -> Program {
                     }
                     return shell.last_status;
                 };
+                if typed_ahead {
+                    // readline(3) echoes what it reads itself: a line typed
+                    // while a command ran shows twice, once from the
+                    // terminal's echo then and once after the prompt.
+                    let _ = shell.proc.write(2, format!("{line}\n").as_bytes()).await;
+                }
                 if line.trim().is_empty() {
                     continue;
                 }

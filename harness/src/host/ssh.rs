@@ -293,7 +293,17 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     proc.kernel.take_caught(proc.pid);
                     window_change(&proc, &live.channel).await;
                 }
-                block = &mut reading, if live.stdin_open => {
+                input = &mut reading, if live.stdin_open => {
+                    let block = match input {
+                        // ssh leaves a terminal stdin blocking (ssh.c: "enable
+                        // nonblocking unless tty"): once select(2) saw input,
+                        // read(2) holds the whole loop, even when the input
+                        // went to another reader meanwhile, or the read
+                        // stopped ssh (SIGTTIN) and the line is gone when it
+                        // goes on: then it waits there for the next line.
+                        Input::Ready => proc.read(0, 16 * 1024).await.unwrap_or_default(),
+                        Input::Block(block) => block,
+                    };
                     reading = Box::pin(read_stdin(proc.clone()));
                     if let Some(ended) = typed(&proc, &mut live, block).await {
                         break ended;
@@ -431,11 +441,23 @@ async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool 
     false
 }
 
-/// select(2) then read(2) on stdin, as clientloop.c does: a background ssh
-/// reading its terminal is stopped only once there is input.
-async fn read_stdin(proc: Proc) -> Vec<u8> {
-    proc.readable(0).await;
-    proc.read(0, 16 * 1024).await.unwrap_or_default()
+/// What select(2) on stdin gives the client loop.
+enum Input {
+    /// The terminal has input: the loop reads it (and may block there).
+    Ready,
+    /// A block read from a pipe or file, which ssh reads non-blocking.
+    Block(Vec<u8>),
+}
+
+/// select(2) on stdin, as clientloop.c does: a background ssh reading its
+/// terminal is stopped only once there is input, by the read that follows.
+async fn read_stdin(proc: Proc) -> Input {
+    let on_terminal = proc.fd(0).is_some_and(|f| f.as_tty().is_some());
+    if on_terminal {
+        proc.readable(0).await;
+        return Input::Ready;
+    }
+    Input::Block(proc.read(0, 16 * 1024).await.unwrap_or_default())
 }
 
 /// A block read from stdin: through the escapes into the channel; its

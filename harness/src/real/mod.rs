@@ -9,9 +9,13 @@
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.
 
+pub mod at_terminal;
 pub mod peer;
 pub mod processes;
 pub mod proxy;
 pub mod runner;
+pub mod terminal;
+pub mod watch;
+pub mod witness;
 
 pub use runner::{run, unsupported};

@@ -35,6 +35,15 @@ pub fn marked(run_id: &str) -> Vec<Marked> {
     live_processes(|pid| environment(pid).any(|v| v == needle.as_bytes()))
 }
 
+/// The value of a process's marker variable, if it has one.
+pub fn marker_of(pid: u32) -> Option<String> {
+    let prefix = format!("{MARKER}=");
+    environment(pid).find_map(|v| {
+        v.strip_prefix(prefix.as_bytes())
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+    })
+}
+
 /// Processes this harness process started and that are still alive: the
 /// marked ones of its runs and the servers, whose command lines name the
 /// runs' directories (`hangar-<pid>-<n>`). Empty after every run ends.

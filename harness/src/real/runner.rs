@@ -25,17 +25,19 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
+use hangar_scenario::{Host, NetFault, Scenario, Target};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::at_terminal::AtTerminal;
 use super::peer::Peer;
 use super::processes::{Marked, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy, Side};
+use crate::sim::timeline::{Due, Timeline, UserTerminal};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
-use crate::trace::{Event, What};
+use crate::trace::{Trace, What};
 
 /// How often the runner looks at its processes.
 const POLL: Duration = Duration::from_millis(10);
@@ -48,8 +50,15 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
             "the real lane runs `openssh` and `dropbear`; `{target}` needs the hangar-sshd binaries, not built yet"
         ));
     }
-    if scenario.uses_terminal() {
-        return Some("terminal steps need the real lane's pty runner, not built yet".into());
+    if scenario.uses_terminal() && target == Target::OpenSsh && !super::peer::is_root() {
+        return Some(
+            "terminal steps need the run's own home for the remote prompt: OpenSSH's sshd gets it only when run as root".into(),
+        );
+    }
+    if scenario.world.server.kill_user_processes {
+        return Some(
+            "KillUserProcesses needs systemd-logind and PAM; the real lane's servers run without them".into(),
+        );
     }
     if scenario.world.net.retransmission_timeout < scenario.world.horizon {
         // The scenario counts on a retransmission budget running out.
@@ -119,45 +128,63 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     }
     // The scenario's clock starts once the world is up.
     let started = Instant::now();
-    let proxy_offset = started.saturating_duration_since(proxy.started());
-    let mut events = Vec::new();
-    let mut log = |at: Duration, actor: &str, text: String| {
-        events.push(Event {
-            at,
-            actor: actor.to_string(),
-            what: What::Text(text),
-        })
+    let epoch_start = SystemTime::now();
+    let mut terminal = match (scenario.uses_terminal(), peer.home()) {
+        (true, Some(home)) => Some(AtTerminal::start(&peer, &home, epoch_start).map_err(RunError)?),
+        _ => None,
     };
+    let proxy_offset = started.saturating_duration_since(proxy.started());
+    let trace = Trace::default();
     let stdout = Arc::new(AtomicU64::new(0));
     let stderr = Arc::new(AtomicU64::new(0));
     let mut lines: Vec<CommandLine> = Vec::new();
-    let mut steps: Vec<_> = scenario.steps.iter().collect();
-    steps.sort_by_key(|s| s.at.min);
-    let mut next = 0;
+    // Each step at the start of its range: real time draws nothing.
+    let times: Vec<Duration> = scenario.steps.iter().map(|s| s.at.min).collect();
+    let mut timeline = Timeline::new(&times, &scenario.steps);
     let mut settled_since: Option<Instant> = None;
+    let mut timed_out = None;
     let hit_horizon = loop {
         let now = started.elapsed();
-        while let Some(step) = steps.get(next).filter(|s| s.at.min <= now) {
-            next += 1;
-            match &step.action {
-                Action::Run { line, .. } => {
-                    log(now, "client", format!("runs {line:?}"));
-                    let child = spawn_line(line, &peer, &stdout, &stderr)
+        trace.set_outer_clock(now);
+        if let Some(at) = terminal.as_mut() {
+            at.term.refresh();
+            at.observe(&trace);
+        }
+        let keyboard = terminal
+            .as_mut()
+            .map(|at| &mut at.term as &mut dyn UserTerminal);
+        let due = match timeline.advance(now, keyboard, &trace) {
+            Ok(due) => due,
+            Err(out) => {
+                timed_out = Some(out.0);
+                break true;
+            }
+        };
+        for step in due {
+            match step {
+                Due::Run { line, .. } => {
+                    let line = at_this_terminal(line, terminal.as_ref());
+                    trace.log("client", format!("runs {line:?}"));
+                    let bin = terminal.as_ref().map(AtTerminal::bin);
+                    let child = spawn_line(&line, &peer, bin, &stdout, &stderr)
                         .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
+                    // The harness plays the client host's init.
+                    trace.log(
+                        format!("client sh[{}]", child.id()),
+                        "started by client init[1]",
+                    );
                     lines.push(CommandLine {
                         child,
                         ended: None,
                         vanished: false,
                     });
                 }
-                Action::Net(fault) => {
-                    log(now, "net", fault.to_string());
+                Due::Net(fault) => {
+                    trace.log("net", fault.to_string());
                     if let Some((host, killed)) = apply(fault, &proxy, &peer, &mut lines) {
-                        log(now, host, killed);
+                        trace.log(host, killed);
                     }
                 }
-                // Terminal steps are refused above.
-                Action::Type { .. } | Action::WaitFor(_) | Action::Resize { .. } => {}
             }
         }
         for (i, line) in lines.iter_mut().enumerate() {
@@ -170,10 +197,17 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
                 });
                 let at = started.elapsed();
                 line.ended = Some((code, at));
-                log(at, "client", format!("command line {} exit {code}", i + 1));
+                trace.push_at(
+                    at,
+                    "client".into(),
+                    What::Text(format!("command line {} exit {code}", i + 1)),
+                );
             }
         }
-        let all_done = next == steps.len() && lines.iter().all(|l| l.ended.is_some());
+        // At a terminal, the session is over when no ssh runs any more.
+        let client_busy = terminal.as_ref().is_some_and(AtTerminal::ssh_running);
+        let all_done =
+            timeline.is_done() && !client_busy && lines.iter().all(|l| l.ended.is_some());
         if all_done {
             let since = *settled_since.get_or_insert_with(Instant::now);
             if session_processes(&peer.run_id).is_empty()
@@ -181,13 +215,26 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
             {
                 break false;
             }
+        } else {
+            settled_since = None;
         }
         if started.elapsed() >= scenario.world.horizon {
             break true;
         }
-        tokio::time::sleep(POLL).await;
+        // Keys go at the sim's pace: one per tick.
+        let pause = if timeline.is_typing() {
+            scenario.world.tick
+        } else {
+            POLL
+        };
+        tokio::time::sleep(pause).await;
     };
     let stopped_at = started.elapsed();
+    trace.set_outer_clock(stopped_at);
+    if let Some(at) = terminal.as_mut() {
+        at.term.refresh();
+        at.observe(&trace);
+    }
     let mut survivors: Vec<String> = session_processes(&peer.run_id)
         .into_iter()
         .map(|m| format!("{}[{}]", m.name, m.pid))
@@ -197,24 +244,41 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         kill_group(line.child.id());
         let _ = line.child.wait();
     }
+    let screen = terminal.as_ref().map(|at| at.term.text());
+    let first = match terminal.as_ref() {
+        Some(at) => at.client_exit(),
+        None => lines.first().and_then(|l| l.ended),
+    };
+    if let Some(mut at) = terminal.take() {
+        at.term.end();
+        kill_marked(&format!("{}:client", peer.run_id));
+    }
     kill_marked(&peer.run_id);
     for e in proxy.events() {
-        log(e.at.saturating_sub(proxy_offset), "proxy", e.what);
+        trace.push_at(
+            e.at.saturating_sub(proxy_offset),
+            "proxy".into(),
+            What::Text(e.what),
+        );
     }
     drop(proxy);
     drop(peer);
+    let mut events = trace.events();
     events.sort_by_key(|e| e.at);
-    let first = lines.first().and_then(|l| l.ended);
-    let waiting = match lines.first() {
-        Some(l) if hit_horizon && l.vanished => {
-            vec!["the first command line died in the client host's crash".to_string()]
-        }
-        _ if hit_horizon && first.is_none() => vec![
+    let waiting =
+        match lines.first() {
+            _ if timed_out.is_some() => Vec::new(),
+            Some(l) if hit_horizon && l.vanished && screen.is_none() => {
+                vec!["the first command line died in the client host's crash".to_string()]
+            }
+            _ if hit_horizon && first.is_none() => vec![if screen.is_some() {
+            "the ssh at the terminal was still running at the horizon; the watchdog killed it"
+        } else {
             "the first command line was still running at the horizon; the watchdog killed it"
-                .to_string(),
-        ],
-        _ => Vec::new(),
-    };
+        }
+        .to_string()],
+            _ => Vec::new(),
+        };
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
@@ -226,8 +290,8 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         stopped_at,
         hit_horizon,
         waiting,
-        screen: None,
-        timed_out: None,
+        screen,
+        timed_out,
     };
     Ok(RunResult {
         target,
@@ -238,6 +302,15 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         outcome,
         wall: setup.elapsed(),
     })
+}
+
+/// A scenario names the client's terminal `/dev/pts/0`, as the sim
+/// numbers it; a real one has whatever number the kernel gave it.
+fn at_this_terminal(line: &str, terminal: Option<&AtTerminal>) -> String {
+    match terminal.and_then(AtTerminal::tty_path) {
+        Some(tty) => line.replace("/dev/pts/0", &tty.display().to_string()),
+        None => line.to_string(),
+    }
 }
 
 /// The sim lane's virtual file, for real: the same bytes
@@ -268,14 +341,18 @@ fn session_processes(run_id: &str) -> Vec<Marked> {
 fn spawn_line(
     line: &str,
     peer: &Peer,
+    terminal_bin: Option<&std::path::Path>,
     stdout: &Arc<AtomicU64>,
     stderr: &Arc<AtomicU64>,
 ) -> std::io::Result<Child> {
-    let path = format!(
+    let mut path = format!(
         "{}:{}",
         peer.bin.display(),
         std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
     );
+    if let Some(bin) = terminal_bin {
+        path = format!("{}:{path}", bin.display());
+    }
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)

@@ -10,7 +10,7 @@ mod runner;
 mod screen;
 mod swarm;
 mod terminal;
-mod timeline;
+pub(crate) mod timeline;
 
 pub use outcome::Outcome;
 pub use runner::{RunError, RunResult, run};

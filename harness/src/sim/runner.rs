@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::outcome::Outcome;
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
-use super::timeline::{Due, Timeline};
+use super::timeline::{Due, Timeline, UserTerminal};
 use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
@@ -157,7 +157,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         if let Some(term) = terminal.as_mut() {
             term.refresh();
         }
-        let due = match timeline.advance(now, terminal.as_mut(), &trace) {
+        let keyboard = terminal.as_mut().map(|t| t as &mut dyn UserTerminal);
+        let due = match timeline.advance(now, keyboard, &trace) {
             Ok(due) => due,
             Err(out) => {
                 timed_out = Some(out.0);
@@ -166,7 +167,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         };
         for step in due {
             match step {
-                Due::Run(script) => {
+                Due::Run { script, .. } => {
                     let _ = step_tx.send(RunStep {
                         index: run_index,
                         script: script.clone(),

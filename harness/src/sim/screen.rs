@@ -1,8 +1,12 @@
 //! The client terminal's screen: the bytes the terminal's master side
 //! reads, turned into lines of text as a terminal shows them. It keeps
-//! every line (a scrollback without limit) and knows the few controls the
-//! simulated programs send: CR, LF, backspace, tab; escape sequences are
-//! skipped.
+//! every line (a scrollback without limit) and knows the controls the
+//! simulated programs send (CR, LF, backspace, tab) and the few ECMA-48
+//! sequences real full-screen programs such as tmux use to place text:
+//! cursor position and moves (CUP, CUU, CUD, CUF, CUB) and erasing in the
+//! line or the display (EL, ED), on the last `rows` lines. Other escape
+//! sequences are skipped; there is no alternate screen, as on a terminal
+//! without one.
 
 /// A scenario's screen regex (the loader compiled it already) as it is
 /// matched against [`Screen::text`]: `^` and `$` match at line ends.
@@ -11,24 +15,45 @@ pub fn screen_regex(pattern: &str) -> Option<regex::Regex> {
 }
 
 /// Lines of text and the cursor.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Screen {
     lines: Vec<Vec<u8>>,
     row: usize,
     col: usize,
+    /// The window's height: cursor positions count from the top of the
+    /// last `rows` lines.
+    rows: usize,
     /// Inside an escape sequence (ECMA-48: ESC, or ESC [ up to a final byte).
     escape: Escape,
 }
 
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
+impl Default for Screen {
+    fn default() -> Screen {
+        Screen {
+            lines: Vec::new(),
+            row: 0,
+            col: 0,
+            rows: 24,
+            escape: Escape::None,
+        }
+    }
+}
+
+#[derive(Default, Clone, PartialEq, Eq)]
 enum Escape {
     #[default]
     None,
     Started,
-    Csi,
+    /// The parameter bytes so far.
+    Csi(Vec<u8>),
 }
 
 impl Screen {
+    /// The window's new height (TIOCSWINSZ).
+    pub fn set_rows(&mut self, rows: u16) {
+        self.rows = usize::from(rows.max(1));
+    }
+
     pub fn feed(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.put(b);
@@ -36,14 +61,22 @@ impl Screen {
     }
 
     fn put(&mut self, b: u8) {
-        match self.escape {
+        match &mut self.escape {
             Escape::Started => {
-                self.escape = if b == b'[' { Escape::Csi } else { Escape::None };
+                self.escape = if b == b'[' {
+                    Escape::Csi(Vec::new())
+                } else {
+                    Escape::None
+                };
                 return;
             }
-            Escape::Csi => {
+            Escape::Csi(params) => {
                 if (0x40..=0x7e).contains(&b) {
+                    let params = std::mem::take(params);
                     self.escape = Escape::None;
+                    self.control(&params, b);
+                } else {
+                    params.push(b);
                 }
                 return;
             }
@@ -70,6 +103,64 @@ impl Screen {
             }
             0x07 | 0x00 => {}
             _ => self.write(b),
+        }
+    }
+
+    /// The first visible line.
+    fn top(&self) -> usize {
+        self.lines.len().saturating_sub(self.rows)
+    }
+
+    /// A control sequence (ECMA-48 8.3) with its parameters.
+    fn control(&mut self, params: &[u8], last: u8) {
+        if params.first().is_some_and(|p| !p.is_ascii_digit() && *p != b';') {
+            // Private modes (`?25l`, `?1049h`...): nothing to show.
+            return;
+        }
+        let numbers: Vec<usize> = String::from_utf8_lossy(params)
+            .split(';')
+            .map(|n| n.parse().unwrap_or(0))
+            .collect();
+        let n = |i: usize| numbers.get(i).copied().unwrap_or(0);
+        let count = n(0).max(1);
+        match last {
+            b'H' | b'f' => {
+                self.row = self.top() + n(0).max(1) - 1;
+                self.col = n(1).max(1) - 1;
+                while self.lines.len() <= self.row {
+                    self.lines.push(Vec::new());
+                }
+            }
+            b'A' => self.row = self.row.saturating_sub(count).max(self.top()),
+            b'B' => {
+                self.row += count;
+                while self.lines.len() <= self.row {
+                    self.lines.push(Vec::new());
+                }
+            }
+            b'C' => self.col += count,
+            b'D' => self.col = self.col.saturating_sub(count),
+            b'K' => {
+                let line = &mut self.lines[self.row];
+                match n(0) {
+                    0 => line.truncate(self.col),
+                    1 => line.iter_mut().take(self.col + 1).for_each(|c| *c = b' '),
+                    _ => line.clear(),
+                }
+            }
+            b'J' => {
+                let from = match n(0) {
+                    0 => {
+                        self.lines[self.row].truncate(self.col);
+                        self.row + 1
+                    }
+                    _ => self.top(),
+                };
+                for line in self.lines.iter_mut().skip(from) {
+                    line.clear();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -126,5 +217,13 @@ mod tests {
     #[test]
     fn escape_sequences_are_skipped() {
         assert_eq!(screen(b"\x1b[?2004ha\x1b[0mb"), "ab");
+    }
+
+    #[test]
+    fn cursor_position_and_erase_place_text_as_a_terminal_does() {
+        // A full-screen redraw: home, clear, text on row 2.
+        assert_eq!(screen(b"old\r\nlines\x1b[H\x1b[2Jtop\x1b[2;3Hx"), "top\n  x");
+        assert_eq!(screen(b"abcdef\x1b[3D\x1b[K!"), "abc!");
+        assert_eq!(screen(b"ab\x1b[2Cc"), "ab  c");
     }
 }

@@ -36,6 +36,7 @@ impl Terminal {
 
     /// TIOCSWINSZ from the emulator: the foreground group gets SIGWINCH.
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen.set_rows(rows);
         if let Some(pgid) = self.tty.set_size((cols, rows)) {
             self.kernel
                 .signal_group(pgid, Signal::Winch, "the terminal (resized)");

@@ -16,8 +16,40 @@ use crate::trace::{Event, Trace, What};
 
 /// A step the runner applies itself.
 pub enum Due<'a> {
-    Run(&'a Script),
+    /// A command line: as written, and as the sim's shell parsed it.
+    Run {
+        line: &'a str,
+        script: &'a Script,
+    },
     Net(&'a NetFault),
+}
+
+/// The client's terminal as the timeline drives it: the sim's emulated
+/// pty ([`Terminal`]) or, in the real lane, a real one.
+pub trait UserTerminal {
+    /// One keystroke into the master side.
+    fn type_key(&mut self, key: u8);
+    /// The emulator's window changes size (TIOCSWINSZ).
+    fn resize(&mut self, cols: u16, rows: u16);
+    /// The screen as [`super::screen::Screen::text`] gives it.
+    fn text(&self) -> String;
+    /// Whether anything was shown yet (the shell's first prompt).
+    fn ready(&self) -> bool;
+}
+
+impl UserTerminal for Terminal {
+    fn type_key(&mut self, key: u8) {
+        Terminal::type_key(self, key)
+    }
+    fn resize(&mut self, cols: u16, rows: u16) {
+        Terminal::resize(self, cols, rows)
+    }
+    fn text(&self) -> String {
+        Terminal::text(self)
+    }
+    fn ready(&self) -> bool {
+        Terminal::ready(self)
+    }
 }
 
 /// A `wait_for` whose timeout ran out: what it waited for.
@@ -57,6 +89,11 @@ impl<'a> Timeline<'a> {
         }
     }
 
+    /// Keystrokes are being typed (one per tick).
+    pub fn is_typing(&self) -> bool {
+        matches!(self.active, Some(Active::Typing { .. }))
+    }
+
     /// Every step has happened (and the last wait is over).
     pub fn is_done(&self) -> bool {
         self.next == self.steps.len() && self.active.is_none()
@@ -67,7 +104,7 @@ impl<'a> Timeline<'a> {
     pub fn advance(
         &mut self,
         now: Duration,
-        terminal: Option<&mut Terminal>,
+        terminal: Option<&mut dyn UserTerminal>,
         trace: &Trace,
     ) -> Result<Vec<Due<'a>>, TimedOut> {
         let mut due = Vec::new();
@@ -92,7 +129,7 @@ impl<'a> Timeline<'a> {
                     self.active = None;
                 }
                 Some(Active::Waiting(waiting)) => {
-                    let screen = terminal.as_deref().map(Terminal::text);
+                    let screen = terminal.as_deref().map(|t| t.text());
                     if waiting.holds(screen.as_deref(), trace) {
                         self.active = None;
                     } else if now >= waiting.deadline {
@@ -114,7 +151,7 @@ impl<'a> Timeline<'a> {
                     }
                     self.next += 1;
                     match &step.action {
-                        Action::Run { script, .. } => due.push(Due::Run(script)),
+                        Action::Run { line, script } => due.push(Due::Run { line, script }),
                         Action::Net(fault) => due.push(Due::Net(fault)),
                         Action::Type { keys, text } if !keys.is_empty() => {
                             trace.log("client terminal", format!("types {text:?}"));

@@ -237,6 +237,11 @@ impl Tty {
         signals
     }
 
+    /// Whether input waits to be read (a whole line, in canonical mode).
+    pub fn has_input(&self) -> bool {
+        !self.state.lock().unwrap().input.is_empty()
+    }
+
     /// A non-blocking read(2) of at most `max` bytes from the slave side.
     pub fn try_read(&self, max: usize) -> SlaveRead {
         let mut st = self.state.lock().unwrap();

@@ -28,7 +28,7 @@
 //! let script = hangar_shell::parse("(sleep 1; echo late) & echo early").unwrap();
 //! assert_eq!(script.items.len(), 2);
 //! assert!(script.items[0].background);
-//! assert_eq!(script.to_shell(), "(sleep 1; echo late) & echo early");
+//! assert_eq!(script.to_shell(), "( sleep 1; echo late ) & echo early");
 //!
 //! let err = hangar_shell::parse("ps ax | grep sleep").unwrap_err();
 //! assert_eq!(err.message, "pipelines (`|`) are not supported");

@@ -61,10 +61,10 @@ impl Display for Command {
             Command::Subshell {
                 body, redirects, ..
             } => {
-                let body = body.to_string();
-                // XCU 2.9.4: `((` must be spaced so it is not arithmetic.
-                let pad = if body.starts_with('(') { " " } else { "" };
-                write!(f, "({pad}{body}{pad})")?;
+                // Spaced as bash's print_command writes it (and as its
+                // job notices show it); XCU 2.9.4 needs `( (` spaced
+                // anyway, so that it is not arithmetic.
+                write!(f, "( {body} )")?;
                 redirects
             }
             Command::Group {
@@ -203,7 +203,7 @@ mod tests {
             "ssh -n -o ServerAliveInterval=1 server 'sleep 30 >/dev/null 2>&1 &'",
             "nohup sleep 5 &",
             "setsid -f sleep 5",
-            "(sleep 1; echo late) & echo early",
+            "( sleep 1; echo late ) & echo early",
             "kill -TERM $$",
             "exit 7",
             "trap 'echo bye' HUP; sleep 60",
@@ -237,7 +237,8 @@ mod tests {
                 "cmd <&- >&2 3>>log <in >out 2>&1",
             ),
             ("cmd 0>x 1<y 5<&-", "cmd 0>x 1<y 5>&-"),
-            ("( (a) )", "( (a) )"),
+            ("( (a) )", "( ( a ) )"),
+            ("(sleep 1; echo late)", "( sleep 1; echo late )"),
             ("{ a & }", "{ a & }"),
             ("{ a\n}", "{ a; }"),
             ("'if' x", "'if' x"),

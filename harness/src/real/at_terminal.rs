@@ -1,0 +1,366 @@
+//! The client side of a real run with a terminal: a real pty with an
+//! interactive bash ([`RealTerminal`]), the run's `ssh` behind a witness
+//! (`witness.rs`) so that its stops and exit status are known, and the
+//! processes of both hosts watched through proc(5) (`watch.rs`).
+//!
+//! The local prompt is `user@client:~$ ` and the remote one
+//! `user@server:~$ `, as in the sim lane, so that the same screen patterns
+//! hold: the remote one comes from a `.bash_profile` in the run's private
+//! home. The server host's own `ssh` (a nested hop) reaches the server
+//! directly through a `~/.ssh/config` there. The seed documents' `xterm`
+//! (a program that runs until a signal ends it) is, as in the sim, a
+//! stand-in in `~/bin`: no display is needed.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::peer::Peer;
+use super::processes::{MARKER, marker_of};
+use super::terminal::RealTerminal;
+use super::watch::{ProcInfo, ProcessWatch, all_processes};
+use super::witness::read_record;
+use crate::trace::Trace;
+
+pub struct AtTerminal {
+    pub term: RealTerminal,
+    /// First in PATH at the terminal and for the run's command lines.
+    bin: PathBuf,
+    /// Where each witnessed ssh writes its record (`ssh-<pid>`).
+    records: PathBuf,
+    /// Lines of each record already logged.
+    logged: BTreeMap<PathBuf, usize>,
+    /// Each witnessed ssh: pid, start, and exit status once it ended.
+    ssh: BTreeMap<u32, Ssh>,
+    /// Each witness's pid and its ssh's.
+    witnessed: BTreeMap<u32, u32>,
+    client: ProcessWatch,
+    server: ProcessWatch,
+    client_marker: String,
+    server_marker: String,
+    /// Each live process's marker (`processes.rs`), read once per pid.
+    markers: BTreeMap<u32, Option<String>>,
+    /// The epoch time of the scenario's start, for the witnesses' times.
+    epoch_start: SystemTime,
+}
+
+#[derive(Default)]
+struct Ssh {
+    started: Duration,
+    status: Option<(i32, Duration)>,
+}
+
+/// The executable that holds `hangar witness`: this program when it is
+/// `hangar`, else (a test binary in `target/<profile>/deps`) the `hangar`
+/// that cargo built beside it; `HANGAR_EXE` overrides both.
+pub fn hangar_exe() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("HANGAR_EXE") {
+        return Ok(PathBuf::from(path));
+    }
+    let me = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    if me.file_name().is_some_and(|n| n == "hangar") {
+        return Ok(me);
+    }
+    me.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("hangar"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            "the real lane's terminal needs the `hangar` executable (`cargo build`), \
+             or HANGAR_EXE naming it"
+                .to_string()
+        })
+}
+
+fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+impl AtTerminal {
+    /// Sets up both homes and starts the terminal's shell.
+    pub fn start(peer: &Peer, home: &Path, epoch_start: SystemTime) -> Result<AtTerminal, String> {
+        let hangar = hangar_exe()?;
+        // The remote login shell's prompt (bash(1): a login shell reads
+        // ~/.bash_profile), and the server's own ssh to itself.
+        write_file(
+            &home.join(".bash_profile"),
+            // tmux(1) keeps its server's socket under TMUX_TMPDIR: the
+            // run's own, not the machine's /tmp.
+            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\nexport TMUX_TMPDIR=$HOME\n",
+            0o644,
+        )?;
+        std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
+        // Named `xterm` in proc(5) (a script's name is its comm); follows
+        // nothing forever and dies of SIGHUP like any program.
+        write_file(&home.join("bin/xterm"), "#!/usr/bin/tail -fn0\n", 0o755)?;
+        let ssh_dir = home.join(".ssh");
+        std::fs::copy(peer.dir.join("user_key"), ssh_dir.join("id_ed25519"))
+            .map_err(|e| format!("user key: {e}"))?;
+        let _ = std::fs::set_permissions(
+            ssh_dir.join("id_ed25519"),
+            std::fs::Permissions::from_mode(0o600),
+        );
+        // The host key is known beforehand, so that ssh's messages are the
+        // ones a user sees (no "Permanently added" warning).
+        write_file(
+            &ssh_dir.join("known_hosts"),
+            &format!("server {}\n", host_public_key(&peer.dir)?),
+            0o600,
+        )?;
+        write_file(
+            &ssh_dir.join("config"),
+            &format!(
+                "Host server\n  HostName 127.0.0.1\n  Port {}\n  User root\n  \
+                 HostKeyAlias server\n  StrictHostKeyChecking yes\n",
+                peer.addr.port()
+            ),
+            0o600,
+        )?;
+        let client_home = peer.dir.join("client");
+        let records = peer.dir.join("witness");
+        let bin = peer.dir.join("terminal-bin");
+        for dir in [&client_home, &records, &bin] {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        write_file(
+            &bin.join("ssh"),
+            &format!(
+                "#!/bin/sh\nexec {} witness --record {}/ssh-$$ -- {}/ssh \"$@\"\n",
+                hangar.display(),
+                records.display(),
+                peer.bin.display()
+            ),
+            0o755,
+        )?;
+        let client_marker = format!("{}:client", peer.run_id);
+        let env = vec![
+            (
+                "PATH".to_string(),
+                format!(
+                    "{}:{}:/usr/local/bin:/usr/bin:/bin",
+                    bin.display(),
+                    peer.bin.display()
+                ),
+            ),
+            ("HOME".into(), client_home.display().to_string()),
+            ("PS1".into(), "user@client:\\w$ ".into()),
+            ("TERM".into(), "xterm".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            (MARKER.into(), client_marker.clone()),
+        ];
+        let term = RealTerminal::start(&env, &client_home)
+            .map_err(|e| format!("the terminal's shell: {e}"))?;
+        // pkill(1) on the client host means this terminal's processes, not
+        // every process of the machine's user.
+        let tty = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
+            .map_err(|e| format!("the terminal's name: {e}"))?;
+        let tty = tty
+            .strip_prefix("/dev")
+            .unwrap_or(&tty)
+            .display()
+            .to_string();
+        write_file(
+            &bin.join("pkill"),
+            &format!(
+                "#!/bin/sh\nexec /usr/bin/pkill \"$@\" -t {}\n",
+                tty.trim_start_matches('/')
+            ),
+            0o755,
+        )?;
+        Ok(AtTerminal {
+            bin,
+            term,
+            records,
+            logged: BTreeMap::new(),
+            ssh: BTreeMap::new(),
+            witnessed: BTreeMap::new(),
+            client: ProcessWatch::new("client"),
+            server: ProcessWatch::new("server"),
+            client_marker,
+            server_marker: peer.run_id.clone(),
+            markers: BTreeMap::new(),
+            epoch_start,
+        })
+    }
+
+    /// Logs what changed since the last look: the witnesses' records and
+    /// both hosts' processes.
+    pub fn observe(&mut self, trace: &Trace) {
+        self.read_witnesses(trace);
+        let all = all_processes();
+        let shell = self.term.shell_pid();
+        // Each process's environment is read once: a poll must stay cheap
+        // while keys are typed.
+        self.markers
+            .retain(|pid, _| all.iter().any(|p| p.pid == *pid));
+        for p in &all {
+            self.markers
+                .entry(p.pid)
+                .or_insert_with(|| marker_of(p.pid));
+        }
+        let with_marker = |marker: &str| -> Vec<u32> {
+            self.markers
+                .iter()
+                .filter(|(_, m)| m.as_deref() == Some(marker))
+                .map(|(pid, _)| *pid)
+                .collect()
+        };
+        let client_pids = with_marker(&self.client_marker);
+        let server_pids = with_marker(&self.server_marker);
+        // The witnesses stand in for their ssh, which the watch reports
+        // (stops included) but for its end: the witness knows its status.
+        // The shell itself is the terminal.
+        let client: Vec<_> = all
+            .iter()
+            .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
+            .filter(|p| !(p.name == "hangar" && client_pids.contains(&p.pid)))
+            .map(|p| match self.witnessed.get(&p.ppid) {
+                Some(_) => ProcInfo {
+                    ppid: shell,
+                    ..p.clone()
+                },
+                None => p.clone(),
+            })
+            .collect();
+        let server: Vec<_> = all
+            .iter()
+            .filter(|p| server_pids.contains(&p.pid) && !is_server_daemon(&p.name))
+            .cloned()
+            .collect();
+        let ssh_pids: Vec<String> = self.ssh.keys().map(|pid| format!("[{pid}]")).collect();
+        for (actor, text) in self.client.update(&client, &all) {
+            if text == "exit" && ssh_pids.iter().any(|p| actor.ends_with(p.as_str())) {
+                continue;
+            }
+            trace.log(actor, text);
+        }
+        for (actor, text) in self.server.update(&server, &all) {
+            trace.log(actor, text);
+        }
+    }
+
+    fn read_witnesses(&mut self, trace: &Trace) {
+        let Ok(entries) = std::fs::read_dir(&self.records) else {
+            return;
+        };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+        files.sort();
+        for file in files {
+            let Some(witness) = file
+                .file_name()
+                .and_then(|n| n.to_str()?.strip_prefix("ssh-")?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let record = read_record(&file);
+            // The ssh is named by its own pid, which the record starts with.
+            let Some(pid) = record
+                .first()
+                .and_then(|e| e.what.strip_prefix("started ")?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            self.witnessed.insert(witness, pid);
+            let seen = self.logged.entry(file.clone()).or_default();
+            for event in &record[*seen..] {
+                let start = self
+                    .epoch_start
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default();
+                let at = event.at.saturating_sub(start);
+                let ssh = self.ssh.entry(pid).or_default();
+                if event.what.starts_with("started") {
+                    ssh.started = at;
+                    continue;
+                }
+                if let Some(code) = exit_code(&event.what) {
+                    ssh.status = Some((code, at));
+                }
+                trace.push_at(
+                    at,
+                    format!("client ssh[{pid}]"),
+                    crate::trace::What::Text(event.what.clone()),
+                );
+            }
+            *seen = record.len();
+        }
+    }
+
+    /// The directory of the terminal's `ssh` and `pkill`.
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    /// Whether an ssh started at the terminal still runs.
+    pub fn ssh_running(&self) -> bool {
+        self.ssh.values().any(|s| s.status.is_none())
+    }
+
+    /// The first ssh started at the terminal: its exit status and when.
+    pub fn client_exit(&self) -> Option<(i32, Duration)> {
+        self.ssh
+            .iter()
+            .min_by_key(|(pid, s)| (s.started, **pid))
+            .and_then(|(_, s)| s.status)
+    }
+
+    /// `/dev/pts/N` of the terminal.
+    pub fn tty_path(&self) -> Option<PathBuf> {
+        std::fs::read_link(format!("/proc/{}/fd/0", self.term.shell_pid())).ok()
+    }
+}
+
+/// The server's public host key, `ssh-ed25519 AAAA...`: OpenSSH's is
+/// beside its private key, Dropbear's comes from `dropbearkey -y`.
+pub fn host_public_key(dir: &Path) -> Result<String, String> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("host_key.pub")) {
+        return Ok(key_line(&text));
+    }
+    let out = std::process::Command::new("dropbearkey")
+        .arg("-y")
+        .arg("-f")
+        .arg(dir.join("dropbear_key"))
+        .output()
+        .map_err(|e| format!("dropbearkey -y: {e}"))?;
+    Ok(key_line(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The `type base64` part of a public key line.
+fn key_line(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("ssh-"))
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The servers themselves are not the scenario's processes.
+pub fn is_server_daemon(name: &str) -> bool {
+    matches!(name, "sshd" | "dropbear" | "hangar-sshd")
+}
+
+/// `exit N` as N, `killed by SIGX` as 128 + X (the shell's `$?`).
+fn exit_code(what: &str) -> Option<i32> {
+    if let Some(code) = what.strip_prefix("exit ") {
+        return code.parse().ok();
+    }
+    let name = what.strip_prefix("killed by ")?;
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|sig| 128 + sig as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_read_as_the_shell_gives_them() {
+        assert_eq!(exit_code("exit 255"), Some(255));
+        assert_eq!(exit_code("killed by SIGHUP"), Some(129));
+        assert_eq!(exit_code("stopped by SIGTTIN"), None);
+    }
+}
