@@ -254,8 +254,10 @@ fn run(mut command: Command, input: Option<&[u8]>) -> Ran {
         .spawn()
         .unwrap();
     if let Some(input) = input {
+        // From a thread: a client that does not read must not block the test.
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input).unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || stdin.write_all(&input));
     }
     let stdout = drain(child.stdout.take().unwrap());
     let stderr = drain(child.stderr.take().unwrap());
@@ -267,6 +269,22 @@ fn run(mut command: Command, input: Option<&[u8]>) -> Ran {
         stderr: String::from_utf8_lossy(&stderr.recv_timeout(PATIENCE).unwrap()).into_owned(),
         took,
     }
+}
+
+/// The first line a running client prints, within the test's patience.
+fn first_line(client: &mut Child) -> String {
+    let stdout = client.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+        let _ = killpg(Pid::from_raw(client.id() as i32), Signal::SIGKILL);
+        let _ = client.wait();
+        panic!("the client printed no line within {PATIENCE:?}");
+    })
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
@@ -370,11 +388,7 @@ fn a_terminating_signal_ends_the_client_with_255() {
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(client.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "up\n");
+    assert_eq!(first_line(&mut client), "up\n");
     kill(Pid::from_raw(client.id() as i32), Signal::SIGTERM).unwrap();
     assert_eq!(wait_bounded(&mut client).code(), Some(255));
 }
@@ -534,10 +548,7 @@ fn losing_the_connection_hangs_the_pty_up() {
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(client.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\r\n");
+    assert_eq!(first_line(&mut client), "ready\r\n");
     let _ = killpg(Pid::from_raw(client.id() as i32), Signal::SIGKILL);
     let _ = client.wait();
     let start = Instant::now();
@@ -563,17 +574,13 @@ fn a_stopped_server_times_the_client_out() {
         ],
         "echo up; sleep 10",
     );
-    let client = ssh
+    let mut client = ssh
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut client = client;
-    let mut stdout = BufReader::new(client.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "up\n");
+    assert_eq!(first_line(&mut client), "up\n");
     let sshd = Pid::from_raw(server.child.id() as i32);
     kill(sshd, Signal::SIGSTOP).unwrap();
     let stderr = drain(client.stderr.take().unwrap());
@@ -615,16 +622,19 @@ fn a_stopped_client_is_dropped_by_client_alive() {
 #[test]
 fn refuses_addresses_other_than_loopback() {
     let keys = Keys::new();
-    let sshd = Command::new(SSHD)
-        .args(["--listen", "0.0.0.0:0", "--policy", "wait-eof"])
+    let mut sshd = Command::new(SSHD);
+    sshd.args(["--listen", "0.0.0.0:0", "--policy", "wait-eof"])
         .arg("--host-key")
         .arg(keys.path("host"))
         .arg("--authorized-keys")
-        .arg(keys.path("authorized_keys"))
-        .output()
-        .unwrap();
-    assert_eq!(sshd.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&sshd.stderr).contains("127.0.0.1 only"));
+        .arg(keys.path("authorized_keys"));
+    let refused = run(sshd, None);
+    assert_eq!(refused.code(), Some(1));
+    assert!(
+        refused.stderr.contains("127.0.0.1 only"),
+        "{}",
+        refused.stderr
+    );
 
     let ran = run(
         {
@@ -640,29 +650,42 @@ fn refuses_addresses_other_than_loopback() {
 
 #[test]
 fn bad_arguments_are_explained_not_panicked_on() {
-    let sshd = Command::new(SSHD)
-        .args(["--listen", "127.0.0.1:0", "--policy", "drain=2"])
-        .output()
-        .unwrap();
-    assert_eq!(sshd.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&sshd.stderr).contains("a number needs a unit"));
-    let ssh = Command::new(SSH).args(["-X", "server"]).output().unwrap();
-    assert_eq!(ssh.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&ssh.stderr).contains("unknown option -X"));
-    let refused = Command::new(SSH)
-        .args([
-            "-p",
-            "1",
-            "-o",
-            "HostName=127.0.0.1",
-            "-i",
-            "/nonexistent",
-            "server",
-            "true",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(255));
+    let command = |program: &str, args: &[&str]| {
+        let mut command = Command::new(program);
+        command.args(args);
+        command
+    };
+    let sshd = run(
+        command(SSHD, &["--listen", "127.0.0.1:0", "--policy", "drain=2"]),
+        None,
+    );
+    assert_eq!(sshd.code(), Some(1));
+    assert!(
+        sshd.stderr.contains("a number needs a unit"),
+        "{}",
+        sshd.stderr
+    );
+    let ssh = run(command(SSH, &["-X", "server"]), None);
+    assert_eq!(ssh.code(), Some(255));
+    assert!(ssh.stderr.contains("unknown option -X"), "{}", ssh.stderr);
+    let refused = run(
+        command(
+            SSH,
+            &[
+                "-p",
+                "1",
+                "-o",
+                "HostName=127.0.0.1",
+                "-i",
+                "/nonexistent",
+                "server",
+                "true",
+            ],
+        ),
+        None,
+    );
+    assert_eq!(refused.code(), Some(255));
+    assert!(refused.stderr.contains("Load key"), "{}", refused.stderr);
 }
 
 #[test]
