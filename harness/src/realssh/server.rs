@@ -87,7 +87,9 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of descriptors, say: wait instead of spinning.
                 eprintln!("hangar-sshd: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -113,6 +115,9 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
                 Ok(()) => "connection closed".to_string(),
                 Err(russh::Error::KeepaliveTimeout) => {
                     "Timeout, client not responding: connection dropped".to_string()
+                }
+                Err(russh::Error::IO(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    "connection closed by the client".to_string()
                 }
                 Err(e) => format!("connection ended: {e}"),
             });
