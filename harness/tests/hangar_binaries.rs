@@ -7,7 +7,7 @@
 //! ends, and every wait is bounded.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -778,6 +778,20 @@ fn on_a_terminal_it_goes_raw_honours_escapes_and_restores_the_terminal() {
     wait_for("42");
     let during = tcgetattr(slave.as_fd()).unwrap();
     assert!(!during.local_flags.contains(LocalFlags::ICANON), "not raw");
+    // A new size of the local terminal (SIGWINCH) reaches the remote pty.
+    let size = nix::libc::winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from the struct we own.
+    assert_eq!(
+        unsafe { nix::libc::ioctl(master.as_raw_fd(), nix::libc::TIOCSWINSZ, &size) },
+        0
+    );
+    master.write_all(b"stty size\r").unwrap();
+    wait_for("30 100");
     // `~~` at the start of a line sends one `~`; `~.` disconnects.
     master.write_all(b"~~x\r").unwrap();
     wait_for("~x: command not found");
