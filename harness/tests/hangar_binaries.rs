@@ -7,7 +7,7 @@
 //! ends, and every wait is bounded.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -81,9 +81,29 @@ impl Server {
     }
 
     fn start_with(policy: &str, extra: &[&str]) -> Server {
+        Server::start_from(Command::new(SSHD), policy, extra)
+    }
+
+    /// A server started as `cmd &` in a script starts it: SIGINT and
+    /// SIGQUIT ignored (POSIX sh, asynchronous lists).
+    fn start_in_background_of_a_script(policy: &str) -> Server {
+        let mut sshd = Command::new(SSHD);
+        // SAFETY: signal(2) is async-signal-safe.
+        unsafe {
+            sshd.pre_exec(|| {
+                for sig in [Signal::SIGINT, Signal::SIGQUIT] {
+                    nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigIgn)?;
+                }
+                Ok(())
+            });
+        }
+        Server::start_from(sshd, policy, &[])
+    }
+
+    fn start_from(mut sshd: Command, policy: &str, extra: &[&str]) -> Server {
         let keys = Keys::new();
         let marker = keys.dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut child = Command::new(SSHD)
+        let mut child = sshd
             .args(["--listen", "127.0.0.1:0", "--policy", policy])
             .arg("--host-key")
             .arg(keys.path("host"))
@@ -234,8 +254,10 @@ fn run(mut command: Command, input: Option<&[u8]>) -> Ran {
         .spawn()
         .unwrap();
     if let Some(input) = input {
+        // From a thread: a client that does not read must not block the test.
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input).unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || stdin.write_all(&input));
     }
     let stdout = drain(child.stdout.take().unwrap());
     let stderr = drain(child.stderr.take().unwrap());
@@ -247,6 +269,22 @@ fn run(mut command: Command, input: Option<&[u8]>) -> Ran {
         stderr: String::from_utf8_lossy(&stderr.recv_timeout(PATIENCE).unwrap()).into_owned(),
         took,
     }
+}
+
+/// The first line a running client prints, within the test's patience.
+fn first_line(client: &mut Child) -> String {
+    let stdout = client.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+        let _ = killpg(Pid::from_raw(client.id() as i32), Signal::SIGKILL);
+        let _ = client.wait();
+        panic!("the client printed no line within {PATIENCE:?}");
+    })
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
@@ -330,6 +368,32 @@ fn sessions_run_like_sshd_runs_them() {
 }
 
 #[test]
+fn sessions_start_with_default_signal_dispositions() {
+    let server = Server::start_in_background_of_a_script("wait-eof");
+    let ran = run(server.ssh(&["-n"], "grep SigIgn /proc/self/status"), None);
+    let ignored = ran.stdout();
+    let mask =
+        u64::from_str_radix(ignored.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    // Bit n-1 is signal n (proc(5)): SIGINT is 2, SIGQUIT 3.
+    assert_eq!(mask & 0b110, 0, "{ignored}");
+}
+
+#[test]
+fn a_terminating_signal_ends_the_client_with_255() {
+    let server = Server::start("wait-eof");
+    let mut client = server
+        .ssh(&["-n"], "echo up; sleep 10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    assert_eq!(first_line(&mut client), "up\n");
+    kill(Pid::from_raw(client.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_bounded(&mut client).code(), Some(255));
+}
+
+#[test]
 fn stdin_is_forwarded_and_its_end_is_eof() {
     let server = Server::start("wait-eof");
     let ran = run(server.ssh(&[], "wc -c"), Some(&[b'x'; 100_000]));
@@ -339,27 +403,27 @@ fn stdin_is_forwarded_and_its_end_is_eof() {
 
 #[test]
 fn wait_eof_waits_for_a_background_job_holding_stdout_close_on_exit_does_not() {
-    let command = "echo started; sleep 1 &";
+    let command = "echo started; sleep 2 &";
     let waits = Server::start("wait-eof");
     let ran = run(waits.ssh(&["-n"], command), None);
     assert_eq!((ran.code(), ran.stdout().as_str()), (Some(0), "started\n"));
-    assert!(ran.took >= Duration::from_millis(900), "{:?}", ran.took);
+    assert!(ran.took >= Duration::from_millis(1900), "{:?}", ran.took);
 
     let closes = Server::start("close-on-exit");
     let ran = run(closes.ssh(&["-n"], command), None);
     assert_eq!((ran.code(), ran.stdout().as_str()), (Some(0), "started\n"));
-    assert!(ran.took < Duration::from_millis(800), "{:?}", ran.took);
+    assert!(ran.took < Duration::from_millis(1500), "{:?}", ran.took);
 }
 
 #[test]
 fn a_job_with_redirected_stdio_does_not_hold_the_session() {
     let server = Server::start("wait-eof");
     let ran = run(
-        server.ssh(&["-n"], "sleep 2 </dev/null >/dev/null 2>&1 &"),
+        server.ssh(&["-n"], "sleep 3 </dev/null >/dev/null 2>&1 &"),
         None,
     );
     assert_eq!(ran.code(), Some(0));
-    assert!(ran.took < Duration::from_millis(1500), "{:?}", ran.took);
+    assert!(ran.took < Duration::from_millis(2000), "{:?}", ran.took);
     // The job lives on after the session, as with sshd.
     assert!(!server.survivors().is_empty());
 }
@@ -484,10 +548,7 @@ fn losing_the_connection_hangs_the_pty_up() {
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(client.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\r\n");
+    assert_eq!(first_line(&mut client), "ready\r\n");
     let _ = killpg(Pid::from_raw(client.id() as i32), Signal::SIGKILL);
     let _ = client.wait();
     let start = Instant::now();
@@ -513,17 +574,13 @@ fn a_stopped_server_times_the_client_out() {
         ],
         "echo up; sleep 10",
     );
-    let client = ssh
+    let mut client = ssh
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .unwrap();
-    let mut client = client;
-    let mut stdout = BufReader::new(client.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "up\n");
+    assert_eq!(first_line(&mut client), "up\n");
     let sshd = Pid::from_raw(server.child.id() as i32);
     kill(sshd, Signal::SIGSTOP).unwrap();
     let stderr = drain(client.stderr.take().unwrap());
@@ -565,16 +622,19 @@ fn a_stopped_client_is_dropped_by_client_alive() {
 #[test]
 fn refuses_addresses_other_than_loopback() {
     let keys = Keys::new();
-    let sshd = Command::new(SSHD)
-        .args(["--listen", "0.0.0.0:0", "--policy", "wait-eof"])
+    let mut sshd = Command::new(SSHD);
+    sshd.args(["--listen", "0.0.0.0:0", "--policy", "wait-eof"])
         .arg("--host-key")
         .arg(keys.path("host"))
         .arg("--authorized-keys")
-        .arg(keys.path("authorized_keys"))
-        .output()
-        .unwrap();
-    assert_eq!(sshd.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&sshd.stderr).contains("127.0.0.1 only"));
+        .arg(keys.path("authorized_keys"));
+    let refused = run(sshd, None);
+    assert_eq!(refused.code(), Some(1));
+    assert!(
+        refused.stderr.contains("127.0.0.1 only"),
+        "{}",
+        refused.stderr
+    );
 
     let ran = run(
         {
@@ -590,29 +650,42 @@ fn refuses_addresses_other_than_loopback() {
 
 #[test]
 fn bad_arguments_are_explained_not_panicked_on() {
-    let sshd = Command::new(SSHD)
-        .args(["--listen", "127.0.0.1:0", "--policy", "drain=2"])
-        .output()
-        .unwrap();
-    assert_eq!(sshd.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&sshd.stderr).contains("a number needs a unit"));
-    let ssh = Command::new(SSH).args(["-X", "server"]).output().unwrap();
-    assert_eq!(ssh.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&ssh.stderr).contains("unknown option -X"));
-    let refused = Command::new(SSH)
-        .args([
-            "-p",
-            "1",
-            "-o",
-            "HostName=127.0.0.1",
-            "-i",
-            "/nonexistent",
-            "server",
-            "true",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(255));
+    let command = |program: &str, args: &[&str]| {
+        let mut command = Command::new(program);
+        command.args(args);
+        command
+    };
+    let sshd = run(
+        command(SSHD, &["--listen", "127.0.0.1:0", "--policy", "drain=2"]),
+        None,
+    );
+    assert_eq!(sshd.code(), Some(1));
+    assert!(
+        sshd.stderr.contains("a number needs a unit"),
+        "{}",
+        sshd.stderr
+    );
+    let ssh = run(command(SSH, &["-X", "server"]), None);
+    assert_eq!(ssh.code(), Some(255));
+    assert!(ssh.stderr.contains("unknown option -X"), "{}", ssh.stderr);
+    let refused = run(
+        command(
+            SSH,
+            &[
+                "-p",
+                "1",
+                "-o",
+                "HostName=127.0.0.1",
+                "-i",
+                "/nonexistent",
+                "server",
+                "true",
+            ],
+        ),
+        None,
+    );
+    assert_eq!(refused.code(), Some(255));
+    assert!(refused.stderr.contains("Load key"), "{}", refused.stderr);
 }
 
 #[test]
@@ -705,6 +778,20 @@ fn on_a_terminal_it_goes_raw_honours_escapes_and_restores_the_terminal() {
     wait_for("42");
     let during = tcgetattr(slave.as_fd()).unwrap();
     assert!(!during.local_flags.contains(LocalFlags::ICANON), "not raw");
+    // A new size of the local terminal (SIGWINCH) reaches the remote pty.
+    let size = nix::libc::winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from the struct we own.
+    assert_eq!(
+        unsafe { nix::libc::ioctl(master.as_raw_fd(), nix::libc::TIOCSWINSZ, &size) },
+        0
+    );
+    master.write_all(b"stty size\r").unwrap();
+    wait_for("30 100");
     // `~~` at the start of a line sends one `~`; `~.` disconnects.
     master.write_all(b"~~x\r").unwrap();
     wait_for("~x: command not found");

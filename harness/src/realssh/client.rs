@@ -17,19 +17,20 @@
 //!
 //! Messages go to stderr with CRLF, as OpenSSH's log does.
 
-use std::io::Read;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use russh::client::{Handle, Msg};
+use russh::ChannelMsg;
+use russh::client::Handle;
 use russh::keys::PrivateKeyWithHashAlg;
-use russh::{ChannelMsg, ChannelWriteHalf};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::client_args::{ClientArgs, TtyRequest, USAGE, parse_client_args};
+use super::client_stdin::{FromStdin, forward_stdin, stdin_blocks};
 use super::events::Events;
 use super::local_tty::{self, RawMode};
 use super::signals;
@@ -37,9 +38,6 @@ use crate::host::escapes::{self, Escape, Escapes};
 
 /// ssh(1)'s status for every failure of its own.
 pub const SSH_FAILURE: i32 = 255;
-
-/// How much of stdin one read takes.
-const STDIN_BLOCK: usize = 16 * 1024;
 
 /// The hosts hangar-ssh connects to: the loopback host only.
 const LOOPBACK_NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
@@ -207,10 +205,11 @@ enum Ended {
     Refused,
 }
 
-/// What the stdin forwarder tells the client loop.
-enum FromStdin {
-    SentEof,
-    Escape(Escape),
+/// A request of the session that waits for the server's answer.
+enum Request {
+    Pty,
+    /// `shell` or `exec`.
+    Start,
 }
 
 /// Opens the session channel, asks for a pty when ssh(1) would, starts the
@@ -235,7 +234,18 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     if wants_pty && !pty {
         say("Pseudo-terminal will not be allocated because stdin is not a terminal.");
     }
+    // clientloop.c signal_handler, in place before the terminal goes raw.
+    let mut quit = match Quit::new() {
+        Ok(quit) => quit,
+        Err(e) => {
+            say(&format!("hangar-ssh: signal handlers: {e}"));
+            return SSH_FAILURE;
+        }
+    };
+    // The requests that want a reply, in order (RFC 4254 6.2, 6.5).
+    let mut awaiting = VecDeque::new();
     if pty {
+        awaiting.push_back(Request::Pty);
         let term = std::env::var("TERM").unwrap_or_default();
         let (cols, rows) = local_tty::size();
         let modes = local_tty::encoded_modes();
@@ -246,6 +256,7 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
             return SSH_FAILURE;
         }
     }
+    awaiting.push_back(Request::Start);
     let started = if args.command.is_empty() {
         channel.request_shell(true).await
     } else {
@@ -269,17 +280,10 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     let mut stdout = tokio::io::stdout();
     let mut stderr = tokio::io::stderr();
     let mut exit_status = None;
-    let mut quit = match Quit::new() {
-        Ok(quit) => quit,
-        Err(e) => {
-            say(&format!("hangar-ssh: signal handlers: {e}"));
-            return SSH_FAILURE;
-        }
-    };
     let mut winch = pty
         .then(|| signal(SignalKind::window_change()).ok())
         .flatten();
-    // The stdin forwarder outlives the loop only until the process exits.
+    // Once the forwarder has ended, its channel has nothing more to say.
     let mut stdin_done = false;
     let ended = loop {
         tokio::select! {
@@ -302,7 +306,14 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
                     events.note("close");
                     break Ended::Closed;
                 }
-                Some(ChannelMsg::Failure) => break Ended::Refused,
+                Some(ChannelMsg::Success) => {
+                    awaiting.pop_front();
+                }
+                Some(ChannelMsg::Failure) => match awaiting.pop_front() {
+                    // ssh.c: the session goes on without a terminal.
+                    Some(Request::Pty) => say("PTY allocation request failed on channel 0"),
+                    _ => break Ended::Refused,
+                },
                 Some(_) => {}
             },
             _ = quit.caught() => break Ended::Signaled,
@@ -456,63 +467,6 @@ async fn next_winch(winch: &mut Option<tokio::signal::unix::Signal>) {
             stream.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// Blocks read from stdin on a thread of their own (a blocking read(2) on
-/// a terminal or a pipe cannot be cancelled); the end of input is `None`.
-/// `-n`: the input is empty, as from /dev/null.
-fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(4);
-    if !null_stdin {
-        std::thread::spawn(move || {
-            let mut stdin = std::io::stdin().lock();
-            let mut block = vec![0; STDIN_BLOCK];
-            loop {
-                match stdin.read(&mut block) {
-                    Ok(0) => return,
-                    Ok(n) => {
-                        if tx.blocking_send(block[..n].to_vec()).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => return,
-                }
-            }
-        });
-    }
-    rx
-}
-
-/// Stdin, through the escapes, into the channel (as fast as the server's
-/// window allows); its end becomes the channel's EOF (RFC 4254 5.3).
-async fn forward_stdin(
-    mut blocks: mpsc::Receiver<Vec<u8>>,
-    writer: Arc<ChannelWriteHalf<Msg>>,
-    mut escapes: Option<Escapes>,
-    to_loop: mpsc::UnboundedSender<FromStdin>,
-) {
-    while let Some(block) = blocks.recv().await {
-        let actions = match &mut escapes {
-            Some(escapes) => escapes.feed(&block),
-            None => vec![Escape::Send(block)],
-        };
-        for action in actions {
-            match action {
-                Escape::Send(bytes) => {
-                    if writer.data_bytes(bytes).await.is_err() {
-                        return;
-                    }
-                }
-                other => {
-                    let _ = to_loop.send(FromStdin::Escape(other));
-                }
-            }
-        }
-    }
-    if writer.eof().await.is_ok() {
-        let _ = to_loop.send(FromStdin::SentEof);
     }
 }
 

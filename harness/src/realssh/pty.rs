@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 
 use super::output::Output;
 use super::session::{READ_BLOCK, reap};
-use super::{modes, tty};
+use super::{child, modes, tty};
 
 /// What a `pty-req` asked for.
 #[derive(Clone, Debug)]
@@ -134,15 +134,7 @@ pub fn spawn_on_pty(command: &mut Command, slave: OwnedFd) -> io::Result<Child> 
         .stdin(slave.try_clone()?)
         .stdout(slave.try_clone()?)
         .stderr(slave);
-    // SAFETY: setsid(2) and ioctl(2) are async-signal-safe; the closure
-    // runs after the slave was made fd 0, 1 and 2.
-    unsafe {
-        command.pre_exec(|| {
-            nix::unistd::setsid()?;
-            tty::acquire_controlling_tty()?;
-            Ok(())
-        });
-    }
+    child::prepare(command, true);
     let child = command.spawn();
     // Drop the Command's copies of the slave.
     command
@@ -159,7 +151,7 @@ pub async fn run(
     policy: Policy,
     mut child: Child,
     master: Arc<Master>,
-    mut input: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut input: mpsc::Receiver<Vec<u8>>,
 ) {
     let forward = async {
         let mut block = vec![0; READ_BLOCK];

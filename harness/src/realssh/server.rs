@@ -5,8 +5,8 @@
 //!   authorized_keys file; any user name is accepted and every session
 //!   runs as the user hangar-sshd runs as.
 //! - `exec` runs `$SHELL -c COMMAND`; `shell` runs a login shell; with a
-//!   `pty-req` first, on a new pty ([`super::pty`]), else on pipes
-//!   ([`super::session`]).
+//!   `pty-req` first, on a new pty (`pty.rs`), else on pipes
+//!   (`session.rs`).
 //! - `signal` requests (RFC 4254 6.9) are delivered to the session's child.
 //! - Client-alive (sshd_config(5) ClientAliveInterval/CountMax): russh's
 //!   server keepalive ends the connection after `count-max` probes go
@@ -34,6 +34,12 @@ use super::output::Output;
 use super::pty::{self, Master, PtyRequest};
 use super::server_args::ServerArgs;
 use super::{session, signals};
+
+/// Channel data waiting for the child to read it, in packets (at most
+/// 32 KiB each). russh opens the window again as data arrives, not as
+/// the child reads it, so a child that does not read its stdin would let
+/// the queue grow without end; when it is full, the connection waits.
+const INPUT_QUEUE: usize = 1024;
 
 /// What every connection shares.
 struct Shared {
@@ -81,7 +87,9 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of descriptors, say: wait instead of spinning.
                 eprintln!("hangar-sshd: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -107,6 +115,9 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
                 Ok(()) => "connection closed".to_string(),
                 Err(russh::Error::KeepaliveTimeout) => {
                     "Timeout, client not responding: connection dropped".to_string()
+                }
+                Err(russh::Error::IO(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    "connection closed by the client".to_string()
                 }
                 Err(e) => format!("connection ended: {e}"),
             });
@@ -138,12 +149,11 @@ struct ChannelState {
     pty: Option<PtyRequest>,
     /// Channel data for the child's stdin (or the pty); dropping it
     /// closes the stdin pipe.
-    input: Option<mpsc::UnboundedSender<Vec<u8>>>,
-    /// Whether the session runs on a pty (EOF from the client then
-    /// closes nothing: the terminal stays).
-    on_pty: bool,
+    input: Option<mpsc::Sender<Vec<u8>>>,
     child: Option<Pid>,
-    master: Weak<Master>,
+    /// The pty's master when the session runs on one (EOF from the
+    /// client then closes nothing: the terminal stays).
+    master: Option<Weak<Master>>,
 }
 
 /// One connection: russh calls it for each request.
@@ -210,23 +220,22 @@ impl Conn {
         }
         let log = self.log.with(&format!("channel {id}"));
         let out = Output::new(log.clone(), writer, session.handle(), id);
-        let (input_tx, input) = mpsc::unbounded_channel();
+        let (input_tx, input) = mpsc::channel(INPUT_QUEUE);
         let started = match pty_request {
-            Some(request) => start_on_pty(&mut program, &request, out, shared.policy, input).map(
-                |(pid, (master, task))| {
-                    state.master = master;
-                    state.on_pty = true;
-                    (pid, vec![task])
-                },
-            ),
+            Some(request) => start_on_pty(&mut program, &request, out, shared.policy, input),
             None => start_on_pipes(&mut program, out, shared.policy, input),
         };
         match started {
-            Ok((pid, tasks)) => {
-                log.say(format!("started {} as pid {pid}", login.shell.display()));
-                state.child = Some(pid);
+            Ok(started) => {
+                log.say(format!(
+                    "started {} as pid {}",
+                    login.shell.display(),
+                    started.pid
+                ));
+                state.child = Some(started.pid);
                 state.input = Some(input_tx);
-                self.tasks.extend(tasks);
+                state.master = started.master;
+                self.tasks.extend(started.tasks);
                 session.channel_success(id)?;
             }
             Err(e) => {
@@ -238,19 +247,29 @@ impl Conn {
     }
 }
 
-type Started<T> = std::io::Result<(Pid, T)>;
+/// A session's child, started, and the tasks that carry the session.
+struct Started {
+    pid: Pid,
+    tasks: Vec<JoinHandle<()>>,
+    /// The pty's master, for `window-change`; `None` on pipes.
+    master: Option<Weak<Master>>,
+}
 
 fn start_on_pipes(
     program: &mut Command,
     out: Output,
     policy: Policy,
-    input: mpsc::UnboundedReceiver<Vec<u8>>,
-) -> Started<Vec<JoinHandle<()>>> {
+    input: mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<Started> {
     let started = session::spawn_on_pipes(program)?;
     let pid = child_pid(&started.child)?;
     let feeding = tokio::spawn(session::feed_stdin(input, started.stdin));
     let running = tokio::spawn(session::run(out, policy, started.child));
-    Ok((pid, vec![feeding, running]))
+    Ok(Started {
+        pid,
+        tasks: vec![feeding, running],
+        master: None,
+    })
 }
 
 fn start_on_pty(
@@ -258,15 +277,19 @@ fn start_on_pty(
     request: &PtyRequest,
     out: Output,
     policy: Policy,
-    input: mpsc::UnboundedReceiver<Vec<u8>>,
-) -> Started<(Weak<Master>, JoinHandle<()>)> {
+    input: mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<Started> {
     let (master, slave) = pty::open(request)?;
     let child = pty::spawn_on_pty(program, slave)?;
     let pid = child_pid(&child)?;
     let master = Arc::new(master);
     let weak = Arc::downgrade(&master);
     let running = tokio::spawn(pty::run(out, policy, child, master, input));
-    Ok((pid, (weak, running)))
+    Ok(Started {
+        pid,
+        tasks: vec![running],
+        master: Some(weak),
+    })
 }
 
 fn child_pid(child: &tokio::process::Child) -> std::io::Result<Pid> {
@@ -406,7 +429,8 @@ impl russh::server::Handler for Conn {
         _pix_height: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(master) = self.channels.get(&id).and_then(|s| s.master.upgrade()) {
+        let master = self.channels.get(&id).and_then(|s| s.master.as_ref());
+        if let Some(master) = master.and_then(Weak::upgrade) {
             master.resize(clamp(cols), clamp(rows));
         }
         Ok(())
@@ -436,8 +460,9 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(input) = self.channels.get(&id).and_then(|s| s.input.as_ref()) {
-            let _ = input.send(data.to_vec());
+        let input = self.channels.get(&id).and_then(|s| s.input.clone());
+        if let Some(input) = input {
+            let _ = input.send(data.to_vec()).await;
         }
         Ok(())
     }
@@ -448,7 +473,7 @@ impl russh::server::Handler for Conn {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(state) = self.channels.get_mut(&id) {
-            if state.on_pty {
+            if state.master.is_some() {
                 self.log.say("<- EOF");
             } else {
                 self.log.say("<- EOF: closes the child's stdin");

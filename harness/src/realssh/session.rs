@@ -25,6 +25,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{mpsc, watch};
 
+use super::child;
 use super::output::{Ending, Output, STDERR};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
@@ -37,18 +38,14 @@ pub struct PipeChild {
     pub stdin: ChildStdin,
 }
 
-/// Starts `command` on fresh pipes as the leader of a new session
-/// (session.c do_exec_no_pty: setsid(2) in the child).
+/// Starts `command` on fresh pipes as the leader of a new session.
 pub fn spawn_on_pipes(command: &mut Command) -> std::io::Result<PipeChild> {
     use std::process::Stdio;
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: setsid(2) is async-signal-safe.
-    unsafe {
-        command.pre_exec(|| nix::unistd::setsid().map(drop).map_err(Into::into));
-    }
+    child::prepare(command, false);
     let mut child = command.spawn()?;
     let stdin = child.stdin.take().expect("stdin was piped");
     Ok(PipeChild { child, stdin })
@@ -56,7 +53,7 @@ pub fn spawn_on_pipes(command: &mut Command) -> std::io::Result<PipeChild> {
 
 /// Writes channel data into the child's stdin; the pipe closes when the
 /// channel's EOF drops the sender (or a write fails).
-pub async fn feed_stdin(mut input: mpsc::UnboundedReceiver<Vec<u8>>, mut stdin: ChildStdin) {
+pub async fn feed_stdin(mut input: mpsc::Receiver<Vec<u8>>, mut stdin: ChildStdin) {
     while let Some(block) = input.recv().await {
         if stdin.write_all(&block).await.is_err() {
             break;
