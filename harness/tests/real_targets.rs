@@ -5,8 +5,10 @@
 //! the peers (or without hangar's binaries built) skips these tests with a
 //! message; in CI their absence fails.
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use hangar::real::processes::leftovers_of_this_process;
 use hangar::real::{RealTarget, TargetsFile};
@@ -39,13 +41,40 @@ fn peers_installed() -> bool {
     installed
 }
 
-/// One real run at a time, as in `real_lane.rs`: the leftover check looks
-/// at every run of this process, and real servers are heavy on a small
-/// machine.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn real_peers() -> Option<std::sync::MutexGuard<'static, ()>> {
-    peers_installed().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
+/// The machine's real peers to this test alone: both turns at them, the
+/// file locks `hangar-real-peers.{0,1}.lock` in the temporary directory
+/// that every real-lane test takes (flock(2) through `File::lock`, so they
+/// hold across the threads of `cargo test` and the processes of `cargo
+/// nextest`). `None`, after a message, when the peers are not installed
+/// outside CI.
+fn real_peers() -> Option<Vec<File>> {
+    if !peers_installed() {
+        return None;
+    }
+    let since = Instant::now();
+    loop {
+        let held: Vec<File> = (0..2)
+            .map(|n| {
+                let path = std::env::temp_dir().join(format!("hangar-real-peers.{n}.lock"));
+                OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            })
+            .filter_map(|file| file.try_lock().is_ok().then_some(file))
+            .collect();
+        if held.len() == 2 {
+            return Some(held);
+        }
+        drop(held);
+        assert!(
+            since.elapsed() < Duration::from_secs(30 * 60),
+            "no turn at the real peers within 30 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// hangar's own binaries, built next to the test binary's directory (cargo
