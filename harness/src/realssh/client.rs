@@ -4,7 +4,8 @@
 //!
 //! - it exits when the session channel is closed; its status is the remote
 //!   exit-status, or 255 when there was none (exit-signal, CLOSE without a
-//!   status, connection failure, keepalive timeout, `~.`, a signal);
+//!   status, connection failure, `~.`, a signal); a keepalive timeout or a
+//!   failed read or write exits 255 whatever status came before;
 //! - stdin is forwarded as channel data and its end as EOF (`-n`: at once);
 //! - ServerAliveInterval/CountMax: russh's keepalive; "Timeout, server
 //!   HOST not responding." once more than CountMax probes went unanswered;
