@@ -113,10 +113,7 @@ impl Screen {
 
     /// A control sequence (ECMA-48 8.3) with its parameters.
     fn control(&mut self, params: &[u8], last: u8) {
-        if params
-            .first()
-            .is_some_and(|p| !p.is_ascii_digit() && *p != b';')
-        {
+        if params.first().is_some_and(|p| !p.is_ascii_digit() && *p != b';') {
             // Private modes (`?25l`, `?1049h`...): nothing to show.
             return;
         }
@@ -225,10 +222,7 @@ mod tests {
     #[test]
     fn cursor_position_and_erase_place_text_as_a_terminal_does() {
         // A full-screen redraw: home, clear, text on row 2.
-        assert_eq!(
-            screen(b"old\r\nlines\x1b[H\x1b[2Jtop\x1b[2;3Hx"),
-            "top\n  x"
-        );
+        assert_eq!(screen(b"old\r\nlines\x1b[H\x1b[2Jtop\x1b[2;3Hx"), "top\n  x");
         assert_eq!(screen(b"abcdef\x1b[3D\x1b[K!"), "abc!");
         assert_eq!(screen(b"ab\x1b[2Cc"), "ab  c");
     }
