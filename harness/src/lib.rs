@@ -19,12 +19,14 @@
 //! - [`verdict`]: expectations checked against a run's outcome.
 //! - [`report`]: terminal and JSON output, exit codes.
 //! - [`real`]: the real lane: real servers on 127.0.0.1 behind a fault proxy.
+//! - [`realssh`]: hangar's own server and client as real programs (`hangar-sshd`, `hangar-ssh`).
 
 pub mod catalog;
 pub mod explore;
 pub mod host;
 pub mod net;
 pub mod real;
+pub mod realssh;
 pub mod report;
 pub mod shrink;
 pub mod sim;

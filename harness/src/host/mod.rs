@@ -4,9 +4,9 @@
 //! Everything here is a program of the [`crate::unix`] model: it reads and
 //! writes descriptors and spawns processes through [`crate::unix::Proc`].
 
-mod algorithms;
+pub(crate) mod algorithms;
 mod env;
-mod escapes;
+pub(crate) mod escapes;
 mod jobs;
 mod login;
 mod redirect;
