@@ -594,6 +594,30 @@ fn a_stopped_server_times_the_client_out() {
 }
 
 #[test]
+fn a_killed_server_closes_the_connection_under_the_client() {
+    let server = Server::start("wait-eof");
+    let log = server.keys.path("events");
+    let mut client = server
+        .ssh(&["-n", "-E", log.to_str().unwrap()], "echo up; sleep 10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    assert_eq!(first_line(&mut client), "up\n");
+    kill(Pid::from_raw(server.child.id() as i32), Signal::SIGKILL).unwrap();
+    let stderr = drain(client.stderr.take().unwrap());
+    assert_eq!(wait_bounded(&mut client).code(), Some(255));
+    let stderr = String::from_utf8_lossy(&stderr.recv_timeout(PATIENCE).unwrap()).into_owned();
+    assert_eq!(stderr, "Connection to server closed by remote host.\r\n");
+    let names: Vec<String> = events(&log).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("connection-lost closed by remote host")
+    );
+}
+
+#[test]
 fn a_stopped_client_is_dropped_by_client_alive() {
     let server = Server::start_with(
         "wait-eof",

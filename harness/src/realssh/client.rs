@@ -4,7 +4,8 @@
 //!
 //! - it exits when the session channel is closed; its status is the remote
 //!   exit-status, or 255 when there was none (exit-signal, CLOSE without a
-//!   status, connection failure, keepalive timeout, `~.`, a signal);
+//!   status, connection failure, `~.`, a signal); a keepalive timeout or a
+//!   failed read or write exits 255 whatever status came before;
 //! - stdin is forwarded as channel data and its end as EOF (`-n`: at once);
 //! - ServerAliveInterval/CountMax: russh's keepalive; "Timeout, server
 //!   HOST not responding." once more than CountMax probes went unanswered;
@@ -351,9 +352,12 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
         }
         Ended::Signaled => {}
         Ended::Lost => {
-            let (why, event) = why_lost(handle, &args.alias).await;
-            events.note(&event);
-            say(&why);
+            let lost = why_lost(handle, &args.alias).await;
+            events.note(&lost.event);
+            say(&lost.message);
+            if lost.fatal {
+                exit_status = None;
+            }
         }
     }
     if pty && !matches!(ended, Ended::Signaled) {
@@ -407,29 +411,46 @@ async fn write(out: &mut (impl AsyncWrite + Unpin), data: &[u8]) {
     let _ = out.flush().await;
 }
 
-/// The connection ended under the channel: ssh(1)'s words for why, and
-/// the event for the log.
-async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> (String, String) {
+/// How the connection ended under the channel.
+struct Lost {
+    /// ssh(1)'s words for it.
+    message: String,
+    /// The line of the event log.
+    event: String,
+    /// A fatal error (keepalive timeout, a failed read or write): ssh(1)
+    /// exits 255 through cleanup_exit whatever status it had received. A
+    /// connection the server closed ends the loop normally, and the
+    /// status received counts.
+    fatal: bool,
+}
+
+async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> Lost {
+    let closed = || Lost {
+        message: format!("Connection to {alias} closed by remote host."),
+        event: "connection-lost closed by remote host".into(),
+        fatal: false,
+    };
     match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-        Ok(Err(russh::Error::KeepaliveTimeout)) => (
-            format!("Timeout, server {alias} not responding."),
-            "keepalive-timeout".into(),
-        ),
+        Ok(Err(russh::Error::KeepaliveTimeout)) => Lost {
+            message: format!("Timeout, server {alias} not responding."),
+            event: "keepalive-timeout".into(),
+            fatal: true,
+        },
+        Ok(Err(russh::Error::IO(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => closed(),
         Ok(Err(russh::Error::IO(e))) => {
             let why = strerror(e.kind());
-            (
-                format!("client_loop: send disconnect: {why}"),
-                format!("connection-lost {why}"),
-            )
+            Lost {
+                message: format!("client_loop: send disconnect: {why}"),
+                event: format!("connection-lost {why}"),
+                fatal: true,
+            }
         }
-        Ok(Err(e)) => (
-            format!("Connection to {alias} closed: {e}"),
-            format!("connection-lost {e}"),
-        ),
-        Ok(Ok(())) | Err(_) => (
-            format!("Connection to {alias} closed by remote host."),
-            "connection-lost closed by remote host".into(),
-        ),
+        Ok(Err(e)) => Lost {
+            message: format!("Connection to {alias} closed: {e}"),
+            event: format!("connection-lost {e}"),
+            fatal: true,
+        },
+        Ok(Ok(())) | Err(_) => closed(),
     }
 }
 
