@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hangar::catalog::load_all;
+use hangar::real::RealTarget;
 use hangar::real::peer::Peer;
 use hangar_scenario::{ClientOptions, ServerOptions, Target, load_str};
 
@@ -46,7 +47,8 @@ fn main() {
         (Target::Dropbear, "bench-dropbear"),
     ] {
         let started = Instant::now();
-        let peer = Peer::start(target, id, &ServerOptions::default()).expect("peer starts");
+        let peer = Peer::start(&RealTarget::builtin(target), id, &ServerOptions::default())
+            .expect("peer starts");
         let start = started.elapsed();
         peer.write_client(peer.addr, &ClientOptions::default())
             .unwrap();
@@ -66,7 +68,11 @@ fn main() {
         drop(peer);
         let whole = median(
             (0..10)
-                .map(|_| hangar::real::run(&session, target).expect("run").wall)
+                .map(|_| {
+                    hangar::real::run(&session, &RealTarget::builtin(target))
+                        .expect("run")
+                        .wall
+                })
                 .collect(),
         );
         println!("  {target}:");
@@ -84,9 +90,9 @@ fn main() {
     let started = Instant::now();
     let mut runs = 0;
     for scenario in &catalog {
-        for target in [Target::OpenSsh, Target::Dropbear] {
-            if hangar::real::unsupported(scenario, target).is_none() {
-                hangar::real::run(scenario, target).expect("run");
+        for target in [Target::OpenSsh, Target::Dropbear].map(RealTarget::builtin) {
+            if hangar::real::unsupported(scenario, &target).is_none() {
+                hangar::real::run(scenario, &target).expect("run");
                 runs += 1;
             }
         }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hangar_scenario::{LoadError, Scenario, Target, discover, load_str};
 
+use crate::real::{RealTarget, TargetsFile};
 use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
 use crate::sim;
 use crate::validate::check_scenario;
@@ -24,7 +25,12 @@ pub struct RunOptions {
     pub json: bool,
     /// Simulations run in parallel, one per worker thread.
     pub workers: usize,
+    /// `--targets`: the real lane's user-defined targets.
+    pub targets_file: Option<PathBuf>,
 }
+
+/// The variable that names a targets file when `--targets` does not.
+pub const TARGETS_ENV: &str = "HANGAR_TARGETS";
 
 /// Loads one scenario file with every check, the host model's included.
 pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
@@ -90,13 +96,33 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    let mut chosen = Vec::new();
-    for name in &options.targets {
-        match name.parse::<Target>() {
-            Ok(t) => chosen.push(t),
-            Err(e) => {
-                eprintln!("error: --target: {e}");
+    if !real && options.targets_file.is_some() {
+        eprintln!(
+            "error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml"
+        );
+        return EXIT_BAD_INPUT;
+    }
+    // Checked before any scenario runs: a bad file runs nothing.
+    let real_targets = if real {
+        match real_targets(options) {
+            Ok(targets) => targets,
+            Err(message) => {
+                eprintln!("{message}");
                 return EXIT_BAD_INPUT;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let mut chosen = Vec::new();
+    if !real {
+        for name in &options.targets {
+            match name.parse::<Target>() {
+                Ok(t) => chosen.push(t),
+                Err(e) => {
+                    eprintln!("error: --target: {e}");
+                    return EXIT_BAD_INPUT;
+                }
             }
         }
     }
@@ -113,66 +139,68 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         eprintln!("error: no scenario files (*.toml) under the given paths");
         return EXIT_BAD_INPUT;
     }
-    if real && chosen.is_empty() {
-        // The sim targets are models; the real lane needs real peers named.
-        chosen = vec![Target::OpenSsh, Target::Dropbear];
-    }
-    let mut jobs: Vec<(&Scenario, Target)> = scenarios
-        .iter()
-        .flat_map(|scenario| {
-            let targets = if chosen.is_empty() {
-                scenario.targets.clone()
-            } else {
-                chosen.clone()
-            };
-            targets.into_iter().map(move |t| (scenario, t))
-        })
-        .collect();
     let mut out = Output::default();
     let mut skipped = 0;
-    if real {
+    // Each run as (scenario, the name it is reported under, the target
+    // whose expectations it is checked against, its result).
+    let runs: Vec<(&Scenario, String, Target, RunOutcome)> = if real {
+        let mut jobs: Vec<(&Scenario, &RealTarget)> = scenarios
+            .iter()
+            .flat_map(|scenario| real_targets.iter().map(move |t| (scenario, t)))
+            .collect();
         // Said loudly, per run, and counted: a skip is never a pass.
         jobs.retain(
-            |(scenario, target)| match crate::real::unsupported(scenario, *target) {
+            |(scenario, target)| match crate::real::unsupported(scenario, target) {
                 Some(why) => {
                     skipped += 1;
                     out.line(&format!(
-                        "skipped {} [{target}] lane=real: {why}",
-                        scenario.path
+                        "skipped {} [{}] lane=real: {why}",
+                        scenario.path,
+                        target.label()
                     ));
                     false
                 }
                 None => true,
             },
         );
-    }
-    if !options.json {
-        out.line(&format!(
-            "hangar: {} scenario file(s), {} run(s), lane {}, seed {seed}, {} worker(s)",
-            scenarios.len(),
-            jobs.len(),
-            options.lane,
-            options.workers
-        ));
-    }
-    let results = if real {
-        run_parallel_with(&jobs, options.workers, |scenario, target| {
+        out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
+        let results = run_parallel_with(&jobs, options.workers, |(scenario, target)| {
             crate::real::run(scenario, target)
-        })
+        });
+        jobs.iter()
+            .zip(results)
+            .map(|((s, t), r)| (*s, t.label(), t.like, r))
+            .collect()
     } else {
-        run_parallel(&jobs, seed, options.workers)
+        let jobs: Vec<(&Scenario, Target)> = scenarios
+            .iter()
+            .flat_map(|scenario| {
+                let targets = if chosen.is_empty() {
+                    scenario.targets.clone()
+                } else {
+                    chosen.clone()
+                };
+                targets.into_iter().map(move |t| (scenario, t))
+            })
+            .collect();
+        out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
+        let results = run_parallel(&jobs, seed, options.workers);
+        jobs.iter()
+            .zip(results)
+            .map(|((s, t), r)| (*s, t.to_string(), *t, r))
+            .collect()
     };
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
-    for ((scenario, target), result) in jobs.iter().zip(results) {
+    for (scenario, label, target, result) in runs {
         let result = match result {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("{} [{target}] seed={seed}: {e}", scenario.path);
+                eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
                 return EXIT_HARNESS_ERROR;
             }
         };
-        let verdict = check(&expectations_for(scenario, *target), &result.outcome);
+        let verdict = check(&expectations_for(scenario, target), &result.outcome);
         if verdict == Verdict::Pass {
             passed += 1;
         } else {
@@ -204,37 +232,58 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
     code
 }
 
+type RunOutcome = Result<sim::RunResult, sim::RunError>;
+
+fn out_header(out: &mut Output, options: &RunOptions, files: usize, runs: usize, seed: u64) {
+    if !options.json {
+        out.line(&format!(
+            "hangar: {files} scenario file(s), {runs} run(s), lane {}, seed {seed}, {} worker(s)",
+            options.lane, options.workers
+        ));
+    }
+}
+
+/// The real lane's targets: `--target` names among the built-ins and the
+/// targets file's (`--targets`, else `HANGAR_TARGETS`).
+fn real_targets(options: &RunOptions) -> Result<Vec<RealTarget>, String> {
+    let path = options
+        .targets_file
+        .clone()
+        .or_else(|| std::env::var_os(TARGETS_ENV).map(PathBuf::from));
+    let file = match path {
+        Some(path) => Some(TargetsFile::load(&path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    crate::real::targets::resolve(&options.targets, file.as_ref())
+        .map_err(|message| format!("error: {message}"))
+}
+
 /// Runs every (scenario, target) on `workers` threads, each with its own
 /// simulation; results come back in the order of `jobs`, so the report
 /// does not depend on which worker ran what.
-pub fn run_parallel(
-    jobs: &[(&Scenario, Target)],
-    seed: u64,
-    workers: usize,
-) -> Vec<Result<sim::RunResult, sim::RunError>> {
-    run_parallel_with(jobs, workers, |scenario, target| {
-        sim::run(scenario, target, seed)
+pub fn run_parallel(jobs: &[(&Scenario, Target)], seed: u64, workers: usize) -> Vec<RunOutcome> {
+    run_parallel_with(jobs, workers, |(scenario, target)| {
+        sim::run(scenario, *target, seed)
     })
 }
 
 /// [`run_parallel`] with any lane's run function.
-fn run_parallel_with(
-    jobs: &[(&Scenario, Target)],
+fn run_parallel_with<J: Sync>(
+    jobs: &[J],
     workers: usize,
-    run: impl Fn(&Scenario, Target) -> Result<sim::RunResult, sim::RunError> + Sync,
-) -> Vec<Result<sim::RunResult, sim::RunError>> {
+    run: impl Fn(&J) -> RunOutcome + Sync,
+) -> Vec<RunOutcome> {
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<sim::RunResult, sim::RunError>>>> =
-        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<RunOutcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((scenario, target)) = jobs.get(i) else {
+                    let Some(job) = jobs.get(i) else {
                         break;
                     };
-                    *slots[i].lock().unwrap() = Some(run(scenario, *target));
+                    *slots[i].lock().unwrap() = Some(run(job));
                 }
             });
         }

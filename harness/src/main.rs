@@ -24,14 +24,19 @@ enum Command {
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Run only against this target (repeatable); default: the scenario's own targets.
+        /// Run only against this target (repeatable); default: the scenario's own targets
+        /// (in the real lane: the targets file's, else `openssh` and `dropbear`).
         #[arg(long = "target", short = 't')]
         targets: Vec<String>,
+        /// A TOML file of your own targets for the real lane: server and client command
+        /// templates (default: $HANGAR_TARGETS). See ci/targets.example.toml.
+        #[arg(long = "targets", value_name = "FILE")]
+        targets_file: Option<PathBuf>,
         /// The seed of the simulation; `random` draws one (and prints it).
         #[arg(long, default_value = "0")]
         seed: String,
         /// The lane: `sim` (simulated hosts and network) or `real` (real
-        /// sshd or dropbear and OpenSSH's ssh on 127.0.0.1).
+        /// servers and clients on 127.0.0.1: OpenSSH, Dropbear, hangar's own, yours).
         #[arg(long, default_value = "sim")]
         lane: String,
         /// Print each run's full teardown trace.
@@ -115,6 +120,7 @@ fn main() -> ExitCode {
             Command::Run {
                 paths,
                 targets,
+                targets_file,
                 seed,
                 lane,
                 verbose,
@@ -124,6 +130,7 @@ fn main() -> ExitCode {
                 let options = RunOptions {
                     workers: workers(jobs),
                     targets,
+                    targets_file,
                     seed,
                     lane,
                     verbose,

@@ -46,7 +46,8 @@ fn real_peers() -> Option<std::sync::MutexGuard<'static, ()>> {
 }
 
 fn run(s: &Scenario, target: Target) -> (RunResult, Verdict) {
-    let result = hangar::real::run(s, target).unwrap_or_else(|e| panic!("{e}"));
+    let result = hangar::real::run(s, &hangar::real::RealTarget::builtin(target))
+        .unwrap_or_else(|e| panic!("{e}"));
     let verdict = check(&expectations_for(s, target), &result.outcome);
     (result, verdict)
 }

@@ -1,8 +1,10 @@
 //! The real lane: the same scenario files against real SSH servers and
 //! OpenSSH's client on 127.0.0.1, through a fault-injecting proxy.
 //!
-//! - [`peer`]: a server (OpenSSH's sshd or Dropbear) with fresh keys and a
-//!   private configuration, and the client configuration that reaches it.
+//! - [`targets`]: the targets as data: server and client command templates,
+//!   the built-ins' and those of a user's targets file.
+//! - [`peer`]: a target's server with fresh keys and a private
+//!   configuration, and the client wrappers that reach it.
 //! - [`proxy`]: partitions, heals, latency, bandwidth, RST and FIN, crashes
 //!   and restarts between client and server, preserving half-close.
 //! - [`processes`]: process groups, the run's marker, and the end of every
@@ -14,8 +16,10 @@ pub mod peer;
 pub mod processes;
 pub mod proxy;
 pub mod runner;
+pub mod targets;
 pub mod terminal;
 pub mod watch;
 pub mod witness;
 
 pub use runner::{run, unsupported};
+pub use targets::{RealTarget, TargetsFile};

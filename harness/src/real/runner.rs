@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use hangar_scenario::{Host, NetFault, Scenario, Target};
+use hangar_scenario::{Host, NetFault, Scenario};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -35,6 +35,7 @@ use super::at_terminal::AtTerminal;
 use super::peer::Peer;
 use super::processes::{Marked, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy, Side};
+use super::targets::RealTarget;
 use crate::sim::timeline::{Due, Timeline, UserTerminal};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
 use crate::trace::{Trace, What};
@@ -44,16 +45,15 @@ const POLL: Duration = Duration::from_millis(10);
 
 /// What the real lane cannot run yet, worded for the report; `None` when
 /// it can run the scenario.
-pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
-    if !matches!(target, Target::OpenSsh | Target::Dropbear) {
-        return Some(format!(
-            "the real lane runs `openssh` and `dropbear`; `{target}` needs the hangar-sshd binaries, not built yet"
-        ));
+pub fn unsupported(scenario: &Scenario, target: &RealTarget) -> Option<String> {
+    if let Some(why) = target.unsupported(scenario) {
+        return Some(why);
     }
-    if scenario.uses_terminal() && target == Target::OpenSsh && !super::peer::is_root() {
-        return Some(
-            "terminal steps need the run's own home for the remote prompt: OpenSSH's sshd gets it only when run as root".into(),
-        );
+    if scenario.uses_terminal() && !target.has_private_home() {
+        return Some(format!(
+            "terminal steps need the run's own home for the remote prompt: {}",
+            target.no_private_home()
+        ));
     }
     if scenario.world.server.kill_user_processes {
         return Some(
@@ -66,18 +66,11 @@ pub fn unsupported(scenario: &Scenario, target: Target) -> Option<String> {
             "the proxy acknowledges what it holds, so a retransmission budget never runs out in the real lane".into(),
         );
     }
-    if !scenario.world.files.is_empty() {
-        if target == Target::OpenSsh && !super::peer::is_root() {
-            return Some(
-                "[world] files need the run's own home: OpenSSH's sshd gets it only when run as root".into(),
-            );
-        }
-        if let Some(f) = scenario.world.files.iter().find(|f| f.name.contains('/')) {
-            return Some(format!(
-                "[world] file `{}`: the real lane places files in the session's home only",
-                f.name
-            ));
-        }
+    if let Some(f) = scenario.world.files.iter().find(|f| f.name.contains('/')) {
+        return Some(format!(
+            "[world] file `{}`: the real lane places files in the session's home only",
+            f.name
+        ));
     }
     None
 }
@@ -91,7 +84,7 @@ struct CommandLine {
 }
 
 /// Runs `scenario` against the real `target`.
-pub fn run(scenario: &Scenario, target: Target) -> Result<RunResult, RunError> {
+pub fn run(scenario: &Scenario, target: &RealTarget) -> Result<RunResult, RunError> {
     if let Some(why) = unsupported(scenario, target) {
         return Err(RunError(why));
     }
@@ -111,7 +104,7 @@ fn run_id() -> String {
     )
 }
 
-async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, RunError> {
+async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult, RunError> {
     let setup = Instant::now();
     let id = run_id();
     let peer = Peer::start(target, &id, &scenario.world.server).map_err(|e| RunError(e.0))?;
@@ -210,9 +203,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
             timeline.is_done() && !client_busy && lines.iter().all(|l| l.ended.is_some());
         if all_done {
             let since = *settled_since.get_or_insert_with(Instant::now);
-            if session_processes(&peer.run_id).is_empty()
-                || since.elapsed() >= scenario.world.linger
-            {
+            if session_processes(&peer).is_empty() || since.elapsed() >= scenario.world.linger {
                 break false;
             }
         } else {
@@ -235,7 +226,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         at.term.refresh();
         at.observe(&trace);
     }
-    let mut survivors: Vec<String> = session_processes(&peer.run_id)
+    let mut survivors: Vec<String> = session_processes(&peer)
         .into_iter()
         .map(|m| format!("{}[{}]", m.name, m.pid))
         .collect();
@@ -294,7 +285,8 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         timed_out,
     };
     Ok(RunResult {
-        target,
+        target: target.like,
+        user_target: target.user(),
         seed: 0,
         lane: "real",
         swarm: Swarm::default(),
@@ -329,10 +321,10 @@ fn write_virtual_file(path: &std::path::Path, size: u64) -> std::io::Result<()> 
 
 /// The marked processes but the servers themselves (Dropbear's listener
 /// carries the marker it passes on with `-e`).
-fn session_processes(run_id: &str) -> Vec<Marked> {
-    marked(run_id)
+fn session_processes(peer: &Peer) -> Vec<Marked> {
+    marked(&peer.run_id)
         .into_iter()
-        .filter(|m| !matches!(m.name.as_str(), "sshd" | "dropbear"))
+        .filter(|m| !peer.is_server(&m.name))
         .collect()
 }
 
@@ -523,9 +515,7 @@ fn server_host_processes(peer: &Peer) -> Vec<Marked> {
     let dir = peer.dir.to_string_lossy();
     // The run's server processes name its directory in their command line
     // (OpenSSH's listener keeps it in its title).
-    let server = |p: &Proc| {
-        matches!(p.name.as_str(), "sshd" | "dropbear") && p.cmdline.contains(dir.as_ref())
-    };
+    let server = |p: &Proc| peer.is_server(&p.name) && p.cmdline.contains(dir.as_ref());
     let by_pid: BTreeMap<u32, &Proc> = all.iter().map(|p| (p.pid, p)).collect();
     let listeners: BTreeSet<u32> = all
         .iter()

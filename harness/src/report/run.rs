@@ -13,7 +13,7 @@ pub fn header(scenario: &Scenario, result: &RunResult) -> String {
     format!(
         "{} [{}] lane={} seed={} {}\n  {}\n",
         scenario.path,
-        result.target,
+        target_label(result),
         result.lane,
         result.seed,
         result.swarm.describe(),
@@ -112,9 +112,23 @@ pub fn replay_command(scenario: &Scenario, target: Target, seed: u64) -> String 
     )
 }
 
+/// The target that ran: `openssh`, or a user's target and the built-in
+/// whose expectations it is checked against, `my-openssh (like openssh)`.
+fn target_label(result: &RunResult) -> String {
+    match &result.user_target {
+        Some(user) => format!("{} (like {})", user.name, result.target),
+        None => result.target.to_string(),
+    }
+}
+
 /// The replay of a run of either lane.
 fn replay_of(scenario: &Scenario, result: &RunResult) -> String {
-    if result.lane == super::LANE_REAL {
+    if let Some(user) = &result.user_target {
+        format!(
+            "hangar run {} --lane real --targets {} --target {} -v",
+            scenario.path, user.file, user.name
+        )
+    } else if result.lane == super::LANE_REAL {
         format!(
             "hangar run {} --lane real --target {} -v",
             scenario.path, result.target
@@ -133,7 +147,7 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
         "{:<7} {} [{}] seed={} exit={exit} at={at} lost={}",
         verdict.name(),
         scenario.path,
-        result.target,
+        target_label(result),
         result.seed,
         o.lost_bytes
     );
@@ -152,7 +166,7 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
 /// One JSON object (one line) per scenario and target.
 pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
     let o = &result.outcome;
-    json!({
+    let mut line = json!({
         "scenario": scenario.path,
         "title": scenario.title,
         "lane": result.lane,
@@ -170,6 +184,13 @@ pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> 
         "waiting": o.waiting,
         "wall_ms": result.wall.as_secs_f64() * 1000.0,
         "replay": replay_of(scenario, result),
-    })
-    .to_string()
+    });
+    if let Some(user) = &result.user_target {
+        // A user's target: `target` names it, `like` the built-in whose
+        // expectations were checked.
+        line["target"] = json!(user.name);
+        line["like"] = json!(result.target.to_string());
+        line["targets_file"] = json!(user.file);
+    }
+    line.to_string()
 }

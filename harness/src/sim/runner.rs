@@ -25,7 +25,10 @@ const SETTLE: Duration = Duration::from_millis(10);
 
 /// Everything one run produced.
 pub struct RunResult {
+    /// The target whose expectations the run is checked against.
     pub target: Target,
+    /// The real lane's user-defined target that ran, `like` `target`.
+    pub user_target: Option<crate::real::targets::UserTarget>,
     pub seed: u64,
     /// `sim` or `real`.
     pub lane: &'static str,
@@ -250,6 +253,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     };
     Ok(RunResult {
         target,
+        user_target: None,
         seed,
         lane: crate::report::LANE_SIM,
         swarm,

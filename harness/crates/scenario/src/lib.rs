@@ -246,6 +246,7 @@ pub use model::{
     Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor,
     World,
 };
+pub use position::{line_col, string_offset};
 pub use render::to_toml;
 pub use size::{EXPECTED_SIZE, ParseSizeError, format_size, parse_size};
 pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};

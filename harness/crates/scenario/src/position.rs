@@ -13,7 +13,7 @@ use std::ops::Range;
 /// 1-based line and column of byte `offset` in `text`; the column counts
 /// characters. An offset past the end is the end; an offset inside a
 /// character is that character.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -28,7 +28,7 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// The byte of `text` that byte `offset` of `value` came from, where `value`
 /// is the decoded TOML string whose source (quotes included) is
 /// `text[span]`. Falls back to the opening quote.
-pub(crate) fn string_offset(text: &str, span: &Range<usize>, value: &str, offset: usize) -> usize {
+pub fn string_offset(text: &str, span: &Range<usize>, value: &str, offset: usize) -> usize {
     let Some(raw) = text.get(span.clone()) else {
         return span.start.min(text.len());
     };
