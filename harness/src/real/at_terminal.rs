@@ -196,7 +196,7 @@ impl AtTerminal {
 
     /// Logs what changed since the last look: the witnesses' records and
     /// both hosts' processes.
-    pub fn observe(&mut self, trace: &Trace) {
+    pub fn observe(&mut self, trace: &Trace, peer: &Peer) {
         self.read_witnesses(trace);
         let all = all_processes();
         let shell = self.term.shell_pid();
@@ -236,7 +236,7 @@ impl AtTerminal {
             .collect();
         let server: Vec<_> = all
             .iter()
-            .filter(|p| server_pids.contains(&p.pid) && !is_server_daemon(&p.name))
+            .filter(|p| server_pids.contains(&p.pid) && !peer.is_server(&p.name))
             .cloned()
             .collect();
         let ssh_pids: Vec<String> = self.ssh.keys().map(|pid| format!("[{pid}]")).collect();
@@ -322,32 +322,12 @@ impl AtTerminal {
     }
 }
 
-/// The server's public host key, `ssh-ed25519 AAAA...`: OpenSSH's is
-/// beside its private key, Dropbear's comes from `dropbearkey -y`.
-pub fn host_public_key(dir: &Path) -> Result<String, String> {
-    if let Ok(text) = std::fs::read_to_string(dir.join("host_key.pub")) {
-        return Ok(key_line(&text));
-    }
-    let out = std::process::Command::new("dropbearkey")
-        .arg("-y")
-        .arg("-f")
-        .arg(dir.join("dropbear_key"))
-        .output()
-        .map_err(|e| format!("dropbearkey -y: {e}"))?;
-    Ok(key_line(&String::from_utf8_lossy(&out.stdout)))
-}
-
-/// The `type base64` part of a public key line.
-fn key_line(text: &str) -> String {
-    text.lines()
-        .find(|l| l.starts_with("ssh-"))
-        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// The servers themselves are not the scenario's processes.
-pub fn is_server_daemon(name: &str) -> bool {
-    matches!(name, "sshd" | "dropbear" | "hangar-sshd")
+/// The server's public host key line (every target's host key is made
+/// by ssh-keygen, `host_key.pub` beside it).
+fn host_public_key(dir: &Path) -> Result<String, String> {
+    std::fs::read_to_string(dir.join("host_key.pub"))
+        .map(|text| text.trim().to_string())
+        .map_err(|e| format!("the host's public key: {e}"))
 }
 
 /// `exit N` as N, `killed by SIGX` as 128 + X (the shell's `$?`).

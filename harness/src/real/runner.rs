@@ -141,7 +141,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         trace.set_outer_clock(now);
         if let Some(at) = terminal.as_mut() {
             at.term.refresh();
-            at.observe(&trace);
+            at.observe(&trace, &peer);
         }
         let keyboard = terminal
             .as_mut()
@@ -224,7 +224,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     trace.set_outer_clock(stopped_at);
     if let Some(at) = terminal.as_mut() {
         at.term.refresh();
-        at.observe(&trace);
+        at.observe(&trace, &peer);
     }
     let mut survivors: Vec<String> = session_processes(&peer)
         .into_iter()
