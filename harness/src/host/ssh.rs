@@ -11,8 +11,8 @@
 //! - `-f` forks after authentication; the parent exits 0;
 //! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
 //!   one, the local terminal goes raw for the session and is restored at
-//!   the end ("Connection to server closed."), and the escapes of
-//!   `escapes.rs` apply.
+//!   the end ("Connection to server closed.", but not after a keepalive
+//!   timeout, which exits at once), and the escapes of `escapes.rs` apply.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -338,6 +338,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
         if let Some(saved) = saved {
             let _ = proc.tcsetattr(0, saved).await;
         }
+        let mut goodbye = true;
         match ended {
             Ended::Closed => {
                 let _ = handle
@@ -363,9 +364,14 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 // The connection ended under the channel: say why, as ssh(1) does.
                 let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
                     Ok(Err(russh::Error::KeepaliveTimeout)) => {
+                        // clientloop.c server_alive_check: logit, then
+                        // cleanup_exit(255): no goodbye (measured, 9.2).
+                        goodbye = false;
                         "Timeout, server server not responding.".to_string()
                     }
                     Ok(Err(russh::Error::IO(e))) => {
+                        // fatal(): also no goodbye.
+                        goodbye = false;
                         format!("client_loop: send disconnect: {}", strerror(e.kind()))
                     }
                     Ok(Err(e)) => format!("Connection to server closed: {e}"),
@@ -377,7 +383,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 say(&proc, &why).await;
             }
         }
-        if pty && !matches!(ended, Ended::Signaled) {
+        if pty && goodbye && !matches!(ended, Ended::Signaled) {
             // clientloop.c: with a pty, ssh says goodbye (LogLevel INFO).
             let _ = proc.write(2, b"Connection to server closed.\r\n").await;
         }
@@ -496,10 +502,10 @@ async fn typed(proc: &Proc, live: &mut Live, block: Vec<u8>) -> Option<Ended> {
                 }
                 continue;
             }
-            Escape::Disconnect => {
-                let _ = proc.write(2, format!("{escape}.\r\n").as_bytes()).await;
-                return Some(Ended::Disconnected);
-            }
+            // clientloop.c process_escapes writes "~." to the channel's
+            // stderr buffer, which is dropped when ssh quits at once: the
+            // screen shows only the goodbye (measured, OpenSSH 9.2).
+            Escape::Disconnect => return Some(Ended::Disconnected),
             Escape::Background => {
                 let _ = proc
                     .write(2, format!("{escape}& [backgrounded]\r\n").as_bytes())

@@ -271,6 +271,9 @@ impl TmuxServer {
         proc.kernel
             .trace()
             .log(proc.label(), format!("attaches to session {name}"));
+        // terminfo(5) smcup: tmux draws on the terminal's alternate screen
+        // (xterm's `CSI ? 1049 h`), and rmcup gives the old one back.
+        let _ = proc.write(1, ENTER_ALTERNATE).await;
         let mut shown = 0;
         let mut after_prefix = false;
         let code = loop {
@@ -292,7 +295,8 @@ impl TmuxServer {
                 }
             }
             if closed {
-                let _ = proc.write(1, b"\r\n[exited]\r\n").await;
+                let _ = proc.write(1, LEAVE_ALTERNATE).await;
+                let _ = proc.write(1, b"[exited]\r\n").await;
                 break 0;
             }
             tokio::select! {
@@ -305,7 +309,8 @@ impl TmuxServer {
                     };
                     for key in keys {
                         if after_prefix && key == b'd' {
-                            let text = format!("\r\n[detached (from session {name})]\r\n");
+                            let _ = proc.write(1, LEAVE_ALTERNATE).await;
+                            let text = format!("[detached (from session {name})]\r\n");
                             let _ = proc.write(1, text.as_bytes()).await;
                             if let Some(t) = saved {
                                 let _ = proc.tcsetattr(0, t).await;
@@ -326,6 +331,10 @@ impl TmuxServer {
         code
     }
 }
+
+/// smcup and rmcup of xterm's terminfo entry.
+const ENTER_ALTERNATE: &[u8] = b"\x1b[?1049h\x1b[H\x1b[2J";
+const LEAVE_ALTERNATE: &[u8] = b"\x1b[?1049l";
 
 /// The server's end of its ptys: when the server dies, they hang up.
 struct HangUpOnExit {

@@ -41,7 +41,12 @@ pub struct AtTerminal {
     markers: BTreeMap<u32, Option<String>>,
     /// The epoch time of the scenario's start, for the witnesses' times.
     epoch_start: SystemTime,
+    /// When the programs last wrote to the terminal.
+    last_output: std::time::Instant,
 }
+
+/// How long a terminal stays unwritten before the run counts it at rest.
+const QUIET: Duration = Duration::from_millis(200);
 
 #[derive(Default)]
 struct Ssh {
@@ -190,6 +195,7 @@ impl AtTerminal {
             client_marker,
             server_marker: peer.run_id.clone(),
             markers: BTreeMap::new(),
+            last_output: std::time::Instant::now(),
             epoch_start,
         })
     }
@@ -296,6 +302,24 @@ impl AtTerminal {
             }
             *seen = record.len();
         }
+    }
+
+    /// Puts the programs' output on the screen.
+    pub fn refresh(&mut self) {
+        if self.term.refresh() {
+            self.last_output = std::time::Instant::now();
+        }
+    }
+
+    /// The terminal is at rest: the shell has it and nothing was written
+    /// for a moment (the prompt after the last command is out).
+    pub fn is_quiet(&self) -> bool {
+        self.last_output.elapsed() >= QUIET && self.term.shell_in_front()
+    }
+
+    /// Whether an ssh was started at the terminal.
+    pub fn ran_ssh(&self) -> bool {
+        !self.ssh.is_empty()
     }
 
     /// The directory of the terminal's `ssh` and `pkill`.

@@ -140,7 +140,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         let now = started.elapsed();
         trace.set_outer_clock(now);
         if let Some(at) = terminal.as_mut() {
-            at.term.refresh();
+            at.refresh();
             at.observe(&trace, &peer);
         }
         let keyboard = terminal
@@ -198,7 +198,9 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
             }
         }
         // At a terminal, the session is over when no ssh runs any more.
-        let client_busy = terminal.as_ref().is_some_and(AtTerminal::ssh_running);
+        let client_busy = terminal
+            .as_ref()
+            .is_some_and(|at| at.ssh_running() || !at.is_quiet());
         let all_done =
             timeline.is_done() && !client_busy && lines.iter().all(|l| l.ended.is_some());
         if all_done {
@@ -223,7 +225,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     let stopped_at = started.elapsed();
     trace.set_outer_clock(stopped_at);
     if let Some(at) = terminal.as_mut() {
-        at.term.refresh();
+        at.refresh();
         at.observe(&trace, &peer);
     }
     let mut survivors: Vec<String> = session_processes(&peer)
@@ -240,6 +242,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         Some(at) => at.client_exit(),
         None => lines.first().and_then(|l| l.ended),
     };
+    let terminal_without_ssh = terminal.as_ref().is_some_and(|at| !at.ran_ssh());
     if let Some(mut at) = terminal.take() {
         at.term.end();
         kill_marked(&format!("{}:client", peer.run_id));
@@ -256,20 +259,21 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     drop(peer);
     let mut events = trace.events();
     events.sort_by_key(|e| e.at);
-    let waiting =
-        match lines.first() {
-            _ if timed_out.is_some() => Vec::new(),
-            Some(l) if hit_horizon && l.vanished && screen.is_none() => {
-                vec!["the first command line died in the client host's crash".to_string()]
-            }
-            _ if hit_horizon && first.is_none() => vec![if screen.is_some() {
+    let waiting = match lines.first() {
+        _ if timed_out.is_some() => Vec::new(),
+        Some(l) if hit_horizon && l.vanished && screen.is_none() => {
+            vec!["the first command line died in the client host's crash".to_string()]
+        }
+        _ if hit_horizon && first.is_none() && !terminal_without_ssh => {
+            vec![if screen.is_some() {
             "the ssh at the terminal was still running at the horizon; the watchdog killed it"
         } else {
             "the first command line was still running at the horizon; the watchdog killed it"
         }
-        .to_string()],
-            _ => Vec::new(),
-        };
+        .to_string()]
+        }
+        _ => Vec::new(),
+    };
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),

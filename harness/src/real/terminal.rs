@@ -96,10 +96,26 @@ impl RealTerminal {
         self.shell.id()
     }
 
-    /// Puts what the programs wrote since the last call on the screen.
-    pub fn refresh(&mut self) {
+    /// Puts what the programs wrote since the last call on the screen;
+    /// whether there was anything.
+    pub fn refresh(&mut self) -> bool {
         let bytes = std::mem::take(&mut *self.unread.lock().unwrap());
         self.screen.feed(&bytes);
+        !bytes.is_empty()
+    }
+
+    /// Whether the shell has the terminal (proc(5) `tpgid`, the terminal's
+    /// foreground group, is the shell's own): no job runs in front of it.
+    pub fn shell_in_front(&self) -> bool {
+        let pid = self.shell.id();
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let rest = stat.rsplit_once(") ")?.1.to_string();
+                // state ppid pgrp session tty_nr tpgid
+                rest.split(' ').nth(5)?.parse::<u32>().ok()
+            })
+            == Some(pid)
     }
 
     /// Kills the shell's process group and reaps it; the caller kills the

@@ -4,9 +4,9 @@
 //! simulated programs send (CR, LF, backspace, tab) and the few ECMA-48
 //! sequences real full-screen programs such as tmux use to place text:
 //! cursor position and moves (CUP, CUU, CUD, CUF, CUB) and erasing in the
-//! line or the display (EL, ED), on the last `rows` lines. Other escape
-//! sequences are skipped; there is no alternate screen, as on a terminal
-//! without one.
+//! line or the display (EL, ED), on the last `rows` lines, and xterm's
+//! alternate screen (`CSI ? 1049 h` / `l`), which full-screen programs
+//! leave the way they found it. Other escape sequences are skipped.
 
 /// A scenario's screen regex (the loader compiled it already) as it is
 /// matched against [`Screen::text`]: `^` and `$` match at line ends.
@@ -25,6 +25,8 @@ pub struct Screen {
     rows: usize,
     /// Inside an escape sequence (ECMA-48: ESC, or ESC [ up to a final byte).
     escape: Escape,
+    /// The main screen's lines and cursor while the alternate one shows.
+    saved: Option<(Vec<Vec<u8>>, usize, usize)>,
 }
 
 impl Default for Screen {
@@ -35,6 +37,7 @@ impl Default for Screen {
             col: 0,
             rows: 24,
             escape: Escape::None,
+            saved: None,
         }
     }
 }
@@ -117,7 +120,22 @@ impl Screen {
             .first()
             .is_some_and(|p| !p.is_ascii_digit() && *p != b';')
         {
-            // Private modes (`?25l`, `?1049h`...): nothing to show.
+            // Private modes: only the alternate screen changes what shows.
+            let alternate = matches!(params, b"?1049" | b"?1047" | b"?47");
+            match last {
+                b'h' if alternate && self.saved.is_none() => {
+                    let main = std::mem::take(&mut self.lines);
+                    self.saved = Some((main, self.row, self.col));
+                    self.lines = vec![Vec::new()];
+                    (self.row, self.col) = (0, 0);
+                }
+                b'l' if alternate => {
+                    if let Some((main, row, col)) = self.saved.take() {
+                        (self.lines, self.row, self.col) = (main, row, col);
+                    }
+                }
+                _ => {}
+            }
             return;
         }
         let numbers: Vec<usize> = String::from_utf8_lossy(params)
@@ -187,8 +205,15 @@ impl Screen {
     /// The text: lines without trailing blanks, ending with the cursor's
     /// line (so `\z` in a pattern means "where the cursor is").
     pub fn text(&self) -> String {
-        let lines: Vec<String> = self
+        // Blank lines below the cursor are not content (an erased display).
+        let end = self
             .lines
+            .iter()
+            .rposition(|l| !l.iter().all(|b| *b == b' '))
+            .map_or(0, |last| last + 1)
+            .max(self.row + 1)
+            .min(self.lines.len());
+        let lines: Vec<String> = self.lines[..end]
             .iter()
             .map(|l| String::from_utf8_lossy(l).trim_end().to_string())
             .collect();
@@ -231,5 +256,15 @@ mod tests {
         );
         assert_eq!(screen(b"abcdef\x1b[3D\x1b[K!"), "abc!");
         assert_eq!(screen(b"ab\x1b[2Cc"), "ab  c");
+        assert_eq!(screen(b"$ \x1b[2J\x1b[H$ \r\n\r\n"), "$\n\n");
+    }
+
+    #[test]
+    fn the_alternate_screen_goes_and_the_main_one_comes_back() {
+        let mut s = Screen::default();
+        s.feed(b"$ tmux attach\r\n\x1b[?1049h\x1b[Hwork finished");
+        assert_eq!(s.text(), "work finished");
+        s.feed(b"\x1b[?1049l[detached]\r\n$ ");
+        assert_eq!(s.text(), "$ tmux attach\n[detached]\n$");
     }
 }
