@@ -233,8 +233,11 @@ impl AtTerminal {
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
             .filter(|p| !is_witness(p))
             .map(|p| match all.iter().find(|q| q.pid == p.ppid) {
+                // Whatever the target's client is called, it is the
+                // terminal's `ssh`.
                 Some(parent) if is_witness(parent) => ProcInfo {
                     ppid: shell,
+                    name: "ssh".into(),
                     ..p.clone()
                 },
                 _ => p.clone(),

@@ -272,8 +272,9 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     let (mut reader, writer) = channel.split();
     let writer = Arc::new(writer);
     let (to_loop, mut from_stdin) = mpsc::unbounded_channel();
+    let reading = Arc::new(tokio::sync::RwLock::new(()));
     let forwarding = tokio::spawn(forward_stdin(
-        stdin_blocks(args.null_stdin),
+        stdin_blocks(args.null_stdin, stdin_tty.then(|| reading.clone())),
         writer.clone(),
         escapes,
         to_loop,
@@ -289,7 +290,7 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     let ended = loop {
         tokio::select! {
             biased;
-            msg = reader.wait() => match msg {
+            msg = reader.wait() => match (reading.read().await, msg).1 {
                 None => break Ended::Lost,
                 Some(ChannelMsg::Data { data }) => write(&mut stdout, &data).await,
                 // RFC 4254 5.2: extended data type 1 is stderr.
@@ -336,6 +337,7 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     forwarding.abort();
     let _ = stdout.flush().await;
     drop(raw);
+    let mut goodbye = true;
     match ended {
         Ended::Closed | Ended::Disconnected => {
             let _ = handle
@@ -357,10 +359,13 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
             say(&lost.message);
             if lost.fatal {
                 exit_status = None;
+                // cleanup_exit(255) leaves before the goodbye (measured,
+                // OpenSSH 9.2).
+                goodbye = false;
             }
         }
     }
-    if pty && !matches!(ended, Ended::Signaled) {
+    if pty && goodbye && !matches!(ended, Ended::Signaled) {
         // clientloop.c: with a pty, ssh says goodbye (LogLevel INFO).
         say(&format!("Connection to {} closed.", args.alias));
     }
@@ -379,10 +384,9 @@ async fn escaped(
     stderr: &mut (impl AsyncWrite + Unpin),
 ) -> Option<Ended> {
     let note = match escape {
-        Escape::Disconnect => {
-            say("~.");
-            return Some(Ended::Disconnected);
-        }
+        // OpenSSH queues "~." on the channel's stderr buffer and drops it
+        // as it quits (measured, 9.2): only the goodbye shows.
+        Escape::Disconnect => return Some(Ended::Disconnected),
         Escape::Suspend => {
             say("~^Z [suspend ssh]");
             if let Some(raw) = raw {

@@ -29,7 +29,14 @@ pub enum FromStdin {
 /// As clientloop.c, it waits with poll(2) before each read: a hangar-ssh
 /// in a background job is stopped (SIGTTIN) only once there is input on
 /// the terminal, not as soon as it starts.
-pub fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
+///
+/// On a terminal, `reading` is held for each read: ssh leaves a terminal
+/// stdin blocking (ssh.c) and its one loop waits in the read, so channel
+/// messages wait too (after a stop and `fg`, until the next line).
+pub fn stdin_blocks(
+    null_stdin: bool,
+    reading: Option<Arc<tokio::sync::RwLock<()>>>,
+) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(4);
     if !null_stdin {
         std::thread::spawn(move || {
@@ -39,7 +46,10 @@ pub fn stdin_blocks(null_stdin: bool) -> mpsc::Receiver<Vec<u8>> {
                 if !wait_readable(&stdin) {
                     return;
                 }
-                match stdin.read(&mut block) {
+                let held = reading.as_ref().map(|r| r.blocking_write());
+                let read = stdin.read(&mut block);
+                drop(held);
+                match read {
                     Ok(0) => return,
                     Ok(n) => {
                         if tx.blocking_send(block[..n].to_vec()).is_err() {
