@@ -228,10 +228,18 @@ impl Peer {
         std::fs::create_dir_all(&self.bin).map_err(|e| PeerError(format!("bin: {e}")))?;
         for program in ["ssh", "scp"] {
             let wrapper = self.bin.join(program);
+            // ssh, given a log directory (`run` steps, never a terminal):
+            // -vvv into one log per process (`$$` is kept by exec), which
+            // the real lane's observer reads (`observe/ssh_log.rs`).
+            let log = if program == "ssh" {
+                "${HANGAR_SSH_LOG:+-vvv -E \"$HANGAR_SSH_LOG/ssh-$$.log\"} "
+            } else {
+                ""
+            };
             write(
                 &wrapper,
                 &format!(
-                    "#!/bin/sh\nexec /usr/bin/{program} -F {} \"$@\"\n",
+                    "#!/bin/sh\nexec /usr/bin/{program} -F {} {log}\"$@\"\n",
                     config_path.display()
                 ),
             )?;

@@ -135,6 +135,12 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     steps.sort_by_key(|s| s.at.min);
     let mut next = 0;
     let mut settled_since: Option<Instant> = None;
+    // The client logs and the server processes (`observe/`).
+    let observer = super::observe::Observer::start(
+        &peer.run_id,
+        super::observe::log_dir(&peer.dir),
+        started,
+    );
     let hit_horizon = loop {
         let now = started.elapsed();
         while let Some(step) = steps.get(next).filter(|s| s.at.min <= now) {
@@ -188,6 +194,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         tokio::time::sleep(POLL).await;
     };
     let stopped_at = started.elapsed();
+    let observed = observer.finish();
     let mut survivors: Vec<String> = session_processes(&peer.run_id)
         .into_iter()
         .map(|m| format!("{}[{}]", m.name, m.pid))
@@ -203,6 +210,7 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     }
     drop(proxy);
     drop(peer);
+    events.extend(observed);
     events.sort_by_key(|e| e.at);
     let first = lines.first().and_then(|l| l.ended);
     let waiting = match lines.first() {
@@ -279,6 +287,11 @@ fn spawn_line(
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)
+        // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
+        .env(
+            super::observe::SSH_LOG_VAR,
+            super::observe::log_dir(&peer.dir),
+        )
         .current_dir(&peer.dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
