@@ -16,10 +16,20 @@
 //!   concurrently, follow each other in a fixed order: the step, the
 //!   client's ssh processes, the server's processes (by name), the
 //!   proxy, its connections (by number), the command lines' exits.
+//! - One race inside a stream is settled: the server sends exit-status
+//!   when it reaps the child and EOF when it reads the end of the
+//!   child's output (OpenSSH's session.c and serverloop.c), two causes
+//!   that come a moment apart in either order. Arriving within
+//!   [`RACE_WINDOW`] of each other they are written EOF first; further
+//!   apart (a background job held the pipes) in the order they came.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::trace::{Event, What};
+
+/// Exit-status and EOF closer than this are simultaneous.
+pub const RACE_WINDOW: Duration = Duration::from_millis(250);
 
 /// Streams of a phase, in the order they are written.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,7 +44,8 @@ enum Stream {
 
 /// The normalized trace, one `actor  text` line per event.
 pub fn normalize(events: &[Event]) -> Vec<String> {
-    let mut phases: Vec<BTreeMap<Stream, Vec<(String, String)>>> = vec![BTreeMap::new()];
+    type Lines = Vec<(Duration, String, String)>;
+    let mut phases: Vec<BTreeMap<Stream, Lines>> = vec![BTreeMap::new()];
     let mut ssh_order: Vec<String> = Vec::new();
     for event in events {
         let What::Text(text) = &event.what else {
@@ -48,11 +59,19 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
             phases.push(BTreeMap::new());
         }
         let phase = phases.last_mut().expect("one phase at least");
-        phase.entry(stream).or_default().push((actor, text));
+        phase
+            .entry(stream)
+            .or_default()
+            .push((event.at, actor, text));
     }
     let mut out = Vec::new();
     for phase in phases {
-        for (stream, mut lines) in phase {
+        for (stream, mut timed) in phase {
+            if matches!(stream, Stream::Ssh(_)) {
+                settle_races(&mut timed);
+            }
+            let mut lines: Vec<(String, String)> =
+                timed.into_iter().map(|(_, a, t)| (a, t)).collect();
             if stream == Stream::ServerProcess {
                 lines = by_process(lines);
             } else {
@@ -68,6 +87,30 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `text` is one of the server's two racing messages.
+fn racing(text: &str) -> bool {
+    text == "channel eof received" || text.starts_with("exit-status") || text.starts_with("exit-signal")
+}
+
+/// Puts each run of racing messages that came within [`RACE_WINDOW`] of
+/// each other in one order: EOF first, then the exit status or signal.
+fn settle_races(lines: &mut [(Duration, String, String)]) {
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j < lines.len()
+            && racing(&lines[j].2)
+            && lines[j].0.saturating_sub(lines[i].0) < RACE_WINDOW
+        {
+            j += 1;
+        }
+        if j > i + 1 {
+            lines[i..j].sort_by_key(|(_, _, text)| text != "channel eof received");
+        }
+        i = j.max(i + 1);
+    }
 }
 
 /// The stream an event belongs to, and its actor and text normalized;
@@ -292,6 +335,23 @@ mod tests {
                 "server sleep       ended",
             ]
         );
+    }
+
+    #[test]
+    fn exit_status_and_eof_a_moment_apart_come_eof_first_and_a_wait_is_kept() {
+        let session = |status_ms, eof_ms| {
+            let mut events = vec![
+                ev(0, "client", "runs \"ssh server x\""),
+                ev(status_ms, "client ssh[3]", "exit-status 0"),
+                ev(eof_ms, "client ssh[3]", "channel eof received"),
+                ev(eof_ms + 1, "client ssh[3]", "channel close received"),
+            ];
+            events.sort_by_key(|e| e.at);
+            normalize(&events)
+        };
+        assert_eq!(session(100, 101), session(101, 100));
+        assert_eq!(session(100, 101)[1], "client ssh         channel eof received");
+        assert_eq!(session(100, 30_000)[1], "client ssh         exit-status 0");
     }
 
     #[test]
