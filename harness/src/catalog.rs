@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub json: bool,
     /// Simulations run in parallel, one per worker thread.
     pub workers: usize,
+    /// Runs of each scenario and target, whose traces must be the same.
+    pub repeat: usize,
 }
 
 /// Loads one scenario file with every check, the host model's included.
@@ -155,24 +157,61 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             options.workers
         ));
     }
-    let results = if real {
-        run_parallel_with(&jobs, options.workers, |scenario, target| {
+    // `--repeat N`: each job N times in a row, compared below.
+    let repeat = options.repeat.max(1);
+    let repeated: Vec<(&Scenario, Target)> = jobs
+        .iter()
+        .flat_map(|job| std::iter::repeat_n(*job, repeat))
+        .collect();
+    let mut results = if real {
+        run_parallel_with(&repeated, options.workers, |scenario, target| {
             crate::real::run(scenario, target)
         })
     } else {
-        run_parallel(&jobs, seed, options.workers)
-    };
+        run_parallel(&repeated, seed, options.workers)
+    }
+    .into_iter();
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
-    for ((scenario, target), result) in jobs.iter().zip(results) {
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("{} [{target}] seed={seed}: {e}", scenario.path);
-                return EXIT_HARNESS_ERROR;
+    for (scenario, target) in &jobs {
+        let mut runs = Vec::with_capacity(repeat);
+        for result in results.by_ref().take(repeat) {
+            match result {
+                Ok(r) => runs.push(r),
+                Err(e) => {
+                    eprintln!("{} [{target}] seed={seed}: {e}", scenario.path);
+                    return EXIT_HARNESS_ERROR;
+                }
             }
-        };
-        let verdict = check(&expectations_for(scenario, *target), &result.outcome);
+        }
+        let expectations = expectations_for(scenario, *target);
+        let texts: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                let verdict = check(&expectations, &r.outcome);
+                if real {
+                    crate::real::observe::snapshot_text(scenario, r, &verdict)
+                } else {
+                    report::trace_text(scenario, r, &verdict)
+                }
+            })
+            .collect();
+        let result = runs.swap_remove(0);
+        let mut verdict = check(&expectations, &result.outcome);
+        if let Some(diff) = crate::real::observe::repeat_difference(&texts) {
+            out.line(&format!(
+                "{} [{target}]: {repeat} runs, traces differ; {diff}",
+                scenario.path
+            ));
+            let why = format!("the trace differs between repeated runs (--repeat {repeat})");
+            verdict = match verdict {
+                Verdict::Pass => Verdict::Fail(vec![why]),
+                Verdict::Fail(mut d) | Verdict::Unknown(mut d) => {
+                    d.push(why);
+                    Verdict::Fail(d)
+                }
+            };
+        }
         if verdict == Verdict::Pass {
             passed += 1;
         } else {

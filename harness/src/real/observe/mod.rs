@@ -261,3 +261,70 @@ pub fn snapshot_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict)
     out.push_str(&format!("\nverdict: {}\n", verdict.name()));
     out
 }
+
+/// `None` when every text equals the first; else the first one that
+/// differs, as a line diff (`-` first run, `+` that run), numbered from 1.
+pub fn repeat_difference(texts: &[String]) -> Option<String> {
+    let first = texts.first()?;
+    let (n, other) = texts
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, t)| *t != first)?;
+    Some(format!(
+        "run 1 and run {} differ:\n{}",
+        n + 1,
+        line_diff(first, other)
+    ))
+}
+
+/// A unified-style diff of two texts' lines (longest common subsequence;
+/// traces are short).
+fn line_diff(a: &str, b: &str) -> String {
+    let a: Vec<&str> = a.lines().collect();
+    let b: Vec<&str> = b.lines().collect();
+    let mut common = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            common[i][j] = if a[i] == b[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            (i, j) = (i + 1, j + 1);
+        } else if j < b.len() && (i == a.len() || common[i][j + 1] > common[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_texts_that_differ_come_with_a_diff() {
+        let same = vec!["a\nb\n".to_string(), "a\nb\n".to_string()];
+        assert_eq!(repeat_difference(&same), None);
+        let texts = vec![
+            "a\nb\nc\n".to_string(),
+            "a\nb\nc\n".to_string(),
+            "a\nx\nc\n".to_string(),
+        ];
+        assert_eq!(
+            repeat_difference(&texts).unwrap(),
+            "run 1 and run 3 differ:\n  a\n- b\n+ x\n  c\n"
+        );
+    }
+}
