@@ -205,6 +205,9 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         let _ = line.child.wait();
     }
     kill_marked(&peer.run_id);
+    if !hit_horizon {
+        super::observe::connections_ended(&proxy).await;
+    }
     for e in proxy.events() {
         log(e.at.saturating_sub(proxy_offset), "proxy", e.what);
     }

@@ -224,6 +224,35 @@ impl Drop for Observer {
     }
 }
 
+/// How long a settled run waits for the proxy's connections to end.
+pub const CONNECTIONS_END_WITHIN: Duration = Duration::from_secs(1);
+
+/// Waits, at most [`CONNECTIONS_END_WITHIN`], until every connection the
+/// proxy opened has ended. A client exits once it has sent its CLOSE and
+/// its FIN; the server's FIN and the connection's end follow a moment
+/// later, and a run that settles must not stop in between, or its trace
+/// would end one way one time and the other way the next.
+pub async fn connections_ended(proxy: &crate::real::proxy::Proxy) {
+    let since = Instant::now();
+    while since.elapsed() < CONNECTIONS_END_WITHIN {
+        let mut open = std::collections::BTreeSet::new();
+        for e in proxy.events() {
+            let Some(rest) = e.what.strip_prefix("connection ") else {
+                continue;
+            };
+            if let Some(n) = rest.strip_suffix(" opened") {
+                open.insert(n.to_string());
+            } else if let Some((n, _)) = rest.split_once(" ended") {
+                open.remove(n);
+            }
+        }
+        if open.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// The snapshot of a real run: its normalized trace and the facts of its
 /// outcome that do not jitter (no times, no pids).
 pub fn snapshot_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
