@@ -136,11 +136,8 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
     let mut next = 0;
     let mut settled_since: Option<Instant> = None;
     // The client logs and the server processes (`observe/`).
-    let observer = super::observe::Observer::start(
-        &peer.run_id,
-        super::observe::log_dir(&peer.dir),
-        started,
-    );
+    let observer =
+        super::observe::Observer::start(&peer.run_id, super::observe::log_dir(&peer.dir), started);
     let hit_horizon = loop {
         let now = started.elapsed();
         while let Some(step) = steps.get(next).filter(|s| s.at.min <= now) {

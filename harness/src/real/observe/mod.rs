@@ -68,7 +68,10 @@ impl ClientLog {
         let (kind, pid) = if let Some(rest) = name.strip_prefix("hangar-ssh-") {
             (Kind::Hangar(String::new()), rest)
         } else {
-            (Kind::Openssh(OpensshLog::default()), name.strip_prefix("ssh-")?)
+            (
+                Kind::Openssh(OpensshLog::default()),
+                name.strip_prefix("ssh-")?,
+            )
         };
         let pid: u32 = pid.strip_suffix(".log")?.parse().ok()?;
         Some(ClientLog {

@@ -91,7 +91,9 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
 
 /// Whether `text` is one of the server's two racing messages.
 fn racing(text: &str) -> bool {
-    text == "channel eof received" || text.starts_with("exit-status") || text.starts_with("exit-signal")
+    text == "channel eof received"
+        || text.starts_with("exit-status")
+        || text.starts_with("exit-signal")
 }
 
 /// Puts each run of racing messages that came within [`RACE_WINDOW`] of
@@ -123,15 +125,11 @@ fn classify(
     let step = |a: &str, t: String| Some((Stream::Step, a.to_string(), t));
     match actor {
         "net" => step("net", text.to_string()),
-        "client" | "server" if text.starts_with("crash: killed ") => {
-            step(actor, killed_list(text))
-        }
+        "client" | "server" if text.starts_with("crash: killed ") => step(actor, killed_list(text)),
         "client" if text.starts_with("runs ") => step("client", text.to_string()),
-        "client" if text.starts_with("command line ") => Some((
-            Stream::CommandLines,
-            "client".to_string(),
-            text.to_string(),
-        )),
+        "client" if text.starts_with("command line ") => {
+            Some((Stream::CommandLines, "client".to_string(), text.to_string()))
+        }
         "proxy" => proxy(text),
         _ if actor.starts_with("client ssh") => {
             let n = match ssh_order.iter().position(|a| a == actor) {
@@ -198,8 +196,7 @@ fn without_byte_counts(text: &str) -> String {
     let mut out: Vec<&str> = Vec::with_capacity(words.len());
     for (i, word) in words.iter().enumerate() {
         let next = words.get(i + 1).copied();
-        if word.chars().all(|c| c.is_ascii_digit()) && !word.is_empty() && next == Some("bytes")
-        {
+        if word.chars().all(|c| c.is_ascii_digit()) && !word.is_empty() && next == Some("bytes") {
             continue;
         }
         out.push(word);
@@ -261,7 +258,11 @@ mod tests {
 
     fn sample(pid: u32, jitter: u64, bytes: u64) -> Vec<Event> {
         let mut events = vec![
-            ev(0, "proxy", "listening on 127.0.0.1:42595, forwarding to 127.0.0.1:41757"),
+            ev(
+                0,
+                "proxy",
+                "listening on 127.0.0.1:42595, forwarding to 127.0.0.1:41757",
+            ),
             ev(0, "client", "runs \"ssh server 'sleep 30 &'\""),
             ev(9 + jitter, "proxy", "connection 1 opened"),
             ev(150, "client ssh[77]", "connected"),
@@ -270,15 +271,25 @@ mod tests {
             ev(190, "client ssh[77]", "channel eof sent"),
             ev(200, "client ssh[77]", "exit-status 0"),
             ev(2000, "net", "partition"),
-            ev(2000, "server", &format!("crash: killed sleep[{pid}], dropbear[4]")),
+            ev(
+                2000,
+                "server",
+                &format!("crash: killed sleep[{pid}], dropbear[4]"),
+            ),
             ev(2100, "client ssh[77]", "keepalive sent"),
             ev(3100, "client ssh[77]", "keepalive sent"),
             ev(4100 + jitter, "client ssh[77]", "keepalive timeout"),
-            ev(4100, "proxy", &format!("heal: {bytes} bytes held are forwarded")),
+            ev(
+                4100,
+                "proxy",
+                &format!("heal: {bytes} bytes held are forwarded"),
+            ),
             ev(
                 4101,
                 "proxy",
-                &format!("connection 1 ended: {bytes} bytes client -> server, 3681 bytes server -> client"),
+                &format!(
+                    "connection 1 ended: {bytes} bytes client -> server, 3681 bytes server -> client"
+                ),
             ),
             ev(4102, "client", "command line 1 exit 255"),
         ];
@@ -350,7 +361,10 @@ mod tests {
             normalize(&events)
         };
         assert_eq!(session(100, 101), session(101, 100));
-        assert_eq!(session(100, 101)[1], "client ssh         channel eof received");
+        assert_eq!(
+            session(100, 101)[1],
+            "client ssh         channel eof received"
+        );
         assert_eq!(session(100, 30_000)[1], "client ssh         exit-status 0");
     }
 

@@ -371,7 +371,10 @@ x connected
 7000 keepalive-timeout
 7001 connection-lost reset by 127.0.0.1 port 4711
 ";
-        let events: Vec<String> = hangar_log(text).iter().map(|(_, e)| e.to_string()).collect();
+        let events: Vec<String> = hangar_log(text)
+            .iter()
+            .map(|(_, e)| e.to_string())
+            .collect();
         assert_eq!(
             events,
             [
@@ -388,10 +391,11 @@ x connected
         );
         assert_eq!(hangar_log(text)[2].0, Duration::from_millis(52));
         let exit_7: Vec<String> = openssh(EXIT_7);
-        let hangar: Vec<String> = hangar_log("3 connected\n40 sent-eof\n52 exit-status 7\n52 eof\n53 close\n")
-            .iter()
-            .map(|(_, e)| e.to_string())
-            .collect();
+        let hangar: Vec<String> =
+            hangar_log("3 connected\n40 sent-eof\n52 exit-status 7\n52 eof\n53 close\n")
+                .iter()
+                .map(|(_, e)| e.to_string())
+                .collect();
         assert_eq!(exit_7, hangar);
     }
 }
