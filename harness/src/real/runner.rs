@@ -197,15 +197,14 @@ async fn run_async(scenario: &Scenario, target: Target) -> Result<RunResult, Run
         .map(|m| format!("{}[{}]", m.name, m.pid))
         .collect();
     survivors.sort();
+    // The proxy's log up to here: what the cleanup below causes is not the run's.
+    let proxy_cut = super::observe::connections_ended(&proxy, hit_horizon).await;
     for line in &mut lines {
         kill_group(line.child.id());
         let _ = line.child.wait();
     }
     kill_marked(&peer.run_id);
-    if !hit_horizon {
-        super::observe::connections_ended(&proxy).await;
-    }
-    for e in proxy.events() {
+    for e in proxy.events().into_iter().filter(|e| e.at <= proxy_cut) {
         log(e.at.saturating_sub(proxy_offset), "proxy", e.what);
     }
     drop(proxy);

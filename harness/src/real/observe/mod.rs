@@ -231,13 +231,15 @@ impl Drop for Observer {
 pub const CONNECTIONS_END_WITHIN: Duration = Duration::from_secs(1);
 
 /// Waits, at most [`CONNECTIONS_END_WITHIN`], until every connection the
-/// proxy opened has ended. A client exits once it has sent its CLOSE and
-/// its FIN; the server's FIN and the connection's end follow a moment
-/// later, and a run that settles must not stop in between, or its trace
-/// would end one way one time and the other way the next.
-pub async fn connections_ended(proxy: &crate::real::proxy::Proxy) {
+/// proxy opened has ended, unless the run was cut at its horizon; returns
+/// the proxy's clock then, where the run's part of its log ends. A client
+/// exits once it has sent its CLOSE and its FIN; the server's FIN and the
+/// connection's end follow a moment later, and a run that settles must
+/// not stop in between, or its trace would end one way one time and the
+/// other way the next.
+pub async fn connections_ended(proxy: &crate::real::proxy::Proxy, hit_horizon: bool) -> Duration {
     let since = Instant::now();
-    while since.elapsed() < CONNECTIONS_END_WITHIN {
+    while !hit_horizon && since.elapsed() < CONNECTIONS_END_WITHIN {
         let mut open = std::collections::BTreeSet::new();
         for e in proxy.events() {
             let Some(rest) = e.what.strip_prefix("connection ") else {
@@ -250,10 +252,11 @@ pub async fn connections_ended(proxy: &crate::real::proxy::Proxy) {
             }
         }
         if open.is_empty() {
-            return;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    proxy.started().elapsed()
 }
 
 /// The snapshot of a real run: its normalized trace and the facts of its
