@@ -133,3 +133,82 @@ impl ServerProcs {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+    use std::time::Instant;
+
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    use super::*;
+    use crate::real::processes::{MARKER, kill_marked};
+
+    /// Polls until `done` holds, for at most 5 s.
+    fn poll_until(
+        procs: &mut ServerProcs,
+        run_id: &str,
+        t0: Instant,
+        done: impl Fn(&[(Duration, String, String)]) -> bool,
+    ) {
+        for _ in 0..500 {
+            procs.poll(run_id, t0.elapsed());
+            if done(&procs.events()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("not seen within 5 s: {:?}", procs.events());
+    }
+
+    #[test]
+    fn a_marked_process_is_seen_started_stopped_continued_and_ended_and_a_short_one_is_not() {
+        let run_id = format!("observe-test-{}", std::process::id());
+        let t0 = Instant::now();
+        let mut child = Command::new("sh")
+            .args(["-c", "true; nohup sleep 30 >/dev/null 2>&1 & exec sleep 30"])
+            .env(MARKER, &run_id)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        let mut procs = ServerProcs::default();
+        let texts = |events: &[(Duration, String, String)]| -> Vec<String> {
+            events
+                .iter()
+                .map(|(_, a, t)| format!("{} {t}", a.split('[').next().unwrap()))
+                .collect()
+        };
+        poll_until(&mut procs, &run_id, t0, |e| texts(e).len() >= 2);
+        std::thread::sleep(SHORT_LIVED);
+        kill(pid, Signal::SIGSTOP).unwrap();
+        poll_until(&mut procs, &run_id, t0, |e| {
+            texts(e).contains(&"sleep stopped".to_string())
+        });
+        kill(pid, Signal::SIGCONT).unwrap();
+        poll_until(&mut procs, &run_id, t0, |e| {
+            texts(e).contains(&"sleep continued".to_string())
+        });
+        kill(pid, Signal::SIGKILL).unwrap();
+        child.wait().unwrap();
+        poll_until(&mut procs, &run_id, t0, |e| {
+            texts(e).contains(&"sleep ended".to_string())
+        });
+        let mut seen = texts(&procs.events());
+        seen.sort();
+        kill_marked(&run_id);
+        assert_eq!(
+            seen,
+            [
+                "sleep continued",
+                "sleep ended",
+                "sleep started",
+                "sleep started, ignoring SIGHUP and SIGINT",
+                "sleep stopped"
+            ],
+            "the short-lived `true` and sh are left out; nohup's sleep ignores SIGHUP (and, as a background job of sh, SIGINT)"
+        );
+    }
+}
