@@ -22,6 +22,8 @@
 //!   that come a moment apart in either order. Arriving within
 //!   [`RACE_WINDOW`] of each other they are written EOF first; further
 //!   apart (a background job held the pipes) in the order they came.
+//!   Likewise the two FINs of a connection that closes: client -> server
+//!   first when they pass the proxy within the window.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -67,8 +69,10 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
     let mut out = Vec::new();
     for phase in phases {
         for (stream, mut timed) in phase {
-            if matches!(stream, Stream::Ssh(_)) {
-                settle_races(&mut timed);
+            match stream {
+                Stream::Ssh(_) => settle_races(&mut timed, racing_in_ssh),
+                Stream::Connection(_) => settle_races(&mut timed, racing_in_connection),
+                _ => {}
             }
             let mut lines: Vec<(String, String)> =
                 timed.into_iter().map(|(_, a, t)| (a, t)).collect();
@@ -89,27 +93,45 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
     out
 }
 
-/// Whether `text` is one of the server's two racing messages.
-fn racing(text: &str) -> bool {
-    text == "channel eof received"
-        || text.starts_with("exit-status")
-        || text.starts_with("exit-signal")
+/// Whether `text` is one of the server's two racing messages, and its
+/// place when they race: EOF first.
+fn racing_in_ssh(text: &str) -> Option<u8> {
+    if text == "channel eof received" {
+        Some(0)
+    } else if text.starts_with("exit-status") || text.starts_with("exit-signal") {
+        Some(1)
+    } else {
+        None
+    }
 }
 
-/// Puts each run of racing messages that came within [`RACE_WINDOW`] of
-/// each other in one order: EOF first, then the exit status or signal.
-fn settle_races(lines: &mut [(Duration, String, String)]) {
+/// Whether `text` is a FIN passed on in one direction of a connection, and
+/// its place when both race: client -> server first. After the CLOSE
+/// exchange each side shuts its socket down on its own.
+fn racing_in_connection(text: &str) -> Option<u8> {
+    if text.ends_with(": client -> server FIN") {
+        Some(0)
+    } else if text.ends_with(": server -> client FIN") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Puts each run of racing lines that came within [`RACE_WINDOW`] of each
+/// other in the order `place` gives.
+fn settle_races(lines: &mut [(Duration, String, String)], place: fn(&str) -> Option<u8>) {
     let mut i = 0;
     while i < lines.len() {
         let mut j = i;
         while j < lines.len()
-            && racing(&lines[j].2)
+            && place(&lines[j].2).is_some()
             && lines[j].0.saturating_sub(lines[i].0) < RACE_WINDOW
         {
             j += 1;
         }
         if j > i + 1 {
-            lines[i..j].sort_by_key(|(_, _, text)| text != "channel eof received");
+            lines[i..j].sort_by_key(|(_, _, text)| place(text));
         }
         i = j.max(i + 1);
     }
@@ -366,6 +388,26 @@ mod tests {
             "client ssh         channel eof received"
         );
         assert_eq!(session(100, 30_000)[1], "client ssh         exit-status 0");
+    }
+
+    #[test]
+    fn the_two_fins_of_a_closing_connection_come_in_one_order() {
+        let closing = |up_ms, down_ms| {
+            let mut events = vec![
+                ev(0, "client", "runs \"ssh server x\""),
+                ev(1, "proxy", "connection 1 opened"),
+                ev(up_ms, "proxy", "connection 1: client -> server FIN"),
+                ev(down_ms, "proxy", "connection 1: server -> client FIN"),
+                ev(900, "proxy", "connection 1 ended"),
+            ];
+            events.sort_by_key(|e| e.at);
+            normalize(&events)
+        };
+        assert_eq!(closing(100, 101), closing(101, 100));
+        assert_eq!(
+            closing(100, 101)[2],
+            "proxy              connection 1: client -> server FIN"
+        );
     }
 
     #[test]
