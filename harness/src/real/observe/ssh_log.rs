@@ -341,6 +341,7 @@ Something new from [127.0.0.1]:4711 and 127.0.0.1 port 9
 debug1: client_input_channel_req: channel 0 rtype eow@openssh.com reply 0
 debugX: odd
 debug1
+debug2: channel 0: rcvd close\r
 ";
         assert_eq!(
             openssh(text),
@@ -352,6 +353,8 @@ debug1
                 "pty allocated",
                 "killed by signal 15",
                 "says \"Something new from server and server\"",
+                // With a pty ssh's log lines end in CR LF.
+                "channel close received",
             ]
         );
     }
