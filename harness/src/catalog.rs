@@ -199,10 +199,16 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         let result = runs.swap_remove(0);
         let mut verdict = check(&expectations, &result.outcome);
         if let Some(diff) = crate::real::observe::repeat_difference(&texts) {
-            out.line(&format!(
+            let text = format!(
                 "{} [{target}]: {repeat} runs, traces differ; {diff}",
                 scenario.path
-            ));
+            );
+            if options.json {
+                // Standard output stays one JSON object a line.
+                eprintln!("{text}");
+            } else {
+                out.line(&text);
+            }
             let why = format!("the trace differs between repeated runs (--repeat {repeat})");
             verdict = match verdict {
                 Verdict::Pass => Verdict::Fail(vec![why]),
