@@ -6,7 +6,8 @@
 //! - Pids go: `sleep[1234]` becomes `sleep`.
 //! - Counts that jitter go: the proxy's byte counts (SSH packets carry
 //!   random padding, and how much a partition held depends on when
-//!   keepalives fell), the listening ports. A run of the same line in one
+//!   keepalives fell; a connection that carried half a MiB or more keeps
+//!   that to the nearest MiB), the listening ports. A run of the same line in one
 //!   stream (`keepalive sent` every second) is one line.
 //! - The client's `channel eof sent` goes: a command line's stdin is
 //!   /dev/null, so ssh sends EOF as soon as the channel opens, unless the
@@ -21,7 +22,7 @@
 //!   concurrently, follow each other in a fixed order: the step, the
 //!   client's ssh processes, the server's processes (by name), the
 //!   proxy, its connections (by number), the command lines' exits.
-//! - One race inside a stream is settled: the server sends exit-status
+//! - Two races inside a stream are settled: the server sends exit-status
 //!   when it reaps the child and EOF when it reads the end of the
 //!   child's output (OpenSSH's session.c and serverloop.c), two causes
 //!   that come a moment apart in either order. Arriving within
@@ -35,7 +36,7 @@ use std::time::Duration;
 
 use crate::trace::{Event, What};
 
-/// Exit-status and EOF closer than this are simultaneous.
+/// Racing lines of one stream closer than this are simultaneous.
 pub const RACE_WINDOW: Duration = Duration::from_millis(250);
 
 /// Streams of a phase, in the order they are written.
