@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub workers: usize,
     /// `--targets`: the real lane's user-defined targets.
     pub targets_file: Option<PathBuf>,
+    /// Runs of each scenario and target, whose traces must be the same.
+    pub repeat: usize,
 }
 
 /// The variable that names a targets file when `--targets` does not.
@@ -141,9 +143,11 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
     }
     let mut out = Output::default();
     let mut skipped = 0;
-    // Each run as (scenario, the name it is reported under, the target
-    // whose expectations it is checked against, its result).
-    let runs: Vec<(&Scenario, String, Target, RunOutcome)> = if real {
+    // `--repeat N`: each job N times in a row, compared below.
+    let repeat = options.repeat.max(1);
+    // Each job as (scenario, the name it is reported under, the target
+    // whose expectations it is checked against, its results).
+    let runs: Vec<(&Scenario, String, Target, Vec<RunOutcome>)> = if real {
         let mut jobs: Vec<(&Scenario, &RealTarget)> = scenarios
             .iter()
             .flat_map(|scenario| real_targets.iter().map(move |t| (scenario, t)))
@@ -164,11 +168,12 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             },
         );
         out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
-        let results = run_parallel_with(&jobs, options.workers, |(scenario, target)| {
+        let repeated = repeat_each(&jobs, repeat);
+        let results = run_parallel_with(&repeated, options.workers, |(scenario, target)| {
             crate::real::run(scenario, target)
         });
         jobs.iter()
-            .zip(results)
+            .zip(in_groups(results, repeat))
             .map(|((s, t), r)| (*s, t.label(), t.like, r))
             .collect()
     } else {
@@ -184,23 +189,59 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             })
             .collect();
         out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
-        let results = run_parallel(&jobs, seed, options.workers);
+        let results = run_parallel(&repeat_each(&jobs, repeat), seed, options.workers);
         jobs.iter()
-            .zip(results)
+            .zip(in_groups(results, repeat))
             .map(|((s, t), r)| (*s, t.to_string(), *t, r))
             .collect()
     };
     let mut code = EXIT_PASS;
     let (mut passed, mut failed) = (0, 0);
-    for (scenario, label, target, result) in runs {
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
-                return EXIT_HARNESS_ERROR;
+    for (scenario, label, target, results) in runs {
+        let mut done = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(r) => done.push(r),
+                Err(e) => {
+                    eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
+                    return EXIT_HARNESS_ERROR;
+                }
             }
-        };
-        let verdict = check(&expectations_for(scenario, target), &result.outcome);
+        }
+        let expectations = expectations_for(scenario, target);
+        let texts: Vec<String> = done
+            .iter()
+            .map(|r| {
+                let verdict = check(&expectations, &r.outcome);
+                if real {
+                    crate::real::observe::snapshot_text(scenario, r, &verdict)
+                } else {
+                    report::trace_text(scenario, r, &verdict)
+                }
+            })
+            .collect();
+        let result = done.swap_remove(0);
+        let mut verdict = check(&expectations, &result.outcome);
+        if let Some(diff) = crate::real::observe::repeat_difference(&texts) {
+            let text = format!(
+                "{} [{label}]: {repeat} runs, traces differ; {diff}",
+                scenario.path
+            );
+            if options.json {
+                // Standard output stays one JSON object a line.
+                eprintln!("{text}");
+            } else {
+                out.line(&text);
+            }
+            let why = format!("the trace differs between repeated runs (--repeat {repeat})");
+            verdict = match verdict {
+                Verdict::Pass => Verdict::Fail(vec![why]),
+                Verdict::Fail(mut d) | Verdict::Unknown(mut d) => {
+                    d.push(why);
+                    Verdict::Fail(d)
+                }
+            };
+        }
         if verdict == Verdict::Pass {
             passed += 1;
         } else {
@@ -233,6 +274,26 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
 }
 
 type RunOutcome = Result<sim::RunResult, sim::RunError>;
+
+/// Each job `n` times in a row.
+fn repeat_each<T: Clone>(jobs: &[T], n: usize) -> Vec<T> {
+    jobs.iter()
+        .flat_map(|job| std::iter::repeat_n(job.clone(), n))
+        .collect()
+}
+
+/// Results back in groups of `n`, one group per job.
+fn in_groups(results: Vec<RunOutcome>, n: usize) -> Vec<Vec<RunOutcome>> {
+    let mut results = results.into_iter();
+    let mut groups = Vec::new();
+    loop {
+        let group: Vec<RunOutcome> = results.by_ref().take(n).collect();
+        if group.is_empty() {
+            return groups;
+        }
+        groups.push(group);
+    }
+}
 
 fn out_header(out: &mut Output, options: &RunOptions, files: usize, runs: usize, seed: u64) {
     if !options.json {

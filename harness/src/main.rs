@@ -48,6 +48,10 @@ enum Command {
         /// Simulations to run in parallel (default: the number of cores).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
+        /// Run each scenario N times and fail, with a diff, when the
+        /// (normalized, in the real lane) traces differ.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
     },
     /// Run one scenario over a range of seeds and group the runs by outcome.
     Explore {
@@ -126,8 +130,10 @@ fn main() -> ExitCode {
                 verbose,
                 format,
                 jobs,
+                repeat,
             } => {
                 let options = RunOptions {
+                    repeat: repeat as usize,
                     workers: workers(jobs),
                     targets,
                     targets_file,

@@ -3,29 +3,13 @@
 //! installs the peers; outside CI a machine without them skips these
 //! tests with a message, in CI their absence fails.
 
-use std::path::Path;
+mod common;
 
+use common::real_peers;
 use hangar::real::processes::leftovers_of_this_process;
 use hangar::sim::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
-
-/// Whether the peers are installed; in CI they must be.
-fn peers_installed() -> bool {
-    let installed = ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/sbin/dropbear"]
-        .iter()
-        .all(|p| Path::new(p).exists());
-    if !installed {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the real lane's peers are missing in CI: ci/install-peers should have installed them"
-        );
-        eprintln!(
-            "SKIPPED: real-lane test: OpenSSH or Dropbear is not installed (run ci/install-peers)"
-        );
-    }
-    installed
-}
 
 fn scenario(toml: &str) -> Scenario {
     load_str(
@@ -33,16 +17,6 @@ fn scenario(toml: &str) -> Scenario {
         &format!("title = \"t\"\nsource = \"s\"\n{toml}"),
     )
     .unwrap()
-}
-
-/// One real run at a time: the leftover check looks at every run of this
-/// process, and real servers are heavy on a small machine.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// The turn of one test at the real peers, or `None` (after a message)
-/// when they are not installed outside CI.
-fn real_peers() -> Option<std::sync::MutexGuard<'static, ()>> {
-    peers_installed().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 fn run(s: &Scenario, target: Target) -> (RunResult, Verdict) {

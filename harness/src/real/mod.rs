@@ -10,8 +10,11 @@
 //! - [`processes`]: process groups, the run's marker, and the end of every
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.
+//! - [`observe`]: the client's log and the server's processes as trace
+//!   events, and the normalized trace real snapshots freeze.
 
 pub mod at_terminal;
+pub mod observe;
 pub mod peer;
 pub mod processes;
 pub mod proxy;

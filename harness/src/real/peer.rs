@@ -407,7 +407,18 @@ impl Peer {
                 }
             }
             let wrapper = self.bin.join(program);
-            write(&wrapper, &format!("#!/bin/sh\nexec {command} \"$@\"\n"))?;
+            // ssh, given a log directory (`run` steps, never a terminal):
+            // its own log, one per process (`$$` is kept by exec), which
+            // the real lane's observer reads (`observe/ssh_log.rs`).
+            let log = if program == "ssh" {
+                client_log(&self.target)
+            } else {
+                ""
+            };
+            write(
+                &wrapper,
+                &format!("#!/bin/sh\nexec {command} {log}\"$@\"\n"),
+            )?;
             std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
                 .map_err(|e| PeerError(format!("{program} wrapper: {e}")))?;
         }
@@ -475,6 +486,17 @@ fn user_name() -> String {
             out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
                 .unwrap_or_else(|_| "root".into())
         })
+}
+
+/// The log options of a built-in target's client, for the observer: the
+/// OpenSSH client's `-vvv` and hangar-ssh's own event log. A user's
+/// client is not assumed to take either.
+fn client_log(target: &RealTarget) -> &'static str {
+    match (target.file.is_none(), target.like) {
+        (false, _) => "",
+        (true, Target::Hangar(_)) => "${HANGAR_SSH_LOG:+-E \"$HANGAR_SSH_LOG/hangar-ssh-$$.log\"} ",
+        (true, _) => "${HANGAR_SSH_LOG:+-vvv -E \"$HANGAR_SSH_LOG/ssh-$$.log\"} ",
+    }
 }
 
 pub fn is_root() -> bool {

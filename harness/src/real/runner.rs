@@ -136,6 +136,9 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     let mut timeline = Timeline::new(&times, &scenario.steps);
     let mut settled_since: Option<Instant> = None;
     let mut timed_out = None;
+    // The client logs and the server processes (`observe/`).
+    let observer =
+        super::observe::Observer::start(&peer.run_id, super::observe::log_dir(&peer.dir), started);
     let hit_horizon = loop {
         let now = started.elapsed();
         trace.set_outer_clock(now);
@@ -228,11 +231,14 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         at.refresh();
         at.observe(&trace, &peer);
     }
+    let observed = observer.finish();
     let mut survivors: Vec<String> = session_processes(&peer)
         .into_iter()
         .map(|m| format!("{}[{}]", m.name, m.pid))
         .collect();
     survivors.sort();
+    // The proxy's log up to here: what the cleanup below causes is not the run's.
+    let proxy_cut = super::observe::connections_ended(&proxy, hit_horizon).await;
     for line in &mut lines {
         kill_group(line.child.id());
         let _ = line.child.wait();
@@ -248,7 +254,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         kill_marked(&format!("{}:client", peer.run_id));
     }
     kill_marked(&peer.run_id);
-    for e in proxy.events() {
+    for e in proxy.events().into_iter().filter(|e| e.at <= proxy_cut) {
         trace.push_at(
             e.at.saturating_sub(proxy_offset),
             "proxy".into(),
@@ -258,6 +264,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     drop(proxy);
     drop(peer);
     let mut events = trace.events();
+    events.extend(observed);
     events.sort_by_key(|e| e.at);
     let waiting = match lines.first() {
         _ if timed_out.is_some() => Vec::new(),
@@ -352,6 +359,11 @@ fn spawn_line(
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)
+        // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
+        .env(
+            super::observe::SSH_LOG_VAR,
+            super::observe::log_dir(&peer.dir),
+        )
         .current_dir(&peer.dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

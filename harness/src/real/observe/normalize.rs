@@ -1,0 +1,464 @@
+//! A real run's trace, normalized so that repeated runs of the same
+//! scenario and target give the same bytes (DESIGN.md, decision 7).
+//!
+//! - Times go: a real run's durations jitter, and the scenario's
+//!   expectations check them with a tolerance.
+//! - Pids go: `sleep[1234]` becomes `sleep`.
+//! - Counts that jitter go: the proxy's byte counts (SSH packets carry
+//!   random padding, and how much a partition held depends on when
+//!   keepalives fell; a connection that carried half a MiB or more keeps
+//!   that to the nearest MiB), the listening ports. A run of the same line in one
+//!   stream (`keepalive sent` every second) is one line.
+//! - The client's `channel eof sent` goes: a command line's stdin is
+//!   /dev/null, so ssh sends EOF as soon as the channel opens, unless the
+//!   server's EOF and CLOSE of a quick command came first (nchan.c: a
+//!   CLOSE received closes the input without an EOF), a race. The timed
+//!   trace (`-v`) keeps it.
+//! - Order is kept where it is causal, and made up where it is not. The
+//!   trace is cut into phases at the scenario's steps (a step's line, and
+//!   everything that happened after it and before the next step). Within
+//!   a phase each stream keeps its own order: one ssh process's log, one
+//!   proxy connection, one server process. The streams, which run
+//!   concurrently, follow each other in a fixed order: the step, the
+//!   client's ssh processes, the server's processes (by name), the
+//!   proxy, its connections (by number), the command lines' exits.
+//! - Two races inside a stream are settled: the server sends exit-status
+//!   when it reaps the child and EOF when it reads the end of the
+//!   child's output (OpenSSH's session.c and serverloop.c), two causes
+//!   that come a moment apart in either order. Arriving within
+//!   [`RACE_WINDOW`] of each other they are written EOF first; further
+//!   apart (a background job held the pipes) in the order they came.
+//!   Likewise the two FINs of a connection that closes: client -> server
+//!   first when they pass the proxy within the window.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::trace::{Event, What};
+
+/// Racing lines of one stream closer than this are simultaneous.
+pub const RACE_WINDOW: Duration = Duration::from_millis(250);
+
+/// Streams of a phase, in the order they are written.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Stream {
+    Step,
+    Ssh(usize),
+    ServerProcess,
+    Proxy,
+    Connection(u64),
+    CommandLines,
+}
+
+/// The normalized trace, one `actor  text` line per event.
+pub fn normalize(events: &[Event]) -> Vec<String> {
+    type Lines = Vec<(Duration, String, String)>;
+    let mut phases: Vec<BTreeMap<Stream, Lines>> = vec![BTreeMap::new()];
+    let mut ssh_order: Vec<String> = Vec::new();
+    for event in events {
+        let What::Text(text) = &event.what else {
+            continue;
+        };
+        let actor = event.actor.as_str();
+        let Some((stream, actor, text)) = classify(actor, text, &mut ssh_order) else {
+            continue;
+        };
+        if stream == Stream::Step && (actor == "net" || text.starts_with("runs ")) {
+            phases.push(BTreeMap::new());
+        }
+        let phase = phases.last_mut().expect("one phase at least");
+        phase
+            .entry(stream)
+            .or_default()
+            .push((event.at, actor, text));
+    }
+    let mut out = Vec::new();
+    for phase in phases {
+        for (stream, mut timed) in phase {
+            match stream {
+                Stream::Ssh(_) => settle_races(&mut timed, racing_in_ssh),
+                Stream::Connection(_) => settle_races(&mut timed, racing_in_connection),
+                _ => {}
+            }
+            let mut lines: Vec<(String, String)> =
+                timed.into_iter().map(|(_, a, t)| (a, t)).collect();
+            if stream == Stream::ServerProcess {
+                lines = by_process(lines);
+            } else {
+                // Two processes of one name each start; one process does
+                // not send one keepalive twice in a row to any purpose.
+                lines.dedup();
+            }
+            out.extend(
+                lines
+                    .into_iter()
+                    .map(|(actor, text)| format!("{actor:<18} {text}").trim_end().to_string()),
+            );
+        }
+    }
+    out
+}
+
+/// Whether `text` is one of the server's two racing messages, and its
+/// place when they race: EOF first.
+fn racing_in_ssh(text: &str) -> Option<u8> {
+    if text == "channel eof received" {
+        Some(0)
+    } else if text.starts_with("exit-status") || text.starts_with("exit-signal") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Whether `text` is a FIN passed on in one direction of a connection, and
+/// its place when both race: client -> server first. After the CLOSE
+/// exchange each side shuts its socket down on its own.
+fn racing_in_connection(text: &str) -> Option<u8> {
+    if text.ends_with(": client -> server FIN") {
+        Some(0)
+    } else if text.ends_with(": server -> client FIN") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Puts each run of racing lines that came within [`RACE_WINDOW`] of each
+/// other in the order `place` gives.
+fn settle_races(lines: &mut [(Duration, String, String)], place: fn(&str) -> Option<u8>) {
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j < lines.len()
+            && place(&lines[j].2).is_some()
+            && lines[j].0.saturating_sub(lines[i].0) < RACE_WINDOW
+        {
+            j += 1;
+        }
+        if j > i + 1 {
+            lines[i..j].sort_by_key(|(_, _, text)| place(text));
+        }
+        i = j.max(i + 1);
+    }
+}
+
+/// The stream an event belongs to, and its actor and text normalized;
+/// `None` for what is left out.
+fn classify(
+    actor: &str,
+    text: &str,
+    ssh_order: &mut Vec<String>,
+) -> Option<(Stream, String, String)> {
+    let step = |a: &str, t: String| Some((Stream::Step, a.to_string(), t));
+    match actor {
+        "net" => step("net", text.to_string()),
+        "client" | "server" if text.starts_with("crash: killed ") => step(actor, killed_list(text)),
+        "client" if text.starts_with("runs ") => step("client", text.to_string()),
+        "client" if text.starts_with("command line ") => {
+            Some((Stream::CommandLines, "client".to_string(), text.to_string()))
+        }
+        "proxy" => proxy(text),
+        _ if actor.starts_with("client ssh") && text == "channel eof sent" => None,
+        _ if actor.starts_with("client ssh") => {
+            let n = match ssh_order.iter().position(|a| a == actor) {
+                Some(n) => n,
+                None => {
+                    ssh_order.push(actor.to_string());
+                    ssh_order.len() - 1
+                }
+            };
+            let name = if n == 0 {
+                "client ssh".to_string()
+            } else {
+                format!("client ssh {}", n + 1)
+            };
+            Some((Stream::Ssh(n), name, text.to_string()))
+        }
+        _ if actor.starts_with("server ") => Some((
+            Stream::ServerProcess,
+            // Keep the pid until the lines are grouped by process.
+            actor.to_string(),
+            text.to_string(),
+        )),
+        _ => Some((Stream::Step, without_pids(actor), without_pids(text))),
+    }
+}
+
+/// `crash: killed dropbear[18930], sleep[18931]` -> `crash: killed
+/// dropbear, sleep` (names sorted, each once).
+fn killed_list(text: &str) -> String {
+    let list = text.trim_start_matches("crash: killed ");
+    let mut names: Vec<String> = list.split(", ").map(without_pids).collect();
+    names.sort();
+    names.dedup();
+    format!("crash: killed {}", names.join(", "))
+}
+
+/// The proxy's line without what jitters; `None` for the listening line
+/// (ports).
+fn proxy(text: &str) -> Option<(Stream, String, String)> {
+    if text.starts_with("listening on ") {
+        return None;
+    }
+    let text = without_byte_counts(text);
+    let connection = text
+        .strip_prefix("connection ")
+        .and_then(|t| t.split([':', ' ']).next()?.parse::<u64>().ok());
+    let stream = match connection {
+        Some(n) => Stream::Connection(n),
+        None => Stream::Proxy,
+    };
+    Some((stream, "proxy".to_string(), text))
+}
+
+/// `connection 1 ended: 3697 bytes client -> server, 3681 bytes server ->
+/// client` -> `connection 1 ended`; `heal: 52 bytes held are forwarded`
+/// -> `heal: bytes held are forwarded`.
+fn without_byte_counts(text: &str) -> String {
+    if let Some((head, counts)) = text.split_once(" ended: ")
+        && head.starts_with("connection ")
+    {
+        return format!("{head} ended{}", bulk(counts));
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied();
+        if word.chars().all(|c| c.is_ascii_digit()) && !word.is_empty() && next == Some("bytes") {
+            continue;
+        }
+        out.push(word);
+    }
+    out.join(" ")
+}
+
+/// Where a direction carried a file's worth (half a MiB or more), its
+/// count to the nearest MiB: measured, the handshake and packet padding
+/// move a connection's counts by some hundred bytes between runs
+/// (`3781` to `3853` bytes client -> server for `ssh server 'exit 7'`),
+/// and a 1 MiB `cat` gives `1052374` to `1053305` bytes server -> client.
+fn bulk(counts: &str) -> String {
+    const MIB: u64 = 1 << 20;
+    let mut out = String::new();
+    for part in counts.split(", ") {
+        let Some((n, dir)) = part.split_once(" bytes ") else {
+            continue;
+        };
+        if let Ok(n) = n.parse::<u64>()
+            && n >= MIB / 2
+        {
+            out.push_str(&format!(", about {} MiB {dir}", (n + MIB / 2) / MIB));
+        }
+    }
+    out
+}
+
+/// `sleep[1234]` -> `sleep`, wherever it occurs.
+pub fn without_pids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('[') {
+        let after = &rest[i + 1..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str(&rest[..i]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..=i]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A phase's server-process lines, grouped by process (each process's own
+/// order kept), the processes sorted by name and then by what they did:
+/// two processes polled in the same instant have no order of their own.
+fn by_process(lines: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut processes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (actor, text) in lines {
+        processes.entry(actor).or_default().push(text);
+    }
+    let mut groups: Vec<(String, Vec<String>)> = processes
+        .into_iter()
+        .map(|(actor, texts)| (without_pids(&actor), texts))
+        .collect();
+    groups.sort();
+    groups
+        .into_iter()
+        .flat_map(|(actor, texts)| texts.into_iter().map(move |t| (actor.clone(), t)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn ev(ms: u64, actor: &str, text: &str) -> Event {
+        Event {
+            at: Duration::from_millis(ms),
+            actor: actor.to_string(),
+            what: What::Text(text.to_string()),
+        }
+    }
+
+    fn sample(pid: u32, jitter: u64, bytes: u64) -> Vec<Event> {
+        let mut events = vec![
+            ev(
+                0,
+                "proxy",
+                "listening on 127.0.0.1:42595, forwarding to 127.0.0.1:41757",
+            ),
+            ev(0, "client", "runs \"ssh server 'sleep 30 &'\""),
+            ev(9 + jitter, "proxy", "connection 1 opened"),
+            ev(150, "client ssh[77]", "connected"),
+            ev(180 + jitter, &format!("server sleep[{pid}]"), "started"),
+            ev(181, &format!("server bash[{}]", pid + 1), "started"),
+            ev(190, "client ssh[77]", "channel eof sent"),
+            ev(200, "client ssh[77]", "exit-status 0"),
+            ev(2000, "net", "partition"),
+            ev(
+                2000,
+                "server",
+                &format!("crash: killed sleep[{pid}], dropbear[4]"),
+            ),
+            ev(2100, "client ssh[77]", "keepalive sent"),
+            ev(3100, "client ssh[77]", "keepalive sent"),
+            ev(4100 + jitter, "client ssh[77]", "keepalive timeout"),
+            ev(
+                4100,
+                "proxy",
+                &format!("heal: {bytes} bytes held are forwarded"),
+            ),
+            ev(
+                4101,
+                "proxy",
+                &format!(
+                    "connection 1 ended: {bytes} bytes client -> server, 3681 bytes server -> client"
+                ),
+            ),
+            ev(4102, "client", "command line 1 exit 255"),
+        ];
+        events.sort_by_key(|e| e.at);
+        events
+    }
+
+    #[test]
+    fn pids_times_ports_and_byte_counts_go_and_the_order_is_stable() {
+        let first = normalize(&sample(1234, 0, 3697));
+        let second = normalize(&sample(5678, 40, 3701));
+        assert_eq!(first, second);
+        assert_eq!(
+            first,
+            [
+                "client             runs \"ssh server 'sleep 30 &'\"",
+                "client ssh         connected",
+                "client ssh         exit-status 0",
+                "server bash        started",
+                "server sleep       started",
+                "proxy              connection 1 opened",
+                "net                partition",
+                "server             crash: killed dropbear, sleep",
+                "client ssh         keepalive sent",
+                "client ssh         keepalive timeout",
+                "proxy              heal: bytes held are forwarded",
+                "proxy              connection 1 ended",
+                "client             command line 1 exit 255",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_process_keeps_its_own_order_and_two_ssh_processes_are_told_apart() {
+        let events = vec![
+            ev(0, "client", "runs \"ssh server 'a'; ssh server 'b'\""),
+            ev(1, "server sleep[9]", "started"),
+            ev(2, "client ssh[10]", "exit-status 0"),
+            ev(3, "server sleep[9]", "stopped"),
+            ev(4, "server sleep[8]", "started"),
+            ev(5, "client ssh[11]", "exit-status 1"),
+            ev(6, "server sleep[9]", "ended"),
+        ];
+        assert_eq!(
+            normalize(&events),
+            [
+                "client             runs \"ssh server 'a'; ssh server 'b'\"",
+                "client ssh         exit-status 0",
+                "client ssh 2       exit-status 1",
+                "server sleep       started",
+                "server sleep       started",
+                "server sleep       stopped",
+                "server sleep       ended",
+            ]
+        );
+    }
+
+    #[test]
+    fn exit_status_and_eof_a_moment_apart_come_eof_first_and_a_wait_is_kept() {
+        let session = |status_ms, eof_ms| {
+            let mut events = vec![
+                ev(0, "client", "runs \"ssh server x\""),
+                ev(status_ms, "client ssh[3]", "exit-status 0"),
+                ev(eof_ms, "client ssh[3]", "channel eof received"),
+                ev(eof_ms + 1, "client ssh[3]", "channel close received"),
+            ];
+            events.sort_by_key(|e| e.at);
+            normalize(&events)
+        };
+        assert_eq!(session(100, 101), session(101, 100));
+        assert_eq!(
+            session(100, 101)[1],
+            "client ssh         channel eof received"
+        );
+        assert_eq!(session(100, 30_000)[1], "client ssh         exit-status 0");
+    }
+
+    #[test]
+    fn the_two_fins_of_a_closing_connection_come_in_one_order() {
+        let closing = |up_ms, down_ms| {
+            let mut events = vec![
+                ev(0, "client", "runs \"ssh server x\""),
+                ev(1, "proxy", "connection 1 opened"),
+                ev(up_ms, "proxy", "connection 1: client -> server FIN"),
+                ev(down_ms, "proxy", "connection 1: server -> client FIN"),
+                ev(900, "proxy", "connection 1 ended"),
+            ];
+            events.sort_by_key(|e| e.at);
+            normalize(&events)
+        };
+        assert_eq!(closing(100, 101), closing(101, 100));
+        assert_eq!(
+            closing(100, 101)[2],
+            "proxy              connection 1: client -> server FIN"
+        );
+    }
+
+    #[test]
+    fn a_bulk_transfer_keeps_its_size_in_mib() {
+        assert_eq!(
+            without_byte_counts(
+                "connection 1 ended: 2517 bytes client -> server, 1052418 bytes server -> client"
+            ),
+            "connection 1 ended, about 1 MiB server -> client"
+        );
+        assert_eq!(
+            without_byte_counts(
+                "connection 2 ended: 3673 bytes client -> server, 3577 bytes server -> client"
+            ),
+            "connection 2 ended"
+        );
+    }
+
+    #[test]
+    fn pids_are_taken_out_and_other_brackets_stay() {
+        assert_eq!(without_pids("a[1], b[22] c[x] d[]"), "a, b c[x] d[]");
+        assert_eq!(
+            without_byte_counts("heal: 0 bytes held are forwarded, then 1 FIN(s)"),
+            "heal: bytes held are forwarded, then 1 FIN(s)"
+        );
+    }
+}
