@@ -14,6 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use hangar::catalog::load_named;
+use hangar::real::RealTarget;
 use hangar::real::observe::snapshot_text;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::Target;
@@ -35,27 +36,29 @@ fn relative_path(path: &Path) -> String {
 #[rstest]
 fn real_scenario(
     #[files("../scenarios/**/*.toml")] path: PathBuf,
-    #[values("openssh", "dropbear")] target: &str,
+    #[values("openssh", "dropbear", "hangar:wait-eof")] target: &str,
 ) {
     let relative = relative_path(&path);
     let scenario =
         load_named(&path, &format!("scenarios/{relative}")).unwrap_or_else(|e| panic!("{e}"));
     let target: Target = target.parse().unwrap();
-    if let Some(why) = hangar::real::unsupported(&scenario, target) {
+    let real_target = RealTarget::builtin(target);
+    if let Some(why) = hangar::real::unsupported(&scenario, &real_target) {
         eprintln!("SKIPPED: {} [{target}] lane=real: {why}", scenario.path);
         return;
     }
     let Some(_turn) = common::real_peers_shared() else {
         return;
     };
-    let result = hangar::real::run(&scenario, target).unwrap_or_else(|e| panic!("{e}"));
+    let result = hangar::real::run(&scenario, &real_target).unwrap_or_else(|e| panic!("{e}"));
     let verdict = check(&expectations_for(&scenario, target), &result.outcome);
     let text = snapshot_text(&scenario, &result, &verdict);
     assert_eq!(verdict, Verdict::Pass, "{verdict:?}\n{text}");
 
     let name = format!(
-        "{}@{target}",
-        relative.trim_end_matches(".toml").replace('/', "__")
+        "{}@{}",
+        relative.trim_end_matches(".toml").replace('/', "__"),
+        target.to_string().replace(':', "-")
     );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../../snapshots/real");
