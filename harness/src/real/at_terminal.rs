@@ -11,7 +11,7 @@
 //! (a program that runs until a signal ends it) is, as in the sim, a
 //! stand-in in `~/bin`: no display is needed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -43,7 +43,10 @@ pub struct AtTerminal {
     epoch_start: SystemTime,
     /// When the programs last wrote to the terminal.
     last_output: std::time::Instant,
+    /// Lines logged for `wait_for` only.
+    transient: BTreeSet<(String, String)>,
 }
+
 
 /// How long a terminal stays unwritten before the run counts it at rest.
 const QUIET: Duration = Duration::from_millis(200);
@@ -196,6 +199,7 @@ impl AtTerminal {
             server_marker: peer.run_id.clone(),
             markers: BTreeMap::new(),
             last_output: std::time::Instant::now(),
+            transient: BTreeSet::new(),
             epoch_start,
         })
     }
@@ -249,13 +253,18 @@ impl AtTerminal {
             .cloned()
             .collect();
         let ssh_pids: Vec<String> = self.ssh.keys().map(|pid| format!("[{pid}]")).collect();
-        for (actor, text) in self.client.update(&client, &all) {
+        // What the polls see is in the trace for `wait_for` only: when a
+        // short-lived process is seen, and in which step, is up to the
+        // scheduler. The final trace has the witnesses' lines, the
+        // observer's (`observe/`, in terms that do not depend on timing)
+        // and the screen.
+        let client_lines = self.client.update(&client, &all);
+        let server_lines = self.server.update(&server, &all);
+        for (actor, text) in client_lines.into_iter().chain(server_lines) {
             if text == "exit" && ssh_pids.iter().any(|p| actor.ends_with(p.as_str())) {
                 continue;
             }
-            trace.log(actor, text);
-        }
-        for (actor, text) in self.server.update(&server, &all) {
+            self.transient.insert((actor.clone(), text.clone()));
             trace.log(actor, text);
         }
     }
@@ -323,6 +332,17 @@ impl AtTerminal {
     /// Whether an ssh was started at the terminal.
     pub fn ran_ssh(&self) -> bool {
         !self.ssh.is_empty()
+    }
+
+    /// Whether a trace event was logged for `wait_for` only (see
+    /// [`AtTerminal::observe`]), not for the final trace.
+    pub fn is_transient(&self, event: &crate::trace::Event) -> bool {
+        match &event.what {
+            crate::trace::What::Text(text) => {
+                self.transient.contains(&(event.actor.clone(), text.clone()))
+            }
+            _ => false,
+        }
     }
 
     /// The directory of the terminal's `ssh` and `pkill`.

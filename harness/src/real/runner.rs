@@ -158,9 +158,9 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         };
         for step in due {
             match step {
-                Due::Run { line, .. } => {
-                    let line = at_this_terminal(line, terminal.as_ref());
-                    trace.log("client", format!("runs {line:?}"));
+                Due::Run { line: written, .. } => {
+                    trace.log("client", format!("runs {written:?}"));
+                    let line = at_this_terminal(written, terminal.as_ref());
                     let bin = terminal.as_ref().map(AtTerminal::bin);
                     let child = spawn_line(&line, &peer, bin, &stdout, &stderr)
                         .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
@@ -249,7 +249,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         None => lines.first().and_then(|l| l.ended),
     };
     let terminal_without_ssh = terminal.as_ref().is_some_and(|at| !at.ran_ssh());
-    if let Some(mut at) = terminal.take() {
+    if let Some(at) = terminal.as_mut() {
         at.term.end();
         kill_marked(&format!("{}:client", peer.run_id));
     }
@@ -264,6 +264,9 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     drop(proxy);
     drop(peer);
     let mut events = trace.events();
+    if let Some(at) = terminal.as_ref() {
+        events.retain(|e| !at.is_transient(e));
+    }
     events.extend(observed);
     events.sort_by_key(|e| e.at);
     let waiting = match lines.first() {

@@ -76,11 +76,15 @@ impl ProcessWatch {
     /// `all`) with the last poll; returns `(actor, text)` trace lines.
     pub fn update(&mut self, now: &[ProcInfo], all: &[ProcInfo]) -> Vec<(String, String)> {
         let mut lines = Vec::new();
+        // The parent by name only (pids change from run to run); an
+        // orphan's parent is init, whatever this machine's pid 1 is.
         let name_of = |pid: u32| {
+            if pid == 1 {
+                return "init".to_string();
+            }
             all.iter()
                 .find(|p| p.pid == pid)
-                .map(|p| format!("{}[{pid}]", p.name))
-                .unwrap_or_else(|| format!("[{pid}]"))
+                .map_or_else(|| "a process gone since".to_string(), |p| p.name.clone())
         };
         for p in now {
             let actor = format!("{} {}[{}]", self.host, p.name, p.pid);
@@ -160,7 +164,7 @@ mod tests {
         let lines = watch.update(&all[1..], &all);
         assert_eq!(
             lines,
-            vec![("client cat[11]".into(), "started by client bash[10]".into())]
+            vec![("client cat[11]".into(), "started by client bash".into())]
         );
         let all = [bash.clone(), proc(11, 10, "cat", true)];
         assert_eq!(watch.update(&all[1..], &all)[0].1, "stopped");

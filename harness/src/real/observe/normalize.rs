@@ -82,6 +82,9 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
             }
             let mut lines: Vec<(String, String)> =
                 timed.into_iter().map(|(_, a, t)| (a, t)).collect();
+            if matches!(stream, Stream::Connection(_)) {
+                lines = client_close(lines);
+            }
             if stream == Stream::ServerProcess {
                 lines = by_process(lines);
             } else {
@@ -122,6 +125,30 @@ fn racing_in_connection(text: &str) -> Option<u8> {
     } else {
         None
     }
+}
+
+/// A client that closes its socket with bytes unread sends RST instead of
+/// FIN (tcp(7)): after `~.` or a kill, whether the server's last bytes
+/// arrived first is a race. Both ways read `the client closes` (and the
+/// server's FIN that answers a FIN goes with it).
+fn client_close(lines: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(lines.len());
+    let mut closed_by_client = false;
+    for (actor, text) in lines {
+        let Some((connection, end)) = text.split_once(": ") else {
+            out.push((actor, text));
+            continue;
+        };
+        match end {
+            "client -> server FIN" | "client -> server RST" => {
+                closed_by_client = true;
+                out.push((actor, format!("{connection}: the client closes (FIN, or RST with bytes unread)")));
+            }
+            "server -> client FIN" if closed_by_client => {}
+            _ => out.push((actor, text)),
+        }
+    }
+    out
 }
 
 /// Puts each run of racing lines that came within [`RACE_WINDOW`] of each
