@@ -860,18 +860,7 @@ mod requests {
 
     use super::{PATIENCE, Server};
 
-    struct AnyHostKey;
-
-    impl russh::client::Handler for AnyHostKey {
-        type Error = russh::Error;
-
-        async fn check_server_key(
-            &mut self,
-            _key: &russh::keys::PublicKeyOrCertificate,
-        ) -> Result<bool, Self::Error> {
-            Ok(true)
-        }
-    }
+    use hangar::host::algorithms::AcceptAnyHostKey as AnyHostKey;
 
     /// Reads the channel until its output has `text`; returns the exit
     /// status if the channel ends first.

@@ -54,8 +54,15 @@ fn real_scenario(
     let verdict = check(&expectations_for(&scenario, target), &result.outcome);
     let text = snapshot_text(&scenario, &result, &verdict);
     assert_eq!(verdict, Verdict::Pass, "{verdict:?}\n{text}");
-    if scenario.tags.iter().any(|t| t == hangar::catalog::REAL_RACE) {
-        eprintln!("NOT FROZEN: {} [{target}]: tagged `real-race`", scenario.path);
+    if scenario
+        .tags
+        .iter()
+        .any(|t| t == hangar::catalog::REAL_RACE)
+    {
+        eprintln!(
+            "NOT FROZEN: {} [{target}]: tagged `real-race`",
+            scenario.path
+        );
         return;
     }
 

@@ -1,4 +1,5 @@
-//! The SSH algorithms the simulated endpoints negotiate.
+//! The SSH algorithms the simulated endpoints negotiate, and the host-key
+//! policy of every russh client of hangar's.
 //!
 //! Teardown does not depend on the algorithms, but the cost of a simulated
 //! session does: the key exchange dominates a short session, and russh's
@@ -22,5 +23,21 @@ pub fn preferred() -> Preferred {
         ]),
         cipher: Cow::Borrowed(&[cipher::AES_256_GCM]),
         ..Preferred::DEFAULT
+    }
+}
+
+/// A client's host-key check that takes any key: each run (simulated or
+/// real) makes the server a fresh key, and there is no known_hosts to check
+/// it against (as `StrictHostKeyChecking no` with no known hosts).
+pub struct AcceptAnyHostKey;
+
+impl russh::client::Handler for AcceptAnyHostKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
     }
 }

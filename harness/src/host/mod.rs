@@ -4,7 +4,7 @@
 //! Everything here is a program of the [`crate::unix`] model: it reads and
 //! writes descriptors and spawns processes through [`crate::unix::Proc`].
 
-pub(crate) mod algorithms;
+pub mod algorithms;
 mod env;
 pub(crate) mod escapes;
 mod jobs;

@@ -20,6 +20,7 @@ use std::time::Duration;
 use hangar_scenario::Host;
 use russh::ChannelMsg;
 
+use super::algorithms::AcceptAnyHostKey;
 use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
@@ -37,21 +38,6 @@ const QUIT_ON_SIGNAL: &str = "\0ssh quits";
 /// The disposition of SIGWINCH in a pty session: ssh sends the new size
 /// (clientloop.c client_check_window_change).
 const WINDOW_CHANGED: &str = "\0ssh sends window-change";
-
-struct AcceptAnyHostKey;
-
-impl russh::client::Handler for AcceptAnyHostKey {
-    type Error = russh::Error;
-
-    /// The simulated server's key is generated per run; there is no
-    /// known_hosts to check it against.
-    async fn check_server_key(
-        &mut self,
-        _key: &russh::keys::PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
 
 async fn say(proc: &Proc, text: &str) {
     let _ = proc.write(2, format!("{text}\r\n").as_bytes()).await;

@@ -47,7 +47,6 @@ pub struct AtTerminal {
     transient: BTreeSet<(String, String)>,
 }
 
-
 /// How long a terminal stays unwritten before the run counts it at rest.
 const QUIET: Duration = Duration::from_millis(200);
 
@@ -338,9 +337,9 @@ impl AtTerminal {
     /// [`AtTerminal::observe`]), not for the final trace.
     pub fn is_transient(&self, event: &crate::trace::Event) -> bool {
         match &event.what {
-            crate::trace::What::Text(text) => {
-                self.transient.contains(&(event.actor.clone(), text.clone()))
-            }
+            crate::trace::What::Text(text) => self
+                .transient
+                .contains(&(event.actor.clone(), text.clone())),
             _ => false,
         }
     }

@@ -35,6 +35,7 @@ use super::client_stdin::{FromStdin, forward_stdin, stdin_blocks};
 use super::events::Events;
 use super::local_tty::{self, RawMode};
 use super::signals;
+use crate::host::algorithms::AcceptAnyHostKey;
 use crate::host::escapes::{self, Escape, Escapes};
 
 /// ssh(1)'s status for every failure of its own.
@@ -74,21 +75,6 @@ pub fn main_with(argv: &[String]) -> i32 {
 /// One line on stderr, CRLF-terminated as ssh(1) writes it (log.c).
 fn say(text: &str) {
     eprint!("{text}\r\n");
-}
-
-struct AcceptAnyHostKey;
-
-impl russh::client::Handler for AcceptAnyHostKey {
-    type Error = russh::Error;
-
-    /// The server's key is made per run: there is no known_hosts to check
-    /// it against (as `StrictHostKeyChecking no` with no known hosts).
-    async fn check_server_key(
-        &mut self,
-        _key: &russh::keys::PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
 }
 
 async fn run(args: ClientArgs) -> i32 {

@@ -142,7 +142,10 @@ fn client_close(lines: Vec<(String, String)>) -> Vec<(String, String)> {
         match end {
             "client -> server FIN" | "client -> server RST" => {
                 closed_by_client = true;
-                out.push((actor, format!("{connection}: the client closes (FIN, or RST with bytes unread)")));
+                out.push((
+                    actor,
+                    format!("{connection}: the client closes (FIN, or RST with bytes unread)"),
+                ));
             }
             "server -> client FIN" if closed_by_client => {}
             _ => out.push((actor, text)),
