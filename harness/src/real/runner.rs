@@ -36,6 +36,7 @@ use super::peer::Peer;
 use super::processes::{Marked, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
+use super::watch::{ProcInfo, all_processes};
 use crate::sim::timeline::{Due, Timeline, UserTerminal};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
 use crate::trace::{Trace, What};
@@ -486,43 +487,10 @@ fn kill_server_host(peer: &Peer) -> Vec<String> {
         .collect()
 }
 
-/// A live process as proc(5) shows it.
-struct Proc {
-    pid: u32,
-    ppid: u32,
-    name: String,
-    cmdline: String,
-}
-
-/// Every live (not zombie) process.
-fn processes() -> Vec<Proc> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // proc(5): "pid (comm) state ppid ...", where comm may hold
-            // spaces and parentheses.
-            let (head, rest) = stat.rsplit_once(") ")?;
-            let name = head.split_once(" (")?.1.to_string();
-            let mut fields = rest.split(' ');
-            let state = fields.next()?;
-            if state.starts_with(['Z', 'X']) {
-                return None;
-            }
-            let ppid = fields.next()?.parse().ok()?;
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            Some(Proc {
-                pid,
-                ppid,
-                name,
-                cmdline,
-            })
-        })
-        .collect()
+/// A process's command line (proc(5) `cmdline`, NULs as spaces).
+fn cmdline(pid: u32) -> String {
+    let bytes = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).replace('\0', " ")
 }
 
 /// What dies when the server host crashes: the run's marked processes
@@ -530,18 +498,18 @@ fn processes() -> Vec<Proc> {
 /// sshd carries no marker, and holds the connection's socket). The
 /// listener stays: Dropbear's carries the marker it passes on with `-e`.
 fn server_host_processes(peer: &Peer) -> Vec<Marked> {
-    let all = processes();
+    let all = all_processes();
     let dir = peer.dir.to_string_lossy();
     // The run's server processes name its directory in their command line
     // (OpenSSH's listener keeps it in its title).
-    let server = |p: &Proc| peer.is_server(&p.name) && p.cmdline.contains(dir.as_ref());
-    let by_pid: BTreeMap<u32, &Proc> = all.iter().map(|p| (p.pid, p)).collect();
+    let server = |p: &ProcInfo| peer.is_server(&p.name) && cmdline(p.pid).contains(dir.as_ref());
+    let by_pid: BTreeMap<u32, &ProcInfo> = all.iter().map(|p| (p.pid, p)).collect();
     let listeners: BTreeSet<u32> = all
         .iter()
         .filter(|p| server(p) && !by_pid.get(&p.ppid).is_some_and(|q| server(q)))
         .map(|p| p.pid)
         .collect();
-    let below_a_listener = |p: &Proc| {
+    let below_a_listener = |p: &ProcInfo| {
         let mut at = p.ppid;
         // Bounded: a parent chain ends at pid 1 within the process count.
         for _ in 0..all.len() {
