@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use hangar::catalog::load_all;
 use hangar::real::RealTarget;
 use hangar::real::peer::Peer;
-use hangar_scenario::{ClientOptions, ServerOptions, Target, load_str};
+use hangar_scenario::{ClientOptions, Policy, ServerOptions, Target, load_str};
 
 const SESSION: &str = r#"
 title = "bench: one short session"
@@ -45,6 +45,7 @@ fn main() {
     for (target, id) in [
         (Target::OpenSsh, "bench-openssh"),
         (Target::Dropbear, "bench-dropbear"),
+        (Target::Hangar(Policy::WaitEof), "bench-hangar"),
     ] {
         let started = Instant::now();
         let peer = Peer::start(&RealTarget::builtin(target), id, &ServerOptions::default())
