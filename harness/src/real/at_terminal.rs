@@ -37,8 +37,9 @@ pub struct AtTerminal {
     server: ProcessWatch,
     client_marker: String,
     server_marker: String,
-    /// Each live process's marker (`processes.rs`), read once per pid.
-    markers: BTreeMap<u32, Option<String>>,
+    /// Each live process's name and marker (`processes.rs`), read once
+    /// per pid and program.
+    markers: BTreeMap<u32, (String, Option<String>)>,
     /// The epoch time of the scenario's start, for the witnesses' times.
     epoch_start: SystemTime,
     /// When the programs last wrote to the terminal.
@@ -209,19 +210,25 @@ impl AtTerminal {
         self.read_witnesses(trace);
         let all = all_processes();
         let shell = self.term.shell_pid();
-        // Each process's environment is read once: a poll must stay cheap
-        // while keys are typed.
+        // Each process's environment is read once per program: a poll must
+        // stay cheap while keys are typed, and sshd's child has sshd's
+        // environment until it execs the session's shell with the marker.
         self.markers
             .retain(|pid, _| all.iter().any(|p| p.pid == *pid));
         for p in &all {
-            self.markers
-                .entry(p.pid)
-                .or_insert_with(|| marker_of(p.pid));
+            let known = self
+                .markers
+                .get(&p.pid)
+                .is_some_and(|(name, _)| *name == p.name);
+            if !known {
+                self.markers
+                    .insert(p.pid, (p.name.clone(), marker_of(p.pid)));
+            }
         }
         let with_marker = |marker: &str| -> Vec<u32> {
             self.markers
                 .iter()
-                .filter(|(_, m)| m.as_deref() == Some(marker))
+                .filter(|(_, (_, m))| m.as_deref() == Some(marker))
                 .map(|(pid, _)| *pid)
                 .collect()
         };

@@ -463,7 +463,29 @@ mod tests {
         assert_eq!(closing(100, 101), closing(101, 100));
         assert_eq!(
             closing(100, 101)[2],
-            "proxy              connection 1: client -> server FIN"
+            "proxy              connection 1: the client closes (FIN, or RST with bytes unread)"
+        );
+    }
+
+    #[test]
+    fn a_client_that_closes_with_rst_reads_as_one_that_closes_with_fin() {
+        let closing = |ends: &[&str]| {
+            let mut events = vec![
+                ev(0, "client", "runs \"ssh server x\""),
+                ev(1, "proxy", "connection 1 opened"),
+            ];
+            for end in ends {
+                events.push(ev(100, "proxy", end));
+            }
+            events.push(ev(900, "proxy", "connection 1 ended"));
+            normalize(&events)
+        };
+        assert_eq!(
+            closing(&["connection 1: client -> server RST"]),
+            closing(&[
+                "connection 1: client -> server FIN",
+                "connection 1: server -> client FIN"
+            ])
         );
     }
 
