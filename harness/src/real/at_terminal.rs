@@ -27,6 +27,8 @@ pub struct AtTerminal {
     pub term: RealTerminal,
     /// First in PATH at the terminal and for the run's command lines.
     bin: PathBuf,
+    /// The pty's slave, `/dev/pts/N`.
+    tty: PathBuf,
     /// Where each witnessed ssh writes its record (`ssh-<pid>`).
     records: PathBuf,
     /// Lines of each record already logged.
@@ -172,11 +174,11 @@ impl AtTerminal {
             .map_err(|e| format!("the terminal's shell: {e}"))?;
         // pkill(1) on the client host means this terminal's processes, not
         // every process of the machine's user.
-        let tty = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
+        let tty_path = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
             .map_err(|e| format!("the terminal's name: {e}"))?;
-        let tty = tty
+        let tty = tty_path
             .strip_prefix("/dev")
-            .unwrap_or(&tty)
+            .unwrap_or(&tty_path)
             .display()
             .to_string();
         write_file(
@@ -188,6 +190,7 @@ impl AtTerminal {
             0o755,
         )?;
         Ok(AtTerminal {
+            tty: tty_path,
             bin,
             term,
             records,
@@ -232,8 +235,9 @@ impl AtTerminal {
                 .map(|(pid, _)| *pid)
                 .collect()
         };
-        let client_pids = with_marker(&self.client_marker);
-        let server_pids = with_marker(&self.server_marker);
+        let client_pids: BTreeSet<u32> = with_marker(&self.client_marker).into_iter().collect();
+        let server_pids: BTreeSet<u32> = with_marker(&self.server_marker).into_iter().collect();
+        let by_pid: BTreeMap<u32, &ProcInfo> = all.iter().map(|p| (p.pid, p)).collect();
         let is_witness = |p: &ProcInfo| p.name == "hangar" && client_pids.contains(&p.pid);
         // The witnesses stand in for their ssh, which the watch reports
         // (stops included) but for its end: the witness knows its status.
@@ -242,7 +246,7 @@ impl AtTerminal {
             .iter()
             .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
             .filter(|p| !is_witness(p))
-            .map(|p| match all.iter().find(|q| q.pid == p.ppid) {
+            .map(|p| match by_pid.get(&p.ppid).copied() {
                 // Whatever the target's client is called, it is the
                 // terminal's `ssh`.
                 Some(parent) if is_witness(parent) => ProcInfo {
@@ -370,8 +374,8 @@ impl AtTerminal {
     }
 
     /// `/dev/pts/N` of the terminal.
-    pub fn tty_path(&self) -> Option<PathBuf> {
-        std::fs::read_link(format!("/proc/{}/fd/0", self.term.shell_pid())).ok()
+    pub fn tty_path(&self) -> &Path {
+        &self.tty
     }
 }
 

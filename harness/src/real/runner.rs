@@ -314,8 +314,8 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
 /// A scenario names the client's terminal `/dev/pts/0`, as the sim
 /// numbers it; a real one has whatever number the kernel gave it.
 fn at_this_terminal(line: &str, terminal: Option<&AtTerminal>) -> String {
-    match terminal.and_then(AtTerminal::tty_path) {
-        Some(tty) => line.replace("/dev/pts/0", &tty.display().to_string()),
+    match terminal {
+        Some(at) => line.replace("/dev/pts/0", &at.tty_path().display().to_string()),
         None => line.to_string(),
     }
 }

@@ -76,16 +76,15 @@ impl ProcessWatch {
     /// `all`) with the last poll; returns `(actor, text)` trace lines.
     pub fn update(&mut self, now: &[ProcInfo], all: &[ProcInfo]) -> Vec<(String, String)> {
         let mut lines = Vec::new();
+        let names: BTreeMap<u32, &str> = all.iter().map(|p| (p.pid, p.name.as_str())).collect();
         // The parent by name only (pids change from run to run); an
         // orphan's parent is init, whatever this machine's pid 1 is.
-        let name_of = |pid: u32| {
-            if pid == 1 {
-                return "init".to_string();
-            }
-            all.iter()
-                .find(|p| p.pid == pid)
-                .map_or_else(|| "a process gone since".to_string(), |p| p.name.clone())
+        let name_of = |pid: u32| match (pid, names.get(&pid)) {
+            (1, _) => "init".to_string(),
+            (_, Some(name)) => name.to_string(),
+            (_, None) => "a process gone since".to_string(),
         };
+        let live: std::collections::BTreeSet<u32> = now.iter().map(|p| p.pid).collect();
         for p in now {
             let actor = format!("{} {}[{}]", self.host, p.name, p.pid);
             match self.known.get(&p.pid) {
@@ -116,7 +115,7 @@ impl ProcessWatch {
         let gone: Vec<u32> = self
             .known
             .keys()
-            .filter(|pid| !now.iter().any(|p| p.pid == **pid))
+            .filter(|pid| !live.contains(*pid))
             .copied()
             .collect();
         for pid in gone {
