@@ -114,8 +114,11 @@ impl Record {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
+        // One write(2) per line: the runner reads the file while it grows,
+        // and `writeln!` on a File would write the pieces one by one.
+        let line = format!("{ms} {event}\n");
         if let Some(file) = self.0.as_mut() {
-            let _ = writeln!(file, "{ms} {event}");
+            let _ = file.write_all(line.as_bytes());
         }
     }
 }
@@ -127,12 +130,15 @@ pub struct Witnessed {
     pub what: String,
 }
 
-/// Reads a record file (what is there so far; odd lines are skipped).
+/// Reads a record file (what is there so far; odd lines are skipped, and
+/// so is a last line without its newline: it is still being written).
 pub fn read_record(path: &Path) -> Vec<Witnessed> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete
+        .lines()
         .filter_map(|line| {
-            let (ms, what) = line.split_once(' ')?;
+            let (ms, what) = line.split_once(' ').filter(|(_, what)| !what.is_empty())?;
             Some(Witnessed {
                 at: Duration::from_millis(ms.parse().ok()?),
                 what: what.to_string(),
@@ -146,9 +152,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_record_reads_back_and_skips_odd_lines() {
+    fn a_record_reads_back_and_skips_odd_and_unfinished_lines() {
         let path = std::env::temp_dir().join(format!("hangar-witness-{}", std::process::id()));
-        std::fs::write(&path, "12 started 7\nnonsense\n15 exit 3\nx y\n").unwrap();
+        std::fs::write(&path, "12 started 7\nnonsense\n15 exit 3\nx y\n14 \n16 ex").unwrap();
         let record = read_record(&path);
         let _ = std::fs::remove_file(&path);
         assert_eq!(
