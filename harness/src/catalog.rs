@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub targets_file: Option<PathBuf>,
     /// Runs of each scenario and target, whose traces must be the same.
     pub repeat: usize,
+    /// Real lane: how many more times a job that did not pass is run.
+    pub retries: usize,
 }
 
 /// The tag of a scenario whose real runs differ by nature (which of two
@@ -102,6 +104,12 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    if !real && options.retries > 0 {
+        eprintln!(
+            "error: --retries: the sim lane gives the same run for the same seed; retries are for the real lane\n  example: hangar run scenarios/ --lane real --retries 1"
+        );
+        return EXIT_BAD_INPUT;
+    }
     if !real && options.targets_file.is_some() {
         eprintln!(
             "error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml"
@@ -150,8 +158,16 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
     // `--repeat N`: each job N times in a row, compared below.
     let repeat = options.repeat.max(1);
     // Each job as (scenario, the name it is reported under, the target
-    // whose expectations it is checked against, its results).
-    let runs: Vec<(&Scenario, String, Target, Vec<RunOutcome>)> = if real {
+    // whose expectations it is checked against, the real target that ran
+    // it, its results).
+    type Job<'s> = (
+        &'s Scenario,
+        String,
+        Target,
+        Option<&'s RealTarget>,
+        Vec<RunOutcome>,
+    );
+    let runs: Vec<Job> = if real {
         let mut jobs: Vec<(&Scenario, &RealTarget)> = scenarios
             .iter()
             .flat_map(|scenario| real_targets.iter().map(move |t| (scenario, t)))
@@ -178,7 +194,7 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         });
         jobs.iter()
             .zip(in_groups(results, repeat))
-            .map(|((s, t), r)| (*s, t.label(), t.like, r))
+            .map(|((s, t), r)| (*s, t.label(), t.like, Some(*t), r))
             .collect()
     } else {
         let jobs: Vec<(&Scenario, Target)> = scenarios
@@ -196,74 +212,67 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         let results = run_parallel(&repeat_each(&jobs, repeat), seed, options.workers);
         jobs.iter()
             .zip(in_groups(results, repeat))
-            .map(|((s, t), r)| (*s, t.to_string(), *t, r))
+            .map(|((s, t), r)| (*s, t.to_string(), *t, None, r))
             .collect()
     };
     let mut code = EXIT_PASS;
-    let (mut passed, mut failed) = (0, 0);
-    for (scenario, label, target, results) in runs {
-        let mut done = Vec::with_capacity(results.len());
-        for result in results {
-            match result {
-                Ok(r) => done.push(r),
+    let (mut passed, mut failed, mut flaky) = (0, 0, 0);
+    for (scenario, label, target, real_target, results) in runs {
+        let job = JobRef {
+            scenario,
+            label: &label,
+            target,
+            repeat,
+            real,
+        };
+        let mut judged = match judge(&job, results) {
+            Ok(judged) => judged,
+            Err(e) => {
+                eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
+                return EXIT_HARNESS_ERROR;
+            }
+        };
+        // `--retries`: a real job that did not pass runs again, its failed
+        // tries reported in full. Traces that differ between repeated runs
+        // are the finding of `--repeat`, not a reason to try again.
+        let mut failed_tries = Vec::new();
+        while let Some(real_target) = real_target {
+            if judged.verdict == Verdict::Pass
+                || judged.difference.is_some()
+                || failed_tries.len() >= options.retries
+            {
+                break;
+            }
+            let results = (0..repeat)
+                .map(|_| crate::real::run(scenario, real_target))
+                .collect();
+            let again = match judge(&job, results) {
+                Ok(judged) => judged,
                 Err(e) => {
                     eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
                     return EXIT_HARNESS_ERROR;
                 }
-            }
-        }
-        let expectations = expectations_for(scenario, target);
-        let texts: Vec<String> = done
-            .iter()
-            .map(|r| {
-                let verdict = check(&expectations, &r.outcome);
-                if real {
-                    crate::real::observe::snapshot_text(scenario, r, &verdict)
-                } else {
-                    report::trace_text(scenario, r, &verdict)
-                }
-            })
-            .collect();
-        let result = done.swap_remove(0);
-        let mut verdict = check(&expectations, &result.outcome);
-        let racy = real && scenario.tags.iter().any(|t| t == REAL_RACE);
-        if let Some(diff) = crate::real::observe::repeat_difference(&texts).filter(|_| !racy) {
-            let text = format!(
-                "{} [{label}]: {repeat} runs, traces differ; {diff}",
-                scenario.path
-            );
-            if options.json {
-                // Standard output stays one JSON object a line.
-                eprintln!("{text}");
-            } else {
-                out.line(&text);
-            }
-            let why = format!("the trace differs between repeated runs (--repeat {repeat})");
-            verdict = match verdict {
-                Verdict::Pass => Verdict::Fail(vec![why]),
-                Verdict::Fail(mut d) | Verdict::Unknown(mut d) => {
-                    d.push(why);
-                    Verdict::Fail(d)
-                }
             };
+            failed_tries.push(std::mem::replace(&mut judged, again));
         }
-        if verdict == Verdict::Pass {
+        if judged.verdict == Verdict::Pass {
             passed += 1;
+            flaky += usize::from(!failed_tries.is_empty());
         } else {
             failed += 1;
             code = EXIT_FAIL;
         }
-        if options.json {
-            out.line(&report::json_line(scenario, &result, &verdict));
-        } else {
-            if options.verbose {
-                out.line(&format!(
-                    "\n{}",
-                    report::trace_text(scenario, &result, &verdict)
-                ));
-            }
-            out.line(&report::summary_line(scenario, &result, &verdict));
+        let tries = failed_tries.len() + 1;
+        for (n, failed_try) in failed_tries.iter().enumerate() {
+            report_try(&mut out, options, &job, failed_try, Some((n + 1, tries)));
         }
+        report_try(
+            &mut out,
+            options,
+            &job,
+            &judged,
+            (tries > 1).then_some((tries, tries)),
+        );
     }
     if !options.json {
         let skipped = if skipped > 0 {
@@ -271,11 +280,124 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         } else {
             String::new()
         };
+        let flaky = if flaky > 0 {
+            format!(" ({flaky} of them only on a retry: flaky)")
+        } else {
+            String::new()
+        };
         out.line(&format!(
-            "\n{passed} passed, {failed} failed or unknown{skipped}"
+            "\n{passed} passed{flaky}, {failed} failed or unknown{skipped}"
         ));
     }
     code
+}
+
+/// One job of a `hangar run`, as its runs are judged and reported.
+struct JobRef<'a> {
+    scenario: &'a Scenario,
+    label: &'a str,
+    /// The target whose expectations apply.
+    target: Target,
+    repeat: usize,
+    real: bool,
+}
+
+/// A job's runs judged: the first run, its verdict, and how the repeated
+/// runs' traces differ, if they do.
+struct Judged {
+    result: sim::RunResult,
+    verdict: Verdict,
+    difference: Option<String>,
+}
+
+fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError> {
+    let mut done = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let expectations = expectations_for(job.scenario, job.target);
+    let texts: Vec<String> = done
+        .iter()
+        .map(|r| {
+            let verdict = check(&expectations, &r.outcome);
+            if job.real {
+                crate::real::observe::snapshot_text(job.scenario, r, &verdict)
+            } else {
+                report::trace_text(job.scenario, r, &verdict)
+            }
+        })
+        .collect();
+    let result = done.swap_remove(0);
+    let mut verdict = check(&expectations, &result.outcome);
+    let racy = job.real && job.scenario.tags.iter().any(|t| t == REAL_RACE);
+    let difference = crate::real::observe::repeat_difference(&texts).filter(|_| !racy);
+    if difference.is_some() {
+        let why = format!(
+            "the trace differs between repeated runs (--repeat {})",
+            job.repeat
+        );
+        verdict = match verdict {
+            Verdict::Pass => Verdict::Fail(vec![why]),
+            Verdict::Fail(mut d) | Verdict::Unknown(mut d) => {
+                d.push(why);
+                Verdict::Fail(d)
+            }
+        };
+    }
+    Ok(Judged {
+        result,
+        verdict,
+        difference,
+    })
+}
+
+/// Prints one try of a job: `try` is `(n, of)` when the job ran more than
+/// once. A real run that did not pass is printed in full even without
+/// `-v`: unlike a seed, it cannot be replayed exactly.
+fn report_try(
+    out: &mut Output,
+    options: &RunOptions,
+    job: &JobRef,
+    judged: &Judged,
+    r#try: Option<(usize, usize)>,
+) {
+    let (scenario, result, verdict) = (job.scenario, &judged.result, &judged.verdict);
+    if let Some(diff) = &judged.difference {
+        let text = format!(
+            "{} [{}]: {} runs, traces differ; {diff}",
+            scenario.path, job.label, job.repeat
+        );
+        if options.json {
+            // Standard output stays one JSON object a line.
+            eprintln!("{text}");
+        } else {
+            out.line(&text);
+        }
+    }
+    if options.json {
+        let mut line = report::json_value(scenario, result, verdict);
+        if let Some((n, of)) = r#try {
+            line["try"] = serde_json::json!(n);
+            line["tries"] = serde_json::json!(of);
+        }
+        out.line(&line.to_string());
+        return;
+    }
+    if options.verbose || (job.real && *verdict != Verdict::Pass) {
+        out.line(&format!(
+            "\n{}",
+            report::trace_text(scenario, result, verdict)
+        ));
+    }
+    let mut line = report::summary_line(scenario, result, verdict);
+    match r#try {
+        Some((n, of)) if n < of => {
+            line.push_str(&format!("\n          try {n} of {of}: run again"))
+        }
+        Some((n, _)) if *verdict == Verdict::Pass => line.push_str(&format!(
+            "\n          flaky: passed on try {n}, after failing before"
+        )),
+        Some((n, _)) => line.push_str(&format!("\n          try {n}: still not passing")),
+        None => {}
+    }
+    out.line(&line);
 }
 
 type RunOutcome = Result<sim::RunResult, sim::RunError>;

@@ -52,6 +52,11 @@ enum Command {
         /// (normalized, in the real lane) traces differ.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         repeat: u32,
+        /// Real lane: run a job that did not pass up to N more times; one
+        /// that passes then is counted as passed and reported as flaky,
+        /// every failed try printed in full.
+        #[arg(long, default_value_t = 0)]
+        retries: usize,
     },
     /// Run one scenario over a range of seeds and group the runs by outcome.
     Explore {
@@ -131,9 +136,11 @@ fn main() -> ExitCode {
                 format,
                 jobs,
                 repeat,
+                retries,
             } => {
                 let options = RunOptions {
                     repeat: repeat as usize,
+                    retries,
                     workers: workers(jobs),
                     targets,
                     targets_file,

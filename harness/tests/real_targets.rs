@@ -264,6 +264,74 @@ fn reports_name_the_build_that_ran_and_replay_it() {
     );
 }
 
+/// `--retries`: a job that failed runs again; passing then counts as a
+/// pass reported as flaky, with the failed try printed in full. The
+/// target's client fails the first time it is started (it leaves a mark
+/// in the test's directory), and works after that.
+#[test]
+fn a_job_that_fails_once_passes_on_a_retry_and_is_called_flaky() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    let dir = tempdir("retries");
+    let path = dir.join("targets.toml");
+    let mark = dir.join("tried");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[target.fails-once]
+like = "dropbear"
+private_home = "always"
+setup = ["/usr/bin/dropbearconvert openssh dropbear {{host_key}} {{config_dir}}/host_key"]
+server = "env {{marker}} /usr/sbin/dropbear -F -E -e -s -m -p 127.0.0.1:{{port}} -r {{config_dir}}/host_key"
+client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none -o HostName=127.0.0.1 \
+  -o Port={{port}} -o User={{user}} -o IdentityFile={{user_key}} -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes "$@"' ssh"""
+"#,
+            mark = mark.display()
+        ),
+    )
+    .unwrap();
+    let args = |retries: &'static str| {
+        [
+            "run",
+            "scenarios/exit/exit-status.toml",
+            "--lane",
+            "real",
+            "--targets",
+            path.to_str().unwrap(),
+            "--retries",
+            retries,
+        ]
+        .map(str::to_string)
+    };
+    let run = |args: [String; 8]| hangar(&args.each_ref().map(String::as_str));
+    let (code, out, err) = run(args("1"));
+    assert_eq!(code, 0, "{out}{err}");
+    for expected in [
+        // The failed try, in full, then the pass.
+        "verdict: fail",
+        "try 1 of 2: run again",
+        "pass    scenarios/exit/exit-status.toml [fails-once (like dropbear)] seed=0 exit=7",
+        "flaky: passed on try 2, after failing before",
+        "1 passed (1 of them only on a retry: flaky), 0 failed or unknown",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing:\n{out}");
+    }
+    // Without retries the same first failure fails the run.
+    std::fs::remove_dir(&mark).unwrap();
+    let (code, out, _) = run(args("0"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 passed, 1 failed or unknown"), "{out}");
+    // The sim lane gives the same run for the same seed: nothing to retry.
+    let (code, _, err) = hangar(&["run", "scenarios/exit/exit-status.toml", "--retries", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error: --retries:"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_nothing_left();
+}
+
 #[test]
 fn a_bad_targets_file_runs_nothing_and_says_where() {
     let dir = tempdir("bad");

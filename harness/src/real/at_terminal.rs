@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::peer::Peer;
-use super::processes::{MARKER, marker_of};
+use super::processes::{MARKER, read_marker};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes};
 use super::witness::read_record;
@@ -224,8 +224,11 @@ impl AtTerminal {
                 .get(&p.pid)
                 .is_some_and(|(name, _)| *name == p.name);
             if !known {
-                self.markers
-                    .insert(p.pid, (p.name.clone(), marker_of(p.pid)));
+                match read_marker(p.pid) {
+                    Some(marker) => self.markers.insert(p.pid, (p.name.clone(), marker)),
+                    // Caught in its execve(2): looked at again next poll.
+                    None => self.markers.remove(&p.pid),
+                };
             }
         }
         let with_marker = |marker: &str| -> Vec<u32> {

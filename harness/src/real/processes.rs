@@ -35,13 +35,20 @@ pub fn marked(run_id: &str) -> Vec<Marked> {
     live_processes(|pid| environment(pid).any(|v| v == needle.as_bytes()))
 }
 
-/// The value of a process's marker variable, if it has one.
-pub fn marker_of(pid: u32) -> Option<String> {
+/// The value of a process's marker variable (`Some(None)`: it has none),
+/// or `None` when its environment reads empty. That happens in the middle
+/// of an execve(2): Linux shows the new program's name in proc(5) before
+/// it has set up the new environment (fs/exec.c sets the name in
+/// begin_new_exec, fs/binfmt_elf.c the environment in create_elf_tables),
+/// so such a read says nothing yet and is made again.
+pub fn read_marker(pid: u32) -> Option<Option<String>> {
     let prefix = format!("{MARKER}=");
-    environment(pid).find_map(|v| {
+    let mut environment = environment(pid).filter(|v| !v.is_empty()).peekable();
+    environment.peek()?;
+    Some(environment.find_map(|v| {
         v.strip_prefix(prefix.as_bytes())
             .map(|value| String::from_utf8_lossy(value).into_owned())
-    })
+    }))
 }
 
 /// Processes this harness process started and that are still alive: the
@@ -120,6 +127,39 @@ mod tests {
     use std::process::Command;
 
     use super::*;
+
+    #[test]
+    fn a_marker_read_tells_marked_unmarked_and_not_yet_known_apart() {
+        let spawn = |env: &[(&str, &str)]| {
+            Command::new("sleep")
+                .arg("30")
+                .env_clear()
+                .envs(env.iter().copied())
+                .spawn()
+                .unwrap()
+        };
+        let mut marked = spawn(&[(MARKER, "run-7"), ("PATH", "/bin")]);
+        let mut unmarked = spawn(&[("PATH", "/bin")]);
+        // What an execve(2) in progress shows: an empty environment.
+        let mut empty = spawn(&[]);
+        // spawn returns once the exec is under way, perhaps before the
+        // environment is set up: the program's arguments come with it.
+        for child in [&marked, &unmarked, &empty] {
+            for _ in 0..200 {
+                let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id()));
+                if cmdline.is_ok_and(|c| !c.is_empty()) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        let reads = [&marked, &unmarked, &empty].map(|c| read_marker(c.id()));
+        for child in [&mut marked, &mut unmarked, &mut empty] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert_eq!(reads, [Some(Some("run-7".to_string())), Some(None), None]);
+    }
 
     #[test]
     fn a_marked_process_is_found_wherever_it_went_and_killed() {

@@ -165,6 +165,11 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
 
 /// One JSON object (one line) per scenario and target.
 pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> String {
+    json_value(scenario, result, verdict).to_string()
+}
+
+/// The object [`json_line`] prints, for callers that add fields.
+pub fn json_value(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> serde_json::Value {
     let o = &result.outcome;
     let mut line = json!({
         "scenario": scenario.path,
@@ -192,5 +197,5 @@ pub fn json_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) -> 
         line["like"] = json!(result.target.to_string());
         line["targets_file"] = json!(user.file);
     }
-    line.to_string()
+    line
 }
