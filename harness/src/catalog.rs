@@ -225,54 +225,48 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             repeat,
             real,
         };
-        let mut judged = match judge(&job, results) {
-            Ok(judged) => judged,
-            Err(e) => {
-                eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
-                return EXIT_HARNESS_ERROR;
-            }
-        };
         // `--retries`: a real job that did not pass runs again, its failed
         // tries reported in full. Traces that differ between repeated runs
         // are the finding of `--repeat`, not a reason to try again.
-        let mut failed_tries = Vec::new();
-        while let Some(real_target) = real_target {
-            if judged.verdict == Verdict::Pass
-                || judged.difference.is_some()
-                || failed_tries.len() >= options.retries
-            {
-                break;
-            }
-            let results = (0..repeat)
-                .map(|_| crate::real::run(scenario, real_target))
-                .collect();
-            let again = match judge(&job, results) {
+        let mut tries: Vec<Judged> = Vec::new();
+        let mut results = results;
+        loop {
+            let judged = match judge(&job, results) {
                 Ok(judged) => judged,
                 Err(e) => {
                     eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
                     return EXIT_HARNESS_ERROR;
                 }
             };
-            failed_tries.push(std::mem::replace(&mut judged, again));
+            let again = real_target.filter(|_| {
+                judged.verdict != Verdict::Pass
+                    && judged.difference.is_none()
+                    && tries.len() < options.retries
+            });
+            tries.push(judged);
+            let Some(real_target) = again else { break };
+            results = (0..repeat)
+                .map(|_| crate::real::run(scenario, real_target))
+                .collect();
         }
+        let judged = tries.last().expect("one try at least");
         if judged.verdict == Verdict::Pass {
             passed += 1;
-            flaky += usize::from(!failed_tries.is_empty());
+            flaky += usize::from(tries.len() > 1);
         } else {
             failed += 1;
             code = EXIT_FAIL;
         }
-        let tries = failed_tries.len() + 1;
-        for (n, failed_try) in failed_tries.iter().enumerate() {
-            report_try(&mut out, options, &job, failed_try, Some((n + 1, tries)));
+        let of = tries.len();
+        for (n, one) in tries.iter().enumerate() {
+            report_try(
+                &mut out,
+                options,
+                &job,
+                one,
+                (of > 1).then_some((n + 1, of)),
+            );
         }
-        report_try(
-            &mut out,
-            options,
-            &job,
-            &judged,
-            (tries > 1).then_some((tries, tries)),
-        );
     }
     if !options.json {
         let skipped = if skipped > 0 {

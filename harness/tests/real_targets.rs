@@ -293,8 +293,8 @@ client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none
         ),
     )
     .unwrap();
-    let args = |retries: &'static str| {
-        [
+    let run = |retries: &str| {
+        hangar(&[
             "run",
             "scenarios/exit/exit-status.toml",
             "--lane",
@@ -303,11 +303,9 @@ client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none
             path.to_str().unwrap(),
             "--retries",
             retries,
-        ]
-        .map(str::to_string)
+        ])
     };
-    let run = |args: [String; 8]| hangar(&args.each_ref().map(String::as_str));
-    let (code, out, err) = run(args("1"));
+    let (code, out, err) = run("1");
     assert_eq!(code, 0, "{out}{err}");
     for expected in [
         // The failed try, in full, then the pass.
@@ -321,7 +319,7 @@ client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none
     }
     // Without retries the same first failure fails the run.
     std::fs::remove_dir(&mark).unwrap();
-    let (code, out, _) = run(args("0"));
+    let (code, out, _) = run("0");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("0 passed, 1 failed or unknown"), "{out}");
     // The sim lane gives the same run for the same seed: nothing to retry.
