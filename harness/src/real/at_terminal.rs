@@ -218,7 +218,9 @@ impl AtTerminal {
         // environment until it execs the session's shell with the marker.
         self.markers
             .retain(|pid, _| all.iter().any(|p| p.pid == *pid));
-        for p in &all {
+        // Kernel threads (kthreadd, pid 2, and its children) have no
+        // environment at all: never a run's, and never worth a read.
+        for p in all.iter().filter(|p| p.pid != 2 && p.ppid != 2) {
             let known = self
                 .markers
                 .get(&p.pid)
