@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use super::peer::Peer;
 use super::processes::{MARKER, read_marker};
 use super::terminal::RealTerminal;
-use super::watch::{ProcInfo, ProcessWatch, all_processes};
+use super::watch::{ProcInfo, ProcessWatch, all_processes, child_signal_pending};
 use super::witness::read_record;
 use crate::trace::Trace;
 
@@ -48,6 +48,8 @@ pub struct AtTerminal {
     last_output: std::time::Instant,
     /// Lines logged for `wait_for` only.
     transient: BTreeSet<(String, String)>,
+    /// The terminal side's processes stopped at the last poll.
+    stopped_before: BTreeSet<u32>,
 }
 
 /// How long a terminal stays unwritten before the run counts it at rest.
@@ -203,6 +205,7 @@ impl AtTerminal {
             markers: BTreeMap::new(),
             last_output: std::time::Instant::now(),
             transient: BTreeSet::new(),
+            stopped_before: BTreeSet::new(),
             epoch_start,
         })
     }
@@ -247,21 +250,42 @@ impl AtTerminal {
         // The witnesses stand in for their ssh, which the watch reports
         // (stops included) but for its end: the witness knows its status.
         // The shell itself is the terminal.
+        let at_terminal =
+            |p: &ProcInfo| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell;
+        let stopped_now: BTreeSet<u32> = all
+            .iter()
+            .filter(|p| at_terminal(p) && p.stopped)
+            .map(|p| p.pid)
+            .collect();
+        let shell_knows = JobStops {
+            shell,
+            by_pid: &by_pid,
+            stopped_before: &self.stopped_before,
+            signal_pending: child_signal_pending(shell),
+        };
         let client: Vec<_> = all
             .iter()
-            .filter(|p| (client_pids.contains(&p.pid) || p.session == shell) && p.pid != shell)
+            .filter(|p| at_terminal(p))
             .filter(|p| !is_witness(p))
-            .map(|p| match by_pid.get(&p.ppid).copied() {
-                // Whatever the target's client is called, it is the
-                // terminal's `ssh`.
-                Some(parent) if is_witness(parent) => ProcInfo {
-                    ppid: shell,
-                    name: "ssh".into(),
-                    ..p.clone()
-                },
-                _ => p.clone(),
+            .map(|p| {
+                let stopped = p.stopped && shell_knows.stop_of(p);
+                match by_pid.get(&p.ppid).copied() {
+                    // Whatever the target's client is called, it is the
+                    // terminal's `ssh`.
+                    Some(parent) if is_witness(parent) => ProcInfo {
+                        ppid: shell,
+                        name: "ssh".into(),
+                        stopped,
+                        ..p.clone()
+                    },
+                    _ => ProcInfo {
+                        stopped,
+                        ..p.clone()
+                    },
+                }
             })
             .collect();
+        self.stopped_before = stopped_now;
         let server: Vec<_> = all
             .iter()
             .filter(|p| server_pids.contains(&p.pid) && !peer.is_server(&p.name))
@@ -384,6 +408,51 @@ impl AtTerminal {
     }
 }
 
+/// When a stop at the terminal is one the shell knows of. A job's process
+/// shows `T` in proc(5) before its shell hears of it: the kernel sends the
+/// parent SIGCHLD just after the stop (do_signal_stop in kernel/signal.c),
+/// and a stop signal reaches each process of the group when that process
+/// next runs, so the ssh may be stopped while its witness is not yet. A
+/// line typed in between reaches a bash that prints no `Stopped` notice
+/// (bash(1) JOB CONTROL: it reports a job's change before its next
+/// prompt, once it has reaped it). So a stop counts once the process the
+/// shell waits for (its child) was stopped at the last poll as well, and
+/// the shell has no SIGCHLD left to handle.
+struct JobStops<'a> {
+    shell: u32,
+    by_pid: &'a BTreeMap<u32, &'a ProcInfo>,
+    stopped_before: &'a BTreeSet<u32>,
+    signal_pending: bool,
+}
+
+impl JobStops<'_> {
+    fn stop_of(&self, p: &ProcInfo) -> bool {
+        match self.job_process(p) {
+            Some(job) => {
+                job.stopped && self.stopped_before.contains(&job.pid) && !self.signal_pending
+            }
+            // Not the shell's job (a daemon, a process of another
+            // session): nothing to wait for.
+            None => true,
+        }
+    }
+
+    /// The shell's child that `p` descends from (`p` itself, or the
+    /// witness of the ssh).
+    fn job_process(&self, p: &ProcInfo) -> Option<&ProcInfo> {
+        let mut at = *self.by_pid.get(&p.pid)?;
+        // A chain of parents is short; the bound only guards a pid reused
+        // while the snapshot was taken.
+        for _ in 0..64 {
+            if at.ppid == self.shell {
+                return Some(at);
+            }
+            at = *self.by_pid.get(&at.ppid)?;
+        }
+        None
+    }
+}
+
 /// The server's public host key line (every target's host key is made
 /// by ssh-keygen, `host_key.pub` beside it).
 fn host_public_key(dir: &Path) -> Result<String, String> {
@@ -406,6 +475,45 @@ fn exit_code(what: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn process(pid: u32, ppid: u32, stopped: bool) -> ProcInfo {
+        ProcInfo {
+            pid,
+            ppid,
+            session: 5,
+            name: "p".into(),
+            stopped,
+        }
+    }
+
+    #[test]
+    fn a_stop_counts_once_the_shell_can_know_of_it() {
+        // bash 5, its job's witness 10, the witness's ssh 11, a daemon 20.
+        let knows = |witness_stopped: bool, before: &[u32], pending: bool| {
+            let all = [
+                process(5, 1, false),
+                process(10, 5, witness_stopped),
+                process(11, 10, true),
+                process(20, 1, true),
+            ];
+            let by_pid: BTreeMap<u32, &ProcInfo> = all.iter().map(|p| (p.pid, p)).collect();
+            let before: BTreeSet<u32> = before.iter().copied().collect();
+            let stops = JobStops {
+                shell: 5,
+                by_pid: &by_pid,
+                stopped_before: &before,
+                signal_pending: pending,
+            };
+            (stops.stop_of(&all[2]), stops.stop_of(&all[3]))
+        };
+        // The ssh alone is stopped: its witness is yet to be.
+        assert_eq!(knows(false, &[11], false), (false, true));
+        // The witness has just stopped: its SIGCHLD may be on its way.
+        assert_eq!(knows(true, &[11], false), (false, true));
+        // The shell has not handled it yet.
+        assert_eq!(knows(true, &[10, 11], true), (false, true));
+        assert_eq!(knows(true, &[10, 11], false), (true, true));
+    }
 
     #[test]
     fn exit_codes_read_as_the_shell_gives_them() {

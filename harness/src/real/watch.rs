@@ -57,6 +57,28 @@ fn parse_stat(pid: u32, stat: &str) -> Option<ProcInfo> {
     })
 }
 
+/// Whether `pid` has a SIGCHLD waiting to be handled: proc(5)
+/// `/proc/<pid>/status` lists the pending signals as hex masks, `SigPnd`
+/// for the thread and `ShdPnd` for the whole process, bit `n - 1` for
+/// signal `n` (SIGCHLD is 17 on Linux, signal(7)).
+pub fn child_signal_pending(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    sigchld_in_status(&status)
+}
+
+fn sigchld_in_status(status: &str) -> bool {
+    let bit = 1u64 << (nix::sys::signal::Signal::SIGCHLD as u32 - 1);
+    status
+        .lines()
+        .filter_map(|line| {
+            let mask = line
+                .strip_prefix("SigPnd:")
+                .or_else(|| line.strip_prefix("ShdPnd:"))?;
+            u64::from_str_radix(mask.trim(), 16).ok()
+        })
+        .any(|mask| mask & bit != 0)
+}
+
 /// The processes of one host seen so far, and what changed since the
 /// last look.
 pub struct ProcessWatch {
@@ -142,6 +164,28 @@ mod tests {
             name: name.into(),
             stopped,
         }
+    }
+
+    #[test]
+    fn a_pending_sigchld_is_read_from_either_mask() {
+        let status = |sig, shd| format!("Name:\tbash\nSigPnd:\t{sig}\nShdPnd:\t{shd}\n");
+        assert!(!sigchld_in_status(&status(
+            "0000000000000000",
+            "0000000000000000"
+        )));
+        assert!(sigchld_in_status(&status(
+            "0000000000000000",
+            "0000000000010000"
+        )));
+        assert!(sigchld_in_status(&status(
+            "0000000000010002",
+            "0000000000000000"
+        )));
+        assert!(!sigchld_in_status(&status(
+            "0000000000000002",
+            "0000000000020000"
+        )));
+        assert!(!sigchld_in_status("no such fields"));
     }
 
     #[test]
