@@ -226,8 +226,7 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             real,
         };
         // `--retries`: a real job that did not pass runs again, its failed
-        // tries reported in full. Traces that differ between repeated runs
-        // are the finding of `--repeat`, not a reason to try again.
+        // tries reported in full (`Judged::may_retry`).
         let mut tries: Vec<Judged> = Vec::new();
         let mut results = results;
         loop {
@@ -238,11 +237,7 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
                     return EXIT_HARNESS_ERROR;
                 }
             };
-            let again = real_target.filter(|_| {
-                judged.verdict != Verdict::Pass
-                    && judged.difference.is_none()
-                    && tries.len() < options.retries
-            });
+            let again = real_target.filter(|_| judged.may_retry() && tries.len() < options.retries);
             tries.push(judged);
             let Some(real_target) = again else { break };
             results = (0..repeat)
@@ -302,15 +297,37 @@ struct Judged {
     result: sim::RunResult,
     verdict: Verdict,
     difference: Option<String>,
+    /// Whether every repeated run met the expectations on its own.
+    every_run_passed: bool,
+}
+
+impl Judged {
+    fn may_retry(&self) -> bool {
+        may_retry(
+            &self.verdict,
+            self.difference.is_some(),
+            self.every_run_passed,
+        )
+    }
+}
+
+/// Whether `--retries` may run a job again: it did not pass, and not
+/// because runs that all met the expectations gave different traces. That
+/// is the finding of `--repeat`; a run that failed its expectations makes
+/// its trace differ anyway, and is a lost race like any other failed try.
+fn may_retry(verdict: &Verdict, traces_differ: bool, every_run_passed: bool) -> bool {
+    *verdict != Verdict::Pass && (!traces_differ || !every_run_passed)
 }
 
 fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError> {
     let mut done = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let expectations = expectations_for(job.scenario, job.target);
+    let mut every_run_passed = true;
     let texts: Vec<String> = done
         .iter()
         .map(|r| {
             let verdict = check(&expectations, &r.outcome);
+            every_run_passed &= verdict == Verdict::Pass;
             if job.real {
                 crate::real::observe::snapshot_text(job.scenario, r, &verdict)
             } else {
@@ -339,6 +356,7 @@ fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError
         result,
         verdict,
         difference,
+        every_run_passed,
     })
 }
 
@@ -500,4 +518,20 @@ fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse().map_err(|_| {
         format!("--seed: expected a number or `random`, found `{text}`\n  example: --seed 42")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_run_is_retried_and_a_difference_among_passing_runs_is_not() {
+        let fail = Verdict::Fail(vec!["exit 3, expected 7".into()]);
+        assert!(!may_retry(&Verdict::Pass, false, true));
+        assert!(may_retry(&fail, false, false));
+        // One of the repeated runs failed: its trace differs, retried.
+        assert!(may_retry(&fail, true, false));
+        // Every run passed and the traces still differ: not a lost race.
+        assert!(!may_retry(&fail, true, true));
+    }
 }

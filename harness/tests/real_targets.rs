@@ -293,19 +293,19 @@ client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none
         ),
     )
     .unwrap();
-    let run = |retries: &str| {
-        hangar(&[
+    let run = |more: &[&str]| {
+        let mut args = vec![
             "run",
             "scenarios/exit/exit-status.toml",
             "--lane",
             "real",
             "--targets",
             path.to_str().unwrap(),
-            "--retries",
-            retries,
-        ])
+        ];
+        args.extend_from_slice(more);
+        hangar(&args)
     };
-    let (code, out, err) = run("1");
+    let (code, out, err) = run(&["--retries", "1"]);
     assert_eq!(code, 0, "{out}{err}");
     for expected in [
         // The failed try, in full, then the pass.
@@ -317,9 +317,19 @@ client = """sh -c 'mkdir {mark} 2>/dev/null && exit 3; exec /usr/bin/ssh -F none
     ] {
         assert!(out.contains(expected), "{expected:?} missing:\n{out}");
     }
+    // Under --repeat, a try whose first run failed differs from its
+    // second run, and is retried like any failed try.
+    std::fs::remove_dir(&mark).unwrap();
+    let (code, out, err) = run(&["--repeat", "2", "--retries", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("traces differ"), "{out}");
+    assert!(
+        out.contains("1 passed (1 of them only on a retry: flaky)"),
+        "{out}"
+    );
     // Without retries the same first failure fails the run.
     std::fs::remove_dir(&mark).unwrap();
-    let (code, out, _) = run("0");
+    let (code, out, _) = run(&["--retries", "0"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("0 passed, 1 failed or unknown"), "{out}");
     // The sim lane gives the same run for the same seed: nothing to retry.
