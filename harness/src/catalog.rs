@@ -226,7 +226,7 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             real,
         };
         // `--retries`: a real job that did not pass runs again, its failed
-        // tries reported in full (`Judged::may_retry`).
+        // tries reported in full (`may_retry`).
         let mut tries: Vec<Judged> = Vec::new();
         let mut results = results;
         loop {
@@ -237,7 +237,12 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
                     return EXIT_HARNESS_ERROR;
                 }
             };
-            let again = real_target.filter(|_| judged.may_retry() && tries.len() < options.retries);
+            let retry = may_retry(
+                &judged.verdict,
+                judged.difference.is_some(),
+                judged.every_run_passed,
+            );
+            let again = real_target.filter(|_| retry && tries.len() < options.retries);
             tries.push(judged);
             let Some(real_target) = again else { break };
             results = (0..repeat)
@@ -301,16 +306,6 @@ struct Judged {
     every_run_passed: bool,
 }
 
-impl Judged {
-    fn may_retry(&self) -> bool {
-        may_retry(
-            &self.verdict,
-            self.difference.is_some(),
-            self.every_run_passed,
-        )
-    }
-}
-
 /// Whether `--retries` may run a job again: it did not pass, and not
 /// because runs that all met the expectations gave different traces. That
 /// is the finding of `--repeat`; a run that failed its expectations makes
@@ -322,21 +317,24 @@ fn may_retry(verdict: &Verdict, traces_differ: bool, every_run_passed: bool) -> 
 fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError> {
     let mut done = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let expectations = expectations_for(job.scenario, job.target);
-    let mut every_run_passed = true;
+    let mut verdicts: Vec<Verdict> = done
+        .iter()
+        .map(|r| check(&expectations, &r.outcome))
+        .collect();
     let texts: Vec<String> = done
         .iter()
-        .map(|r| {
-            let verdict = check(&expectations, &r.outcome);
-            every_run_passed &= verdict == Verdict::Pass;
+        .zip(&verdicts)
+        .map(|(r, verdict)| {
             if job.real {
-                crate::real::observe::snapshot_text(job.scenario, r, &verdict)
+                crate::real::observe::snapshot_text(job.scenario, r, verdict)
             } else {
-                report::trace_text(job.scenario, r, &verdict)
+                report::trace_text(job.scenario, r, verdict)
             }
         })
         .collect();
+    let every_run_passed = verdicts.iter().all(|v| *v == Verdict::Pass);
     let result = done.swap_remove(0);
-    let mut verdict = check(&expectations, &result.outcome);
+    let mut verdict = verdicts.swap_remove(0);
     let racy = job.real && job.scenario.tags.iter().any(|t| t == REAL_RACE);
     let difference = crate::real::observe::repeat_difference(&texts).filter(|_| !racy);
     if difference.is_some() {

@@ -261,28 +261,24 @@ impl AtTerminal {
             shell,
             by_pid: &by_pid,
             stopped_before: &self.stopped_before,
-            signal_pending: child_signal_pending(shell),
+            // One more read of proc(5) per poll, only while a stop is
+            // being judged.
+            signal_pending: !stopped_now.is_empty() && child_signal_pending(shell),
         };
         let client: Vec<_> = all
             .iter()
             .filter(|p| at_terminal(p))
             .filter(|p| !is_witness(p))
             .map(|p| {
-                let stopped = p.stopped && shell_knows.stop_of(p);
-                match by_pid.get(&p.ppid).copied() {
-                    // Whatever the target's client is called, it is the
-                    // terminal's `ssh`.
-                    Some(parent) if is_witness(parent) => ProcInfo {
-                        ppid: shell,
-                        name: "ssh".into(),
-                        stopped,
-                        ..p.clone()
-                    },
-                    _ => ProcInfo {
-                        stopped,
-                        ..p.clone()
-                    },
+                let mut seen = p.clone();
+                seen.stopped = p.stopped && shell_knows.stop_of(p);
+                // Whatever the target's client is called, it is the
+                // terminal's `ssh`.
+                if by_pid.get(&p.ppid).is_some_and(|parent| is_witness(parent)) {
+                    seen.ppid = shell;
+                    seen.name = "ssh".into();
                 }
+                seen
             })
             .collect();
         self.stopped_before = stopped_now;
