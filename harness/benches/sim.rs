@@ -5,6 +5,9 @@
 //! - the same session typed at the client terminal (a login shell on a
 //!   pty, keystroke by keystroke);
 //! - a session that hangs for 30 s of virtual time (a background job);
+//! - idle sessions of 1 s and 24 h of virtual time (jumped over), and an
+//!   idle minute with every tick stepped through, against the same minute
+//!   jumped;
 //! - the whole catalog under `scenarios/` on every target;
 //! - `explore` on the `cat big` race (close-on-exit), on every core, and
 //!   the time to the first truncating seed;
@@ -33,6 +36,17 @@ source = "bench"
 at = "0s"
 run = "ssh server 'sleep 30 &'"
 "#;
+
+/// `sleep N` on the server: an idle session of N seconds of virtual time.
+fn idle_session(secs: u64) -> Scenario {
+    let text = format!(
+        "title = \"bench: an idle session of {secs} s\"\nsource = \"bench\"\n\
+         [world]\nhorizon = \"{}s\"\n\
+         [[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep {secs}'\"\n",
+        secs + 60
+    );
+    load_str("bench/idle.toml", &text).unwrap()
+}
 
 const TYPED: &str = r#"
 title = "bench: the same session typed at a terminal"
@@ -72,6 +86,11 @@ fn main() {
     let one = median(&short, Target::OpenSsh, 50);
     let at_terminal = median(&typed, Target::OpenSsh, 50);
     let hang_time = median(&hang, Target::OpenSsh, 20);
+    let idle_second = median(&idle_session(1), Target::OpenSsh, 20);
+    let idle_day = median(&idle_session(86_400), Target::OpenSsh, 20);
+    let idle_minute = median(&idle_session(60), Target::OpenSsh, 5);
+    let idle_minute_stepped =
+        hangar::clock::without_jumps(|| median(&idle_session(60), Target::OpenSsh, 5));
     let started = Instant::now();
     let mut runs = 0;
     for scenario in &catalog {
@@ -124,6 +143,18 @@ fn main() {
         "  30 s hang (sleep 30 &):         {}  ({:.0}x faster than real time)",
         ms(hang_time),
         30.0 / hang_time.as_secs_f64()
+    );
+    println!(
+        "  idle session, 1 s / 24 h:        {} / {}  (24 h costs {:.2}x 1 s)",
+        ms(idle_second),
+        ms(idle_day),
+        idle_day.as_secs_f64() / idle_second.as_secs_f64()
+    );
+    println!(
+        "  idle minute, every tick stepped: {}  ({:.0}x the jumped {})",
+        ms(idle_minute_stepped),
+        idle_minute_stepped.as_secs_f64() / idle_minute.as_secs_f64(),
+        ms(idle_minute)
     );
     println!("  whole catalog ({runs} runs):      {}", ms(whole));
     println!(

@@ -14,6 +14,7 @@
 //! - [`unix`]: process table, fd tables, pipes, signals.
 //! - [`host`]: the shell interpreter and the utilities it runs, `ssh` and `sshd` models.
 //! - [`net`]: TCP semantics over turmoil: partitions that heal, retransmission budgets, crashes.
+//! - [`clock`]: the hosts' timers in the run's books, and jumps over idle virtual time.
 //! - [`sim`]: one run of one scenario against one target with one seed.
 //! - [`trace`]: the event log and its text form.
 //! - [`verdict`]: expectations checked against a run's outcome.
@@ -22,6 +23,7 @@
 //! - [`realssh`]: hangar's own server and client as real programs (`hangar-sshd`, `hangar-ssh`).
 
 pub mod catalog;
+pub mod clock;
 pub mod explore;
 pub mod host;
 pub mod net;

@@ -1,11 +1,13 @@
 //! One test per scenario file and sim target, generated from the files
 //! (rstest `#[files]` x `#[values]`): the run must meet the scenario's
-//! expectations, come out byte-identical when repeated with the same seed,
-//! and match its snapshot in `snapshots/`.
+//! expectations, come out byte-identical when repeated with the same seed
+//! and when every idle tick is stepped through (no jumps), and match its
+//! snapshot in `snapshots/`.
 
 use std::path::{Path, PathBuf};
 
 use hangar::catalog::load_named;
+use hangar::clock::without_jumps;
 use hangar::report::trace_text;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::Target;
@@ -63,6 +65,11 @@ fn scenario(
         text,
         trace_text(&scenario, &run(SNAPSHOT_SEED), &verdict),
         "same seed, different trace"
+    );
+    assert_eq!(
+        text,
+        trace_text(&scenario, &without_jumps(|| run(SNAPSHOT_SEED)), &verdict),
+        "jumping over idle time changed the trace"
     );
     for seed in DETERMINISM_SEEDS {
         let first = run(seed);

@@ -8,6 +8,7 @@
 //! the exchange and AES-256-GCM (hardware-accelerated, no separate MAC).
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use russh::{Preferred, cipher, kex};
 
@@ -24,6 +25,17 @@ pub fn preferred() -> Preferred {
         cipher: Cow::Borrowed(&[cipher::AES_256_GCM]),
         ..Preferred::DEFAULT
     }
+}
+
+/// Rekeying limits of both the simulated ssh and sshd: russh's default
+/// rekeys every hour by the wall clock (its `Instant` is std's), which would
+/// make a simulated session's timing depend on the machine. Rekeying is
+/// invisible to teardown, and OpenSSH's default RekeyLimit has no time
+/// limit (ssh_config(5) RekeyLimit: "default none"), so the sim rekeys by
+/// volume only, at russh's default 1 GiB.
+pub fn limits() -> russh::Limits {
+    const GIB: usize = 1 << 30;
+    russh::Limits::new(GIB, GIB, Duration::from_secs(u64::from(u32::MAX)))
 }
 
 /// A client's host-key check that takes any key: each run (simulated or

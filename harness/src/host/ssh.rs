@@ -121,13 +121,18 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
     let count_max = args
         .server_alive_count_max
         .unwrap_or(env.client.server_alive_count_max);
+    let keepalive_interval = interval.filter(|d| !d.is_zero());
+    if let Some(every) = keepalive_interval {
+        crate::clock::note_rearmed_timer(every);
+    }
     russh::client::Config {
         // ServerAliveInterval 0 means off.
-        keepalive_interval: interval.filter(|d| !d.is_zero()),
+        keepalive_interval,
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
         window_size: env.swarm.window.min(u32::MAX as u64) as u32,
         preferred: super::algorithms::preferred(),
+        limits: super::algorithms::limits(),
         ..Default::default()
     }
 }
@@ -348,20 +353,20 @@ fn serve(proc: Proc, mut live: Live) -> Program {
             }
             _ => {
                 // The connection ended under the channel: say why, as ssh(1) does.
-                let why = match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-                    Ok(Err(russh::Error::KeepaliveTimeout)) => {
+                let why = match crate::clock::timeout(Duration::from_secs(1), &mut handle).await {
+                    Some(Err(russh::Error::KeepaliveTimeout)) => {
                         // clientloop.c server_alive_check: logit, then
                         // cleanup_exit(255): no goodbye (measured, 9.2).
                         goodbye = false;
                         "Timeout, server server not responding.".to_string()
                     }
-                    Ok(Err(russh::Error::IO(e))) => {
+                    Some(Err(russh::Error::IO(e))) => {
                         // fatal(): also no goodbye.
                         goodbye = false;
                         format!("client_loop: send disconnect: {}", strerror(e.kind()))
                     }
-                    Ok(Err(e)) => format!("Connection to server closed: {e}"),
-                    Ok(Ok(())) | Err(_) => {
+                    Some(Err(e)) => format!("Connection to server closed: {e}"),
+                    Some(Ok(())) | None => {
                         "Connection to server closed by remote host.".to_string()
                     }
                 };

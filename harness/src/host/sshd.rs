@@ -63,6 +63,7 @@ pub struct SessionReport {
 /// The sshd host's software: init, the listening sshd, one sshd process
 /// per connection. Runs until the simulation ends.
 pub async fn serve_sshd(kernel: Kernel, env: Arc<HostEnv>) -> turmoil::Result {
+    crate::clock::start_hand("server");
     let listener = turmoil::net::TcpListener::bind(("0.0.0.0", SSH_PORT)).await?;
     let config = Arc::new(server_config(&env));
     // The listening sshd: parent of the per-connection ones; it never exits.
@@ -102,15 +103,20 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
             env.server.client_alive_count_max,
         ),
     };
+    let keepalive_interval = interval.filter(|d| !d.is_zero());
+    if let Some(every) = keepalive_interval {
+        crate::clock::note_rearmed_timer(every);
+    }
     russh::server::Config {
         keys: vec![key],
         auth_rejection_time: Duration::ZERO,
         auth_rejection_time_initial: Some(Duration::ZERO),
-        keepalive_interval: interval.filter(|d| !d.is_zero()),
+        keepalive_interval,
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
         window_size: env.swarm.window.min(u32::MAX as u64) as u32,
         preferred: super::algorithms::preferred(),
+        limits: super::algorithms::limits(),
         ..Default::default()
     }
 }
@@ -175,7 +181,7 @@ fn stop_scope(proc: &Proc, scope: u32) {
         kernel.signal(*pid, Signal::Cont, logind);
     }
     tokio::spawn(async move {
-        tokio::time::sleep(STOP_TIMEOUT).await;
+        crate::clock::sleep(STOP_TIMEOUT).await;
         for pid in kernel.scope_members(scope) {
             kernel.signal(pid, Signal::Kill, logind);
         }
@@ -495,7 +501,7 @@ impl Teardown {
                 let status = self.reap().await;
                 self.send_status(status).await;
                 let mut pumps = Box::pin(pumps);
-                if tokio::time::timeout(limit, &mut pumps).await.is_err() {
+                if crate::clock::timeout(limit, &mut pumps).await.is_none() {
                     self.trace.log(
                         &self.me,
                         format!("drain limit {}ms reached", limit.as_millis()),

@@ -86,7 +86,7 @@ async fn sleep(proc: &Proc, argv: &[String]) -> i32 {
             None => return complain(proc, format!("sleep: invalid time interval '{arg}'")).await,
         }
     }
-    tokio::time::sleep(total).await;
+    crate::clock::sleep(total).await;
     0
 }
 

@@ -118,7 +118,7 @@ pub async fn timeout(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let status = tokio::select! {
         biased;
         status = proc.kernel.exited(child) => status,
-        _ = tokio::time::sleep(limit) => None,
+        _ = crate::clock::sleep(limit) => None,
     };
     if let Some(status) = status {
         proc.wait(child).await;
@@ -129,7 +129,7 @@ pub async fn timeout(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         Some(grace) => tokio::select! {
             biased;
             status = proc.kernel.exited(child) => status,
-            _ = tokio::time::sleep(grace) => {
+            _ = crate::clock::sleep(grace) => {
                 proc.kernel.signal(child, Signal::Kill, &label);
                 proc.kernel.exited(child).await
             }

@@ -242,8 +242,9 @@ impl Network {
                     "Connection timed out",
                 ));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            crate::clock::sleep(Duration::from_millis(100)).await;
         }
+        crate::clock::note_activity();
         let inner = turmoil::net::TcpStream::connect((host_name(peer), port)).await?;
         Ok(SimStream::new(self.clone(), inner, local, peer))
     }

@@ -41,6 +41,8 @@ pub struct SimStream {
     unacked_since: Option<Instant>,
     failed: Option<io::ErrorKind>,
     timer: Option<Pin<Box<Sleep>>>,
+    /// The timer's deadline in the run's books.
+    alarm: crate::clock::Alarm,
     /// Set once the application shut down its write side (FIN queued).
     shutdown_pending: bool,
     /// When the last queued segment finishes leaving (bandwidth pacing).
@@ -76,6 +78,7 @@ impl SimStream {
             unacked_since: None,
             failed: None,
             timer: None,
+            alarm: crate::clock::Alarm::default(),
             shutdown_pending: false,
         }
     }
@@ -180,6 +183,8 @@ impl SimStream {
                 break;
             };
             let (_, bytes) = self.queue.front_mut().unwrap();
+            // A segment leaves: it is in flight until the peer reads it.
+            crate::clock::note_activity();
             match Pin::new(&mut *inner).poll_write(cx, bytes) {
                 Poll::Ready(Ok(n)) if n == bytes.len() => {
                     self.queue.pop_front();
@@ -209,6 +214,7 @@ impl SimStream {
         }
         match next_wake {
             Some(at) => {
+                self.alarm.set(at);
                 let timer = self
                     .timer
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
@@ -217,7 +223,10 @@ impl SimStream {
                     cx.waker().wake_by_ref();
                 }
             }
-            None => self.timer = None,
+            None => {
+                self.timer = None;
+                self.alarm.clear();
+            }
         }
         Ok(())
     }
@@ -237,10 +246,14 @@ impl AsyncRead for SimStream {
         if let Err(e) = this.flush_queue(cx) {
             return Poll::Ready(Err(e));
         }
-        match this.inner.as_mut() {
+        let read = match this.inner.as_mut() {
             Some(inner) => Pin::new(inner).poll_read(cx, buf),
             None => Poll::Pending,
+        };
+        if read.is_ready() {
+            crate::clock::note_activity();
         }
+        read
     }
 }
 
@@ -270,6 +283,7 @@ impl AsyncWrite for SimStream {
             this.wire_free_at = this.wire_free_at.max(Instant::now()) + on_wire;
             ready_at = ready_at.max(this.wire_free_at);
         }
+        crate::clock::note_activity();
         this.queue
             .push_back((ready_at, Bytes::copy_from_slice(buf)));
         this.flush_queue(cx)?;
@@ -295,6 +309,7 @@ impl AsyncWrite for SimStream {
             return Poll::Pending;
         }
         // shutdown(2) queues a FIN behind the data already queued.
+        crate::clock::note_activity();
         this.shutdown_pending = true;
         this.flush_queue(cx)?;
         Poll::Ready(Ok(()))
@@ -307,6 +322,7 @@ impl Drop for SimStream {
         let Some(inner) = self.inner.take() else {
             return;
         };
+        crate::clock::note_activity();
         if self.frozen() {
             // Power loss: the kernel is gone and sends no FIN or RST. The
             // socket stays open in turmoil, silent, for the rest of the run.

@@ -13,6 +13,7 @@ use super::outcome::Outcome;
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
 use super::timeline::{Due, Timeline, UserTerminal};
+use crate::clock::{Quiet, RunClock};
 use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::net::{Network, host_name};
 use crate::trace::{Event, Trace};
@@ -102,6 +103,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let client_env = env_for(Host::Client);
     let server_env = env_for(Host::Server);
 
+    let clock = RunClock::install();
     let mut sim = turmoil::Builder::new()
         .rng_seed(seed)
         .tick_duration(world.tick)
@@ -155,7 +157,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let mut settled_since: Option<Duration> = None;
     let mut timed_out = None;
     let hit_horizon = loop {
-        let now = sim.elapsed();
+        let now = sim.elapsed() + clock.skipped();
         trace.set_outer_clock(now);
         if let Some(term) = terminal.as_mut() {
             term.refresh();
@@ -168,6 +170,10 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
                 break true;
             }
         };
+        if !due.is_empty() {
+            // The hosts act on these in the next step, at this time.
+            crate::clock::note_activity_at(now);
+        }
         for step in due {
             match step {
                 Due::Run { script, .. } => {
@@ -198,23 +204,35 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         let all_done = timeline.is_done()
             && !client_busy
             && finished.lock().unwrap().iter().all(Option::is_some);
+        let mut next_step = timeline.next_due().unwrap_or(world.horizon);
         if all_done {
             let since = *settled_since.get_or_insert(now);
             let server_quiet = server_kernel.live().len() <= 1;
             if (server_quiet && now >= since + SETTLE) || now >= since + world.linger {
                 break false;
             }
+            let settled = if server_quiet { SETTLE } else { world.linger };
+            next_step = next_step.min(since + settled);
         }
         if now >= world.horizon {
             break true;
         }
+        let jump = clock.plan_jump(&Quiet {
+            now,
+            tick: world.tick,
+            in_flight: swarm.latency,
+            next_step: next_step.min(world.horizon),
+        });
         sim.step().map_err(|e| RunError(e.to_string()))?;
+        if let Some(jump) = jump {
+            clock.jumped(jump, world.tick);
+        }
     };
     if let Some(term) = terminal.as_mut() {
         term.refresh();
     }
 
-    let stopped_at = sim.elapsed();
+    let stopped_at = sim.elapsed() + clock.skipped();
     // The client: at a terminal the first ssh, else the first command line.
     let first = if terminal.is_none() {
         finished.lock().unwrap().first().cloned().flatten()
@@ -273,6 +291,7 @@ async fn client_host(
     finished: Finished,
     captured: Arc<Mutex<Captured>>,
 ) -> turmoil::Result {
+    crate::clock::start_hand("client");
     let Some(mut steps) = steps else {
         return Ok(());
     };

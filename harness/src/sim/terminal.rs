@@ -30,12 +30,14 @@ impl Terminal {
     /// One keystroke; the line discipline's signals go to the foreground
     /// group.
     pub fn type_key(&mut self, key: u8) {
+        self.note_activity();
         let from = format!("the terminal ({} typed)", caret(key));
         self.kernel.type_into(&self.tty, &[key], &from);
     }
 
     /// TIOCSWINSZ from the emulator: the foreground group gets SIGWINCH.
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.note_activity();
         self.screen.set_rows(rows);
         if let Some(pgid) = self.tty.set_size((cols, rows)) {
             self.kernel
@@ -45,7 +47,18 @@ impl Terminal {
 
     /// Reads what the programs wrote since the last call onto the screen.
     pub fn refresh(&mut self) {
-        self.screen.feed(&self.tty.take_output());
+        let output = self.tty.take_output();
+        if !output.is_empty() {
+            // Reading may let a writer blocked on the pty go on.
+            self.note_activity();
+        }
+        self.screen.feed(&output);
+    }
+
+    /// The runner touched the pty from outside the hosts: whoever waits on
+    /// it acts in the next step, so virtual time must not jump over it.
+    fn note_activity(&self) {
+        crate::clock::note_activity_at(self.kernel.trace().now());
     }
 
     pub fn text(&self) -> String {

@@ -99,6 +99,17 @@ impl<'a> Timeline<'a> {
         self.next == self.steps.len() && self.active.is_none()
     }
 
+    /// When the timeline next acts on its own: now while typing, a wait's
+    /// deadline (what it waits for comes only with activity), or the next
+    /// step's time; `None` once every step has happened.
+    pub fn next_due(&self) -> Option<Duration> {
+        match &self.active {
+            Some(Active::Typing { .. }) => Some(Duration::ZERO),
+            Some(Active::Waiting(waiting)) => Some(waiting.deadline),
+            None => self.steps.get(self.next).map(|(at, _)| *at),
+        }
+    }
+
     /// What happens at `now`: the `run` and `net` steps to apply, after
     /// typing at most one keystroke and checking the wait in progress.
     pub fn advance(

@@ -18,7 +18,7 @@ impl Trace {
     /// The virtual time of the current simulation step. Outside a running
     /// simulation (unit tests of host parts) time stands at zero.
     pub fn now(&self) -> Duration {
-        turmoil::sim_elapsed().unwrap_or_else(|| *self.outer_clock.lock().unwrap())
+        crate::clock::now().unwrap_or_else(|| *self.outer_clock.lock().unwrap())
     }
 
     /// Sets the time used for events logged outside a host.
@@ -31,7 +31,9 @@ impl Trace {
     }
 
     pub fn push(&self, actor: String, what: What) {
-        self.push_at(self.now(), actor, what);
+        let now = self.now();
+        crate::clock::note_activity_at(now);
+        self.push_at(now, actor, what);
     }
 
     pub fn push_at(&self, at: Duration, actor: String, what: What) {

@@ -180,7 +180,7 @@ impl Kernel {
     pub async fn pace(&self) {
         let pacing = self.state.lock().unwrap().write_pacing;
         if !pacing.is_zero() {
-            tokio::time::sleep(pacing).await;
+            crate::clock::sleep(pacing).await;
         }
     }
 
