@@ -88,7 +88,7 @@ fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
             let args = parse_ssh_args(&words[i + 1..]).map_err(|message| Problem {
                 offset: at(&simple.words[i]),
                 message: format!("ssh: {message}"),
-                hint: "example: ssh -n -o ServerAliveInterval=1 server 'sleep 30 &'".into(),
+                hint: "ssh -n -o ServerAliveInterval=1 server 'sleep 30 &'".into(),
             })?;
             // The remote command's text sits in the last words; point into
             // the first of them (plus its opening quote).
@@ -103,7 +103,7 @@ fn check_command(command: &Command, base: usize) -> Result<(), Problem> {
             _ => Err(Problem {
                 offset: at(&simple.words[i]),
                 message: "sh: only `sh -c 'command'` is supported".into(),
-                hint: "example: sh -c 'sleep 3 &'".into(),
+                hint: "sh -c 'sleep 3 &'".into(),
             }),
         },
         _ => Ok(()),

@@ -146,3 +146,27 @@ fn the_command_line_exits_2_and_runs_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
 }
+
+#[test]
+fn an_ssh_option_time_over_30_days_is_refused_at_its_option() {
+    let err = error_of(
+        "o.toml",
+        &format!("{HEAD}[[step]]\nrun = \"ssh -o ServerAliveInterval=1e300 server true\"\n"),
+    );
+    assert!(
+        err.starts_with(
+            "o.toml:4:8: step[1].run: ssh: -o ServerAliveInterval: `1e300` is longer than 30 days"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\n  example: ssh "), "{err}");
+}
+
+#[test]
+fn ssh_and_sh_hints_say_example_once() {
+    for line in ["ssh -L 8080:localhost:80 server true", "sh 'sleep 1'"] {
+        let err = error_of("l.toml", &format!("{HEAD}[[step]]\nrun = \"{line}\"\n"));
+        assert!(err.contains("\n  example: "), "{err}");
+        assert!(!err.contains("example: example:"), "{err}");
+    }
+}

@@ -73,6 +73,7 @@
 //!
 //! Durations are strings: one or more `<number><unit>` with a unit among
 //! `h`, `m`, `s`, `ms`, `us`, `ns` (`"30s"`, `"1.5s"`, `"250ms"`, `"1m30s"`).
+//! No time may be longer than 30 days (`"720h"`, [`MAX_DURATION`]).
 //! Sizes are integers (bytes) or strings with a unit among `B`, `KiB`,
 //! `MiB`, `GiB`, `KB`, `MB`, `GB` (`"64KiB"`). Keys are case-sensitive; a key
 //! that is not listed here is an error.
@@ -238,7 +239,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use commands::{KNOWN_COMMANDS, check_commands};
-pub use duration::{EXPECTED_DURATION, ParseDurationError, format_duration, parse_duration};
+pub use duration::{
+    EXPECTED_DURATION, MAX_DURATION, ParseDurationError, format_duration, parse_duration,
+};
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{

@@ -1066,3 +1066,74 @@ fn resize_takes_columns_by_rows() {
          `120x40`, found `wide`\n  example: resize = \"120x40\""
     );
 }
+
+/// Every time a scenario gives is at most 30 days: a longer one would
+/// overflow the simulated clock when the run adds it to the current time.
+#[test]
+fn times_over_30_days_are_refused_where_they_are_written() {
+    let too_long = "(longer than 30 days, the longest time a scenario may give)";
+    let cases = [
+        (
+            "[client]\nServerAliveInterval = 9223372036854775807\n",
+            "4:23: client.ServerAliveInterval",
+        ),
+        (
+            "[client]\nConnectTimeout = \"2592001\"\n",
+            "4:18: client.ConnectTimeout",
+        ),
+        (
+            "[server]\nClientAliveInterval = \"744h\"\n",
+            "4:23: server.ClientAliveInterval",
+        ),
+        (
+            "[server]\nDropbearKeepalive = \"1000h\"\n",
+            "4:21: server.DropbearKeepalive",
+        ),
+        (
+            "[world]\nlatency = \"5000000000000000h\"\n",
+            "4:11: world.latency",
+        ),
+        (
+            "[world]\nlatency = \"1ms..1000000000h\"\n",
+            "4:17: world.latency",
+        ),
+        (
+            "[world]\nhorizon = \"5000000000000000h\"\n",
+            "4:11: world.horizon",
+        ),
+        ("[world]\nlinger = \"721h\"\n", "4:10: world.linger"),
+        (
+            "[world]\nretransmission_timeout = \"721h\"\n",
+            "4:26: world.retransmission_timeout",
+        ),
+        (
+            "[[step]]\nat = \"721h\"\nrun = \"true\"\n",
+            "4:6: step[1].at",
+        ),
+        (
+            "[[step]]\nnet = \"latency 5000000000000000h\"\n",
+            "4:16: step[1].net",
+        ),
+        (
+            "[[step]]\nwait_for = { screen = 'x', timeout = \"800h\" }\n",
+            "4:38: step[1].wait_for.timeout",
+        ),
+        (
+            "[expect]\nclient = { within = \"800h\" }\n",
+            "4:21: expect.client.within",
+        ),
+    ];
+    for (extra, place) in cases {
+        let err = error_with(extra);
+        assert!(
+            err.starts_with(&format!("x.toml:{place}: ")),
+            "{extra}: {err}"
+        );
+        assert!(err.contains(too_long), "{extra}: {err}");
+        assert!(err.contains("\n  example: "), "{extra}: {err}");
+    }
+    // 30 days itself is allowed.
+    let s = load_with("[world]\nhorizon = \"720h\"\n[client]\nServerAliveInterval = 2592000\n");
+    assert_eq!(s.world.horizon, secs(2_592_000));
+    assert_eq!(s.world.client.server_alive_interval, Some(secs(2_592_000)));
+}
