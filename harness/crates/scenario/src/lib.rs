@@ -108,11 +108,11 @@
 //! | `horizon` | duration, above `0s` | `"120s"` | `horizon = "300s"` |
 //! | `latency` | duration, drawn: one-way latency of every segment | `"1ms"` | `latency = "1ms..50ms"` |
 //! | `retransmission_timeout` | duration: how long unacknowledged data is retransmitted | `"924.6s"` (Linux `tcp_retries2` = 15) | `retransmission_timeout = "10s"` |
-//! | `bandwidth` | size per second each direction carries | unlimited | `bandwidth = "1MiB"` |
+//! | `bandwidth` | size above 0 per second each direction carries | unlimited | `bandwidth = "1MiB"` |
 //! | `linger` | duration: how long the run goes on after the last command ended while server processes live | `"2s"` | `linger = "5s"` |
 //! | `tick` | duration above `0s`: the simulated clock's step; segments are delivered on tick boundaries | `"5ms"` | `tick = "1ms"` |
 //! | `pipe_buffer` | size of at least 1 byte, drawn: the capacity of every pipe | `"64KiB"` (Linux, pipe(7)) | `pipe_buffer = "4KiB..64KiB"` |
-//! | `window` | size, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
+//! | `window` | size of at least 1 byte, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
 //! | `write_pacing` | duration, drawn: the pause a simulated utility takes between two writes | `"0s"` | `write_pacing = "0ms..5ms"` |
 //! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |
 //!
@@ -138,7 +138,7 @@
 //!
 //! ## `[[step]]`: the timeline, one table per step
 //!
-//! Steps are listed in time order (equal times keep file order). A step
+//! A scenario has at least one step. Steps are listed in time order (equal times keep file order). A step
 //! whose `at` is a range is listed by the start of its range, so ranges of
 //! neighbouring steps may overlap: the runner orders the steps by the
 //! times each seed draws (equal times keep file order). A step without
@@ -158,8 +158,9 @@
 //! | `wait_for` | inline table: `screen` or `trace`, and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }` |
 //! | `resize` | the client terminal's new size, COLSxROWS | | `resize = "120x40"` |
 //!
-//! A `run` line is a non-empty line of hangar's shell subset (no pipelines,
-//! no variables but `$$` and `$?`; see [`hangar_shell`]). Its commands, also
+//! A `run` line is a line of hangar's shell subset that runs at least one
+//! command (no pipelines, no variables but `$$` and `$?`; see
+//! [`hangar_shell`]). Its commands, also
 //! those wrapped by `nohup`, `setsid` and `timeout`, must be in
 //! [`KNOWN_COMMANDS`]; what `ssh host '...'` and `sh -c '...'` run is
 //! checked when it runs.

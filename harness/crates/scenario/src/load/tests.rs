@@ -73,8 +73,15 @@ fn error_with(extra: &str) -> String {
     error(&format!("title = \"t\"\nsource = \"s\"\n{extra}"))
 }
 
+/// A minimal valid file with `extra` appended, and a step if `extra` has
+/// none (a scenario needs one).
 fn load_with(extra: &str) -> Scenario {
-    let text = format!("title = \"t\"\nsource = \"s\"\n{extra}");
+    let step = if extra.contains("[[step]]") {
+        ""
+    } else {
+        "[[step]]\nrun = \"true\"\n"
+    };
+    let text = format!("title = \"t\"\nsource = \"s\"\n{extra}{step}");
     load("x.toml", &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -234,7 +241,7 @@ fn left_out_keys_take_their_defaults() {
             kill_user_processes: false,
         }
     );
-    assert_eq!(s.steps, vec![]);
+    assert_eq!(s.steps.len(), 1, "the one step `load_with` adds");
     assert_eq!(s.expect, Expect::default());
     assert_eq!(s.expect_by_target, vec![]);
 }
@@ -1136,4 +1143,34 @@ fn times_over_30_days_are_refused_where_they_are_written() {
     let s = load_with("[world]\nhorizon = \"720h\"\n[client]\nServerAliveInterval = 2592000\n");
     assert_eq!(s.world.horizon, secs(2_592_000));
     assert_eq!(s.world.client.server_alive_interval, Some(secs(2_592_000)));
+}
+
+/// `bandwidth = 0` read as "unlimited" would surprise whoever wrote it;
+/// leaving the key out is how to say unlimited.
+#[test]
+fn a_bandwidth_of_zero_is_refused() {
+    assert_eq!(
+        error_with("[world]\nbandwidth = 0\n[[step]]\nrun = \"true\"\n"),
+        "x.toml:4:13: world.bandwidth: a bandwidth of 0 carries nothing; leave `bandwidth` \
+         out for an unlimited one\n  example: bandwidth = \"1MiB\""
+    );
+}
+
+/// A scenario with nothing to do, or whose only run line runs nothing,
+/// would pass whatever the targets do.
+#[test]
+fn a_scenario_needs_a_step_and_a_run_line_needs_a_command() {
+    assert_eq!(
+        error("title = \"t\"\nsource = \"s\"\n[world]\nhorizon = \"5s\"\n"),
+        "x.toml:5:1: step: a scenario needs at least one [[step]]\n  \
+         example: [[step]]\n           run = \"ssh server 'sleep 30 &'\""
+    );
+    for line in ["# comment", "  # only a comment", "\\n# a\\n# b"] {
+        let err = error_with(&format!("[[step]]\nrun = \"{line}\"\n"));
+        assert!(
+            err.starts_with("x.toml:4:7: step[1].run: expected a command line"),
+            "{line}: {err}"
+        );
+        assert!(err.contains("runs no command"), "{line}: {err}");
+    }
 }
