@@ -170,3 +170,36 @@ fn ssh_and_sh_hints_say_example_once() {
         assert!(!err.contains("example: example:"), "{err}");
     }
 }
+
+#[test]
+fn bytes_that_are_not_utf8_are_reported_where_they_are() {
+    let path = scenario_file("u.toml", "");
+    std::fs::write(&path, b"title = \"t\"\nsource = \"ab\xffc\"\n").unwrap();
+    let err = load(&path).expect_err("not UTF-8").to_string();
+    let err = err.replace(&path.display().to_string(), "u.toml");
+    assert_eq!(
+        err,
+        "u.toml:2:13: the file is not UTF-8 text: the byte 0xFF here starts no character"
+    );
+}
+
+/// Reading a FIFO blocks until a writer comes, which may be never.
+#[test]
+fn a_path_that_is_not_a_regular_file_is_refused_before_reading() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo.toml");
+    let _ = std::fs::remove_file(&fifo);
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let err = load(&fifo).expect_err("a FIFO").to_string();
+    assert!(
+        err.ends_with("fifo.toml:1:1: not a regular file (a FIFO); a scenario is a .toml file"),
+        "{err}"
+    );
+    let err = load(&dir).expect_err("a directory").to_string();
+    assert!(
+        err.ends_with("not a regular file (a directory); a scenario is a .toml file"),
+        "{err}"
+    );
+    std::fs::remove_file(&fifo).unwrap();
+}

@@ -53,6 +53,18 @@ impl LoadError {
         }
     }
 
+    /// A problem with the file as a whole, at 1:1.
+    pub(crate) fn whole_file(file: &str, message: String) -> LoadError {
+        LoadError {
+            file: file.to_owned(),
+            line: 1,
+            col: 1,
+            key: None,
+            message,
+            example: None,
+        }
+    }
+
     /// A file or directory that cannot be read.
     pub(crate) fn io(file: &str, what: &str, err: &io::Error) -> LoadError {
         let reason = match err.kind() {

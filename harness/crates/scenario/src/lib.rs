@@ -259,25 +259,61 @@ pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
 ///
 /// # Errors
 ///
-/// A file that cannot be read or is not UTF-8, or the first problem in
-/// its contents (see [`load_str`]).
+/// A file that cannot be read (see [`read_text`]), or the first problem
+/// in its contents (see [`load_str`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let name = path.display().to_string();
-    let bytes = fs::read(path).map_err(|e| LoadError::io(&name, "the file", &e))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => load_str(&name, &text),
-        Err(e) => {
-            let valid_up_to = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..valid_up_to]);
-            Err(LoadError::at(
-                &name,
-                &valid,
-                valid_up_to,
-                None,
-                "the file is not UTF-8 text".to_owned(),
-                None,
-            ))
-        }
+    load_str(&name, &read_text(path, &name)?)
+}
+
+/// The text of the scenario file at `path`, called `name` in messages.
+///
+/// # Errors
+///
+/// A path that is not a regular file, refused before it is opened (reading
+/// a FIFO would wait for a writer, maybe forever); a file that cannot be
+/// read; a file that is not UTF-8, at the line and column of its first
+/// bad byte.
+pub fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
+    let meta = fs::metadata(path).map_err(|e| LoadError::io(name, "the file", &e))?;
+    if !meta.is_file() {
+        return Err(LoadError::whole_file(
+            name,
+            format!(
+                "not a regular file ({}); a scenario is a .toml file",
+                file_kind(&meta.file_type())
+            ),
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| LoadError::io(name, "the file", &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[valid_up_to];
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..valid_up_to]);
+        LoadError::at(
+            name,
+            &valid,
+            valid_up_to,
+            None,
+            format!("the file is not UTF-8 text: the byte 0x{bad:02X} here starts no character"),
+            None,
+        )
+    })
+}
+
+/// What a file that is not a regular one is, in words.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
     }
 }
 
@@ -396,7 +432,10 @@ mod tests {
         fs::write(&path, b"title = \"ok\"\nsource = \"\xff\"\n").unwrap();
         let err = load_file(&path).unwrap_err();
         assert_eq!((err.line, err.col), (2, 11));
-        assert_eq!(err.message, "the file is not UTF-8 text");
+        assert_eq!(
+            err.message,
+            "the file is not UTF-8 text: the byte 0xFF here starts no character"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
