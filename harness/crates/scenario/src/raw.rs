@@ -89,6 +89,15 @@ impl<'de> Visitor<'de> for LeafVisitor {
         Ok(Leaf::Int(v.into()))
     }
 
+    fn visit_i128<E>(self, v: i128) -> Result<Leaf, E> {
+        Ok(Leaf::Int(v))
+    }
+
+    /// Beyond i128 is as much too large as i128::MAX.
+    fn visit_u128<E>(self, v: u128) -> Result<Leaf, E> {
+        Ok(Leaf::Int(i128::try_from(v).unwrap_or(i128::MAX)))
+    }
+
     fn visit_f64<E>(self, v: f64) -> Result<Leaf, E> {
         Ok(Leaf::Float(v))
     }

@@ -154,9 +154,18 @@ pub(crate) fn boolean(v: &Value, key: &str) -> Result<bool, Problem> {
 
 pub(crate) fn count(v: &Value, key: &str) -> Result<u32, Problem> {
     match v.get_ref() {
-        Leaf::Int(n) => u32::try_from(*n).map_err(|_| expected(v, key)),
+        Leaf::Int(n) => u32::try_from(*n).map_err(|_| out_of_range(v, key, *n)),
         _ => Err(expected(v, key)),
     }
+}
+
+/// An integer the key cannot hold: "..., which is too large" when it is.
+fn out_of_range(v: &Value, key: &str, n: i128) -> Problem {
+    let mut p = expected(v, key);
+    if n > 0 {
+        p.message.push_str(", which is too large");
+    }
+    p
 }
 
 pub(crate) fn size(v: &Value, key: &str) -> Result<u64, Problem> {
@@ -164,7 +173,7 @@ pub(crate) fn size(v: &Value, key: &str) -> Result<u64, Problem> {
         return Err(p);
     }
     match v.get_ref() {
-        Leaf::Int(n) => u64::try_from(*n).map_err(|_| expected(v, key)),
+        Leaf::Int(n) => u64::try_from(*n).map_err(|_| out_of_range(v, key, *n)),
         Leaf::Str(s) => parse_size(s).map_err(|_| expected(v, key)),
         _ => Err(expected(v, key)),
     }

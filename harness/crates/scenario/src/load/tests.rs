@@ -1174,3 +1174,44 @@ fn a_scenario_needs_a_step_and_a_run_line_needs_a_command() {
         assert!(err.contains("runs no command"), "{line}: {err}");
     }
 }
+
+#[test]
+fn integers_too_large_for_a_size_say_so_plainly() {
+    assert_eq!(
+        error_with("[world]\nbandwidth = 99999999999999999999\n"),
+        "x.toml:4:13: world.bandwidth: expected a size per second such as `1MiB` or `125000`, \
+         found the integer `99999999999999999999`, which is too large\n  \
+         example: bandwidth = \"1MiB\""
+    );
+}
+
+/// A huge key or value is cut in the message, which stays readable.
+#[test]
+fn long_keys_and_values_are_cut_in_messages() {
+    let long = "k".repeat(100_000);
+    let err = error_with(&format!("{long} = 1\n"));
+    assert!(err.len() < 2_000, "{} bytes", err.len());
+    assert!(err.starts_with("x.toml:3:1: kkkkk"), "{}", &err[..100]);
+    assert!(err.contains("k…"), "{err}");
+    let err = error_with(&format!("[world]\nhorizon = \"{}\"\n", "9".repeat(10_000)));
+    assert!(err.len() < 2_000, "{} bytes", err.len());
+    assert!(err.contains("9…"), "{err}");
+}
+
+/// toml gives up on keys nested 80 levels deep without saying where.
+#[test]
+fn keys_nested_too_deep_are_reported_where_they_are() {
+    let deep = format!("{}x", "a.".repeat(200));
+    let err = error_with(&format!("[world]\nhorizon = \"5s\"\n{deep} = 1\n"));
+    assert_eq!(
+        err,
+        "x.toml:5:1: a key nested deeper than 80 levels; scenario files nest a few levels \
+         at most"
+    );
+    let err = error_with(&format!("[{deep}]\n"));
+    assert!(err.starts_with("x.toml:3:1: a key nested deeper"), "{err}");
+    let err = error_with(&format!("x = {}1{}\n", "{a=".repeat(200), "}".repeat(200)));
+    assert!(err.starts_with("x.toml:3:"), "{err}");
+    assert!(err.contains("nested deeper than 80 levels"), "{err}");
+    assert!(err.len() < 400, "{err}");
+}
