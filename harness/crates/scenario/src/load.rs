@@ -722,6 +722,10 @@ impl Checker<'_> {
         if let Some(v) = &raw.screen {
             expect.screen = self.ok(regexes(self.text, v, &format!("{path}.screen")));
         }
+        for (name, _) in &raw.unknown {
+            let p = unknown_key(name.span().start, path, name.get_ref());
+            self.problems.push(p);
+        }
         expect
     }
 

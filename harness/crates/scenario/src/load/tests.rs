@@ -1215,3 +1215,21 @@ fn keys_nested_too_deep_are_reported_where_they_are() {
     assert!(err.contains("nested deeper than 80 levels"), "{err}");
     assert!(err.len() < 400, "{err}");
 }
+
+/// An unknown key in `[expect]` and another in `[expect.<target>]`: the
+/// one that comes first in the file is reported, whichever table it is in.
+#[test]
+fn unknown_keys_in_expect_tables_are_reported_in_file_order() {
+    let base_first = "[expect]\nfoo = 1\n[expect.dropbear]\nbar = 2\n";
+    assert!(
+        error_with(base_first).starts_with("x.toml:4:1: expect.foo: unknown key `foo`"),
+        "{}",
+        error_with(base_first)
+    );
+    let target_first = "[expect.dropbear]\nbar = 2\n[expect]\nfoo = 1\n";
+    assert!(
+        error_with(target_first).starts_with("x.toml:4:1: expect.dropbear.bar: unknown key `bar`"),
+        "{}",
+        error_with(target_first)
+    );
+}
