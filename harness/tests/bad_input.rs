@@ -203,3 +203,21 @@ fn a_path_that_is_not_a_regular_file_is_refused_before_reading() {
     );
     std::fs::remove_file(&fifo).unwrap();
 }
+
+#[test]
+fn zero_jobs_are_refused() {
+    for command in ["run", "explore"] {
+        let mut args = vec![command, "../scenarios/exit/exit-status.toml", "--jobs", "0"];
+        if command == "explore" {
+            args.extend(["--seeds", "0..1"]);
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("'0' for '--jobs"), "{command}: {stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "{command}");
+    }
+}
