@@ -221,3 +221,25 @@ fn zero_jobs_are_refused() {
         assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "{command}");
     }
 }
+
+/// A remote file the simulated server does not have is refused at load
+/// time, not found missing only when the run reads it.
+#[test]
+fn a_remote_file_that_is_not_declared_is_refused_at_its_path() {
+    let err = error_of(
+        "f.toml",
+        &format!("{HEAD}[[step]]\nrun = \"ssh server 'head -c 5 /var/log/app.log'\"\n"),
+    );
+    assert_eq!(
+        err,
+        "f.toml:4:30: step[1].run: `/var/log/app.log` is not a file of the simulated server: \
+         it has the files declared in [world] files (none), /dev/null, /dev/zero, \
+         /dev/urandom and /dev/tty\n  example: [world]\n           \
+         files = { \"/var/log/app.log\" = \"1MiB\" }"
+    );
+    let declared = format!(
+        "{HEAD}[world]\nfiles = {{ \"/var/log/app.log\" = 10 }}\n[[step]]\n\
+         run = \"ssh server 'head -c 5 /var/log/app.log; cat /dev/zero'\"\n"
+    );
+    assert!(load(&scenario_file("f2.toml", &declared)).is_ok());
+}
