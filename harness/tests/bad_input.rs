@@ -243,3 +243,47 @@ fn a_remote_file_that_is_not_declared_is_refused_at_its_path() {
     );
     assert!(load(&scenario_file("f2.toml", &declared)).is_ok());
 }
+
+/// The inputs in harness/fuzz/regressions/<target>/ once made a fuzz
+/// target panic; each goes through the same calls as its target, on
+/// stable Rust, and must not panic.
+#[test]
+fn fuzz_regressions_never_panic() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut replayed = 0;
+    for target in ["scenario_loader", "shell_parser", "targets_file"] {
+        let dir = root.join(target);
+        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        inputs.sort();
+        assert!(!inputs.is_empty(), "{} is empty", dir.display());
+        for input in inputs {
+            let bytes = std::fs::read(&input).unwrap();
+            // libFuzzer's &str targets skip what is not UTF-8.
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let ran = std::panic::catch_unwind(|| match target {
+                "scenario_loader" => {
+                    if let Ok(s) = hangar_scenario::load_str("fuzz.toml", text) {
+                        let _ = hangar::validate::check_scenario(&s, text);
+                    }
+                }
+                "shell_parser" => {
+                    if let Ok(script) = hangar_shell::parse(text) {
+                        let _ = hangar::validate::check_script(&script, 0);
+                    }
+                }
+                _ => {
+                    let _ = hangar::real::targets::file::parse("fuzz.toml", text, false);
+                    let _ = hangar::real::targets::file::parse("fuzz.toml", text, true);
+                }
+            });
+            assert!(ran.is_ok(), "{} panicked", input.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 3, "{replayed} inputs replayed");
+}
