@@ -48,14 +48,7 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, LoadError> {
 /// Like [`load`], calling the file `name` in messages and reports.
 pub fn load_named(path: &std::path::Path, name: &str) -> Result<Scenario, LoadError> {
     let name = name.to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-        file: name.clone(),
-        line: 1,
-        col: 1,
-        key: None,
-        message: format!("cannot read the file: {e}"),
-        example: None,
-    })?;
+    let text = hangar_scenario::read_text(path, &name)?;
     let scenario = load_str(&name, &text)?;
     check_scenario(&scenario, &text)?;
     Ok(scenario)

@@ -46,7 +46,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Simulations to run in parallel (default: the number of cores).
-        #[arg(long, short = 'j')]
+        #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
         /// Run each scenario N times and fail, with a diff, when the
         /// (normalized, in the real lane) traces differ.
@@ -78,7 +78,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Simulations to run in parallel (default: the number of cores).
-        #[arg(long, short = 'j')]
+        #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
     },
     /// Shrink a failing seed: write a smaller scenario that fails the same way beside the original.

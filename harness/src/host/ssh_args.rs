@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::utils::parse_seconds;
+use hangar_scenario::MAX_DURATION;
 
 /// ssh(1) `-T`, `-t`, `-tt`: whether to ask for a pty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -128,8 +128,7 @@ fn set_option(args: &mut SshArgs, text: &str) -> Result<(), String> {
         .split_once('=')
         .or_else(|| text.split_once(' '))
         .ok_or(format!("-o `{text}`: expected Option=value"))?;
-    let seconds =
-        || parse_seconds(value).ok_or(format!("-o {name}: `{value}` is not a number of seconds"));
+    let seconds = || option_seconds(name, value);
     match name.to_ascii_lowercase().as_str() {
         "serveraliveinterval" => args.server_alive_interval = Some(seconds()?),
         "serveralivecountmax" => {
@@ -148,6 +147,33 @@ fn set_option(args: &mut SshArgs, text: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An option's time: a number of seconds, or of minutes, hours or days
+/// with `m`, `h`, `d` (ssh_config(5) "TIME FORMATS"; a fraction is taken
+/// too, as the simulated utilities take it). Checked against
+/// [`MAX_DURATION`] before it becomes a `Duration`, which a huge number
+/// would overflow.
+fn option_seconds(name: &str, value: &str) -> Result<Duration, String> {
+    let (number, scale) = match value.char_indices().last() {
+        Some((i, 's')) => (&value[..i], 1.0),
+        Some((i, 'm')) => (&value[..i], 60.0),
+        Some((i, 'h')) => (&value[..i], 3600.0),
+        Some((i, 'd')) => (&value[..i], 86400.0),
+        _ => (value, 1.0),
+    };
+    let secs = number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or(format!("-o {name}: `{value}` is not a number of seconds"))?;
+    if secs > MAX_DURATION.as_secs_f64() {
+        return Err(format!(
+            "-o {name}: `{value}` is longer than 30 days, the longest time a scenario may give"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]
@@ -190,6 +216,25 @@ mod tests {
         assert_eq!(parse("-e ^A server").unwrap().escape, Some(1));
         assert_eq!(parse("-e none server").unwrap().escape, None);
         assert!(parse("-e xy server").unwrap_err().contains("Bad escape"));
+    }
+
+    #[test]
+    fn times_over_30_days_are_refused_not_overflowed() {
+        for value in ["1e300", "2592001", "721h", "31d", "inf", "NaN"] {
+            let err = parse(&format!("-o ServerAliveInterval={value} server true")).unwrap_err();
+            assert!(
+                err.starts_with("-o ServerAliveInterval: "),
+                "{value}: {err}"
+            );
+        }
+        let err = parse("-o ConnectTimeout=1e300 server true").unwrap_err();
+        assert_eq!(
+            err,
+            "-o ConnectTimeout: `1e300` is longer than 30 days, the longest time a scenario may give"
+        );
+        let args = parse("-o ConnectTimeout=30d -o ServerAliveInterval=0.5 server").unwrap();
+        assert_eq!(args.connect_timeout, Some(Duration::from_secs(2_592_000)));
+        assert_eq!(args.server_alive_interval, Some(Duration::from_millis(500)));
     }
 
     #[test]

@@ -16,6 +16,14 @@ use std::time::Duration;
 /// What a duration looks like, for error messages.
 pub const EXPECTED_DURATION: &str = "a duration such as `30s`, `250ms` or `1.5s`";
 
+/// The longest time a scenario may give (horizon, interval, latency,
+/// timeout, `at`): 30 days. Runs add these times to the simulated clock,
+/// and far longer ones would overflow it; no SSH teardown takes a month.
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Why a time over [`MAX_DURATION`] is refused, for error messages.
+pub(crate) const OVER_MAX: &str = "longer than 30 days, the longest time a scenario may give";
+
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 
 /// Units from the largest to the smallest, with their length in nanoseconds.
@@ -43,11 +51,16 @@ enum ErrorKind {
     NoUnit,
     /// Finer than a nanosecond.
     TooPrecise,
-    /// Longer than `Duration` can hold.
+    /// Longer than [`MAX_DURATION`].
     TooLong,
 }
 
 impl ParseDurationError {
+    /// Whether the text is a duration, only longer than [`MAX_DURATION`].
+    pub fn is_too_long(&self) -> bool {
+        self.kind == ErrorKind::TooLong
+    }
+
     /// For `30`: the same text with the unit that was probably meant (`30s`).
     pub fn suggestion(&self) -> Option<String> {
         match self.kind {
@@ -66,7 +79,7 @@ impl ParseDurationError {
             ErrorKind::Syntax => format!("found `{found}`"),
             ErrorKind::NoUnit => format!("found `{found}` (a number needs a unit: `{found}s`)"),
             ErrorKind::TooPrecise => format!("found `{found}` (finer than a nanosecond)"),
-            ErrorKind::TooLong => format!("found `{found}` (too long)"),
+            ErrorKind::TooLong => format!("found `{found}` ({OVER_MAX})"),
         }
     }
 }
@@ -79,7 +92,8 @@ impl fmt::Display for ParseDurationError {
 
 impl std::error::Error for ParseDurationError {}
 
-/// Parses `30s`, `1.5s`, `250ms`, `2m`, `1h`, `1m30s`, `924.6s`.
+/// Parses `30s`, `1.5s`, `250ms`, `2m`, `1h`, `1m30s`, `924.6s`, up to
+/// [`MAX_DURATION`].
 ///
 /// # Errors
 ///
@@ -124,6 +138,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, ParseDurationError> {
         total = total
             .checked_add(nanos)
             .ok_or_else(|| fail(ErrorKind::TooLong))?;
+    }
+    if total > MAX_DURATION.as_nanos() {
+        return Err(fail(ErrorKind::TooLong));
     }
     let secs = u64::try_from(total / NANOS_PER_SEC).map_err(|_| fail(ErrorKind::TooLong))?;
     // The remainder is below one second, so it fits.
@@ -298,9 +315,12 @@ mod tests {
         ] {
             assert!(parse_duration(text).is_err(), "{text:?} parsed");
         }
+        assert_eq!(parse_duration("720h"), Ok(MAX_DURATION));
+        let err = parse_duration("720h1ns").unwrap_err();
         assert_eq!(
-            parse_duration("18446744073709551615s"),
-            Ok(Duration::from_secs(u64::MAX))
+            err.to_string(),
+            "expected a duration such as `30s`, `250ms` or `1.5s`, found `720h1ns` \
+             (longer than 30 days, the longest time a scenario may give)"
         );
     }
 
@@ -337,7 +357,8 @@ mod tests {
             60_000_000_000,
             3_600_000_000_000,
             924_600_000_000,
-            u64::MAX as u128 * 1_000_000_000 + 999_999_999,
+            MAX_DURATION.as_nanos() - 1,
+            MAX_DURATION.as_nanos(),
         ] {
             let d = Duration::new(
                 (nanos / NANOS_PER_SEC) as u64,

@@ -53,6 +53,18 @@ impl LoadError {
         }
     }
 
+    /// A problem with the file as a whole, at 1:1.
+    pub(crate) fn whole_file(file: &str, message: String) -> LoadError {
+        LoadError {
+            file: file.to_owned(),
+            line: 1,
+            col: 1,
+            key: None,
+            message,
+            example: None,
+        }
+    }
+
     /// A file or directory that cannot be read.
     pub(crate) fn io(file: &str, what: &str, err: &io::Error) -> LoadError {
         let reason = match err.kind() {
@@ -75,11 +87,12 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: ", self.file, self.line, self.col)?;
         if let Some(key) = &self.key {
-            write!(f, "{key}: ")?;
+            write!(f, "{}: ", shorten(key))?;
         }
-        f.write_str(&self.message)?;
+        f.write_str(&shorten(&self.message))?;
         if let Some(example) = &self.example {
             // Continuation lines line up under the first line of the example.
+            let example = shorten(example);
             let mut lines = example.lines();
             write!(f, "\n  example: {}", lines.next().unwrap_or(""))?;
             for line in lines {
@@ -91,6 +104,57 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// The longest word a message shows whole: longer ones (a huge key or
+/// value from the file) are cut, so that a message stays readable.
+const MAX_WORD: usize = 60;
+
+/// The longest message shown whole, whatever its words.
+const MAX_TEXT: usize = 1_000;
+
+/// `text` with every word over [`MAX_WORD`] characters cut to that many and
+/// `…` (keeping its closing punctuation, such as a backtick), and the
+/// whole cut at [`MAX_TEXT`] characters.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    let long_word = text
+        .split_whitespace()
+        .any(|w| w.chars().nth(MAX_WORD).is_some());
+    if !long_word && text.chars().nth(MAX_TEXT).is_none() {
+        return text.into();
+    }
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().nth(MAX_WORD).is_some() {
+            let tail: Vec<char> = word
+                .chars()
+                .rev()
+                .take(3)
+                .take_while(|c| !c.is_alphanumeric())
+                .collect();
+            out.extend(word.chars().take(MAX_WORD));
+            out.push('…');
+            out.extend(tail.iter().rev());
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    if let Some((cut, _)) = out.char_indices().nth(MAX_TEXT) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out.into()
+}
 
 /// A problem at a byte offset of the file, before it is placed at a line
 /// and column; becomes a [`LoadError`]. `example` defaults to the key's.
@@ -170,6 +234,18 @@ mod tests {
             err.to_string(),
             "a.toml:1:1: step: m\n  example: [[step]]\n           at = \"0s\""
         );
+    }
+
+    #[test]
+    fn long_words_and_long_texts_are_cut() {
+        assert_eq!(shorten("found `30s`"), "found `30s`");
+        let long = format!("found `{}`; the keys", "k".repeat(100));
+        assert_eq!(
+            shorten(&long),
+            format!("found `{}…`; the keys", "k".repeat(59))
+        );
+        let many = "ab ".repeat(1_000);
+        assert_eq!(shorten(&many).chars().count(), MAX_TEXT + 1);
     }
 
     #[test]

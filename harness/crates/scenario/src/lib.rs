@@ -73,6 +73,7 @@
 //!
 //! Durations are strings: one or more `<number><unit>` with a unit among
 //! `h`, `m`, `s`, `ms`, `us`, `ns` (`"30s"`, `"1.5s"`, `"250ms"`, `"1m30s"`).
+//! No time may be longer than 30 days (`"720h"`, [`MAX_DURATION`]).
 //! Sizes are integers (bytes) or strings with a unit among `B`, `KiB`,
 //! `MiB`, `GiB`, `KB`, `MB`, `GB` (`"64KiB"`). Keys are case-sensitive; a key
 //! that is not listed here is an error.
@@ -107,11 +108,11 @@
 //! | `horizon` | duration, above `0s` | `"120s"` | `horizon = "300s"` |
 //! | `latency` | duration, drawn: one-way latency of every segment | `"1ms"` | `latency = "1ms..50ms"` |
 //! | `retransmission_timeout` | duration: how long unacknowledged data is retransmitted | `"924.6s"` (Linux `tcp_retries2` = 15) | `retransmission_timeout = "10s"` |
-//! | `bandwidth` | size per second each direction carries | unlimited | `bandwidth = "1MiB"` |
+//! | `bandwidth` | size above 0 per second each direction carries | unlimited | `bandwidth = "1MiB"` |
 //! | `linger` | duration: how long the run goes on after the last command ended while server processes live | `"2s"` | `linger = "5s"` |
 //! | `tick` | duration above `0s`: the simulated clock's step; segments are delivered on tick boundaries | `"5ms"` | `tick = "1ms"` |
 //! | `pipe_buffer` | size of at least 1 byte, drawn: the capacity of every pipe | `"64KiB"` (Linux, pipe(7)) | `pipe_buffer = "4KiB..64KiB"` |
-//! | `window` | size, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
+//! | `window` | size of at least 1 byte, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
 //! | `write_pacing` | duration, drawn: the pause a simulated utility takes between two writes | `"0s"` | `write_pacing = "0ms..5ms"` |
 //! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |
 //!
@@ -137,7 +138,7 @@
 //!
 //! ## `[[step]]`: the timeline, one table per step
 //!
-//! Steps are listed in time order (equal times keep file order). A step
+//! A scenario has at least one step. Steps are listed in time order (equal times keep file order). A step
 //! whose `at` is a range is listed by the start of its range, so ranges of
 //! neighbouring steps may overlap: the runner orders the steps by the
 //! times each seed draws (equal times keep file order). A step without
@@ -157,8 +158,9 @@
 //! | `wait_for` | inline table: `screen` or `trace`, and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }` |
 //! | `resize` | the client terminal's new size, COLSxROWS | | `resize = "120x40"` |
 //!
-//! A `run` line is a non-empty line of hangar's shell subset (no pipelines,
-//! no variables but `$$` and `$?`; see [`hangar_shell`]). Its commands, also
+//! A `run` line is a line of hangar's shell subset that runs at least one
+//! command (no pipelines, no variables but `$$` and `$?`; see
+//! [`hangar_shell`]). Its commands, also
 //! those wrapped by `nohup`, `setsid` and `timeout`, must be in
 //! [`KNOWN_COMMANDS`]; what `ssh host '...'` and `sh -c '...'` run is
 //! checked when it runs.
@@ -238,7 +240,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use commands::{KNOWN_COMMANDS, check_commands};
-pub use duration::{EXPECTED_DURATION, ParseDurationError, format_duration, parse_duration};
+pub use duration::{
+    EXPECTED_DURATION, MAX_DURATION, ParseDurationError, format_duration, parse_duration,
+};
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
@@ -255,25 +259,61 @@ pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
 ///
 /// # Errors
 ///
-/// A file that cannot be read or is not UTF-8, or the first problem in
-/// its contents (see [`load_str`]).
+/// A file that cannot be read (see [`read_text`]), or the first problem
+/// in its contents (see [`load_str`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let name = path.display().to_string();
-    let bytes = fs::read(path).map_err(|e| LoadError::io(&name, "the file", &e))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => load_str(&name, &text),
-        Err(e) => {
-            let valid_up_to = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..valid_up_to]);
-            Err(LoadError::at(
-                &name,
-                &valid,
-                valid_up_to,
-                None,
-                "the file is not UTF-8 text".to_owned(),
-                None,
-            ))
-        }
+    load_str(&name, &read_text(path, &name)?)
+}
+
+/// The text of the scenario file at `path`, called `name` in messages.
+///
+/// # Errors
+///
+/// A path that is not a regular file, refused before it is opened (reading
+/// a FIFO would wait for a writer, maybe forever); a file that cannot be
+/// read; a file that is not UTF-8, at the line and column of its first
+/// bad byte.
+pub fn read_text(path: &Path, name: &str) -> Result<String, LoadError> {
+    let meta = fs::metadata(path).map_err(|e| LoadError::io(name, "the file", &e))?;
+    if !meta.is_file() {
+        return Err(LoadError::whole_file(
+            name,
+            format!(
+                "not a regular file ({}); a scenario is a .toml file",
+                file_kind(&meta.file_type())
+            ),
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| LoadError::io(name, "the file", &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[valid_up_to];
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..valid_up_to]);
+        LoadError::at(
+            name,
+            &valid,
+            valid_up_to,
+            None,
+            format!("the file is not UTF-8 text: the byte 0x{bad:02X} here starts no character"),
+            None,
+        )
+    })
+}
+
+/// What a file that is not a regular one is, in words.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
     }
 }
 
@@ -392,7 +432,10 @@ mod tests {
         fs::write(&path, b"title = \"ok\"\nsource = \"\xff\"\n").unwrap();
         let err = load_file(&path).unwrap_err();
         assert_eq!((err.line, err.col), (2, 11));
-        assert_eq!(err.message, "the file is not UTF-8 text");
+        assert_eq!(
+            err.message,
+            "the file is not UTF-8 text: the byte 0xFF here starts no character"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 

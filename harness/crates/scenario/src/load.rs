@@ -92,6 +92,17 @@ impl Checker<'_> {
             None => Target::all_sim(),
         };
         let world = self.world(raw);
+        if raw.step.is_empty() {
+            // At the end of the file, where a step would go, and after
+            // every other problem.
+            let p = Problem::new(
+                self.text.len(),
+                "step",
+                "a scenario needs at least one [[step]]".to_owned(),
+            )
+            .example("[[step]]\nrun = \"ssh server 'sleep 30 &'\"");
+            self.problems.push(p);
+        }
         let steps = self.steps(&raw.step, world.horizon);
         let (expect, expect_by_target) = match &raw.expect {
             Some(section) => self.expect_section(section.get_ref()),
@@ -208,7 +219,16 @@ impl Checker<'_> {
             pipe_buffer,
             &mut world.pipe_buffer,
         );
-        self.set(&raw.window, "world.window", sizes, &mut world.window);
+        let window = |v: &Value, key: &str| {
+            let drawn = sizes(v, key)?;
+            if drawn.min == 0 {
+                let message =
+                    format!("an SSH channel window must hold at least 1 byte, found `{drawn}`");
+                return Err(Problem::new(v.span().start, key, message));
+            }
+            Ok(drawn)
+        };
+        self.set(&raw.window, "world.window", window, &mut world.window);
         self.set(
             &raw.write_pacing,
             "world.write_pacing",
@@ -216,7 +236,16 @@ impl Checker<'_> {
             &mut world.write_pacing,
         );
         if let Some(v) = &raw.bandwidth {
-            world.net.bandwidth = self.ok(size(v, "world.bandwidth")).filter(|b| *b > 0);
+            let bandwidth = size(v, "world.bandwidth").and_then(|b| match b {
+                0 => {
+                    let message = "a bandwidth of 0 carries nothing; leave `bandwidth` out \
+                                   for an unlimited one"
+                        .to_owned();
+                    Err(Problem::new(v.span().start, "world.bandwidth", message))
+                }
+                b => Ok(b),
+            });
+            world.net.bandwidth = self.ok(bandwidth);
         }
         if let Some(v) = &raw.files {
             world.files = self.files(v);
@@ -452,6 +481,11 @@ impl Checker<'_> {
                 p.example(e.hint)
             }
         })?;
+        if script.items.is_empty() {
+            let mut p = expected(v, key);
+            p.message.push_str(", which runs no command");
+            return Err(p);
+        }
         if let Some(unknown) = commands::find_unknown(&script) {
             let span = unknown.span;
             let fixed = match (line.get(..span.start), line.get(span.end..)) {
@@ -687,6 +721,10 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.screen {
             expect.screen = self.ok(regexes(self.text, v, &format!("{path}.screen")));
+        }
+        for (name, _) in &raw.unknown {
+            let p = unknown_key(name.span().start, path, name.get_ref());
+            self.problems.push(p);
         }
         expect
     }

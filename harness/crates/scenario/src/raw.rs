@@ -89,6 +89,15 @@ impl<'de> Visitor<'de> for LeafVisitor {
         Ok(Leaf::Int(v.into()))
     }
 
+    fn visit_i128<E>(self, v: i128) -> Result<Leaf, E> {
+        Ok(Leaf::Int(v))
+    }
+
+    /// Beyond i128 is as much too large as i128::MAX.
+    fn visit_u128<E>(self, v: u128) -> Result<Leaf, E> {
+        Ok(Leaf::Int(i128::try_from(v).unwrap_or(i128::MAX)))
+    }
+
     fn visit_f64<E>(self, v: f64) -> Result<Leaf, E> {
         Ok(Leaf::Float(v))
     }
@@ -206,15 +215,62 @@ pub(crate) struct RawWaitFor {
     pub timeout: Value,
 }
 
-/// The keys of `[expect]` and of every `[expect.<target>]`.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The keys of `[expect]` and of every `[expect.<target>]`. An unknown key
+/// is kept in `unknown`, not a serde error: serde's would stop the first
+/// pass, and be reported before an unknown key of `[expect]` above it.
+#[derive(Default)]
 pub(crate) struct RawExpect {
     pub client: Option<Spanned<RawClientExpect>>,
     pub lost_bytes: Value,
     pub stdout_bytes: Value,
     pub survivors: Value,
     pub screen: Value,
+    pub unknown: Vec<(Spanned<String>, Spanned<Leaf>)>,
+}
+
+impl RawExpect {
+    /// Reads the value of `key` if it is one of the keys; false if not.
+    fn read_key<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "client" => self.client = Some(map.next_value()?),
+            "lost_bytes" => self.lost_bytes = Some(map.next_value()?),
+            "stdout_bytes" => self.stdout_bytes = Some(map.next_value()?),
+            "survivors" => self.survivors = Some(map.next_value()?),
+            "screen" => self.screen = Some(map.next_value()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawExpect {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TargetExpectVisitor)
+    }
+}
+
+struct TargetExpectVisitor;
+
+impl<'de> Visitor<'de> for TargetExpectVisitor {
+    type Value = RawExpect;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawExpect, A::Error> {
+        let mut expect = RawExpect::default();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            if !expect.read_key(key.get_ref(), &mut map)? {
+                expect.unknown.push((key, map.next_value()?));
+            }
+        }
+        Ok(expect)
+    }
 }
 
 #[derive(Deserialize)]
@@ -251,19 +307,15 @@ impl<'de> Visitor<'de> for ExpectVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawExpectSection, A::Error> {
         let mut section = RawExpectSection::default();
-        let base = &mut section.base;
         // TOML itself rejects a key that is set twice.
         while let Some(key) = map.next_key::<Spanned<String>>()? {
-            match key.get_ref().as_str() {
-                "client" => base.client = Some(map.next_value()?),
-                "lost_bytes" => base.lost_bytes = Some(map.next_value()?),
-                "stdout_bytes" => base.stdout_bytes = Some(map.next_value()?),
-                "survivors" => base.survivors = Some(map.next_value()?),
-                "screen" => base.screen = Some(map.next_value()?),
-                name if name.parse::<Target>().is_ok() => {
-                    section.by_target.push((key, map.next_value()?));
-                }
-                _ => section.unknown.push((key, map.next_value()?)),
+            if section.base.read_key(key.get_ref(), &mut map)? {
+                continue;
+            }
+            if key.get_ref().parse::<Target>().is_ok() {
+                section.by_target.push((key, map.next_value()?));
+            } else {
+                section.unknown.push((key, map.next_value()?));
             }
         }
         Ok(section)

@@ -15,10 +15,13 @@ use crate::keys::{self, segment};
 
 /// A TOML syntax error or a serde shape error, in the words of the format.
 pub(crate) fn from_toml(text: &str, err: &toml::de::Error) -> Problem {
+    let message = err.message();
+    if message == "recursion limit" || message.starts_with("cannot recurse further") {
+        return too_deep(text, err.span());
+    }
     let span = err.span().unwrap_or(0..0);
     let offset = span.start;
     let path = key_path_at(text, offset);
-    let message = err.message();
     if let (Some(rest), Some(path)) = (message.strip_prefix("unknown field `"), &path) {
         let name = rest.split('`').next().unwrap_or(rest);
         let table = path.rsplit_once('.').map_or("", |(table, _)| table);
@@ -52,6 +55,47 @@ pub(crate) fn from_toml(text: &str, err: &toml::de::Error) -> Problem {
         message,
         example: None,
     }
+}
+
+/// toml's limit on nesting (80 levels, against stack overflows), at the
+/// value it gave up in, or for dotted keys, which it reports without a
+/// place, at the first key with 80 dots.
+fn too_deep(text: &str, span: Option<Range<usize>>) -> Problem {
+    let offset = span
+        .map(|s| s.start)
+        .or_else(|| deep_key_offset(text))
+        .unwrap_or(0);
+    Problem {
+        offset,
+        key: None,
+        message: "a key nested deeper than 80 levels; scenario files nest a few levels at most"
+            .to_owned(),
+        example: None,
+    }
+}
+
+/// Where the first key or table header with at least 80 dots (outside
+/// quotes) starts.
+fn deep_key_offset(text: &str) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let (mut dots, mut quote) = (0, None);
+        for c in line.chars() {
+            match (c, quote) {
+                ('"' | '\'', None) => quote = Some(c),
+                (c, Some(q)) if c == q => quote = None,
+                ('.', None) => dots += 1,
+                ('=' | ']' | '#', None) => break,
+                _ => {}
+            }
+        }
+        if dots >= 80 {
+            let indent = line.len() - line.trim_start().len();
+            return Some(line_start + indent);
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 /// serde's `Unexpected` (`integer `3``, `map`) in the words of [`Leaf::describe`].

@@ -8,7 +8,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::drawn;
-use crate::duration::parse_duration;
+use crate::duration::{MAX_DURATION, OVER_MAX, parse_duration};
 use crate::error::Problem;
 use crate::keys;
 use crate::model::ExitExpect;
@@ -83,22 +83,37 @@ pub(crate) fn duration(v: &Value, key: &str) -> Result<Duration, Problem> {
 }
 
 /// An ssh_config(5) TIME: a duration, or a number of seconds as an
-/// integer or a string of digits.
+/// integer or a string of digits; at most [`MAX_DURATION`].
 pub(crate) fn ssh_time(v: &Value, key: &str) -> Result<Duration, Problem> {
     if let Some(p) = range_not_allowed(v, key, "time") {
         return Err(p);
     }
-    match v.get_ref() {
-        Leaf::Int(n) => u64::try_from(*n)
-            .map(Duration::from_secs)
-            .map_err(|_| expected(v, key)),
-        Leaf::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s
-            .parse()
-            .map(Duration::from_secs)
-            .map_err(|_| expected(v, key)),
-        Leaf::Str(s) => parse_duration(s).map_err(|_| expected(v, key)),
-        _ => Err(expected(v, key)),
+    let secs = match v.get_ref() {
+        Leaf::Int(n) if *n >= 0 => Some(*n),
+        Leaf::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            // Digits only: too many of them is merely too long.
+            Some(s.parse().unwrap_or(i128::MAX))
+        }
+        Leaf::Str(s) => {
+            return parse_duration(s).map_err(|e| match e.suggestion() {
+                None if e.is_too_long() => too_long(v, key),
+                _ => expected(v, key),
+            });
+        }
+        _ => None,
+    };
+    match secs {
+        Some(n) if n > i128::from(MAX_DURATION.as_secs()) => Err(too_long(v, key)),
+        Some(n) => Ok(Duration::from_secs(n as u64)),
+        None => Err(expected(v, key)),
     }
+}
+
+/// "expected ..., found ... (longer than 30 days, ...)".
+fn too_long(v: &Value, key: &str) -> Problem {
+    let mut p = expected(v, key);
+    p.message = format!("{} ({OVER_MAX})", p.message);
+    p
 }
 
 /// An ssh option that takes a time, where `0` (or `0s`) switches it off.
@@ -139,9 +154,18 @@ pub(crate) fn boolean(v: &Value, key: &str) -> Result<bool, Problem> {
 
 pub(crate) fn count(v: &Value, key: &str) -> Result<u32, Problem> {
     match v.get_ref() {
-        Leaf::Int(n) => u32::try_from(*n).map_err(|_| expected(v, key)),
+        Leaf::Int(n) => u32::try_from(*n).map_err(|_| out_of_range(v, key, *n)),
         _ => Err(expected(v, key)),
     }
+}
+
+/// An integer the key cannot hold: "..., which is too large" when it is.
+fn out_of_range(v: &Value, key: &str, n: i128) -> Problem {
+    let mut p = expected(v, key);
+    if n > 0 {
+        p.message.push_str(", which is too large");
+    }
+    p
 }
 
 pub(crate) fn size(v: &Value, key: &str) -> Result<u64, Problem> {
@@ -149,7 +173,7 @@ pub(crate) fn size(v: &Value, key: &str) -> Result<u64, Problem> {
         return Err(p);
     }
     match v.get_ref() {
-        Leaf::Int(n) => u64::try_from(*n).map_err(|_| expected(v, key)),
+        Leaf::Int(n) => u64::try_from(*n).map_err(|_| out_of_range(v, key, *n)),
         Leaf::Str(s) => parse_size(s).map_err(|_| expected(v, key)),
         _ => Err(expected(v, key)),
     }

@@ -198,11 +198,18 @@ fn a_pipe_holds_at_least_one_byte() {
         "x.toml:4:15: world.pipe_buffer: a pipe must hold at least 1 byte, found `0..4KiB`\n  \
          example: pipe_buffer = \"64KiB\""
     );
-    // A window may be closed.
+}
+
+/// A channel whose window is 0 never carries a byte: the run could only
+/// hang, so it is refused like an empty pipe.
+#[test]
+fn a_window_holds_at_least_one_byte() {
     assert_eq!(
-        load_with("[world]\nwindow = 0\n").world.window,
-        Drawn::fixed(0)
+        error_with("[world]\nwindow = 0\n"),
+        "x.toml:4:10: world.window: an SSH channel window must hold at least 1 byte, \
+         found `0`\n  example: window = \"2MiB\""
     );
+    assert!(error_with("[world]\nwindow = \"0..32KiB\"\n").starts_with("x.toml:4:10: "));
 }
 
 #[test]

@@ -73,8 +73,15 @@ fn error_with(extra: &str) -> String {
     error(&format!("title = \"t\"\nsource = \"s\"\n{extra}"))
 }
 
+/// A minimal valid file with `extra` appended, and a step if `extra` has
+/// none (a scenario needs one).
 fn load_with(extra: &str) -> Scenario {
-    let text = format!("title = \"t\"\nsource = \"s\"\n{extra}");
+    let step = if extra.contains("[[step]]") {
+        ""
+    } else {
+        "[[step]]\nrun = \"true\"\n"
+    };
+    let text = format!("title = \"t\"\nsource = \"s\"\n{extra}{step}");
     load("x.toml", &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -234,7 +241,7 @@ fn left_out_keys_take_their_defaults() {
             kill_user_processes: false,
         }
     );
-    assert_eq!(s.steps, vec![]);
+    assert_eq!(s.steps.len(), 1, "the one step `load_with` adds");
     assert_eq!(s.expect, Expect::default());
     assert_eq!(s.expect_by_target, vec![]);
 }
@@ -1064,5 +1071,165 @@ fn resize_takes_columns_by_rows() {
         load_with_err("resize = \"wide\"").to_string(),
         "x.toml:5:10: step[1].resize: expected a terminal size written COLSxROWS, such as \
          `120x40`, found `wide`\n  example: resize = \"120x40\""
+    );
+}
+
+/// Every time a scenario gives is at most 30 days: a longer one would
+/// overflow the simulated clock when the run adds it to the current time.
+#[test]
+fn times_over_30_days_are_refused_where_they_are_written() {
+    let too_long = "(longer than 30 days, the longest time a scenario may give)";
+    let cases = [
+        (
+            "[client]\nServerAliveInterval = 9223372036854775807\n",
+            "4:23: client.ServerAliveInterval",
+        ),
+        (
+            "[client]\nConnectTimeout = \"2592001\"\n",
+            "4:18: client.ConnectTimeout",
+        ),
+        (
+            "[server]\nClientAliveInterval = \"744h\"\n",
+            "4:23: server.ClientAliveInterval",
+        ),
+        (
+            "[server]\nDropbearKeepalive = \"1000h\"\n",
+            "4:21: server.DropbearKeepalive",
+        ),
+        (
+            "[world]\nlatency = \"5000000000000000h\"\n",
+            "4:11: world.latency",
+        ),
+        (
+            "[world]\nlatency = \"1ms..1000000000h\"\n",
+            "4:17: world.latency",
+        ),
+        (
+            "[world]\nhorizon = \"5000000000000000h\"\n",
+            "4:11: world.horizon",
+        ),
+        ("[world]\nlinger = \"721h\"\n", "4:10: world.linger"),
+        (
+            "[world]\nretransmission_timeout = \"721h\"\n",
+            "4:26: world.retransmission_timeout",
+        ),
+        (
+            "[[step]]\nat = \"721h\"\nrun = \"true\"\n",
+            "4:6: step[1].at",
+        ),
+        (
+            "[[step]]\nnet = \"latency 5000000000000000h\"\n",
+            "4:16: step[1].net",
+        ),
+        (
+            "[[step]]\nwait_for = { screen = 'x', timeout = \"800h\" }\n",
+            "4:38: step[1].wait_for.timeout",
+        ),
+        (
+            "[expect]\nclient = { within = \"800h\" }\n",
+            "4:21: expect.client.within",
+        ),
+    ];
+    for (extra, place) in cases {
+        let err = error_with(extra);
+        assert!(
+            err.starts_with(&format!("x.toml:{place}: ")),
+            "{extra}: {err}"
+        );
+        assert!(err.contains(too_long), "{extra}: {err}");
+        assert!(err.contains("\n  example: "), "{extra}: {err}");
+    }
+    // 30 days itself is allowed.
+    let s = load_with("[world]\nhorizon = \"720h\"\n[client]\nServerAliveInterval = 2592000\n");
+    assert_eq!(s.world.horizon, secs(2_592_000));
+    assert_eq!(s.world.client.server_alive_interval, Some(secs(2_592_000)));
+}
+
+/// `bandwidth = 0` read as "unlimited" would surprise whoever wrote it;
+/// leaving the key out is how to say unlimited.
+#[test]
+fn a_bandwidth_of_zero_is_refused() {
+    assert_eq!(
+        error_with("[world]\nbandwidth = 0\n[[step]]\nrun = \"true\"\n"),
+        "x.toml:4:13: world.bandwidth: a bandwidth of 0 carries nothing; leave `bandwidth` \
+         out for an unlimited one\n  example: bandwidth = \"1MiB\""
+    );
+}
+
+/// A scenario with nothing to do, or whose only run line runs nothing,
+/// would pass whatever the targets do.
+#[test]
+fn a_scenario_needs_a_step_and_a_run_line_needs_a_command() {
+    assert_eq!(
+        error("title = \"t\"\nsource = \"s\"\n[world]\nhorizon = \"5s\"\n"),
+        "x.toml:5:1: step: a scenario needs at least one [[step]]\n  \
+         example: [[step]]\n           run = \"ssh server 'sleep 30 &'\""
+    );
+    for line in ["# comment", "  # only a comment", "\\n# a\\n# b"] {
+        let err = error_with(&format!("[[step]]\nrun = \"{line}\"\n"));
+        assert!(
+            err.starts_with("x.toml:4:7: step[1].run: expected a command line"),
+            "{line}: {err}"
+        );
+        assert!(err.contains("runs no command"), "{line}: {err}");
+    }
+}
+
+#[test]
+fn integers_too_large_for_a_size_say_so_plainly() {
+    assert_eq!(
+        error_with("[world]\nbandwidth = 99999999999999999999\n"),
+        "x.toml:4:13: world.bandwidth: expected a size per second such as `1MiB` or `125000`, \
+         found the integer `99999999999999999999`, which is too large\n  \
+         example: bandwidth = \"1MiB\""
+    );
+}
+
+/// A huge key or value is cut in the message, which stays readable.
+#[test]
+fn long_keys_and_values_are_cut_in_messages() {
+    let long = "k".repeat(100_000);
+    let err = error_with(&format!("{long} = 1\n"));
+    assert!(err.len() < 2_000, "{} bytes", err.len());
+    assert!(err.starts_with("x.toml:3:1: kkkkk"), "{}", &err[..100]);
+    assert!(err.contains("k…"), "{err}");
+    let err = error_with(&format!("[world]\nhorizon = \"{}\"\n", "9".repeat(10_000)));
+    assert!(err.len() < 2_000, "{} bytes", err.len());
+    assert!(err.contains("9…"), "{err}");
+}
+
+/// toml gives up on keys nested 80 levels deep without saying where.
+#[test]
+fn keys_nested_too_deep_are_reported_where_they_are() {
+    let deep = format!("{}x", "a.".repeat(200));
+    let err = error_with(&format!("[world]\nhorizon = \"5s\"\n{deep} = 1\n"));
+    assert_eq!(
+        err,
+        "x.toml:5:1: a key nested deeper than 80 levels; scenario files nest a few levels \
+         at most"
+    );
+    let err = error_with(&format!("[{deep}]\n"));
+    assert!(err.starts_with("x.toml:3:1: a key nested deeper"), "{err}");
+    let err = error_with(&format!("x = {}1{}\n", "{a=".repeat(200), "}".repeat(200)));
+    assert!(err.starts_with("x.toml:3:"), "{err}");
+    assert!(err.contains("nested deeper than 80 levels"), "{err}");
+    assert!(err.len() < 400, "{err}");
+}
+
+/// An unknown key in `[expect]` and another in `[expect.<target>]`: the
+/// one that comes first in the file is reported, whichever table it is in.
+#[test]
+fn unknown_keys_in_expect_tables_are_reported_in_file_order() {
+    let base_first = "[expect]\nfoo = 1\n[expect.dropbear]\nbar = 2\n";
+    assert!(
+        error_with(base_first).starts_with("x.toml:4:1: expect.foo: unknown key `foo`"),
+        "{}",
+        error_with(base_first)
+    );
+    let target_first = "[expect.dropbear]\nbar = 2\n[expect]\nfoo = 1\n";
+    assert!(
+        error_with(target_first).starts_with("x.toml:4:1: expect.dropbear.bar: unknown key `bar`"),
+        "{}",
+        error_with(target_first)
     );
 }

@@ -168,7 +168,7 @@ survivors = ["sleep"]
 }
 
 #[test]
-fn a_file_of_defaults_renders_only_title_and_source() {
+fn a_file_of_defaults_renders_only_title_source_and_steps() {
     let scenario = load_str(
         "x.toml",
         "title = \"t\"\nsource = \"s\"\ntags = []\n\
@@ -176,12 +176,12 @@ fn a_file_of_defaults_renders_only_title_and_source() {
          [world]\nhorizon = \"2m\"\nlatency = \"1ms..1ms\"\npipe_buffer = \"64KiB\"\n\
          window = \"2MiB\"\nwrite_pacing = \"0s\"\nlinger = \"2s\"\ntick = \"5ms\"\n\
          [client]\nServerAliveCountMax = 3\nConnectTimeout = 0\n[server]\n\
-         ClientAliveCountMax = 3\n[expect]\n",
+         ClientAliveCountMax = 3\n[expect]\n[[step]]\nat = \"0s\"\nrun = \"true\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         assert_round_trip(&scenario),
-        "title = \"t\"\nsource = \"s\"\n"
+        "title = \"t\"\nsource = \"s\"\n\n[[step]]\nat = \"0s\"\nrun = \"true\"\n"
     );
 }
 
@@ -207,7 +207,10 @@ fn strings_are_quoted_so_that_they_read_back() {
         "\r\n\u{0}\u{8}\u{c}\u{9f}",
         "日本語 🦀",
     ] {
-        let text = format!("title = {}\nsource = \"s\"\n", string(s));
+        let text = format!(
+            "title = {}\nsource = \"s\"\n[[step]]\nrun = \"true\"\n",
+            string(s)
+        );
         let title = match load_str("x.toml", &text) {
             Ok(scenario) => scenario.title,
             // An empty or blank title is rejected, but it did parse.
