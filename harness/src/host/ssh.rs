@@ -25,7 +25,7 @@ use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
 use crate::trace::{Dir, Stream, What};
-use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios};
+use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, clock};
 
 /// ssh(1)'s status for every failure of its own.
 const SSH_FAILURE: i32 = 255;
@@ -123,7 +123,8 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
         .unwrap_or(env.client.server_alive_count_max);
     russh::client::Config {
         // ServerAliveInterval 0 means off.
-        keepalive_interval: interval.filter(|d| !d.is_zero()),
+        // russh adds it to the clock: capped, as any user duration.
+        keepalive_interval: interval.filter(|d| !d.is_zero()).map(clock::capped),
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
         window_size: env.swarm.window.min(u32::MAX as u64) as u32,

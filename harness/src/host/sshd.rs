@@ -39,7 +39,7 @@ use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{
-    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
+    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus, clock,
 };
 
 /// systemd.kill(5): how long a stopping scope's processes get after SIGTERM
@@ -106,7 +106,8 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
         keys: vec![key],
         auth_rejection_time: Duration::ZERO,
         auth_rejection_time_initial: Some(Duration::ZERO),
-        keepalive_interval: interval.filter(|d| !d.is_zero()),
+        // russh adds it to the clock: capped, as any user duration.
+        keepalive_interval: interval.filter(|d| !d.is_zero()).map(clock::capped),
         keepalive_max: count_max as usize,
         inactivity_timeout: None,
         window_size: env.swarm.window.min(u32::MAX as u64) as u32,

@@ -228,7 +228,10 @@ impl Network {
         port: u16,
         timeout: Option<Duration>,
     ) -> io::Result<SimStream> {
-        let deadline = tokio::time::Instant::now() + timeout.unwrap_or(SYN_BUDGET);
+        let deadline = crate::unix::clock::deadline(
+            tokio::time::Instant::now(),
+            timeout.unwrap_or(SYN_BUDGET),
+        );
         loop {
             let open = !self.is_down(peer)
                 && self.blocked(local, peer).is_none()

@@ -23,6 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::network::{Block, Network, host_name};
+use crate::unix::clock;
 
 pub struct SimStream {
     net: Network,
@@ -264,10 +265,12 @@ impl AsyncWrite for SimStream {
         };
         // A segment leaves once the ones before it have (serialisation at
         // the link's bandwidth), then travels for the added latency.
-        let mut ready_at = Instant::now() + latency;
+        let mut ready_at = clock::deadline(Instant::now(), latency);
         if let Some(rate) = bandwidth {
-            let on_wire = std::time::Duration::from_secs_f64(buf.len() as f64 / rate as f64);
-            this.wire_free_at = this.wire_free_at.max(Instant::now()) + on_wire;
+            // A rate of 0 never sends: the segment waits "forever".
+            let on_wire = clock::from_secs_saturating(buf.len() as f64 / rate as f64)
+                .unwrap_or(clock::FOREVER);
+            this.wire_free_at = clock::deadline(this.wire_free_at.max(Instant::now()), on_wire);
             ready_at = ready_at.max(this.wire_free_at);
         }
         this.queue

@@ -5,6 +5,8 @@
 //! system beyond declared virtual files and write-only outputs, memory,
 //! scheduling priorities.
 
+pub mod clock;
+pub mod cpu;
 mod file;
 mod kernel;
 mod pipe;
