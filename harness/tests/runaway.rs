@@ -85,7 +85,7 @@ fn a_writer_that_never_blocks_lets_time_reach_the_horizon() {
         "yes > /dev/null",
         "yes > copy",
         "yes",
-        "yes | cat > /dev/null",
+        "yes > /dev/null & yes",
         "cat /dev/zero > /dev/null",
     ] {
         let result = run_within(

@@ -1097,7 +1097,7 @@ impl Proc {
                 if tty.termios().tostop {
                     self.terminal_access(&tty, Signal::Ttou).await?;
                 }
-                if tty.write(data) {
+                if tty.write(data).await {
                     Ok(())
                 } else {
                     Err(Errno::Eio)
