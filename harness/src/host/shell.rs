@@ -606,7 +606,7 @@ mod tests {
             .lines()
             .filter(|l| l.contains("runs its TERM trap"))
             .count();
-        assert!(runs > 64, "{runs} trap runs");
+        assert!(runs > 20, "{runs} trap runs: several per slice, for 2 s");
     }
 
     #[test]

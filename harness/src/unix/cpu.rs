@@ -27,10 +27,11 @@ pub const FREE_WORK: u64 = 4 << 20;
 /// How long a process waits once it used up its free work.
 pub const SLICE: Duration = Duration::from_millis(100);
 
-/// The work of one run of a trap: a shell's builtin round trip, counted
-/// as a block of 64 KiB written, so that a trap re-sending its own signal
-/// runs 64 times per slice.
-pub const TRAP_WORK: u64 = FREE_WORK / 64;
+/// The work of one run of a trap, a quarter of the free work: a trap that
+/// re-sends its own signal runs 4 times per slice, 40 times a virtual
+/// second, which keeps the trace of such a loop small (each run is a few
+/// lines of it).
+pub const TRAP_WORK: u64 = FREE_WORK / 4;
 
 /// One process's work at the current instant.
 #[derive(Clone, Copy, Debug, Default)]
