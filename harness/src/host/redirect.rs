@@ -38,12 +38,13 @@ pub fn apply(
     Ok(())
 }
 
-/// open(2) O_RDONLY: /dev/null, a terminal (`/dev/pts/N`) or a declared
-/// virtual file. Opening a terminal does not make it a controlling one
-/// (O_NOCTTY behaviour of a process that already has a session).
+/// open(2) O_RDONLY: a device (/dev/null, /dev/zero, /dev/urandom), a
+/// terminal (`/dev/pts/N`) or a declared virtual file. Opening a terminal
+/// does not make it a controlling one (O_NOCTTY behaviour of a process
+/// that already has a session).
 pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
-    if name == "/dev/null" {
-        return Ok(OpenFile::dev_null());
+    if let Some(device) = OpenFile::device(name) {
+        return Ok(device);
     }
     if let Some(tty) = name
         .strip_prefix("/dev/pts/")
@@ -62,13 +63,11 @@ pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
     }
 }
 
-/// open(2) O_WRONLY|O_CREAT: /dev/null or an output file.
+/// open(2) O_WRONLY|O_CREAT: a device or an output file.
 pub fn open_write(name: &str) -> Arc<OpenFile> {
-    if name == "/dev/null" {
-        OpenFile::dev_null()
-    } else {
+    OpenFile::device(name).unwrap_or_else(|| {
         Arc::new(OpenFile::Output {
             name: name.to_string(),
         })
-    }
+    })
 }

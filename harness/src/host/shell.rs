@@ -56,6 +56,8 @@ pub struct Shell {
     /// The job table of an interactive shell on a terminal; `None` when
     /// job control is off (`sh -c`, a shell reading a pipe).
     pub(super) jobs: Option<JobTable>,
+    /// Set while a trap runs: traps do not nest.
+    in_trap: bool,
 }
 
 /// A program running `script` as `sh -c` would. `shell_pid` is `$$`
@@ -104,6 +106,7 @@ impl Shell {
             last_status: 0,
             background: Vec::new(),
             jobs: None,
+            in_trap: false,
         }
     }
 
@@ -306,9 +309,25 @@ impl Shell {
         })
     }
 
-    /// Runs the traps of signals caught since the last check.
+    /// Runs the traps of signals caught since the last check. A trap does
+    /// not run inside another: like bash (trap.c, `running_trap`), a
+    /// signal caught while a trap runs stays pending until that trap is
+    /// done, and then this loop runs its trap. So a trap that re-sends its
+    /// own signal loops here, one run after the other, without nesting;
+    /// each run is work (cpu.rs), so the loop lets the clock move.
     pub(super) async fn run_traps(&mut self) -> Option<Flow> {
+        if self.in_trap {
+            return None;
+        }
+        self.in_trap = true;
+        let flow = self.run_pending_traps().await;
+        self.in_trap = false;
+        flow
+    }
+
+    async fn run_pending_traps(&mut self) -> Option<Flow> {
         while let Some((sig, action)) = self.proc.kernel.take_caught(self.proc.pid) {
+            self.proc.work(crate::unix::cpu::TRAP_WORK).await;
             if action == jobs::HANG_UP_JOBS {
                 return Some(self.hang_up_and_die().await);
             }
@@ -570,6 +589,24 @@ mod tests {
         );
         assert_eq!(ran.stdout, "trapped\n129\n");
         assert!(ran.ended_at < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_trap_that_resends_its_own_signal_loops_without_nesting() {
+        // bash loops for ever here; the loop must not grow the stack and
+        // must let virtual time run, so that timeout(1) can end it.
+        let ran = run_line(
+            "timeout -s KILL 2 sh -c 'trap \"kill $$\" TERM; kill $$'",
+            &[],
+        );
+        assert_eq!(ran.status, WaitStatus::Exited(137));
+        assert_eq!(ran.ended_at, Duration::from_secs(2));
+        let runs = ran
+            .trace
+            .lines()
+            .filter(|l| l.contains("runs its TERM trap"))
+            .count();
+        assert!(runs > 20, "{runs} trap runs: several per slice, for 2 s");
     }
 
     #[test]

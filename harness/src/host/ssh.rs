@@ -25,7 +25,7 @@ use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
 use crate::trace::{Dir, Stream, What};
-use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios};
+use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, saturating};
 
 /// ssh(1)'s status for every failure of its own.
 const SSH_FAILURE: i32 = 255;
@@ -121,7 +121,8 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
     let count_max = args
         .server_alive_count_max
         .unwrap_or(env.client.server_alive_count_max);
-    let keepalive_interval = interval.filter(|d| !d.is_zero());
+    // russh adds it to the clock: capped, as any user duration.
+    let keepalive_interval = interval.filter(|d| !d.is_zero()).map(saturating::capped);
     if let Some(every) = keepalive_interval {
         crate::clock::note_rearmed_timer(every);
     }

@@ -40,6 +40,7 @@ use crate::net::{SSH_PORT, SimStream};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
+    saturating,
 };
 
 /// systemd.kill(5): how long a stopping scope's processes get after SIGTERM
@@ -103,7 +104,8 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
             env.server.client_alive_count_max,
         ),
     };
-    let keepalive_interval = interval.filter(|d| !d.is_zero());
+    // russh adds it to the clock: capped, as any user duration.
+    let keepalive_interval = interval.filter(|d| !d.is_zero()).map(saturating::capped);
     if let Some(every) = keepalive_interval {
         crate::clock::note_rearmed_timer(every);
     }

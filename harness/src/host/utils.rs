@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::env::HostEnv;
 use super::redirect::open_read;
 use super::{shell, ssh, wrappers};
-use crate::unix::{Errno, Proc, Program, Signal, Termios};
+use crate::unix::{Errno, Proc, Program, Signal, Termios, saturating};
 
 /// coreutils' read size for cat and head (io_blksize: 128 KiB).
 const IO_BLOCK: usize = 128 * 1024;
@@ -64,7 +64,9 @@ async fn complain(proc: &Proc, text: String) -> i32 {
 }
 
 /// A duration operand of sleep(1) and timeout(1): seconds with an optional
-/// fraction and an optional unit suffix s, m, h or d.
+/// fraction and an optional unit suffix s, m, h or d. As in coreutils, any
+/// value strtod(3) reads is taken (`1e300`, `inf`) and one too long for
+/// the clock saturates: it means "forever" ([`saturating::FOREVER`]).
 pub fn parse_seconds(text: &str) -> Option<Duration> {
     let (number, scale) = match text.chars().last()? {
         's' => (&text[..text.len() - 1], 1.0),
@@ -74,15 +76,15 @@ pub fn parse_seconds(text: &str) -> Option<Duration> {
         _ => (text, 1.0),
     };
     let value: f64 = number.parse().ok()?;
-    (value >= 0.0 && value.is_finite()).then(|| Duration::from_secs_f64(value * scale))
+    saturating::from_secs(value * scale)
 }
 
-/// sleep(1): suspends for the sum of its operands.
+/// sleep(1): suspends for the sum of its operands (the sum saturates too).
 async fn sleep(proc: &Proc, argv: &[String]) -> i32 {
     let mut total = Duration::ZERO;
     for arg in &argv[1..] {
         match parse_seconds(arg) {
-            Some(d) => total += d,
+            Some(d) => total = saturating::capped(total.saturating_add(d)),
             None => return complain(proc, format!("sleep: invalid time interval '{arg}'")).await,
         }
     }
@@ -374,15 +376,54 @@ mod tests {
 
     use super::parse_seconds;
     use crate::host::testing::run_line;
-    use crate::unix::WaitStatus;
+    use crate::unix::{WaitStatus, saturating};
 
     #[test]
     fn sleep_takes_virtual_time_with_units_and_fractions() {
         assert_eq!(parse_seconds("1.5"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_seconds("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_seconds("x"), None);
+        assert_eq!(parse_seconds("-1"), None);
         let ran = run_line("sleep 0.5 1", &[]);
         assert_eq!(ran.ended_at, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn durations_beyond_the_clock_saturate_to_forever() {
+        for text in ["1e300", "18446744073709551615", "inf", "1e19d"] {
+            assert_eq!(parse_seconds(text), Some(saturating::FOREVER), "{text}");
+        }
+        let ran = run_line("timeout 1e300 sleep 1; sleep 1e19 1e19 & echo started", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(0));
+        assert_eq!(ran.stdout, "started\n");
+        assert_eq!(ran.ended_at, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn dev_zero_and_dev_urandom_give_as_much_as_asked() {
+        let ran = run_line(
+            "head -c 300000 /dev/zero > copy; head -c 8 /dev/urandom > r; head -c 8 /dev/urandom",
+            &[],
+        );
+        assert_eq!(ran.kernel.written("copy"), 300_000);
+        assert_eq!(ran.kernel.written("r"), 8);
+        assert!(
+            !ran.stdout.is_empty() && !ran.stdout.contains('\0'),
+            "not zeros"
+        );
+        let ran = run_line("head -c 3 /dev/zero", &[]);
+        assert_eq!(ran.stdout, "\0\0\0");
+    }
+
+    #[test]
+    fn an_endless_copy_into_dev_null_lets_time_run() {
+        // Every write succeeds at once; the writer's time slice ends
+        // (cpu.rs), so timeout(1) comes.
+        for line in ["cat /dev/zero > /dev/null", "yes > /dev/null", "yes"] {
+            let ran = run_line(&format!("timeout 1 {line}"), &[]);
+            assert_eq!(ran.status, WaitStatus::Exited(124), "{line}");
+            assert_eq!(ran.ended_at, Duration::from_secs(1), "{line}");
+        }
     }
 
     #[test]

@@ -18,6 +18,19 @@ pub const SSH_PORT: u16 = 22;
 /// ... + 64 s of SYN retransmissions, then ETIMEDOUT (tcp(7)).
 const SYN_BUDGET: Duration = Duration::from_secs(127);
 
+/// Connections a listening socket holds before it accepts them. OpenSSH
+/// listens with a backlog of SSH_LISTEN_BACKLOG = 128 (ssh.h); turmoil's
+/// listener holds 64 pending connections (its `tcp_capacity` default) and
+/// panics past that, so the model's queue is 64 long. A SYN that finds the
+/// queue full is dropped, as Linux drops it (tcp_conn_request, counted as
+/// ListenOverflows), and the client sends it again after its
+/// retransmission timeout.
+const ACCEPT_QUEUE: usize = 64;
+
+/// The first SYN retransmission timeout, doubled after each (RFC 6298 2.1
+/// and 5.5: 1 s, Linux's TCP_TIMEOUT_INIT).
+const SYN_RTO: Duration = Duration::from_secs(1);
+
 /// Why a direction does not deliver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
@@ -46,6 +59,9 @@ pub(super) struct NetState {
     /// Bytes each stream (client port, sending host) has not put on the
     /// wire yet, for the wait graph.
     pub unsent: BTreeMap<(u16, Host), usize>,
+    /// Connections in each listener's accept queue (host, port): SYNs sent
+    /// and not yet accepted.
+    pub accept_queue: BTreeMap<(Host, u16), usize>,
 }
 
 /// Handle to the network of one run; clones share it.
@@ -75,6 +91,7 @@ impl Network {
                 waiting: Vec::new(),
                 forgotten: BTreeSet::new(),
                 unsent: BTreeMap::new(),
+                accept_queue: BTreeMap::new(),
             })),
             trace,
         }
@@ -228,13 +245,18 @@ impl Network {
         port: u16,
         timeout: Option<Duration>,
     ) -> io::Result<SimStream> {
-        let deadline = tokio::time::Instant::now() + timeout.unwrap_or(SYN_BUDGET);
-        loop {
+        let deadline = crate::unix::saturating::deadline(
+            tokio::time::Instant::now(),
+            timeout.unwrap_or(SYN_BUDGET),
+        );
+        let mut rto = SYN_RTO;
+        let queued = loop {
             let open = !self.is_down(peer)
                 && self.blocked(local, peer).is_none()
                 && self.blocked(peer, local).is_none();
-            if open {
-                break;
+            let queued = if open { self.enqueue(peer, port) } else { None };
+            if queued.is_some() {
+                break queued;
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(io::Error::new(
@@ -242,10 +264,57 @@ impl Network {
                     "Connection timed out",
                 ));
             }
-            crate::clock::sleep(Duration::from_millis(100)).await;
-        }
+            if open {
+                self.trace.log(
+                    "net",
+                    format!(
+                        "the accept queue of {}:{port} is full ({ACCEPT_QUEUE}): a SYN from {} \
+                         is dropped and sent again in {}s",
+                        host_name(peer),
+                        host_name(local),
+                        rto.as_secs()
+                    ),
+                );
+                crate::clock::sleep(rto).await;
+                rto = rto.saturating_mul(2);
+            } else {
+                crate::clock::sleep(Duration::from_millis(100)).await;
+            }
+        };
         crate::clock::note_activity();
         let inner = turmoil::net::TcpStream::connect((host_name(peer), port)).await?;
+        // Accepted: it left the queue.
+        drop(queued);
         Ok(SimStream::new(self.clone(), inner, local, peer))
+    }
+
+    /// A place in the accept queue of `port` on `peer`, if there is room;
+    /// dropping it (accepted, refused or given up) frees the place.
+    fn enqueue(&self, peer: Host, port: u16) -> Option<Queued> {
+        let mut st = self.state.lock().unwrap();
+        let waiting = st.accept_queue.entry((peer, port)).or_default();
+        if *waiting >= ACCEPT_QUEUE {
+            return None;
+        }
+        *waiting += 1;
+        Some(Queued {
+            net: self.clone(),
+            at: (peer, port),
+        })
+    }
+}
+
+/// A connection in a listener's accept queue (see [`ACCEPT_QUEUE`]).
+struct Queued {
+    net: Network,
+    at: (Host, u16),
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        let mut st = self.net.state.lock().unwrap();
+        if let Some(waiting) = st.accept_queue.get_mut(&self.at) {
+            *waiting = waiting.saturating_sub(1);
+        }
     }
 }

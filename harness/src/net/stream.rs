@@ -23,6 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::network::{Block, Network, host_name};
+use crate::unix::saturating;
 
 pub struct SimStream {
     net: Network,
@@ -277,10 +278,13 @@ impl AsyncWrite for SimStream {
         };
         // A segment leaves once the ones before it have (serialisation at
         // the link's bandwidth), then travels for the added latency.
-        let mut ready_at = Instant::now() + latency;
+        let mut ready_at = saturating::deadline(Instant::now(), latency);
         if let Some(rate) = bandwidth {
-            let on_wire = std::time::Duration::from_secs_f64(buf.len() as f64 / rate as f64);
-            this.wire_free_at = this.wire_free_at.max(Instant::now()) + on_wire;
+            // A rate of 0 never sends: the segment waits "forever".
+            let on_wire = saturating::from_secs(buf.len() as f64 / rate as f64)
+                .unwrap_or(saturating::FOREVER);
+            this.wire_free_at =
+                saturating::deadline(this.wire_free_at.max(Instant::now()), on_wire);
             ready_at = ready_at.max(this.wire_free_at);
         }
         crate::clock::note_activity();

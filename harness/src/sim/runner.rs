@@ -107,7 +107,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let mut sim = turmoil::Builder::new()
         .rng_seed(seed)
         .tick_duration(world.tick)
-        .simulation_duration(world.horizon + Duration::from_secs(60))
+        .simulation_duration(world.horizon.saturating_add(Duration::from_secs(60)))
         .min_message_latency(swarm.latency)
         .max_message_latency(swarm.latency)
         .build();
@@ -208,7 +208,8 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         if all_done {
             let since = *settled_since.get_or_insert(now);
             let server_quiet = server_kernel.live().len() <= 1;
-            if (server_quiet && now >= since + SETTLE) || now >= since + world.linger {
+            if (server_quiet && now >= since + SETTLE) || now >= since.saturating_add(world.linger)
+            {
                 break false;
             }
             let settled = if server_quiet { SETTLE } else { world.linger };

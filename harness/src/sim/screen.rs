@@ -1,12 +1,22 @@
 //! The client terminal's screen: the bytes the terminal's master side
-//! reads, turned into lines of text as a terminal shows them. It keeps
-//! every line (a scrollback without limit) and knows the controls the
+//! reads, turned into lines of text as a terminal shows them. It keeps the
+//! last [`SCROLLBACK`] lines, each of at most [`COLUMNS`] characters (an
+//! endless writer must not take the machine's memory), and knows the controls the
 //! simulated programs send (CR, LF, backspace, tab) and the few ECMA-48
 //! sequences real full-screen programs such as tmux use to place text:
 //! cursor position and moves (CUP, CUU, CUD, CUF, CUB) and erasing in the
 //! line or the display (EL, ED), on the last `rows` lines, and xterm's
 //! alternate screen (`CSI ? 1049 h` / `l`), which full-screen programs
 //! leave the way they found it. Other escape sequences are skipped.
+
+/// Lines kept: the scrollback of GNOME Terminal's default profile (VTE,
+/// 10000 lines); older lines are dropped as a terminal drops them.
+pub const SCROLLBACK: usize = 10_000;
+
+/// The widest line kept; the cursor stops at the last column, as a
+/// terminal's does at its right margin without autowrap (DECAWM off).
+/// Far wider than any window, so that no line of a real session is cut.
+pub const COLUMNS: usize = 1024;
 
 /// A scenario's screen regex (the loader compiled it already) as it is
 /// matched against [`Screen::text`]: `^` and `$` match at line ends.
@@ -60,6 +70,19 @@ impl Screen {
     pub fn feed(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.put(b);
+            if self.lines.len() > 2 * SCROLLBACK {
+                self.drop_old_lines();
+            }
+        }
+        self.drop_old_lines();
+    }
+
+    /// Keeps the last [`SCROLLBACK`] lines; the cursor stays on its line.
+    fn drop_old_lines(&mut self) {
+        let excess = self.lines.len().saturating_sub(SCROLLBACK);
+        if excess > 0 {
+            self.lines.drain(..excess);
+            self.row = self.row.saturating_sub(excess);
         }
     }
 
@@ -142,24 +165,26 @@ impl Screen {
             .split(';')
             .map(|n| n.parse().unwrap_or(0))
             .collect();
+        // ECMA-48: moves stop at the window's edges; so a huge count or
+        // position moves at most a window's height or the widest line.
         let n = |i: usize| numbers.get(i).copied().unwrap_or(0);
-        let count = n(0).max(1);
+        let count = n(0).clamp(1, self.rows.max(COLUMNS));
         match last {
             b'H' | b'f' => {
-                self.row = self.top() + n(0).max(1) - 1;
-                self.col = n(1).max(1) - 1;
+                self.row = self.top() + n(0).clamp(1, self.rows) - 1;
+                self.col = n(1).clamp(1, COLUMNS) - 1;
                 while self.lines.len() <= self.row {
                     self.lines.push(Vec::new());
                 }
             }
             b'A' => self.row = self.row.saturating_sub(count).max(self.top()),
             b'B' => {
-                self.row += count;
+                self.row += count.min(self.rows);
                 while self.lines.len() <= self.row {
                     self.lines.push(Vec::new());
                 }
             }
-            b'C' => self.col += count,
+            b'C' => self.col = (self.col + count).min(COLUMNS - 1),
             b'D' => self.col = self.col.saturating_sub(count),
             b'K' => {
                 let line = &mut self.lines[self.row];
@@ -186,6 +211,7 @@ impl Screen {
     }
 
     fn write(&mut self, b: u8) {
+        self.col = self.col.min(COLUMNS - 1);
         let line = &mut self.lines[self.row];
         while line.len() < self.col {
             line.push(b' ');
@@ -257,6 +283,27 @@ mod tests {
         assert_eq!(screen(b"abcdef\x1b[3D\x1b[K!"), "abc!");
         assert_eq!(screen(b"ab\x1b[2Cc"), "ab  c");
         assert_eq!(screen(b"$ \x1b[2J\x1b[H$ \r\n\r\n"), "$\n\n");
+    }
+
+    #[test]
+    fn an_endless_writer_leaves_the_last_lines_in_bounded_memory() {
+        let mut s = Screen::default();
+        for _ in 0..100 {
+            s.feed(&b"y\r\n".repeat(1000));
+        }
+        s.feed(b"last");
+        assert_eq!(s.lines.len(), SCROLLBACK);
+        assert!(s.text().ends_with("y\ny\nlast"));
+        s.feed(&[b'x'; 3 * COLUMNS]);
+        assert_eq!(s.lines.last().unwrap().len(), COLUMNS);
+    }
+
+    #[test]
+    fn huge_cursor_moves_stop_at_the_window() {
+        let mut s = Screen::default();
+        s.feed(b"\x1b[4000000000;4000000000Hx\x1b[999999999B\x1b[999999999Cy");
+        assert!(s.lines.len() <= 2 * 24, "{} lines", s.lines.len());
+        assert!(s.lines.iter().all(|l| l.len() <= COLUMNS));
     }
 
     #[test]

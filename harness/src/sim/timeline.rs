@@ -196,7 +196,7 @@ fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
     Waiting {
         pattern: pattern.unwrap_or_else(|| Regex::new("$^").unwrap()),
         on_screen,
-        deadline: now + wait.timeout,
+        deadline: now.saturating_add(wait.timeout),
         what: wait.condition.describe(),
         timeout: wait.timeout,
         seen: 0,

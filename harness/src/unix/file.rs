@@ -15,6 +15,15 @@ use super::tty::Tty;
 pub enum OpenFile {
     /// null(4): reads give end-of-file, writes succeed and vanish.
     DevNull,
+    /// zero(4): reads give as many zero bytes as asked, for ever; writes
+    /// succeed and vanish.
+    DevZero,
+    /// random(4) `/dev/urandom`: reads give as many bytes as asked, never
+    /// blocking; writes succeed (they only stir the pool). The bytes are
+    /// pseudo-random but the same on every run, as the simulation must be.
+    DevUrandom {
+        offset: Mutex<u64>,
+    },
     Pipe(PipeEnd),
     /// A virtual file declared by the scenario, opened for reading: it
     /// yields `size` bytes of a fixed pattern.
@@ -41,6 +50,20 @@ impl OpenFile {
         Arc::new(OpenFile::DevNull)
     }
 
+    /// The character devices a host has besides terminals, by path:
+    /// null(4), zero(4), random(4).
+    pub fn device(path: &str) -> Option<Arc<OpenFile>> {
+        let file = match path {
+            "/dev/null" => OpenFile::DevNull,
+            "/dev/zero" => OpenFile::DevZero,
+            "/dev/urandom" => OpenFile::DevUrandom {
+                offset: Mutex::new(0),
+            },
+            _ => return None,
+        };
+        Some(Arc::new(file))
+    }
+
     pub fn tty(tty: &Arc<Tty>) -> Arc<OpenFile> {
         Arc::new(OpenFile::Tty(tty.clone()))
     }
@@ -62,6 +85,8 @@ impl OpenFile {
     pub fn describe(&self) -> String {
         match self {
             OpenFile::DevNull => "/dev/null".to_string(),
+            OpenFile::DevZero => "/dev/zero".to_string(),
+            OpenFile::DevUrandom { .. } => "/dev/urandom".to_string(),
             OpenFile::Pipe(end) => {
                 format!("pipe#{} ({:?} end)", end.pipe.id, end.end).to_lowercase()
             }
@@ -98,6 +123,20 @@ pub fn virtual_bytes(offset: u64, len: usize) -> Vec<u8> {
         at = (at + take) % PATTERN_PERIOD;
     }
     out
+}
+
+/// `len` bytes of `/dev/urandom`'s stream from `offset`: splitmix64 of
+/// each 8-byte word's index, a fixed sequence that looks random.
+pub fn urandom_bytes(offset: u64, len: usize) -> Vec<u8> {
+    let word = |index: u64| {
+        let mut z = index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)).to_le_bytes()
+    };
+    (offset..offset.saturating_add(len as u64))
+        .map(|at| word(at / 8)[(at % 8) as usize])
+        .collect()
 }
 
 /// A process's descriptor table.
@@ -168,6 +207,15 @@ mod tests {
             "last write end closed: EOF"
         );
         drop(r);
+    }
+
+    #[test]
+    fn urandom_is_the_same_stream_however_it_is_read() {
+        let whole = urandom_bytes(0, 100);
+        let mut parts = urandom_bytes(0, 37);
+        parts.extend(urandom_bytes(37, 63));
+        assert_eq!(whole, parts);
+        assert!(whole.iter().filter(|b| **b == 0).count() < 10, "not zeros");
     }
 
     #[test]

@@ -43,6 +43,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, watch};
 
+use super::cpu::Work;
 use super::file::{FdTable, OpenFile};
 use super::pipe::{Pipe, PipeEnd};
 use super::signal::{DefaultAction, Disposition, Signal, WaitStatus};
@@ -50,6 +51,11 @@ use super::tty::{SlaveRead, Termios, Tty};
 use crate::trace::Trace;
 
 pub type Pid = u32;
+
+/// The most one read(2) of /dev/zero or /dev/urandom returns here: read(2)
+/// may return fewer bytes than asked, and a huge request must not take
+/// the memory of the machine running the simulation.
+const DEVICE_READ: usize = 1 << 20;
 
 /// init(1): adopts orphans and reaps them.
 pub const INIT_PID: Pid = 1;
@@ -87,6 +93,8 @@ struct Process {
     stopped: watch::Sender<Option<Signal>>,
     /// The control group it belongs to (`None`: the root).
     scope: Option<u32>,
+    /// Its work at the current instant, for its time slice (cpu.rs).
+    work: Work,
 }
 
 /// What waitpid(2) with WUNTRACED reports about a child.
@@ -184,6 +192,14 @@ impl Kernel {
         }
     }
 
+    /// Counts `units` of work `pid` did now; returns how long it must
+    /// wait before it goes on, if its time slice is used up (cpu.rs).
+    fn charge(&self, pid: Pid, units: u64) -> Option<std::time::Duration> {
+        let now = tokio::time::Instant::now();
+        let mut st = self.state.lock().unwrap();
+        st.procs.get_mut(&pid)?.work.charge(now, units)
+    }
+
     /// pipe(2): a new pipe's read and write ends.
     pub fn pipe(&self) -> (PipeEnd, PipeEnd) {
         let mut st = self.state.lock().unwrap();
@@ -259,6 +275,7 @@ impl Kernel {
                 exited,
                 stopped: watch::channel(None).0,
                 scope,
+                work: Work::default(),
             },
         );
         pid
@@ -567,26 +584,26 @@ impl Kernel {
                 p.stopped.send_replace(None);
                 match disposition {
                     Disposition::Trap(_) => {
-                        p.caught.push_back(sig);
+                        add_pending(&mut p.caught, sig);
                         "continued; trap pending"
                     }
                     _ => "continued",
                 }
             } else if !sig.can_be_handled() {
-                p.pending.push_back(sig);
+                add_pending(&mut p.pending, sig);
                 "delivered"
             } else {
                 match disposition {
                     Disposition::Ignore => "ignored",
                     Disposition::Trap(_) => {
-                        p.caught.push_back(sig);
+                        add_pending(&mut p.caught, sig);
                         "caught by trap"
                     }
                     Disposition::Default => match sig.default_action() {
                         DefaultAction::Ignore => "ignored (default)",
                         DefaultAction::Continue => "no effect (not stopped)",
                         _ => {
-                            p.pending.push_back(sig);
+                            add_pending(&mut p.pending, sig);
                             "delivered"
                         }
                     },
@@ -820,11 +837,23 @@ impl Kernel {
         Some(status)
     }
 
-    /// Resolves when the process has exited (without reaping it).
+    /// Resolves when the process has exited (without reaping it). A
+    /// process already gone from the table (reaped, or a child of init,
+    /// which reaps at once) is answered from the record of exits: pids are
+    /// never reused here, so the record is unambiguous.
     pub async fn exited(&self, pid: Pid) -> Option<WaitStatus> {
         let mut rx = {
             let st = self.state.lock().unwrap();
-            st.procs.get(&pid)?.exited.subscribe()
+            match st.procs.get(&pid) {
+                Some(p) => p.exited.subscribe(),
+                None => {
+                    return st
+                        .exits
+                        .iter()
+                        .find(|(p, _, _)| *p == pid)
+                        .map(|(_, status, _)| *status);
+                }
+            }
         };
         loop {
             if let Some(status) = *rx.borrow_and_update() {
@@ -832,6 +861,16 @@ impl Kernel {
             }
             rx.changed().await.ok()?;
         }
+    }
+}
+
+/// signal(7) "Queueing and delivery semantics for standard signals": a
+/// standard signal is pending at most once; another instance while it is
+/// pending is lost. So a process's pending signals stay a small set
+/// however many arrive before it runs.
+fn add_pending(queue: &mut VecDeque<Signal>, sig: Signal) {
+    if !queue.contains(&sig) {
+        queue.push_back(sig);
     }
 }
 
@@ -918,6 +957,14 @@ impl Proc {
         let file = self.fd(fd).ok_or(Errno::Ebadf)?;
         match &*file {
             OpenFile::DevNull => Ok(Vec::new()),
+            OpenFile::DevZero => Ok(vec![0; max.min(DEVICE_READ)]),
+            OpenFile::DevUrandom { offset } => {
+                let n = max.min(DEVICE_READ);
+                let mut offset = offset.lock().unwrap();
+                let bytes = super::file::urandom_bytes(*offset, n);
+                *offset = offset.saturating_add(n as u64);
+                Ok(bytes)
+            }
             OpenFile::Pipe(end) => {
                 let pipe = end.pipe.clone();
                 drop(file);
@@ -1001,12 +1048,27 @@ impl Proc {
         Ok(())
     }
 
+    /// Work done by the process (cpu.rs): once its free work at this
+    /// instant is used up, it waits out a time slice.
+    pub async fn work(&self, units: u64) {
+        if let Some(wait) = self.kernel.charge(self.pid, units) {
+            crate::clock::sleep(wait).await;
+        }
+    }
+
     /// write(2) of all of `data`. A broken pipe raises SIGPIPE (pipe(7)) and
-    /// fails with EPIPE if the process survives it.
+    /// fails with EPIPE if the process survives it. The bytes written are
+    /// the process's work (cpu.rs).
     pub async fn write(&self, fd: u32, data: &[u8]) -> Result<(), Errno> {
+        self.write_now(fd, data).await?;
+        self.work(data.len() as u64).await;
+        Ok(())
+    }
+
+    async fn write_now(&self, fd: u32, data: &[u8]) -> Result<(), Errno> {
         let file = self.fd(fd).ok_or(Errno::Ebadf)?;
         match &*file {
-            OpenFile::DevNull => Ok(()),
+            OpenFile::DevNull | OpenFile::DevZero | OpenFile::DevUrandom { .. } => Ok(()),
             OpenFile::Pipe(end) => {
                 let pipe = end.pipe.clone();
                 drop(file);
@@ -1035,7 +1097,7 @@ impl Proc {
                 if tty.termios().tostop {
                     self.terminal_access(&tty, Signal::Ttou).await?;
                 }
-                if tty.write(data) {
+                if tty.write(data).await {
                     Ok(())
                 } else {
                     Err(Errno::Eio)
@@ -1105,6 +1167,20 @@ mod tests {
     }
 
     #[test]
+    fn the_status_of_a_child_of_init_stays_observable_after_it_was_reaped() {
+        block_on(async {
+            let k = kernel();
+            let pid = k.spawn(INIT_PID, "true", FdTable::default(), |_| -> Program {
+                Box::pin(async { 3 })
+            });
+            tokio::task::yield_now().await;
+            assert_eq!(k.state_of(pid), None, "init reaped it at once");
+            assert_eq!(k.exited(pid).await, Some(WaitStatus::Exited(3)));
+            assert_eq!(k.exited(99).await, None, "no such process ever ran");
+        });
+    }
+
+    #[test]
     fn orphans_are_adopted_and_reaped_by_init() {
         block_on(async {
             let k = kernel();
@@ -1147,6 +1223,24 @@ mod tests {
                 k.exited(pid).await,
                 Some(WaitStatus::Signaled(Signal::Kill))
             );
+        });
+    }
+
+    #[test]
+    fn a_signal_pending_already_is_not_queued_twice() {
+        block_on(async {
+            let k = kernel();
+            let pid = k.spawn(INIT_PID, "sh", FdTable::default(), sleeper(10));
+            k.set_disposition(pid, Signal::Term, Disposition::Trap("echo".into()));
+            for _ in 0..1000 {
+                k.signal(pid, Signal::Term, "test");
+            }
+            k.set_disposition(pid, Signal::Hup, Disposition::Trap("echo".into()));
+            k.signal(pid, Signal::Hup, "test");
+            k.signal(pid, Signal::Term, "test");
+            assert_eq!(k.take_caught(pid).map(|(s, _)| s), Some(Signal::Term));
+            assert_eq!(k.take_caught(pid).map(|(s, _)| s), Some(Signal::Hup));
+            assert_eq!(k.take_caught(pid), None, "one instance of each");
         });
     }
 

@@ -5,9 +5,11 @@
 //! system beyond declared virtual files and write-only outputs, memory,
 //! scheduling priorities.
 
+pub mod cpu;
 mod file;
 mod kernel;
 mod pipe;
+pub mod saturating;
 mod signal;
 mod tty;
 

@@ -23,6 +23,12 @@
 //!   (`Proc::read`, `Proc::write`).
 //! - Hangup (pty(7): closing the master): the slave reads end-of-file and
 //!   writes fail with EIO from then on; the kernel signals the session.
+//! - Output waits for the master side to read it in a buffer of
+//!   [`OUTPUT_CAPACITY`] bytes; a writer blocks while it is full (Linux:
+//!   pty_write_room is the room left in the master's flip buffers, at most
+//!   TTYB_DEFAULT_MEM_LIMIT = 64 KiB, drivers/tty/tty_buffer.c, and
+//!   n_tty_write sleeps until there is room). Echo of typed input is not
+//!   held back: it is bounded by what is typed.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -31,6 +37,10 @@ use tokio::sync::Notify;
 
 use super::kernel::Pid;
 use super::signal::Signal;
+
+/// Bytes of output the master side has not read yet before a writer on
+/// the slave side blocks (TTYB_DEFAULT_MEM_LIMIT).
+pub const OUTPUT_CAPACITY: usize = 64 * 1024;
 
 /// The control characters of a stock Linux terminal (stty -a).
 const INTR: u8 = 0x03;
@@ -97,6 +107,9 @@ pub struct Tty {
     input_ready: Notify,
     /// Woken when the master side has output to read or the tty hangs up.
     output_ready: Notify,
+    /// Woken when the master side took output (room for writers) or the
+    /// tty hangs up.
+    output_room: Notify,
 }
 
 struct TtyState {
@@ -137,6 +150,7 @@ impl Tty {
             }),
             input_ready: Notify::new(),
             output_ready: Notify::new(),
+            output_room: Notify::new(),
         }
     }
 
@@ -214,6 +228,7 @@ impl Tty {
         drop(st);
         self.input_ready.notify_waiters();
         self.output_ready.notify_waiters();
+        self.output_room.notify_waiters();
         Some(who)
     }
 
@@ -332,22 +347,47 @@ impl Tty {
         notified.await;
     }
 
-    /// write(2) on the slave side; `false` is EIO after a hangup.
-    pub fn write(&self, data: &[u8]) -> bool {
-        {
+    /// write(2) on the slave side, blocking while the output buffer is
+    /// full; `false` is EIO after a hangup.
+    pub async fn write(&self, mut data: &[u8]) -> bool {
+        while !data.is_empty() {
+            let room = self.output_room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            match self.try_write(data) {
+                None => return false,
+                Some(0) => room.await,
+                Some(n) => data = &data[n..],
+            }
+        }
+        true
+    }
+
+    /// The part of a write that fits in the output buffer now: how many
+    /// bytes of `data` were taken (`None` is EIO after a hangup).
+    pub fn try_write(&self, data: &[u8]) -> Option<usize> {
+        let taken = {
             let mut st = self.state.lock().unwrap();
             if st.hung_up {
-                return false;
+                return None;
             }
-            st.put_output(data);
+            let n = OUTPUT_CAPACITY
+                .saturating_sub(st.output.len())
+                .min(data.len());
+            st.put_output(&data[..n]);
+            n
+        };
+        if taken > 0 {
+            self.output_ready.notify_waiters();
         }
-        self.output_ready.notify_waiters();
-        true
+        Some(taken)
     }
 
     /// What the master side can read now, without waiting.
     pub fn take_output(&self) -> Vec<u8> {
-        std::mem::take(&mut self.state.lock().unwrap().output)
+        let output = std::mem::take(&mut self.state.lock().unwrap().output);
+        self.output_room.notify_waiters();
+        output
     }
 
     /// Reads the master side: waits for output; empty after a hangup with
@@ -360,7 +400,10 @@ impl Tty {
             {
                 let mut st = self.state.lock().unwrap();
                 if !st.output.is_empty() || st.hung_up {
-                    return std::mem::take(&mut st.output);
+                    let output = std::mem::take(&mut st.output);
+                    drop(st);
+                    self.output_room.notify_waiters();
+                    return output;
                 }
             }
             notified.await;
@@ -581,10 +624,10 @@ mod tests {
     #[test]
     fn onlcr_turns_newlines_into_crlf_and_raw_output_does_not() {
         let tty = tty();
-        assert!(tty.write(b"a\nb"));
+        assert_eq!(tty.try_write(b"a\nb"), Some(3));
         assert_eq!(tty.take_output(), b"a\r\nb");
         tty.set_termios(Termios::sane().raw());
-        tty.write(b"a\nb");
+        tty.try_write(b"a\nb");
         assert_eq!(tty.take_output(), b"a\nb");
     }
 
@@ -594,7 +637,7 @@ mod tests {
         tty.set_session(Some(3));
         assert_eq!(tty.hang_up(), Some((Some(3), Some(7))));
         assert_eq!(read(&tty), SlaveRead::Eof);
-        assert!(!tty.write(b"late"));
+        assert_eq!(tty.try_write(b"late"), None);
         assert_eq!(tty.hang_up(), None, "only once");
         assert!(
             tty.type_bytes(b"\x03").is_empty(),
@@ -624,6 +667,29 @@ mod tests {
             tty.hang_up();
             assert_eq!(first.await.unwrap(), ["one\n", "six\n"]);
             assert_eq!(second.await.unwrap(), ["two\n", "ten\n"]);
+        });
+    }
+
+    #[test]
+    fn a_writer_blocks_while_the_master_has_not_read_the_output() {
+        crate::unix::block_on(async {
+            let tty = std::sync::Arc::new(tty());
+            tty.set_termios(Termios::sane().raw());
+            let writer = {
+                let tty = tty.clone();
+                tokio::spawn(async move { tty.write(&[b'y'; 3 * OUTPUT_CAPACITY]).await })
+            };
+            tokio::task::yield_now().await;
+            assert!(!writer.is_finished(), "the buffer is full");
+            let mut read = tty.take_output().len();
+            assert_eq!(read, OUTPUT_CAPACITY);
+            while !writer.is_finished() {
+                tokio::task::yield_now().await;
+                read += tty.take_output().len();
+            }
+            read += tty.take_output().len();
+            assert!(writer.await.unwrap());
+            assert_eq!(read, 3 * OUTPUT_CAPACITY, "nothing lost");
         });
     }
 
