@@ -284,3 +284,35 @@ client = { exit = 0, within = "5s" }
         assert_nothing_left();
     }
 }
+
+#[test]
+fn a_job_killed_with_its_witness_is_reported_killed_not_unknown() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    // `kill -9 %1` sends SIGKILL to the job's whole process group.
+    let s = scenario(
+        r#"
+[[step]]
+type = "ssh -n server 'sleep 30' &\n"
+[[step]]
+wait_for = { trace = 'server sleep\[\d+\] +started|execs sleep', timeout = "5s" }
+[[step]]
+type = "kill -9 %1\n"
+[world]
+horizon = "15s"
+[expect]
+client = { exit = 137, within = "10s" }
+"#,
+    );
+    let (result, verdict) = run(&s, Target::Dropbear);
+    assert_eq!(
+        verdict,
+        Verdict::Pass,
+        "{:?}\n{:?}",
+        result.outcome,
+        result.events
+    );
+    assert!(!result.outcome.hit_horizon, "{:?}", result.outcome);
+    assert_nothing_left();
+}
