@@ -103,6 +103,14 @@ enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+    /// pkill(1) limited to the processes of the calling run (the real lane
+    /// puts it first in PATH as `pkill`).
+    #[command(hide = true)]
+    Pkill {
+        /// pkill's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +184,7 @@ fn main() -> ExitCode {
             Command::Witness { record, command } => std::process::exit(
                 hangar::real::witness::witness(&record, &command[0], &command[1..]),
             ),
+            Command::Pkill { args } => std::process::exit(hangar::real::scoped_kill::pkill(&args)),
         };
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }

@@ -129,3 +129,190 @@ client = { exit = 0 }
         assert_nothing_left();
     }
 }
+
+/// A copy of sleep(1) under a name no other process of the machine has, so
+/// that a pkill that escaped the run would harm nothing but this test.
+struct Napper {
+    dir: std::path::PathBuf,
+    name: String,
+}
+
+impl Napper {
+    fn new(tag: &str) -> Napper {
+        // proc(5) comm: at most 15 bytes.
+        let name = format!("nap{tag}{}", std::process::id());
+        let dir = std::env::temp_dir().join(format!("hangar-test-{name}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy("/bin/sleep", dir.join(&name)).unwrap();
+        Napper { dir, name }
+    }
+
+    fn path(&self) -> String {
+        self.dir.join(&self.name).display().to_string()
+    }
+
+    /// A napper outside every run: no run marker in its environment.
+    fn decoy(&self) -> std::process::Child {
+        std::process::Command::new(self.path())
+            .arg("300")
+            .env_remove(hangar::real::processes::MARKER)
+            .spawn()
+            .unwrap()
+    }
+}
+
+impl Drop for Napper {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether the decoy is still alive; it is killed and reaped either way.
+fn survived(mut decoy: std::process::Child) -> bool {
+    let alive = decoy.try_wait().unwrap().is_none();
+    let _ = decoy.kill();
+    let _ = decoy.wait();
+    alive
+}
+
+#[test]
+fn a_pkill_of_a_command_line_reaches_the_runs_processes_only() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    let nap = Napper::new("c");
+    let decoy = nap.decoy();
+    let s = scenario(&format!(
+        r#"
+[[step]]
+run = "sh -c 'exec {path} 30'"
+[[step]]
+at = "1s"
+run = "pkill -KILL {name}"
+[world]
+horizon = "10s"
+[expect]
+client = {{ exit = 137, within = "5s" }}
+"#,
+        path = nap.path(),
+        name = nap.name
+    ));
+    let (result, verdict) = run(&s, Target::OpenSsh);
+    assert!(
+        survived(decoy),
+        "the pkill of a run killed a process outside it"
+    );
+    assert_eq!(verdict, Verdict::Pass, "{:?}", result.outcome);
+    assert_nothing_left();
+}
+
+#[test]
+fn a_pkill_in_a_remote_command_reaches_the_runs_processes_only() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    let nap = Napper::new("s");
+    let s = scenario(&format!(
+        r#"
+[[step]]
+run = "ssh server '{path} 30 & sleep 1; pkill -KILL {name}; wait $!'"
+[world]
+horizon = "10s"
+[expect]
+client = {{ exit = 137, within = "5s" }}
+"#,
+        path = nap.path(),
+        name = nap.name
+    ));
+    for target in [Target::OpenSsh, Target::Dropbear] {
+        let decoy = nap.decoy();
+        let (result, verdict) = run(&s, target);
+        assert!(
+            survived(decoy),
+            "{target}: the remote pkill killed a process outside the run"
+        );
+        assert_eq!(verdict, Verdict::Pass, "{target}: {:?}", result.outcome);
+        assert_nothing_left();
+    }
+}
+
+/// tmux(1)'s default socket directory for this user.
+fn default_tmux_dir() -> std::path::PathBuf {
+    std::path::Path::new("/tmp").join(format!("tmux-{}", nix::unistd::getuid()))
+}
+
+/// What is in a directory (names), or `None` when it does not exist.
+fn listing(dir: &std::path::Path) -> Option<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+#[test]
+fn a_remote_tmux_keeps_its_server_in_the_run_and_goes_with_it() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    let s = scenario(
+        r#"
+[[step]]
+run = "ssh -tt server 'tmux new -d -s work sleep 100'"
+[world]
+horizon = "10s"
+[expect]
+client = { exit = 0, within = "5s" }
+"#,
+    );
+    for target in [Target::OpenSsh, Target::Dropbear] {
+        let before = listing(&default_tmux_dir());
+        let (result, verdict) = run(&s, target);
+        assert_eq!(verdict, Verdict::Pass, "{target}: {:?}", result.outcome);
+        assert_eq!(
+            result.outcome.survivors.len(),
+            2,
+            "{target}: the tmux server and its sleep run in the run: {:?}",
+            result.outcome.survivors
+        );
+        assert_eq!(
+            listing(&default_tmux_dir()),
+            before,
+            "{target}: the run's tmux used the machine's default socket directory"
+        );
+        assert_nothing_left();
+    }
+}
+
+#[test]
+fn a_job_killed_with_its_witness_is_reported_killed_not_unknown() {
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    // `kill -9 %1` sends SIGKILL to the job's whole process group.
+    let s = scenario(
+        r#"
+[[step]]
+type = "ssh -n server 'sleep 30' &\n"
+[[step]]
+wait_for = { trace = 'server sleep\[\d+\] +started|execs sleep', timeout = "5s" }
+[[step]]
+type = "kill -9 %1\n"
+[world]
+horizon = "15s"
+[expect]
+client = { exit = 137, within = "10s" }
+"#,
+    );
+    let (result, verdict) = run(&s, Target::Dropbear);
+    assert_eq!(
+        verdict,
+        Verdict::Pass,
+        "{:?}\n{:?}",
+        result.outcome,
+        result.events
+    );
+    assert!(!result.outcome.hit_horizon, "{:?}", result.outcome);
+    assert_nothing_left();
+}

@@ -16,8 +16,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::peer::Peer;
-use super::processes::{MARKER, read_marker};
+use super::peer::{Peer, scoped_bin};
+use super::processes::{MARKER, client_marker, read_marker};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes, child_signal_pending};
 use super::witness::read_record;
@@ -99,8 +99,12 @@ impl AtTerminal {
         write_file(
             &home.join(".bash_profile"),
             // tmux(1) keeps its server's socket under TMUX_TMPDIR: the
-            // run's own, not the machine's /tmp.
-            "PS1='user@server:\\w$ '\nPATH=$HOME/bin:$PATH\nexport TMUX_TMPDIR=$HOME\n",
+            // run's own, not the machine's /tmp. The run's pkill comes
+            // before the machine's (Dropbear sets PATH itself).
+            &format!(
+                "PS1='user@server:\\w$ '\nPATH=$HOME/bin:{}:$PATH\nexport TMUX_TMPDIR=$HOME\n",
+                scoped_bin(&peer.dir).display()
+            ),
             0o644,
         )?;
         std::fs::create_dir_all(home.join("bin")).map_err(|e| format!("~/bin: {e}"))?;
@@ -156,13 +160,14 @@ impl AtTerminal {
             ),
             0o755,
         )?;
-        let client_marker = format!("{}:client", peer.run_id);
+        let client_marker = client_marker(peer);
         let env = vec![
             (
                 "PATH".to_string(),
                 format!(
-                    "{}:{}:/usr/local/bin:/usr/bin:/bin",
+                    "{}:{}:{}:/usr/local/bin:/usr/bin:/bin",
                     bin.display(),
+                    scoped_bin(&peer.dir).display(),
                     peer.bin.display()
                 ),
             ),
@@ -174,23 +179,8 @@ impl AtTerminal {
         ];
         let term = RealTerminal::start(&env, &client_home)
             .map_err(|e| format!("the terminal's shell: {e}"))?;
-        // pkill(1) on the client host means this terminal's processes, not
-        // every process of the machine's user.
         let tty_path = std::fs::read_link(format!("/proc/{}/fd/0", term.shell_pid()))
             .map_err(|e| format!("the terminal's name: {e}"))?;
-        let tty = tty_path
-            .strip_prefix("/dev")
-            .unwrap_or(&tty_path)
-            .display()
-            .to_string();
-        write_file(
-            &bin.join("pkill"),
-            &format!(
-                "#!/bin/sh\nexec /usr/bin/pkill \"$@\" -t {}\n",
-                tty.trim_start_matches('/')
-            ),
-            0o755,
-        )?;
         Ok(AtTerminal {
             tty: tty_path,
             bin,
@@ -380,7 +370,7 @@ impl AtTerminal {
         }
     }
 
-    /// The directory of the terminal's `ssh` and `pkill`.
+    /// The directory of the terminal's `ssh`.
     pub fn bin(&self) -> &Path {
         &self.bin
     }

@@ -10,6 +10,8 @@
 //! - [`processes`]: process groups, the run's marker, and the end of every
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.
+//! - [`scoped_kill`]: the `pkill` a run's processes get, which reaches
+//!   only the run's own.
 //! - [`observe`]: the client's log and the server's processes as trace
 //!   events, and the normalized trace real snapshots freeze.
 
@@ -19,6 +21,7 @@ pub mod peer;
 pub mod processes;
 pub mod proxy;
 pub mod runner;
+pub mod scoped_kill;
 pub mod targets;
 pub mod terminal;
 pub mod watch;

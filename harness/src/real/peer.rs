@@ -33,6 +33,30 @@ use super::processes::{MARKER, kill_group};
 use super::targets::template::{Placeholder, Template, shell_quote};
 use super::targets::{ClientSetting, RealTarget};
 
+/// The PATH of an OpenSSH session (sshd's _PATH_STDPATH for root), after
+/// the run's own utilities.
+const SESSION_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The directory of the run's `pkill` and `killall` (`scoped_kill.rs`),
+/// first in PATH on both hosts.
+pub fn scoped_bin(run_dir: &Path) -> PathBuf {
+    run_dir.join("scoped-bin")
+}
+
+/// Writes the run's `pkill` and `killall` into [`scoped_bin`].
+fn write_scoped_bin(run_dir: &Path) -> Result<(), PeerError> {
+    let dir = scoped_bin(run_dir);
+    std::fs::create_dir_all(&dir).map_err(|e| PeerError(format!("{}: {e}", dir.display())))?;
+    let hangar = super::at_terminal::hangar_exe().ok();
+    for (name, script) in super::scoped_kill::wrappers(hangar.as_deref()) {
+        let file = dir.join(name);
+        write(&file, &script)?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| PeerError(format!("{}: {e}", file.display())))?;
+    }
+    Ok(())
+}
+
 /// How long a server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(10);
 
@@ -180,6 +204,7 @@ impl Values<'_> {
             Placeholder::User => self.login.to_string(),
             Placeholder::RunId => self.run_id.to_string(),
             Placeholder::Marker => format!("{MARKER}={}", self.run_id),
+            Placeholder::SessionPath => format!("{}:{SESSION_PATH}", path(scoped_bin(self.dir))),
             Placeholder::Policy => match self.like {
                 Target::Hangar(policy) => policy.to_string(),
                 // The loader lets `{policy}` only into hangar-like targets.
@@ -262,6 +287,7 @@ impl Peer {
         }
         let public = std::fs::read_to_string(dir.path().join("user_key.pub"))
             .map_err(|e| PeerError(format!("user key: {e}")))?;
+        write_scoped_bin(dir.path())?;
         let authorized = dir.path().join("home/.ssh/authorized_keys");
         write(&authorized, &public)?;
         let _ = std::fs::set_permissions(&authorized, std::fs::Permissions::from_mode(0o600));

@@ -7,7 +7,8 @@
 //!   [`MARKER`] with the run's id (sshd_config(5) `SetEnv`, dropbear(8)
 //!   `-e`). Processes keep their environment across fork, exec, setsid and
 //!   nohup, so `/proc/<pid>/environ` finds them wherever they went: they
-//!   are the survivors, and they are killed when the run ends.
+//!   are the survivors, and they are killed when the run ends. The client
+//!   host's processes carry `<run id>:client` ([`client_marker`]).
 
 use std::path::Path;
 
@@ -16,6 +17,13 @@ use nix::unistd::Pid;
 
 /// The variable that marks a run's server-side processes.
 pub const MARKER: &str = "HANGAR_RUN";
+
+/// The marker of a run's client-host processes (its command lines and
+/// terminal): the run's id with `:client`, so that the survivors, the
+/// server host's, are told apart.
+pub fn client_marker(peer: &super::peer::Peer) -> String {
+    format!("{}:client", peer.run_id)
+}
 
 /// SIGKILL to the process group `pgid` (it is gone already: fine).
 pub fn kill_group(pgid: u32) {

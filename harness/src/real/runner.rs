@@ -33,7 +33,7 @@ use nix::unistd::Pid;
 
 use super::at_terminal::AtTerminal;
 use super::peer::Peer;
-use super::processes::{Marked, kill_group, kill_marked, marked};
+use super::processes::{MARKER, Marked, client_marker, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
@@ -252,8 +252,10 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     let terminal_without_ssh = terminal.as_ref().is_some_and(|at| !at.ran_ssh());
     if let Some(at) = terminal.as_mut() {
         at.term.end();
-        kill_marked(&format!("{}:client", peer.run_id));
     }
+    // What left the command lines' groups (setsid, a daemon) and the
+    // terminal's processes.
+    kill_marked(&client_marker(&peer));
     kill_marked(&peer.run_id);
     for e in proxy.events().into_iter().filter(|e| e.at <= proxy_cut) {
         trace.push_at(
@@ -343,8 +345,9 @@ fn session_processes(peer: &Peer) -> Vec<Marked> {
         .collect()
 }
 
-/// `sh -c line` with the run's `ssh` first in PATH, stdin from /dev/null,
-/// stdout and stderr counted; the leader of a new process group.
+/// `sh -c line` with the run's `ssh` and `pkill` first in PATH and the
+/// client's marker, stdin from /dev/null, stdout and stderr counted; the
+/// leader of a new process group.
 fn spawn_line(
     line: &str,
     peer: &Peer,
@@ -352,8 +355,11 @@ fn spawn_line(
     stdout: &Arc<AtomicU64>,
     stderr: &Arc<AtomicU64>,
 ) -> std::io::Result<Child> {
+    // The run's `pkill` first: it reaches only the processes that carry
+    // the client's marker, which the command line passes on.
     let mut path = format!(
-        "{}:{}",
+        "{}:{}:{}",
+        super::peer::scoped_bin(&peer.dir).display(),
         peer.bin.display(),
         std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
     );
@@ -363,6 +369,7 @@ fn spawn_line(
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)
+        .env(MARKER, client_marker(peer))
         // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
         .env(
             super::observe::SSH_LOG_VAR,

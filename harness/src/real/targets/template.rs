@@ -23,6 +23,7 @@ pub enum Placeholder {
     User,
     RunId,
     Marker,
+    SessionPath,
     Policy,
     HangarSshd,
     HangarSsh,
@@ -36,7 +37,7 @@ pub enum Placeholder {
 
 /// Every placeholder with its name and what it stands for (the README's
 /// table says the same).
-pub const PLACEHOLDERS: [(Placeholder, &str, &str); 20] = [
+pub const PLACEHOLDERS: [(Placeholder, &str, &str); 21] = [
     (
         Placeholder::Port,
         "port",
@@ -75,6 +76,11 @@ pub const PLACEHOLDERS: [(Placeholder, &str, &str); 20] = [
         Placeholder::Marker,
         "marker",
         "`HANGAR_RUN=<run id>`: the server must put it in its sessions' environment",
+    ),
+    (
+        Placeholder::SessionPath,
+        "session_path",
+        "a PATH for the sessions whose first directory has the run's own `pkill`, which reaches only the run's processes",
     ),
     (
         Placeholder::Policy,
