@@ -11,11 +11,12 @@
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.
 //! - [`scoped_kill`]: the `pkill` a run's processes get, which reaches
-//!   only the run's own.
+//!   only the run's own; [`literal_kill`]: `kill` of a literal id, refused.
 //! - [`observe`]: the client's log and the server's processes as trace
 //!   events, and the normalized trace real snapshots freeze.
 
 pub mod at_terminal;
+pub mod literal_kill;
 pub mod observe;
 pub mod peer;
 pub mod processes;

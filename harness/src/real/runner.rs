@@ -56,6 +56,9 @@ pub fn unsupported(scenario: &Scenario, target: &RealTarget) -> Option<String> {
             target.no_private_home()
         ));
     }
+    if let Some(why) = super::literal_kill::literal_kill(scenario) {
+        return Some(why);
+    }
     if scenario.world.server.kill_user_processes {
         return Some(
             "KillUserProcesses needs systemd-logind and PAM; the real lane's servers run without them".into(),
