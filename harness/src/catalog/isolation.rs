@@ -39,9 +39,18 @@ fn install_hook() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if ISOLATED.with(Cell::get) {
-                let place = info
+                let mut place = info
                     .location()
                     .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+                // A panic inside the standard library (an `Instant` plus a
+                // huge `Duration`) names std's line: add the caller's.
+                if info
+                    .location()
+                    .is_some_and(|l| l.file().starts_with(STD_SOURCES))
+                    && let Some(caller) = first_caller_outside_std()
+                {
+                    place.push_str(&format!(", called from {caller}"));
+                }
                 let text = format!("panicked{place}: {}", payload_text(info.payload()));
                 FIRST_PANIC.with(|first| {
                     first.borrow_mut().get_or_insert(text);
@@ -51,6 +60,31 @@ fn install_hook() {
             }
         }));
     });
+}
+
+/// Where the standard library's sources are, in panic locations and
+/// backtraces.
+const STD_SOURCES: &str = "/rustc/";
+
+/// The first frame of the panicking code that is not the standard
+/// library's, as `file:line` (the build keeps line tables). The backtrace
+/// starts in the hook itself: its frames, then std's panic machinery, then
+/// the code that panicked.
+fn first_caller_outside_std() -> Option<String> {
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    let mut frames = trace
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("at "))
+        .map(|at| (at.starts_with(STD_SOURCES), at))
+        .skip_while(|(in_std, _)| *in_std)
+        .skip_while(|(in_std, _)| !*in_std);
+    let (_, at) = frames.find(|(in_std, _)| !*in_std)?;
+    // `file:line:column` -> `file:line`.
+    Some(
+        at.rsplit_once(':')
+            .map_or(at, |(place, _)| place)
+            .to_string(),
+    )
 }
 
 /// The message a panic carries (`panic!("...")` gives a `&str` or a
@@ -156,6 +190,16 @@ mod tests {
         assert_eq!(went_on, Ok(true));
         let next = isolated(|| -> () { panic!("next") }).unwrap_err();
         assert!(next.0.ends_with(": next"), "{next}");
+    }
+
+    #[test]
+    fn a_panic_inside_the_standard_library_names_its_caller() {
+        let far = std::time::Instant::now();
+        let huge = std::time::Duration::MAX;
+        let line = line!() + 1;
+        let failure = isolated(|| far + huge).unwrap_err();
+        let caller = format!("catalog/isolation.rs:{line}: overflow");
+        assert!(failure.0.contains(&caller), "{failure}");
     }
 
     #[test]
