@@ -79,12 +79,22 @@ fn first_caller_outside_std() -> Option<String> {
         .skip_while(|(in_std, _)| *in_std)
         .skip_while(|(in_std, _)| !*in_std);
     let (_, at) = frames.find(|(in_std, _)| !*in_std)?;
-    // `file:line:column` -> `file:line`.
-    Some(
-        at.rsplit_once(':')
-            .map_or(at, |(place, _)| place)
-            .to_string(),
-    )
+    Some(without_column(at).to_string())
+}
+
+/// `file:line:column` -> `file:line`; a frame without a column keeps its
+/// line.
+fn without_column(at: &str) -> &str {
+    match at.rsplit_once(':') {
+        Some((place, _))
+            if place
+                .rsplit_once(':')
+                .is_some_and(|(_, l)| l.parse::<u32>().is_ok()) =>
+        {
+            place
+        }
+        _ => at,
+    }
 }
 
 /// The message a panic carries (`panic!("...")` gives a `&str` or a
@@ -200,6 +210,18 @@ mod tests {
         let failure = isolated(|| far + huge).unwrap_err();
         let caller = format!("catalog/isolation.rs:{line}: overflow");
         assert!(failure.0.contains(&caller), "{failure}");
+    }
+
+    #[test]
+    fn a_frame_keeps_its_line_with_or_without_a_column() {
+        assert_eq!(
+            without_column("src/sim/runner.rs:204:17"),
+            "src/sim/runner.rs:204"
+        );
+        assert_eq!(
+            without_column("src/sim/runner.rs:204"),
+            "src/sim/runner.rs:204"
+        );
     }
 
     #[test]
