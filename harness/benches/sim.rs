@@ -119,7 +119,7 @@ fn main() {
         workers,
         on_progress: None,
     };
-    let explored = explore(&cat_big, &options).expect("explore");
+    let explored = explore(&cat_big, &options);
     let started = Instant::now();
     let first_truncating = (0..)
         .find(|seed| {

@@ -3,11 +3,13 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod isolation;
+
+pub use isolation::{RunFailure, isolated, run_isolated};
 
 use hangar_scenario::{LoadError, Scenario, Target, discover, load_str};
 
+use crate::explore::SeedRange;
 use crate::real::{RealTarget, TargetsFile};
 use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
 use crate::sim;
@@ -20,6 +22,8 @@ pub struct RunOptions {
     pub targets: Vec<String>,
     /// A number, or `random`.
     pub seed: String,
+    /// `--seeds A..B`: every job on every seed of the range (sim lane).
+    pub seeds: Option<String>,
     pub lane: String,
     pub verbose: bool,
     pub json: bool,
@@ -97,6 +101,24 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    let seed_range = match options
+        .seeds
+        .as_deref()
+        .map(str::parse::<SeedRange>)
+        .transpose()
+    {
+        Ok(range) => range,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if real && seed_range.is_some() {
+        eprintln!(
+            "error: --seeds: the real lane has no seed; seeds are for the sim lane\n  example: hangar run scenarios/ --seeds 0..100"
+        );
+        return EXIT_BAD_INPUT;
+    }
     if !real && options.retries > 0 {
         eprintln!(
             "error: --retries: the sim lane gives the same run for the same seed; retries are for the real lane\n  example: hangar run scenarios/ --lane real --retries 1"
@@ -147,20 +169,10 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let mut out = Output::default();
-    let mut skipped = 0;
+    let mut tally = Tally::default();
     // `--repeat N`: each job N times in a row, compared below.
     let repeat = options.repeat.max(1);
-    // Each job as (scenario, the name it is reported under, the target
-    // whose expectations it is checked against, the real target that ran
-    // it, its results).
-    type Job<'s> = (
-        &'s Scenario,
-        String,
-        Target,
-        Option<&'s RealTarget>,
-        Vec<RunOutcome>,
-    );
-    let runs: Vec<Job> = if real {
+    if real {
         let mut jobs: Vec<(&Scenario, &RealTarget)> = scenarios
             .iter()
             .flat_map(|scenario| real_targets.iter().map(move |t| (scenario, t)))
@@ -169,7 +181,7 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         jobs.retain(
             |(scenario, target)| match crate::real::unsupported(scenario, target) {
                 Some(why) => {
-                    skipped += 1;
+                    tally.skipped += 1;
                     out.line(&format!(
                         "skipped {} [{}] lane=real: {why}",
                         scenario.path,
@@ -180,15 +192,28 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
                 None => true,
             },
         );
-        out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
+        out_header(
+            &mut out,
+            options,
+            scenarios.len(),
+            jobs.len() as u64,
+            &seed.to_string(),
+        );
         let repeated = repeat_each(&jobs, repeat);
-        let results = run_parallel_with(&repeated, options.workers, |(scenario, target)| {
+        let results = run_isolated(&repeated, options.workers, |(scenario, target)| {
             crate::real::run(scenario, target)
         });
-        jobs.iter()
-            .zip(in_groups(results, repeat))
-            .map(|((s, t), r)| (*s, t.label(), t.like, Some(*t), r))
-            .collect()
+        for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
+            let job = JobRef {
+                scenario,
+                label: &target.label(),
+                target: target.like,
+                real_target: Some(target),
+                seed,
+                repeat,
+            };
+            report_job(&mut out, options, &job, results, &mut tally);
+        }
     } else {
         let jobs: Vec<(&Scenario, Target)> = scenarios
             .iter()
@@ -201,82 +226,179 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
                 targets.into_iter().map(move |t| (scenario, t))
             })
             .collect();
-        out_header(&mut out, options, scenarios.len(), jobs.len(), seed);
-        let results = run_parallel(&repeat_each(&jobs, repeat), seed, options.workers);
-        jobs.iter()
-            .zip(in_groups(results, repeat))
-            .map(|((s, t), r)| (*s, t.to_string(), *t, None, r))
-            .collect()
-    };
-    let mut code = EXIT_PASS;
-    let (mut passed, mut failed, mut flaky) = (0, 0, 0);
-    for (scenario, label, target, real_target, results) in runs {
-        let job = JobRef {
-            scenario,
-            label: &label,
-            target,
-            repeat,
-            real,
+        // `--seeds A..B`: every job on every seed, one seed after the
+        // other (never a list of the range); only the runs that do not
+        // pass are printed.
+        let (seeds, which) = match seed_range {
+            Some(range) => (range, format!("seeds {range}")),
+            None => (
+                SeedRange {
+                    start: seed,
+                    end: seed.saturating_add(1),
+                },
+                format!("seed {seed}"),
+            ),
         };
-        // `--retries`: a real job that did not pass runs again, its failed
-        // tries reported in full (`may_retry`).
-        let mut tries: Vec<Judged> = Vec::new();
-        let mut results = results;
-        loop {
-            let judged = match judge(&job, results) {
-                Ok(judged) => judged,
-                Err(e) => {
-                    eprintln!("{} [{label}] seed={seed}: {e}", scenario.path);
-                    return EXIT_HARNESS_ERROR;
-                }
-            };
-            let retry = may_retry(
-                &judged.verdict,
-                judged.difference.is_some(),
-                judged.every_run_passed,
-            );
-            let again = real_target.filter(|_| retry && tries.len() < options.retries);
-            tries.push(judged);
-            let Some(real_target) = again else { break };
-            results = (0..repeat)
-                .map(|_| crate::real::run(scenario, real_target))
-                .collect();
-        }
-        let judged = tries.last().expect("one try at least");
-        if judged.verdict == Verdict::Pass {
-            passed += 1;
-            flaky += usize::from(tries.len() > 1);
-        } else {
-            failed += 1;
-            code = EXIT_FAIL;
-        }
-        let of = tries.len();
-        for (n, one) in tries.iter().enumerate() {
-            report_try(
-                &mut out,
-                options,
-                &job,
-                one,
-                (of > 1).then_some((n + 1, of)),
-            );
+        let runs = (jobs.len() as u64).saturating_mul(seeds.count(None));
+        out_header(&mut out, options, scenarios.len(), runs, &which);
+        tally.hide_passes = seed_range.is_some() && !options.json;
+        for seed in seeds.iter(None) {
+            let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
+                sim::run(s, *t, seed)
+            });
+            for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
+                let job = JobRef {
+                    scenario,
+                    label: &target.to_string(),
+                    target: *target,
+                    real_target: None,
+                    seed,
+                    repeat,
+                };
+                report_job(&mut out, options, &job, results, &mut tally);
+            }
         }
     }
     if !options.json {
-        let skipped = if skipped > 0 {
-            format!(", {skipped} skipped")
+        out.line(&tally.summary());
+    }
+    tally.exit_code()
+}
+
+/// What a `hangar run` counted, for its last line and its exit code.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    /// Runs that passed only on a retry.
+    flaky: u64,
+    skipped: u64,
+    /// Runs in which the harness failed (verdict `error`).
+    errors: u64,
+    /// `--seeds`: passing runs are counted, not printed.
+    hide_passes: bool,
+}
+
+impl Tally {
+    fn summary(&self) -> String {
+        let mut line = format!("\n{} passed", self.passed);
+        if self.flaky > 0 {
+            line.push_str(&format!(" ({} of them only on a retry: flaky)", self.flaky));
+        }
+        line.push_str(&format!(", {} failed or unknown", self.failed));
+        if self.errors > 0 {
+            line.push_str(&format!(", {} error(s) of the harness", self.errors));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line
+    }
+
+    /// 3 when the harness failed on some run, else 1 when some run did
+    /// not pass, else 0.
+    fn exit_code(&self) -> i32 {
+        if self.errors > 0 {
+            EXIT_HARNESS_ERROR
+        } else if self.failed > 0 {
+            EXIT_FAIL
         } else {
-            String::new()
+            EXIT_PASS
+        }
+    }
+}
+
+/// Judges one job's runs (retrying a real job that did not pass, under
+/// `--retries`), reports it and counts it.
+fn report_job(
+    out: &mut Output,
+    options: &RunOptions,
+    job: &JobRef,
+    results: Vec<RunOutcome>,
+    tally: &mut Tally,
+) {
+    let mut tries: Vec<Judged> = Vec::new();
+    let mut results = results;
+    loop {
+        let judged = match judge(job, results) {
+            Ok(judged) => judged,
+            Err(failure) => {
+                // The harness failed: reported in the run's place, not
+                // retried (a retry is for a lost race, not a broken
+                // harness).
+                tally.errors += 1;
+                report_error(out, options, job, &failure.0);
+                return;
+            }
         };
-        let flaky = if flaky > 0 {
-            format!(" ({flaky} of them only on a retry: flaky)")
+        let retry = may_retry(
+            &judged.verdict,
+            judged.difference.is_some(),
+            judged.every_run_passed,
+        );
+        let again = job
+            .real_target
+            .filter(|_| retry && tries.len() < options.retries);
+        tries.push(judged);
+        let Some(real_target) = again else { break };
+        let repeated = vec![(job.scenario, real_target); job.repeat];
+        results = run_isolated(&repeated, 1, |(scenario, target)| {
+            crate::real::run(scenario, target)
+        });
+    }
+    let Some(judged) = tries.last() else { return };
+    if judged.verdict == Verdict::Pass {
+        tally.passed += 1;
+        tally.flaky += u64::from(tries.len() > 1);
+        if tally.hide_passes && tries.len() == 1 {
+            return;
+        }
+    } else {
+        tally.failed += 1;
+    }
+    let of = tries.len();
+    for (n, one) in tries.iter().enumerate() {
+        report_try(out, options, job, one, (of > 1).then_some((n + 1, of)));
+    }
+}
+
+/// Prints a run in which the harness failed, in the run's place: verdict
+/// `error`, the panic's message and place, and the replay line.
+fn report_error(out: &mut Output, options: &RunOptions, job: &JobRef, message: &str) {
+    let replay = job_replay(job);
+    if options.json {
+        let lane = if job.real_target.is_some() {
+            report::LANE_REAL
         } else {
-            String::new()
+            report::LANE_SIM
         };
-        out.line(&format!(
-            "\n{passed} passed{flaky}, {failed} failed or unknown{skipped}"
+        let line = report::error_json(job.scenario, lane, job.label, job.seed, message, &replay);
+        out.line(&line.to_string());
+    } else {
+        out.line(&report::error_summary_line(
+            &job.scenario.path,
+            job.label,
+            job.seed,
+            message,
+            &replay,
         ));
     }
-    code
+}
+
+/// The command that runs a job again.
+fn job_replay(job: &JobRef) -> String {
+    let path = &job.scenario.path;
+    match job.real_target {
+        Some(RealTarget {
+            name,
+            file: Some(file),
+            ..
+        }) => {
+            format!("hangar run {path} --lane real --targets {file} --target {name} -v")
+        }
+        Some(target) => format!("hangar run {path} --lane real --target {} -v", target.name),
+        None => report::replay_command(job.scenario, job.target, job.seed),
+    }
 }
 
 /// One job of a `hangar run`, as its runs are judged and reported.
@@ -285,8 +407,10 @@ struct JobRef<'a> {
     label: &'a str,
     /// The target whose expectations apply.
     target: Target,
+    /// The real lane's target that ran it; `None` in the sim lane.
+    real_target: Option<&'a RealTarget>,
+    seed: u64,
     repeat: usize,
-    real: bool,
 }
 
 /// A job's runs judged: the first run, its verdict, and how the repeated
@@ -307,8 +431,14 @@ fn may_retry(verdict: &Verdict, traces_differ: bool, every_run_passed: bool) -> 
     *verdict != Verdict::Pass && (!traces_differ || !every_run_passed)
 }
 
-fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError> {
-    let mut done = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, RunFailure> {
+    let mut done = results
+        .into_iter()
+        .map(|r| r?.map_err(|e| RunFailure(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if done.is_empty() {
+        return Err(RunFailure("the job did not run".to_string()));
+    }
     let expectations = expectations_for(job.scenario, job.target);
     let mut verdicts: Vec<Verdict> = done
         .iter()
@@ -318,7 +448,7 @@ fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError
         .iter()
         .zip(&verdicts)
         .map(|(r, verdict)| {
-            if job.real {
+            if job.real_target.is_some() {
                 crate::real::observe::snapshot_text(job.scenario, r, verdict)
             } else {
                 report::trace_text(job.scenario, r, verdict)
@@ -328,7 +458,7 @@ fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, sim::RunError
     let every_run_passed = verdicts.iter().all(|v| *v == Verdict::Pass);
     let result = done.swap_remove(0);
     let mut verdict = verdicts.swap_remove(0);
-    let racy = job.real && job.scenario.tags.iter().any(|t| t == REAL_RACE);
+    let racy = job.real_target.is_some() && job.scenario.tags.iter().any(|t| t == REAL_RACE);
     let difference = crate::real::observe::repeat_difference(&texts).filter(|_| !racy);
     if difference.is_some() {
         let why = format!(
@@ -383,7 +513,7 @@ fn report_try(
         out.line(&line.to_string());
         return;
     }
-    if options.verbose || (job.real && *verdict != Verdict::Pass) {
+    if options.verbose || (job.real_target.is_some() && *verdict != Verdict::Pass) {
         out.line(&format!(
             "\n{}",
             report::trace_text(scenario, result, verdict)
@@ -403,7 +533,9 @@ fn report_try(
     out.line(&line);
 }
 
-type RunOutcome = Result<sim::RunResult, sim::RunError>;
+/// One run as the worker pool returns it: a panic is the outer error, a
+/// harness error the lane reported the inner one.
+type RunOutcome = Result<Result<sim::RunResult, sim::RunError>, RunFailure>;
 
 /// Each job `n` times in a row.
 fn repeat_each<T: Clone>(jobs: &[T], n: usize) -> Vec<T> {
@@ -425,10 +557,10 @@ fn in_groups(results: Vec<RunOutcome>, n: usize) -> Vec<Vec<RunOutcome>> {
     }
 }
 
-fn out_header(out: &mut Output, options: &RunOptions, files: usize, runs: usize, seed: u64) {
+fn out_header(out: &mut Output, options: &RunOptions, files: usize, runs: u64, seeds: &str) {
     if !options.json {
         out.line(&format!(
-            "hangar: {files} scenario file(s), {runs} run(s), lane {}, seed {seed}, {} worker(s)",
+            "hangar: {files} scenario file(s), {runs} run(s), lane {}, {seeds}, {} worker(s)",
             options.lane, options.workers
         ));
     }
@@ -450,39 +582,13 @@ fn real_targets(options: &RunOptions) -> Result<Vec<RealTarget>, String> {
 }
 
 /// Runs every (scenario, target) on `workers` threads, each with its own
-/// simulation; results come back in the order of `jobs`, so the report
-/// does not depend on which worker ran what.
+/// simulation and isolated from the others; results come back in the
+/// order of `jobs`, so the report does not depend on which worker ran
+/// what.
 pub fn run_parallel(jobs: &[(&Scenario, Target)], seed: u64, workers: usize) -> Vec<RunOutcome> {
-    run_parallel_with(jobs, workers, |(scenario, target)| {
+    run_isolated(jobs, workers, |(scenario, target)| {
         sim::run(scenario, *target, seed)
     })
-}
-
-/// [`run_parallel`] with any lane's run function.
-fn run_parallel_with<J: Sync>(
-    jobs: &[J],
-    workers: usize,
-    run: impl Fn(&J) -> RunOutcome + Sync,
-) -> Vec<RunOutcome> {
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<RunOutcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers.clamp(1, jobs.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else {
-                        break;
-                    };
-                    *slots[i].lock().unwrap() = Some(run(job));
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap().expect("every job ran"))
-        .collect()
 }
 
 /// Standard output that stops quietly when its reader goes away
@@ -524,5 +630,78 @@ mod tests {
         assert!(may_retry(&fail, true, false));
         // Every run passed and the traces still differ: not a lost race.
         assert!(!may_retry(&fail, true, true));
+    }
+
+    fn exit_status() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/exit/exit-status.toml");
+        load_named(&path, "scenarios/exit/exit-status.toml").unwrap()
+    }
+
+    #[test]
+    fn a_run_that_panicked_is_counted_as_an_error_with_its_replay_and_the_others_still_count() {
+        let scenario = exit_status();
+        let target = Target::OpenSsh;
+        let options = RunOptions {
+            targets: Vec::new(),
+            seed: "7".into(),
+            seeds: None,
+            lane: "sim".into(),
+            verbose: false,
+            json: false,
+            workers: 1,
+            targets_file: None,
+            repeat: 1,
+            retries: 0,
+        };
+        let job = JobRef {
+            scenario: &scenario,
+            label: "openssh",
+            target,
+            real_target: None,
+            seed: 7,
+            repeat: 1,
+        };
+        let mut tally = Tally::default();
+        // A job whose run panicked, then one that ran.
+        let panicked: Vec<RunOutcome> = vec![Err(RunFailure("panicked at x.rs:1: boom".into()))];
+        report_job(&mut Output::default(), &options, &job, panicked, &mut tally);
+        let ran = run_parallel(&[(&scenario, target)], 7, 1);
+        report_job(&mut Output::default(), &options, &job, ran, &mut tally);
+        assert_eq!((tally.errors, tally.passed, tally.failed), (1, 1, 0));
+        assert_eq!(tally.exit_code(), EXIT_HARNESS_ERROR);
+        assert!(
+            tally.summary().contains("1 error(s) of the harness"),
+            "{}",
+            tally.summary()
+        );
+        assert_eq!(
+            job_replay(&job),
+            "hangar run scenarios/exit/exit-status.toml --target openssh --seed 7 -v"
+        );
+        let line = report::error_summary_line(
+            &scenario.path,
+            job.label,
+            job.seed,
+            "panicked at x.rs:1: boom",
+            &job_replay(&job),
+        );
+        assert_eq!(
+            line,
+            "error   scenarios/exit/exit-status.toml [openssh] seed=7\n          panicked at x.rs:1: boom\n          replay: hangar run scenarios/exit/exit-status.toml --target openssh --seed 7 -v"
+        );
+    }
+
+    #[test]
+    fn failures_outrank_passes_and_errors_outrank_failures() {
+        let mut tally = Tally {
+            passed: 3,
+            ..Tally::default()
+        };
+        assert_eq!(tally.exit_code(), EXIT_PASS);
+        tally.failed = 1;
+        assert_eq!(tally.exit_code(), EXIT_FAIL);
+        tally.errors = 1;
+        assert_eq!(tally.exit_code(), EXIT_HARNESS_ERROR);
     }
 }

@@ -35,6 +35,10 @@ enum Command {
         /// The seed of the simulation; `random` draws one (and prints it).
         #[arg(long, default_value = "0")]
         seed: String,
+        /// Run every scenario and target on each seed of a range, `A..B`
+        /// (B excluded); only the runs that do not pass are printed.
+        #[arg(long, conflicts_with = "seed")]
+        seeds: Option<String>,
         /// The lane: `sim` (simulated hosts and network) or `real` (real
         /// servers and clients on 127.0.0.1: OpenSSH, Dropbear, hangar's own, yours).
         #[arg(long, default_value = "sim")]
@@ -132,59 +136,72 @@ fn workers(jobs: Option<usize>) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code =
-        match cli.command {
-            Command::Run {
-                paths,
+    // Each run is isolated on its own; this catches what fails around the
+    // runs (loading, reporting): exit 3, the harness failed, never a crash.
+    let code = catalog::isolated(|| command(cli)).unwrap_or_else(|failure| {
+        eprintln!("error: hangar itself failed: {failure}");
+        report::EXIT_HARNESS_ERROR
+    });
+    ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
+}
+
+/// Runs the command; returns the process exit code.
+fn command(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run {
+            paths,
+            targets,
+            targets_file,
+            seed,
+            seeds,
+            lane,
+            verbose,
+            format,
+            jobs,
+            repeat,
+            retries,
+        } => {
+            let options = RunOptions {
+                repeat: repeat as usize,
+                retries,
+                workers: workers(jobs),
                 targets,
                 targets_file,
                 seed,
+                seeds,
                 lane,
                 verbose,
-                format,
-                jobs,
-                repeat,
-                retries,
-            } => {
-                let options = RunOptions {
-                    repeat: repeat as usize,
-                    retries,
-                    workers: workers(jobs),
-                    targets,
-                    targets_file,
-                    seed,
-                    lane,
-                    verbose,
-                    json: matches!(format, Format::Json),
-                };
-                catalog::run_paths(&paths, &options)
-            }
-            Command::Explore {
-                path,
-                seeds,
-                target,
-                shard,
-                until,
-                format,
-                jobs,
-            } => explore_command(&ExploreArgs {
-                path: &path,
-                seeds: &seeds,
-                target: target.as_deref(),
-                shard: shard.as_deref(),
-                until_fail: matches!(until, Some(Until::Fail)),
-                workers: workers(jobs),
                 json: matches!(format, Format::Json),
-            }),
-            Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
-                path: &path,
-                seed,
-                target: &target,
-            }),
-            Command::Witness { record, command } => std::process::exit(
-                hangar::real::witness::witness(&record, &command[0], &command[1..]),
-            ),
-            Command::Pkill { args } => std::process::exit(hangar::real::scoped_kill::pkill(&args)),
-        };
-    ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
+            };
+            catalog::run_paths(&paths, &options)
+        }
+        Command::Explore {
+            path,
+            seeds,
+            target,
+            shard,
+            until,
+            format,
+            jobs,
+        } => explore_command(&ExploreArgs {
+            path: &path,
+            seeds: &seeds,
+            target: target.as_deref(),
+            shard: shard.as_deref(),
+            until_fail: matches!(until, Some(Until::Fail)),
+            workers: workers(jobs),
+            json: matches!(format, Format::Json),
+        }),
+        Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
+            path: &path,
+            seed,
+            target: &target,
+        }),
+        Command::Witness { record, command } => std::process::exit(hangar::real::witness::witness(
+            &record,
+            &command[0],
+            &command[1..],
+        )),
+        Command::Pkill { args } => std::process::exit(hangar::real::scoped_kill::pkill(&args)),
+    }
 }

@@ -30,7 +30,7 @@ fn seed_expectations_of_the_catalog_hold() {
                 workers: 2,
                 on_progress: None,
             };
-            let found = explore(scenario, &options).unwrap();
+            let found = explore(scenario, &options);
             let losing = found.seeds_losing_bytes();
             assert!(
                 quantifier.holds(losing, found.seeds_run),

@@ -23,7 +23,7 @@ fn run(scenario: &Scenario, shard: Option<Shard>, until_fail: bool) -> Explorati
         workers: 2,
         on_progress: None,
     };
-    explore(scenario, &options).unwrap()
+    explore(scenario, &options)
 }
 
 #[test]

@@ -22,7 +22,8 @@ pub struct ExploreArgs<'a> {
 }
 
 /// Runs the command; returns the process exit code: 0 when every seed
-/// passed, 1 when some did not, 2 for bad input, 3 for a harness failure.
+/// passed, 1 when some did not, 2 for bad input, 3 when the harness
+/// failed on some seed (each such seed is reported, verdict `error`).
 pub fn explore_command(args: &ExploreArgs) -> i32 {
     let scenario = match load(args.path) {
         Ok(s) => s,
@@ -56,7 +57,7 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
         }
     };
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(seeds.seeds(shard).len() as u64);
+        let bar = indicatif::ProgressBar::new(seeds.count(shard));
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta}",
@@ -76,13 +77,7 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
             Box::new(move |done, _| bar.set_position(done)) as Box<dyn Fn(u64, u64) + Sync>
         }),
     };
-    let found = match explore(&scenario, &options) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("{}: {e}", scenario.path);
-            return EXIT_HARNESS_ERROR;
-        }
-    };
+    let found = explore(&scenario, &options);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -99,7 +94,9 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
     } else {
         print!("{}", report::explore_text(&what, &found));
     }
-    if found.groups.iter().all(|g| g.key.verdict == "pass") {
+    if found.groups.iter().any(|g| g.key.error.is_some()) {
+        EXIT_HARNESS_ERROR
+    } else if found.groups.iter().all(|g| g.key.verdict == "pass") {
         EXIT_PASS
     } else {
         EXIT_FAIL

@@ -14,6 +14,9 @@ pub struct OutcomeKey {
     pub stdout_bytes: u64,
     pub lost_bytes: u64,
     pub survivors: Vec<String>,
+    /// Verdict `error`: what went wrong in the harness (a panic's message
+    /// and place).
+    pub error: Option<String>,
 }
 
 impl OutcomeKey {
@@ -24,10 +27,26 @@ impl OutcomeKey {
             stdout_bytes: outcome.stdout_bytes,
             lost_bytes: outcome.lost_bytes,
             survivors: outcome.survivor_names(),
+            error: None,
+        }
+    }
+
+    /// A run that produced no outcome: the harness failed.
+    pub fn error(message: String) -> OutcomeKey {
+        OutcomeKey {
+            verdict: "error",
+            client_exit: None,
+            stdout_bytes: 0,
+            lost_bytes: 0,
+            survivors: Vec::new(),
+            error: Some(message),
         }
     }
 
     pub fn describe(&self) -> String {
+        if let Some(message) = &self.error {
+            return format!("{:<7} {message}", self.verdict);
+        }
         let exit = self
             .client_exit
             .map_or("none".to_string(), |c| c.to_string());
@@ -97,6 +116,7 @@ impl Group {
             "stdout_bytes": self.key.stdout_bytes,
             "lost_bytes": self.key.lost_bytes,
             "survivors": self.key.survivors,
+            "error": self.key.error,
             "failing_seeds": self.failing.iter().map(|(seed, swarm)| json!({"seed": seed, "swarm": swarm.describe()})).collect::<Vec<_>>(),
         })
     }

@@ -2,15 +2,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hangar_scenario::{Scenario, Target};
 
 use super::groups::{Group, OutcomeKey};
 use super::seeds::{SeedRange, Shard};
-use crate::sim::{self, RunError};
-use crate::verdict::{Verdict, check, expectations_for};
+use crate::catalog::{RunFailure, isolated};
+use crate::sim::{self, Swarm};
+use crate::verdict::{check, expectations_for};
 
 pub struct ExploreOptions {
     pub target: Target,
@@ -76,53 +77,66 @@ fn add(groups: &mut BTreeMap<OutcomeKey, Group>, group: Group) {
     }
 }
 
-pub fn explore(scenario: &Scenario, options: &ExploreOptions) -> Result<Exploration, RunError> {
+/// Explores `scenario` over the seeds of `options`. A seed whose run
+/// panics or fails in the harness is a group of its own, verdict `error`,
+/// and the other seeds still run.
+pub fn explore(scenario: &Scenario, options: &ExploreOptions) -> Exploration {
     let started = Instant::now();
-    let seeds = options.seeds.seeds(options.shard);
+    let (range, shard) = (options.seeds, options.shard);
+    let planned = range.count(shard);
     let expect = expectations_for(scenario, options.target);
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
+    // The next index into the shard's seeds: workers share the range
+    // through it, so no list of seeds is ever built.
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let groups: Mutex<BTreeMap<OutcomeKey, Group>> = Mutex::default();
-    let error: Mutex<Option<RunError>> = Mutex::default();
+    let workers = options
+        .workers
+        .clamp(1, usize::try_from(planned).unwrap_or(usize::MAX).max(1));
     std::thread::scope(|scope| {
-        for _ in 0..options.workers.clamp(1, seeds.len().max(1)) {
+        for _ in 0..workers {
             scope.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
-                    let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let Some(seed) = range.nth(shard, next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    let result = match sim::run(scenario, options.target, seed) {
-                        Ok(result) => result,
-                        Err(e) => {
-                            *error.lock().unwrap() = Some(e);
-                            stop.store(true, Ordering::Relaxed);
-                            break;
+                    let ran = isolated(|| sim::run(scenario, options.target, seed))
+                        .and_then(|r| r.map_err(|e| RunFailure(e.to_string())));
+                    let group = match ran {
+                        Ok(result) => {
+                            let verdict = check(&expect, &result.outcome);
+                            Group::new(
+                                OutcomeKey::of(&result.outcome, &verdict),
+                                seed,
+                                result.swarm,
+                            )
+                        }
+                        Err(RunFailure(message)) => {
+                            let swarm =
+                                isolated(|| Swarm::draw(seed, scenario)).unwrap_or_default();
+                            Group::new(OutcomeKey::error(message), seed, swarm)
                         }
                     };
-                    let verdict = check(&expect, &result.outcome);
-                    if options.until_fail && verdict != Verdict::Pass {
+                    if options.until_fail && group.key.verdict != "pass" {
                         stop.store(true, Ordering::Relaxed);
                     }
-                    let key = OutcomeKey::of(&result.outcome, &verdict);
-                    add(
-                        &mut groups.lock().unwrap(),
-                        Group::new(key, seed, result.swarm),
-                    );
-                    let finished = done.fetch_add(1, Ordering::Relaxed) as u64 + 1;
+                    add(&mut groups.lock().unwrap_or_else(|e| e.into_inner()), group);
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if let Some(progress) = &options.on_progress {
-                        progress(finished, seeds.len() as u64);
+                        progress(finished, planned);
                     }
                 }
             });
         }
     });
-    if let Some(e) = error.into_inner().unwrap() {
-        return Err(e);
-    }
-    Ok(Exploration {
-        groups: groups.into_inner().unwrap().into_values().collect(),
-        seeds_run: done.into_inner() as u64,
+    Exploration {
+        groups: groups
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_values()
+            .collect(),
+        seeds_run: done.into_inner(),
         wall: started.elapsed(),
-    })
+    }
 }

@@ -63,13 +63,33 @@ impl fmt::Display for Shard {
     }
 }
 
+impl Shard {
+    /// The whole range: one part of one.
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+}
+
+/// The seeds are computed from an index, never listed: a range of ten
+/// billion seeds costs no memory, and workers share it through a counter.
 impl SeedRange {
-    /// The seeds of `shard` (all of them without one), in increasing order.
-    pub fn seeds(&self, shard: Option<Shard>) -> Vec<u64> {
-        let Shard { index, count } = shard.unwrap_or(Shard { index: 1, count: 1 });
-        (self.start..self.end)
-            .filter(|s| (s - self.start) % count == index - 1)
-            .collect()
+    /// How many seeds `shard` (all of them without one) holds.
+    pub fn count(&self, shard: Option<Shard>) -> u64 {
+        let Shard { index, count } = shard.unwrap_or(Shard::WHOLE);
+        let span = self.end - self.start;
+        // The shard's seeds are start + (index - 1) + i * count.
+        span.saturating_sub(index - 1).div_ceil(count)
+    }
+
+    /// The `i`-th seed of `shard`, in increasing order; `None` past its end.
+    pub fn nth(&self, shard: Option<Shard>, i: u64) -> Option<u64> {
+        let Shard { index, count } = shard.unwrap_or(Shard::WHOLE);
+        let offset = i.checked_mul(count)?.checked_add(index - 1)?;
+        (offset < self.end - self.start).then(|| self.start + offset)
+    }
+
+    /// The seeds of `shard`, in increasing order, one at a time.
+    pub fn iter(&self, shard: Option<Shard>) -> impl Iterator<Item = u64> + use<> {
+        let range = *self;
+        (0..range.count(shard)).map_while(move |i| range.nth(shard, i))
     }
 }
 
@@ -81,14 +101,36 @@ mod tests {
     fn shards_partition_the_range() {
         let range: SeedRange = "10..20".parse().unwrap();
         let mut all: Vec<u64> = (1..=3)
-            .flat_map(|k| range.seeds(Some(Shard { index: k, count: 3 })))
+            .flat_map(|k| range.iter(Some(Shard { index: k, count: 3 })))
             .collect();
         all.sort();
         assert_eq!(all, (10..20).collect::<Vec<_>>());
+        let first: Option<Shard> = Some("1/3".parse().unwrap());
+        assert_eq!(range.iter(first).collect::<Vec<_>>(), vec![10, 13, 16, 19]);
+        assert_eq!(range.count(first), 4);
+        assert_eq!(range.count(Some("3/3".parse().unwrap())), 3);
+    }
+
+    #[test]
+    fn a_huge_range_is_counted_and_indexed_without_listing_it() {
+        let huge: SeedRange = "0..10000000000".parse().unwrap();
+        assert_eq!(huge.count(None), 10_000_000_000);
+        assert_eq!(huge.nth(None, 9_999_999_999), Some(9_999_999_999));
+        assert_eq!(huge.nth(None, 10_000_000_000), None);
+        let last = Some(Shard { index: 4, count: 4 });
+        assert_eq!(huge.count(last), 2_500_000_000);
+        assert_eq!(huge.nth(last, 2_499_999_999), Some(9_999_999_999));
+        // At the top of u64, indexes past the end do not overflow.
+        let top = SeedRange {
+            start: u64::MAX - 3,
+            end: u64::MAX,
+        };
         assert_eq!(
-            range.seeds(Some("1/3".parse().unwrap())),
-            vec![10, 13, 16, 19]
+            top.iter(None).collect::<Vec<_>>(),
+            vec![u64::MAX - 3, u64::MAX - 2, u64::MAX - 1]
         );
+        assert_eq!(top.nth(None, u64::MAX), None);
+        assert_eq!(top.count(Some(Shard { index: 5, count: 5 })), 0);
     }
 
     #[test]

@@ -8,7 +8,10 @@ mod explore;
 mod run;
 
 pub use explore::{Explored, explore_json, explore_text};
-pub use run::{header, json_line, json_value, replay_command, summary_line, trace_text};
+pub use run::{
+    error_json, error_summary_line, header, json_line, json_value, replay_command, summary_line,
+    trace_text,
+};
 
 /// Every scenario and target passed.
 pub const EXIT_PASS: i32 = 0;

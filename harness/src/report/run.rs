@@ -199,3 +199,42 @@ pub fn json_value(scenario: &Scenario, result: &RunResult, verdict: &Verdict) ->
     }
     line
 }
+
+/// The summary line of a run that produced no result: the harness failed
+/// (a panic, with its message and place), verdict `error`.
+pub fn error_summary_line(
+    path: &str,
+    label: &str,
+    seed: u64,
+    message: &str,
+    replay: &str,
+) -> String {
+    let mut line = format!("{:<7} {path} [{label}] seed={seed}", "error");
+    for detail in message.lines() {
+        line.push_str(&format!("\n          {detail}"));
+    }
+    line.push_str(&format!("\n          replay: {replay}"));
+    line
+}
+
+/// The JSON object of a run that produced no result (verdict `error`).
+pub fn error_json(
+    scenario: &Scenario,
+    lane: &str,
+    label: &str,
+    seed: u64,
+    message: &str,
+    replay: &str,
+) -> serde_json::Value {
+    json!({
+        "scenario": scenario.path,
+        "title": scenario.title,
+        "lane": lane,
+        "target": label,
+        "seed": seed,
+        "verdict": "error",
+        "details": [message],
+        "error": message,
+        "replay": replay,
+    })
+}

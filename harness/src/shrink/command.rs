@@ -7,7 +7,9 @@ use hangar_scenario::{Target, load_str, to_toml};
 
 use super::reduce::shrink;
 use crate::catalog::load;
-use crate::report::{EXIT_BAD_INPUT, EXIT_HARNESS_ERROR, EXIT_PASS};
+use crate::report::{
+    EXIT_BAD_INPUT, EXIT_HARNESS_ERROR, EXIT_PASS, error_summary_line, replay_command,
+};
 
 pub struct ShrinkArgs<'a> {
     pub path: &'a Path,
@@ -45,8 +47,17 @@ pub fn shrink_command(args: &ShrinkArgs) -> i32 {
             eprintln!("error: {message}");
             return EXIT_BAD_INPUT;
         }
-        Err(e) => {
-            eprintln!("{}: {e}", scenario.path);
+        Err(failure) => {
+            eprintln!(
+                "{}",
+                error_summary_line(
+                    &scenario.path,
+                    &target.to_string(),
+                    args.seed,
+                    &failure.0,
+                    &replay_command(&scenario, target, args.seed)
+                )
+            );
             return EXIT_HARNESS_ERROR;
         }
     };

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use hangar_scenario::{Action, Drawn, Scenario, Target};
 
-use crate::sim::{self, RunError, Swarm};
+use crate::catalog::{RunFailure, isolated};
+use crate::sim::{self, Swarm};
 use crate::verdict::{check, expectations_for};
 
 /// The smallest failing scenario found, and how it got there.
@@ -24,18 +25,22 @@ pub struct Shrunk {
     pub runs: u64,
 }
 
-/// The verdict name of `scenario` on `target` and `seed`.
-fn verdict_of(scenario: &Scenario, target: Target, seed: u64) -> Result<&'static str, RunError> {
-    let result = sim::run(scenario, target, seed)?;
+/// The verdict name of `scenario` on `target` and `seed`; a panic or a
+/// harness error in the run is its [`RunFailure`].
+fn verdict_of(scenario: &Scenario, target: Target, seed: u64) -> Result<&'static str, RunFailure> {
+    let result =
+        isolated(|| sim::run(scenario, target, seed))?.map_err(|e| RunFailure(e.to_string()))?;
     Ok(check(&expectations_for(scenario, target), &result.outcome).name())
 }
 
-/// Shrinks `original`, which must not pass on `target` with `seed`.
+/// Shrinks `original`, which must not pass on `target` with `seed`. The
+/// error is the original run's harness failure; a candidate whose run
+/// fails in the harness is not the same failure, and is passed over.
 pub fn shrink(
     original: &Scenario,
     target: Target,
     seed: u64,
-) -> Result<Result<Shrunk, String>, RunError> {
+) -> Result<Result<Shrunk, String>, RunFailure> {
     let failure = verdict_of(original, target, seed)?;
     if failure == "pass" {
         return Ok(Err(format!(
@@ -46,7 +51,7 @@ pub fn shrink(
     let mut current = fix_swarm(original, &Swarm::draw(seed, original));
     let mut notes = vec!["fixed the values drawn from the seed".to_string()];
     let mut runs = 1;
-    if verdict_of(&current, target, seed)? != failure {
+    if verdict_of(&current, target, seed).ok() != Some(failure) {
         // The drawn values alone do not reproduce it (the step order can
         // differ): keep the ranges.
         current = original.clone();
@@ -56,7 +61,7 @@ pub fn shrink(
         let mut progressed = false;
         for (candidate, note) in candidates(&current) {
             runs += 1;
-            if verdict_of(&candidate, target, seed)? == failure {
+            if verdict_of(&candidate, target, seed).ok() == Some(failure) {
                 current = candidate;
                 notes.push(note);
                 progressed = true;
