@@ -36,8 +36,8 @@ use crate::raw::{
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
 use crate::values::{
-    Value, boolean, count, duration, exit, expected, horizon, last_segment, non_empty,
-    positive_duration, size, ssh_switch, string, strings, target, toml_string,
+    Value, boolean, count, duration, exit, expected, horizon, last_segment, non_empty, size,
+    ssh_switch, string, strings, target, tick, toml_string,
 };
 
 /// Loads `text`, the contents of the scenario file `file`.
@@ -204,7 +204,7 @@ impl Checker<'_> {
             timeout,
         );
         self.set(&raw.linger, "world.linger", duration, &mut world.linger);
-        self.set(&raw.tick, "world.tick", positive_duration, &mut world.tick);
+        self.set(&raw.tick, "world.tick", tick, &mut world.tick);
         let pipe_buffer = |v: &Value, key: &str| {
             let drawn = sizes(v, key)?;
             if drawn.min == 0 {

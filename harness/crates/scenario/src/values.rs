@@ -133,14 +133,20 @@ pub(crate) fn horizon(v: &Value, key: &str) -> Result<Duration, Problem> {
     }
 }
 
-/// A duration above zero (the clock's tick).
-pub(crate) fn positive_duration(v: &Value, key: &str) -> Result<Duration, Problem> {
+/// The shortest tick: every tick is a step of every host, so a shorter
+/// one makes a second of busy virtual time cost over a thousand steps
+/// (`tick = "1ns"` turned a two-minute horizon into 10^11 of them).
+pub const MIN_TICK: Duration = Duration::from_millis(1);
+
+/// The clock's tick: at least [`MIN_TICK`].
+pub(crate) fn tick(v: &Value, key: &str) -> Result<Duration, Problem> {
     match duration(v, key)? {
-        d if d.is_zero() => Err(Problem::new(
+        d if d < MIN_TICK => Err(Problem::new(
             v.span().start,
             key,
-            "the tick must be longer than `0s`".to_owned(),
-        )),
+            "the tick must be at least `1ms`: each tick is a step of every host".to_owned(),
+        )
+        .example("tick = \"1ms\"")),
         d => Ok(d),
     }
 }

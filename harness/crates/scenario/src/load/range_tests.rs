@@ -258,3 +258,19 @@ fn a_step_range_must_end_within_the_horizon() {
     );
     load_with("[world]\nhorizon = \"60s\"\n[[step]]\nat = \"30s..60s\"\nrun = \"sleep 1\"\n");
 }
+
+#[test]
+fn a_tick_is_at_least_a_millisecond() {
+    assert_eq!(
+        error_with("[world]\ntick = \"1ns\"\n"),
+        "x.toml:4:8: world.tick: the tick must be at least `1ms`: each tick is a step of every \
+         host\n  example: tick = \"1ms\""
+    );
+    assert!(
+        crate::load_str(
+            "x.toml",
+            "title = \"t\"\nsource = \"s\"\n[world]\ntick = \"1ms\"\n[[step]]\nat = \"0s\"\nrun = \"true\"\n"
+        )
+        .is_ok()
+    );
+}
