@@ -40,6 +40,7 @@ pub fn check_scenario(scenario: &Scenario, text: &str) -> Result<(), LoadError> 
                 key: Some(format!("step[{}].run", index + 1)),
                 message: problem.message,
                 example: Some(problem.hint),
+                more: Box::default(),
             });
         }
     }

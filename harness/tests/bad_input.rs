@@ -287,3 +287,35 @@ fn fuzz_regressions_never_panic() {
     }
     assert!(replayed >= 3, "{replayed} inputs replayed");
 }
+
+#[test]
+fn every_unknown_key_is_reported_in_file_order() {
+    let path = scenario_file(
+        "two.toml",
+        &format!(
+            "{HEAD}foo = 1\nbar = 2\n[[step]]\nat = \"0s\"\nrun = \"true\"\n\
+             [expect]\nbaz = 1\n[expect.dropbear]\nqux = 2\n"
+        ),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .arg("run")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let places: Vec<usize> = [
+        "two.toml:3:1: foo: unknown key `foo`",
+        "two.toml:4:1: bar: unknown key `bar`",
+        "two.toml:9:1: expect.baz: unknown key `baz`",
+        "two.toml:11:1: expect.dropbear.qux: unknown key `qux`",
+    ]
+    .iter()
+    .map(|block| {
+        stderr
+            .find(block)
+            .unwrap_or_else(|| panic!("{block} in:\n{stderr}"))
+    })
+    .collect();
+    assert!(places.is_sorted(), "{stderr}");
+}

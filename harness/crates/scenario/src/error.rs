@@ -17,6 +17,10 @@ use crate::position::line_col;
 ///
 /// `line` and `col` are 1-based; `col` counts characters, not bytes. An
 /// error that is about the whole file (it cannot be read) is at 1:1.
+///
+/// A file with several problems is one error: the first problem in the
+/// file, and the others in `more`, in file order. It displays each one's
+/// block in turn, the first 20 of them, and how many more there are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
     /// The path as given to the loader.
@@ -30,6 +34,11 @@ pub struct LoadError {
     pub message: String,
     /// A line that would be right here, or what to do instead.
     pub example: Option<String>,
+    /// The problems after this one in the file, in file order; each has an
+    /// empty `more`. Behind a thin pointer: a `Result` with a `LoadError`
+    /// stays small (clippy's `result_large_err`).
+    #[allow(clippy::box_collection)]
+    pub more: Box<Vec<LoadError>>,
 }
 
 impl LoadError {
@@ -50,7 +59,47 @@ impl LoadError {
             key,
             message,
             example,
+            more: Box::default(),
         }
+    }
+
+    /// The problems of `file` (`text` is its contents) as one error, in
+    /// file order; among problems at the same place, in the order found.
+    /// `None` when there are none.
+    pub(crate) fn from_problems(
+        file: &str,
+        text: &str,
+        mut problems: Vec<Problem>,
+    ) -> Option<LoadError> {
+        problems.sort_by_key(|p| p.offset);
+        let mut errors = problems.into_iter().map(|p| p.error(file, text));
+        let mut first = errors.next()?;
+        first.more = Box::new(errors.collect());
+        Some(first)
+    }
+
+    /// Every problem: this one, then the ones in `more`.
+    pub fn problems(&self) -> impl Iterator<Item = &LoadError> {
+        std::iter::once(self).chain(self.more.iter())
+    }
+
+    /// This problem's block: `file:line:col: key: message` and the example.
+    fn fmt_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.col)?;
+        if let Some(key) = &self.key {
+            write!(f, "{}: ", shorten(key))?;
+        }
+        f.write_str(&shorten(&self.message))?;
+        if let Some(example) = &self.example {
+            // Continuation lines line up under the first line of the example.
+            let example = shorten(example);
+            let mut lines = example.lines();
+            write!(f, "\n  example: {}", lines.next().unwrap_or(""))?;
+            for line in lines {
+                write!(f, "\n           {line}")?;
+            }
+        }
+        Ok(())
     }
 
     /// A problem with the file as a whole, at 1:1.
@@ -62,6 +111,7 @@ impl LoadError {
             key: None,
             message,
             example: None,
+            more: Box::default(),
         }
     }
 
@@ -79,31 +129,33 @@ impl LoadError {
             key: None,
             message: format!("cannot read {what}: {reason}"),
             example: None,
+            more: Box::default(),
         }
     }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.col)?;
-        if let Some(key) = &self.key {
-            write!(f, "{}: ", shorten(key))?;
-        }
-        f.write_str(&shorten(&self.message))?;
-        if let Some(example) = &self.example {
-            // Continuation lines line up under the first line of the example.
-            let example = shorten(example);
-            let mut lines = example.lines();
-            write!(f, "\n  example: {}", lines.next().unwrap_or(""))?;
-            for line in lines {
-                write!(f, "\n           {line}")?;
+        let count = 1 + self.more.len();
+        for (i, problem) in self.problems().take(MAX_SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
             }
+            problem.fmt_one(f)?;
         }
-        Ok(())
+        match count.saturating_sub(MAX_SHOWN) {
+            0 => Ok(()),
+            1 => f.write_str("\n... and 1 more problem"),
+            n => write!(f, "\n... and {n} more problems"),
+        }
     }
 }
 
 impl std::error::Error for LoadError {}
+
+/// The most problems shown at once: enough to fix a file in one go, few
+/// enough that the first ones stay on screen.
+const MAX_SHOWN: usize = 20;
 
 /// The longest word a message shows whole: longer ones (a huge key or
 /// value from the file) are cut, so that a message stays readable.
@@ -206,6 +258,7 @@ mod tests {
             key: Some("step[2].at".into()),
             message: "expected a duration such as `30s`, found `30 seconds`".into(),
             example: Some("at = \"30s\"".into()),
+            more: Box::default(),
         };
         assert_eq!(
             err.to_string(),

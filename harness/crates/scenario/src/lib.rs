@@ -234,6 +234,7 @@ mod render;
 mod reword;
 mod size;
 mod target;
+mod unknown;
 mod values;
 
 use std::fs;

@@ -7,13 +7,17 @@
 //! in time order, `run` lines the simulated hosts can run, keystrokes and
 //! regexes that mean something.
 //!
-//! A shape error stops the first pass, so it is reported alone. When
-//! several values are wrong, the one that comes first in the file is
-//! reported, so that fixing errors top to bottom always shows the next one.
+//! Before serde, every unknown key is reported and taken out
+//! (`unknown.rs`), since serde would stop at the first it visits. A shape
+//! error (`[step]` for `[[step]]`) stops serde, so the values are not
+//! checked then. Every problem found is reported, in file order
+//! ([`LoadError`] shows the first 20).
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, Deserializer};
 
 use crate::commands;
 use crate::defaults;
@@ -35,6 +39,7 @@ use crate::raw::{
 };
 use crate::reword::{from_toml, unknown_key};
 use crate::target::Target;
+use crate::unknown::take_unknown_keys;
 use crate::values::{
     Value, boolean, count, duration, exit, expected, horizon, last_segment, non_empty, size,
     ssh_switch, string, strings, target, tick, toml_string,
@@ -42,17 +47,38 @@ use crate::values::{
 
 /// Loads `text`, the contents of the scenario file `file`.
 pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
-    let raw: RawScenario =
-        toml::from_str(text).map_err(|e| from_toml(text, &e).error(file, text))?;
-    let mut checker = Checker {
-        text,
-        problems: Vec::new(),
+    let mut root = DeTable::parse(text).map_err(|e| from_toml(text, &e).error(file, text))?;
+    let (mut problems, misspelt_tables) = take_unknown_keys(&mut root);
+    let scenario = match RawScenario::deserialize(Deserializer::from(root)) {
+        Ok(raw) => {
+            let mut checker = Checker {
+                text,
+                problems: Vec::new(),
+            };
+            let scenario = checker.scenario(file, &raw);
+            // A key missing from a table with a misspelt key is most
+            // likely that key: reported once, as the misspelling.
+            problems.extend(
+                checker
+                    .problems
+                    .into_iter()
+                    .filter(|p| !misspelt_tables.contains(&p.offset)),
+            );
+            Some(scenario)
+        }
+        Err(e) => {
+            problems.push(from_toml(text, &e));
+            None
+        }
     };
-    let scenario = checker.scenario(file, &raw);
-    // The first in the file; among equals, the first found.
-    match checker.problems.into_iter().min_by_key(|p| p.offset) {
-        Some(p) => Err(p.error(file, text)),
-        None => Ok(scenario),
+    match (LoadError::from_problems(file, text, problems), scenario) {
+        (None, Some(scenario)) => Ok(scenario),
+        (Some(err), _) => Err(err),
+        // serde failed, so there is a problem; never reached.
+        (None, None) => Err(LoadError::whole_file(
+            file,
+            "cannot read the file".to_owned(),
+        )),
     }
 }
 

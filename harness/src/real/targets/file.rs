@@ -74,6 +74,7 @@ pub fn parse(file: &str, text: &str, builtin: bool) -> Result<Vec<RealTarget>, L
             key,
             message,
             example: Some(example.to_string()),
+            more: Box::default(),
         }
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {

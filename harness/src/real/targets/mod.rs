@@ -312,6 +312,7 @@ impl TargetsFile {
                 "hangar run scenarios/ --lane real --targets ci/targets.example.toml\n{}",
                 file::EXAMPLE
             )),
+            more: Box::default(),
         })?;
         Ok(TargetsFile {
             targets: file::parse(&name, &text, false)?,

@@ -25,8 +25,15 @@ fn load_with(extra: &str) -> Scenario {
     load("x.toml", &with(extra)).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The error for `with(extra)`, and a step at the end if `extra` has none,
+/// so that a scenario without steps is not a second problem.
 fn error_with(extra: &str) -> String {
-    match load("x.toml", &with(extra)) {
+    let step = if extra.contains("[step]") {
+        ""
+    } else {
+        "[[step]]\nrun = \"true\"\n"
+    };
+    match load("x.toml", &format!("{}{step}", with(extra))) {
         Ok(_) => panic!("loaded:\n{extra}"),
         Err(e) => e.to_string(),
     }

@@ -68,15 +68,29 @@ fn error(text: &str) -> String {
     }
 }
 
-/// The error for a minimal valid file with `extra` appended.
+/// The error for a minimal valid file with `extra` appended, and a step
+/// at the end if `extra` has none, so that a scenario without steps is not
+/// a second problem.
 fn error_with(extra: &str) -> String {
-    error(&format!("title = \"t\"\nsource = \"s\"\n{extra}"))
+    error(&format!(
+        "title = \"t\"\nsource = \"s\"\n{extra}{}",
+        step_unless_in(extra)
+    ))
+}
+
+/// A step to append to `extra`, unless it has one.
+fn step_unless_in(extra: &str) -> &'static str {
+    if extra.contains("[step]") {
+        ""
+    } else {
+        "[[step]]\nrun = \"true\"\n"
+    }
 }
 
 /// A minimal valid file with `extra` appended, and a step if `extra` has
 /// none (a scenario needs one).
 fn load_with(extra: &str) -> Scenario {
-    let step = if extra.contains("[[step]]") {
+    let step = if extra.contains("[step]") {
         ""
     } else {
         "[[step]]\nrun = \"true\"\n"
@@ -268,17 +282,17 @@ fn per_target_tables_may_come_in_any_order_and_are_sorted_by_target() {
 #[test]
 fn missing_title_and_source() {
     assert_eq!(
-        error("source = \"s\"\n"),
+        error("source = \"s\"\n[[step]]\nrun = \"true\"\n"),
         "x.toml:1:1: title: missing; every scenario needs a one-line title\n  \
          example: title = \"A background job holding stdout keeps the session open\""
     );
     assert_eq!(
-        error("title = \"t\"\n"),
+        error("title = \"t\"\n[[step]]\nrun = \"true\"\n"),
         "x.toml:1:1: source: missing; every scenario needs the seed document it \
          reproduces\n  example: source = \"000_7bc76eb44a87564d.txt\""
     );
     assert_eq!(
-        error("title = \"  \"\nsource = \"s\"\n"),
+        error("title = \"  \"\nsource = \"s\"\n[[step]]\nrun = \"true\"\n"),
         "x.toml:1:9: title: expected a non-empty string, found `  `\n  \
          example: title = \"A background job holding stdout keeps the session open\""
     );
@@ -1232,4 +1246,81 @@ fn unknown_keys_in_expect_tables_are_reported_in_file_order() {
         "{}",
         error_with(target_first)
     );
+}
+
+/// Every unknown key is reported, in file order, each at its own place:
+/// at the top level, in `[expect]` and in `[expect.<target>]`.
+#[test]
+fn every_unknown_key_is_reported_in_file_order() {
+    let text = "title = \"t\"\nsource = \"s\"\nfoo = 1\nbar = 2\n[[step]]\nat = \"0s\"\n\
+                run = \"true\"\n[expect]\nbaz = 1\n[expect.dropbear]\nqux = 2\n";
+    let err = load("x.toml", text).unwrap_err();
+    let found: Vec<(usize, usize, Option<&str>)> = err
+        .problems()
+        .map(|p| (p.line, p.col, p.key.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, 1, Some("foo")),
+            (4, 1, Some("bar")),
+            (9, 1, Some("expect.baz")),
+            (11, 1, Some("expect.dropbear.qux")),
+        ]
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("x.toml:3:1: foo: unknown key `foo`; the keys of the top level are "),
+        "{shown}"
+    );
+    for block in [
+        "\nx.toml:4:1: bar: unknown key `bar`",
+        "\nx.toml:9:1: expect.baz: unknown key `baz`",
+        "\nx.toml:11:1: expect.dropbear.qux: unknown key `qux`",
+    ] {
+        assert!(shown.contains(block), "{block} in:\n{shown}");
+    }
+    // The keys of the expect tables have an example; the top level has none
+    // that fits an unknown key.
+    assert_eq!(shown.matches("\n  example: ").count(), 2, "{shown}");
+}
+
+/// Unknown keys in nested tables and in every step are all found, and the
+/// values of the other keys are still checked.
+#[test]
+fn unknown_keys_everywhere_and_bad_values_are_reported_together() {
+    let text = "title = \"t\"\nsource = \"s\"\n[world]\nhorizn = \"1s\"\ntick = \"x\"\n\
+                [[step]]\nrun = \"true\"\ncmd = 1\n[[step]]\nat = \"soon\"\nrun = \"true\"\n\
+                wait_for = { scren = \"x\" }\n[expect]\nclient = { exitt = 0 }\n";
+    let err = load("x.toml", text).unwrap_err();
+    let found: Vec<(usize, Option<&str>)> =
+        err.problems().map(|p| (p.line, p.key.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            (4, Some("world.horizn")),
+            (5, Some("world.tick")),
+            (8, Some("step[1].cmd")),
+            (10, Some("step[2].at")),
+            // Not "a wait needs `screen`": that is what `scren` meant.
+            (12, Some("step[2].wait_for.scren")),
+            (14, Some("expect.client.exitt")),
+        ]
+    );
+}
+
+/// A file with many problems shows the first 20 and counts the rest.
+#[test]
+fn many_problems_are_capped() {
+    let mut text = "title = \"t\"\nsource = \"s\"\n[[step]]\nrun = \"true\"\n[world]\n".to_owned();
+    for i in 0..30 {
+        text.push_str(&format!("unknown{i} = 1\n"));
+    }
+    let err = load("x.toml", &text).unwrap_err();
+    assert_eq!(err.problems().count(), 30);
+    let shown = err.to_string();
+    assert_eq!(shown.matches(": unknown key `").count(), 20, "{shown}");
+    assert!(shown.contains("x.toml:25:1: world.unknown19: "), "{shown}");
+    assert!(!shown.contains("unknown20"), "{shown}");
+    assert!(shown.ends_with("\n... and 10 more problems"), "{shown}");
 }
