@@ -260,8 +260,8 @@ pub use target::{ParseTargetError, Policy, TARGET_FORMS, Target};
 ///
 /// # Errors
 ///
-/// A file that cannot be read (see [`read_text`]), or the first problem
-/// in its contents (see [`load_str`]).
+/// A file that cannot be read (see [`read_text`]), or the problems in its
+/// contents, in file order (see [`load_str`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     let name = path.display().to_string();
     load_str(&name, &read_text(path, &name)?)
