@@ -18,4 +18,4 @@ pub use screen::{Screen, screen_regex};
 pub use swarm::Swarm;
 #[cfg(test)]
 pub(crate) use terminal::{Terminal, start_login_shell};
-pub use timeline::trace_line;
+pub use timeline::trace_lines;
