@@ -122,7 +122,9 @@ impl Screen {
             }
             0x08 => self.col = self.col.saturating_sub(1),
             b'\t' => {
-                let next = (self.col / 8 + 1) * 8;
+                // The next tab stop, or the right margin when there is none
+                // (ECMA-48 8.3.60 HT).
+                let next = ((self.col / 8 + 1) * 8).min(COLUMNS);
                 while self.col < next {
                     self.write(b' ');
                 }
@@ -296,6 +298,17 @@ mod tests {
         assert!(s.text().ends_with("y\ny\nlast"));
         s.feed(&[b'x'; 3 * COLUMNS]);
         assert_eq!(s.lines.last().unwrap().len(), COLUMNS);
+    }
+
+    #[test]
+    fn a_tab_past_the_last_column_stays_on_it() {
+        let mut line = vec![b'x'; COLUMNS + 5];
+        line.extend_from_slice(b"\ty");
+        let mut s = Screen::default();
+        s.feed(&line);
+        let text = s.text();
+        assert_eq!(text.len(), COLUMNS);
+        assert!(text.ends_with("xy"), "{text}");
     }
 
     #[test]
