@@ -11,6 +11,8 @@
 //! - the whole catalog under `scenarios/` on every target;
 //! - `explore` on the `cat big` race (close-on-exit), on every core, and
 //!   the time to the first truncating seed;
+//! - endless writers for 10 s of virtual time: `cat /dev/zero` over ssh
+//!   and `ssh server yes` typed at the terminal;
 //!
 //! and the ratio of virtual to wall time of the hang.
 
@@ -59,6 +61,15 @@ wait_for = { screen = 'user@server:~\$\z', timeout = "5s" }
 type = "exit 7\n"
 "#;
 
+/// A writer that never stops, for 10 s of virtual time: `run` or `type`.
+fn endless(kind: &str, line: &str) -> Scenario {
+    let text = format!(
+        "title = \"bench: an endless writer\"\nsource = \"bench\"\n\
+         [world]\nhorizon = \"10s\"\n[[step]]\n{kind} = {line:?}\n"
+    );
+    load_str("bench/endless.toml", &text).unwrap()
+}
+
 /// Median wall time of `runs` runs of `scenario` on `target`, seeds 0..runs.
 fn median(scenario: &Scenario, target: Target, runs: u64) -> Duration {
     let mut times: Vec<Duration> = (0..runs)
@@ -100,6 +111,13 @@ fn main() {
         }
     }
     let whole = started.elapsed();
+    let zero = endless("run", "ssh server 'cat /dev/zero'");
+    let streamed = median(&zero, Target::OpenSsh, 3);
+    let zero_events = hangar::sim::run(&zero, Target::OpenSsh, 0)
+        .expect("run")
+        .events
+        .len();
+    let yes_typed = median(&endless("type", "ssh server yes\n"), Target::OpenSsh, 3);
 
     let cat_big = load_named(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/race/cat-big.toml"),
@@ -157,6 +175,11 @@ fn main() {
         ms(idle_minute)
     );
     println!("  whole catalog ({runs} runs):      {}", ms(whole));
+    println!(
+        "  endless writers, 10 s: cat /dev/zero {} ({zero_events} trace events), yes at the terminal {}",
+        ms(streamed),
+        ms(yes_typed)
+    );
     println!(
         "  explore cat big, close-on-exit, {workers} workers: {:.0} seeds/s over {} seeds",
         explored.seeds_per_second(),

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use hangar::sim::{RunResult, run};
+use hangar::trace::render_events;
 use hangar::verdict::{check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 
@@ -166,4 +167,27 @@ client = { exit = 0 }
     );
     assert_eq!(result.outcome.client_exit, Some(0));
     assert_eq!(result.outcome.stdout_bytes, 100_000);
+}
+
+#[test]
+fn a_command_that_streams_without_end_keeps_one_event_per_trace_line() {
+    let result = run_within(
+        r#"
+[world]
+horizon = "5s"
+[[step]]
+run = "ssh server 'cat /dev/zero'"
+"#,
+        Duration::from_secs(120),
+    );
+    assert!(result.outcome.hit_horizon);
+    // Some 60,000 data messages in 5 s; the trace keeps the ~2,000 lines
+    // they are printed as.
+    let lines = render_events(&result.events).lines().count();
+    assert_eq!(result.events.len(), lines);
+    assert!(
+        result.events.len() < 5_000,
+        "{} events",
+        result.events.len()
+    );
 }

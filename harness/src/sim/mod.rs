@@ -14,8 +14,8 @@ pub(crate) mod timeline;
 
 pub use outcome::Outcome;
 pub use runner::{RunError, RunResult, run};
-pub use screen::{Screen, screen_regex};
+pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};
 pub use swarm::Swarm;
 #[cfg(test)]
 pub(crate) use terminal::{Terminal, start_login_shell};
-pub use timeline::trace_line;
+pub use timeline::trace_lines;

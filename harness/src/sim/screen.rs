@@ -24,6 +24,12 @@ pub fn screen_regex(pattern: &str) -> Option<regex::Regex> {
     regex::Regex::new(&format!("(?m){pattern}")).ok()
 }
 
+/// A byte [`Screen::write`] puts on the line: anything but the controls
+/// `put` acts on (ESC, CR, LF, BS, HT) or ignores (BEL, NUL).
+fn is_printed(b: u8) -> bool {
+    !matches!(b, 0x1b | b'\r' | b'\n' | 0x08 | b'\t' | 0x07 | 0x00)
+}
+
 /// Lines of text and the cursor.
 #[derive(Clone)]
 pub struct Screen {
@@ -37,6 +43,9 @@ pub struct Screen {
     escape: Escape,
     /// The main screen's lines and cursor while the alternate one shows.
     saved: Option<(Vec<Vec<u8>>, usize, usize)>,
+    /// Emptied buffers of dropped lines, for new lines: an endless writer
+    /// allocates nothing per line once the scrollback is full.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Default for Screen {
@@ -48,6 +57,7 @@ impl Default for Screen {
             rows: 24,
             escape: Escape::None,
             saved: None,
+            spare: Vec::new(),
         }
     }
 }
@@ -68,8 +78,20 @@ impl Screen {
     }
 
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        let mut rest = bytes;
+        while let Some((&b, after)) = rest.split_first() {
+            if self.escape == Escape::None && is_printed(b) {
+                // A run of printed bytes goes onto the line at once.
+                let run = after
+                    .iter()
+                    .position(|&c| !is_printed(c))
+                    .map_or(rest.len(), |n| n + 1);
+                self.write_run(&rest[..run]);
+                rest = &rest[run..];
+                continue;
+            }
             self.put(b);
+            rest = after;
             if self.lines.len() > 2 * SCROLLBACK {
                 self.drop_old_lines();
             }
@@ -81,9 +103,21 @@ impl Screen {
     fn drop_old_lines(&mut self) {
         let excess = self.lines.len().saturating_sub(SCROLLBACK);
         if excess > 0 {
-            self.lines.drain(..excess);
+            for mut line in self.lines.drain(..excess) {
+                // Kept for new lines: as many as a drop makes room for
+                // (lines are dropped when there are over 2 * SCROLLBACK).
+                if self.spare.len() <= SCROLLBACK {
+                    line.clear();
+                    self.spare.push(line);
+                }
+            }
             self.row = self.row.saturating_sub(excess);
         }
+    }
+
+    /// A line to add below the others: a spare one when there is one.
+    fn new_line(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_default()
     }
 
     fn put(&mut self, b: u8) {
@@ -109,7 +143,8 @@ impl Screen {
             Escape::None => {}
         }
         if self.lines.is_empty() {
-            self.lines.push(Vec::new());
+            let line = self.new_line();
+            self.lines.push(line);
         }
         match b {
             0x1b => self.escape = Escape::Started,
@@ -117,12 +152,15 @@ impl Screen {
             b'\n' => {
                 self.row += 1;
                 if self.row == self.lines.len() {
-                    self.lines.push(Vec::new());
+                    let line = self.new_line();
+                    self.lines.push(line);
                 }
             }
             0x08 => self.col = self.col.saturating_sub(1),
             b'\t' => {
-                let next = (self.col / 8 + 1) * 8;
+                // The next tab stop, or the right margin when there is none
+                // (ECMA-48 8.3.60 HT).
+                let next = ((self.col / 8 + 1) * 8).min(COLUMNS);
                 while self.col < next {
                     self.write(b' ');
                 }
@@ -130,6 +168,26 @@ impl Screen {
             0x07 | 0x00 => {}
             _ => self.write(b),
         }
+    }
+
+    /// Printed bytes, as [`Self::write`] one by one would put them: from
+    /// the cursor on, and past the last column each on the last column.
+    fn write_run(&mut self, run: &[u8]) {
+        if self.lines.is_empty() {
+            let line = self.new_line();
+            self.lines.push(line);
+        }
+        let start = self.col.min(COLUMNS - 1);
+        let fits = run.len().min(COLUMNS - start);
+        let line = &mut self.lines[self.row];
+        if line.len() < start + fits {
+            line.resize(start + fits, b' ');
+        }
+        line[start..start + fits].copy_from_slice(&run[..fits]);
+        if fits < run.len() {
+            line[COLUMNS - 1] = run[run.len() - 1];
+        }
+        self.col = (start + run.len()).min(COLUMNS);
     }
 
     /// The first visible line.
@@ -296,6 +354,64 @@ mod tests {
         assert!(s.text().ends_with("y\ny\nlast"));
         s.feed(&[b'x'; 3 * COLUMNS]);
         assert_eq!(s.lines.last().unwrap().len(), COLUMNS);
+    }
+
+    #[test]
+    fn runs_of_printed_bytes_land_as_the_bytes_one_by_one_would() {
+        // A deterministic mix (xorshift) of text, long lines past the last
+        // column, controls and sequences, fed at once and byte by byte.
+        let pieces: [&[u8]; 12] = [
+            b"hello",
+            b"\r\n",
+            b"\r",
+            b"\x08\x08",
+            b"\ta\tb",
+            b"\x1b[5D",
+            b"\x1b[K",
+            b"\x1b[3;7H",
+            b"\x1b[2J",
+            b"\x01\x7f\xc3\xa9",
+            b"\x1b[1A",
+            b"\x07\x00!",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut input = Vec::new();
+        for _ in 0..3_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state.is_multiple_of(50) {
+                input.extend((0..1500 + state % 700).map(|i| b'a' + (i % 26) as u8));
+            } else {
+                input.extend_from_slice(pieces[(state >> 32) as usize % pieces.len()]);
+            }
+        }
+        let mut at_once = Screen::default();
+        at_once.feed(&input);
+        // Each byte through `put`, as the screen took them before it wrote
+        // runs at once.
+        let mut one_by_one = Screen::default();
+        for &b in &input {
+            one_by_one.put(b);
+            if one_by_one.lines.len() > 2 * SCROLLBACK {
+                one_by_one.drop_old_lines();
+            }
+        }
+        one_by_one.drop_old_lines();
+        assert_eq!(at_once.text(), one_by_one.text());
+        assert_eq!(at_once.lines, one_by_one.lines);
+        assert_eq!((at_once.row, at_once.col), (one_by_one.row, one_by_one.col));
+    }
+
+    #[test]
+    fn a_tab_past_the_last_column_stays_on_it() {
+        let mut line = vec![b'x'; COLUMNS + 5];
+        line.extend_from_slice(b"\ty");
+        let mut s = Screen::default();
+        s.feed(&line);
+        let text = s.text();
+        assert_eq!(text.len(), COLUMNS);
+        assert!(text.ends_with("xy"), "{text}");
     }
 
     #[test]

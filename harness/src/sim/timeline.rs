@@ -210,15 +210,79 @@ impl Waiting {
         }
         let events = trace.events_from(self.seen);
         self.seen += events.len();
-        events.iter().any(|e| self.pattern.is_match(&trace_line(e)))
+        // The last run of data may still grow: look at it again next time.
+        // Its sizes seen so far did not match, so only new ones can.
+        if let Some(Event {
+            what: What::DataRun(_),
+            ..
+        }) = events.last()
+        {
+            self.seen -= 1;
+        }
+        events
+            .iter()
+            .flat_map(trace_lines)
+            .any(|line| self.pattern.is_match(&line))
     }
 }
 
-/// One event as a trace-condition sees it: the actor and what happened,
-/// without the time (`server sshd[3] -> CLOSE`).
-pub fn trace_line(event: &Event) -> String {
+/// An event as a trace-condition sees it: the actor and what happened,
+/// without the time (`server sshd[3] -> CLOSE`). A run of data messages
+/// reads as one line per message (`server sshd[3] data 16384 bytes`),
+/// one per distinct size.
+pub fn trace_lines(event: &Event) -> Vec<String> {
+    let data = |bytes: &u64| format!("{} data {bytes} bytes", event.actor);
     match &event.what {
-        What::Text(text) => format!("{} {text}", event.actor),
-        What::Data { bytes, .. } => format!("{} data {bytes} bytes", event.actor),
+        What::Text(text) => vec![format!("{} {text}", event.actor)],
+        What::Data { bytes, .. } => vec![data(bytes)],
+        What::DataRun(run) => run.sizes.iter().map(data).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Dir, Stream};
+
+    fn trace_wait(pattern: &str) -> Waiting {
+        Waiting {
+            pattern: Regex::new(pattern).unwrap(),
+            on_screen: false,
+            deadline: Duration::MAX,
+            what: pattern.to_string(),
+            timeout: Duration::MAX,
+            seen: 0,
+        }
+    }
+
+    fn message(trace: &Trace, bytes: u64) {
+        let what = What::Data {
+            dir: Dir::ServerToClient,
+            stream: Stream::Stdout,
+            bytes,
+        };
+        trace.push("server sshd[3]".into(), what);
+    }
+
+    #[test]
+    fn a_trace_condition_sees_each_message_of_a_run_that_grows() {
+        let trace = Trace::default();
+        let mut wait = trace_wait(r"^server sshd\[3\] data 100 bytes$");
+        message(&trace, 16_384);
+        assert!(!wait.holds(None, &trace));
+        // The same run grows by a message of another size.
+        message(&trace, 16_384);
+        message(&trace, 100);
+        assert_eq!(trace.events().len(), 1);
+        assert!(wait.holds(None, &trace));
+    }
+
+    #[test]
+    fn a_trace_condition_never_sees_a_run_total_as_a_message() {
+        let trace = Trace::default();
+        let mut wait = trace_wait(r"data 200 bytes");
+        message(&trace, 100);
+        message(&trace, 100);
+        assert!(!wait.holds(None, &trace));
     }
 }

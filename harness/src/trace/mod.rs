@@ -8,6 +8,6 @@ mod event;
 mod recorder;
 mod render;
 
-pub use event::{Dir, Event, Stream, What};
+pub use event::{DataRun, Dir, Event, Stream, What};
 pub use recorder::Trace;
 pub use render::{format_time, render_events};

@@ -11,7 +11,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::event::{Dir, Event, Stream, What};
+use super::event::{DataRun, Dir, Event, Stream, What};
 
 /// `12.004s`: seconds with milliseconds, the resolution of the simulated clock.
 pub fn format_time(at: Duration) -> String {
@@ -25,48 +25,17 @@ pub fn render_events(events: &[Event]) -> String {
         let event = &events[i];
         let line = match &event.what {
             What::Text(text) => text.clone(),
-            What::Data { dir, stream, .. } => {
-                // Merge the run of data messages that continues this one.
-                let mut total = 0;
-                let mut messages = 0;
-                let mut j = i;
-                while let Some(Event {
-                    actor,
-                    what:
-                        What::Data {
-                            dir: d,
-                            stream: s,
-                            bytes,
-                        },
-                    ..
-                }) = events.get(j)
-                {
-                    if actor != &event.actor || d != dir || s != stream {
-                        break;
-                    }
-                    total += bytes;
-                    messages += 1;
-                    j += 1;
-                }
-                let last = &events[j - 1];
-                i = j - 1;
-                let arrow = match dir {
-                    Dir::ClientToServer if event.actor.starts_with("client") => "->",
-                    Dir::ServerToClient if event.actor.starts_with("server") => "->",
-                    _ => "<-",
-                };
-                let stream = match stream {
-                    Stream::Stdin => "stdin",
-                    Stream::Stdout => "stdout",
-                    Stream::Stderr => "stderr",
-                };
-                let span = if last.at != event.at {
-                    format!(" until {}", format_time(last.at))
-                } else {
-                    String::new()
-                };
-                let plural = if messages == 1 { "" } else { "s" };
-                format!("{arrow} data {total} bytes ({stream}, {messages} message{plural}{span})")
+            What::Data { dir, stream, bytes } => {
+                let run = DataRun::one(*dir, *stream, *bytes, event.at);
+                data_line(
+                    &event.actor,
+                    event.at,
+                    &merge_following(events, &mut i, run),
+                )
+            }
+            What::DataRun(run) => {
+                let run = merge_following(events, &mut i, run.clone());
+                data_line(&event.actor, event.at, &run)
             }
         };
         let _ = writeln!(
@@ -79,6 +48,45 @@ pub fn render_events(events: &[Event]) -> String {
         i += 1;
     }
     out
+}
+
+/// Merges into `run`, the data of `events[*i]`, the data messages that
+/// continue it, and leaves `*i` at the last one merged. The log keeps them
+/// merged already; a list built by hand may not be.
+fn merge_following(events: &[Event], i: &mut usize, mut run: DataRun) -> DataRun {
+    let actor = &events[*i].actor;
+    while let Some(next) = events.get(*i + 1) {
+        match next.data_run() {
+            Some(more) if &next.actor == actor && run.continued_by(more.dir, more.stream) => {
+                run.extend(&more);
+                *i += 1;
+            }
+            _ => break,
+        }
+    }
+    run
+}
+
+/// `-> data 30 bytes (stdout, 2 messages until 0.005s)`
+fn data_line(actor: &str, at: Duration, run: &DataRun) -> String {
+    let arrow = match run.dir {
+        Dir::ClientToServer if actor.starts_with("client") => "->",
+        Dir::ServerToClient if actor.starts_with("server") => "->",
+        _ => "<-",
+    };
+    let stream = match run.stream {
+        Stream::Stdin => "stdin",
+        Stream::Stdout => "stdout",
+        Stream::Stderr => "stderr",
+    };
+    let span = if run.until != at {
+        format!(" until {}", format_time(run.until))
+    } else {
+        String::new()
+    };
+    let (total, messages) = (run.bytes, run.messages);
+    let plural = if messages == 1 { "" } else { "s" };
+    format!("{arrow} data {total} bytes ({stream}, {messages} message{plural}{span})")
 }
 
 #[cfg(test)]
