@@ -111,7 +111,7 @@
 //! | `bandwidth` | size above 0 per second each direction carries | unlimited | `bandwidth = "1MiB"` |
 //! | `linger` | duration: how long the run goes on after the last command ended while server processes live | `"2s"` | `linger = "5s"` |
 //! | `tick` | duration above `0s`: the simulated clock's step; segments are delivered on tick boundaries | `"5ms"` | `tick = "1ms"` |
-//! | `pipe_buffer` | size of at least 1 byte, drawn: the capacity of every pipe | `"64KiB"` (Linux, pipe(7)) | `pipe_buffer = "4KiB..64KiB"` |
+//! | `pipe_buffer` | size of at least 4 KiB (a page, pipe(7)), drawn: the capacity of every pipe | `"64KiB"` (Linux, pipe(7)) | `pipe_buffer = "4KiB..64KiB"` |
 //! | `window` | size of at least 1 byte, drawn: the SSH channel window the server and the client advertise | `"2MiB"` (OpenSSH's `CHAN_SES_WINDOW_DEFAULT`) | `window = "32KiB..2MiB"` |
 //! | `write_pacing` | duration, drawn: the pause a simulated utility takes between two writes | `"0s"` | `write_pacing = "0ms..5ms"` |
 //! | `files` | table: file name to size, files on the server host | none | `files = { big = "1MiB", "/var/log/app.log" = 4096 }` |

@@ -45,6 +45,9 @@ use crate::values::{
     ssh_switch, string, strings, target, tick, toml_string,
 };
 
+/// The smallest pipe, a page: pipe(7), F_SETPIPE_SZ.
+const MIN_PIPE_BUFFER: u64 = 4096;
+
 /// Loads `text`, the contents of the scenario file `file`.
 pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
     let mut root = DeTable::parse(text).map_err(|e| from_toml(text, &e).error(file, text))?;
@@ -231,10 +234,14 @@ impl Checker<'_> {
         );
         self.set(&raw.linger, "world.linger", duration, &mut world.linger);
         self.set(&raw.tick, "world.tick", tick, &mut world.tick);
+        // pipe(7): a pipe holds at least a page (F_SETPIPE_SZ rounds up to
+        // one); a smaller one also made every byte a wake-up of its reader.
         let pipe_buffer = |v: &Value, key: &str| {
             let drawn = sizes(v, key)?;
-            if drawn.min == 0 {
-                let message = format!("a pipe must hold at least 1 byte, found `{drawn}`");
+            if drawn.min < MIN_PIPE_BUFFER {
+                let message = format!(
+                    "a pipe holds at least a page, {MIN_PIPE_BUFFER} bytes (pipe(7)), found `{drawn}`"
+                );
                 return Err(Problem::new(v.span().start, key, message));
             }
             Ok(drawn)

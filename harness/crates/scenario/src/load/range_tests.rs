@@ -194,16 +194,16 @@ fn a_range_where_one_value_is_expected() {
 }
 
 #[test]
-fn a_pipe_holds_at_least_one_byte() {
+fn a_pipe_holds_at_least_a_page() {
     assert_eq!(
         error_with("[world]\npipe_buffer = 0\n"),
-        "x.toml:4:15: world.pipe_buffer: a pipe must hold at least 1 byte, found `0`\n  \
-         example: pipe_buffer = \"64KiB\""
+        "x.toml:4:15: world.pipe_buffer: a pipe holds at least a page, 4096 bytes (pipe(7)), \
+         found `0`\n  example: pipe_buffer = \"64KiB\""
     );
     assert_eq!(
-        error_with("[world]\npipe_buffer = \"0..4KiB\"\n"),
-        "x.toml:4:15: world.pipe_buffer: a pipe must hold at least 1 byte, found `0..4KiB`\n  \
-         example: pipe_buffer = \"64KiB\""
+        error_with("[world]\npipe_buffer = \"1..4KiB\"\n"),
+        "x.toml:4:15: world.pipe_buffer: a pipe holds at least a page, 4096 bytes (pipe(7)), \
+         found `1..4KiB`\n  example: pipe_buffer = \"64KiB\""
     );
 }
 
