@@ -1,5 +1,5 @@
 //! The simulated sshd: russh's server over the simulated network, with the
-//! session teardown of the target it models (see `teardown-mechanisms.md`):
+//! session teardown of the target it models, from the servers' source:
 //!
 //! - `openssh` and `hangar:wait-eof` (serverloop.c, session.c, nchan.c):
 //!   exit-status as soon as the child is reaped; EOF only after read-EOF on

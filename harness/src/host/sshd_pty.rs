@@ -1,4 +1,4 @@
-//! The end of a session that has a pty (see `teardown-mechanisms.md`):
+//! The end of a session that has a pty, from the servers' source:
 //!
 //! - `openssh`, `hangar:wait-eof`, `hangar:drain=D` (session.c, the "bz#52"
 //!   fix): when the child exits, what the pty holds now is sent and nothing

@@ -1,6 +1,6 @@
 //! Observers of a real run: they turn what real programs leave behind
 //! into trace events, and normalize the trace so that a snapshot of a
-//! real run is the same bytes every time (DESIGN.md, decision 7).
+//! real run is the same bytes every time (README, "Determinism").
 //!
 //! - [`ssh_log`]: the client's own log (`ssh -vvv -E FILE`, or hangar's
 //!   client's events file) as client events.

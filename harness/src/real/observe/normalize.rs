@@ -1,5 +1,5 @@
 //! A real run's trace, normalized so that repeated runs of the same
-//! scenario and target give the same bytes (DESIGN.md, decision 7).
+//! scenario and target give the same bytes (README, "Determinism").
 //!
 //! - Times go: a real run's durations jitter, and the scenario's
 //!   expectations check them with a tolerance.
