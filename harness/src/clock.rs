@@ -136,13 +136,17 @@ pub struct Alarm(Option<u64>);
 
 impl Alarm {
     /// Sets the deadline to `at` on the current host's clock.
+    /// A stream re-sets its timer on every poll: the alarm keeps its entry
+    /// and only moves the deadline.
     pub fn set(&mut self, at: Instant) {
-        self.clear();
         let Some(now) = now() else { return };
         let due = now.saturating_add(at.saturating_duration_since(Instant::now()));
+        let kept = self.0;
         self.0 = with_books(|b| {
-            let id = b.next_alarm;
-            b.next_alarm += 1;
+            let id = kept.unwrap_or_else(|| {
+                b.next_alarm += 1;
+                b.next_alarm
+            });
             b.alarms.insert(id, due);
             id
         });
@@ -243,16 +247,17 @@ impl RunClock {
     /// some later deadline: a whole number of ticks, at least two, ending
     /// one tick before the deadline. Arms every host's hand with it.
     pub fn plan_jump(&self, quiet: &Quiet) -> Option<Duration> {
-        with_books(|b| b.steps.steps += 1);
-        let jump = with_books(|b| b.jump(quiet)).flatten()?;
         with_books(|b| {
+            b.steps.steps += 1;
+            let jump = b.jump(quiet)?;
             b.steps.jumps += 1;
             for hand in b.hands.values() {
                 *hand.jump.lock().unwrap() = Some(jump);
                 hand.wake.notify_one();
             }
-        });
-        Some(jump)
+            Some(jump)
+        })
+        .flatten()
     }
 
     /// A step that jumped by `jump` took that long, where turmoil counted
