@@ -209,7 +209,19 @@ mod tests {
         }
         let text = wait_for(&mut term, "40 120");
         assert!(text.contains("40 120"), "{text}");
-        let text = wait_for(&mut term, "Stopped");
+        // bash reports a stop before the prompt that follows it, and the
+        // stop may come after the prompt for `stty size` on a busy machine:
+        // ask with `jobs` until the stop has been seen.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut text = term.text();
+        while !text.contains("Stopped") && Instant::now() < deadline {
+            for &key in b"jobs\r" {
+                term.type_key(key);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            term.refresh();
+            text = term.text();
+        }
         assert!(text.contains("Stopped"), "{text}");
     }
 }
