@@ -416,7 +416,7 @@ struct JobRef<'a> {
 /// A job's runs judged: the first run, its verdict, and how the repeated
 /// runs' traces differ, if they do.
 struct Judged {
-    result: sim::RunResult,
+    result: crate::run::RunResult,
     verdict: Verdict,
     difference: Option<String>,
     /// Whether every repeated run met the expectations on its own.
@@ -535,7 +535,7 @@ fn report_try(
 
 /// One run as the worker pool returns it: a panic is the outer error, a
 /// harness error the lane reported the inner one.
-type RunOutcome = Result<Result<sim::RunResult, sim::RunError>, RunFailure>;
+type RunOutcome = Result<Result<crate::run::RunResult, crate::run::RunError>, RunFailure>;
 
 /// Each job `n` times in a row.
 fn repeat_each<T: Clone>(jobs: &[T], n: usize) -> Vec<T> {

@@ -30,6 +30,7 @@ pub mod net;
 pub mod real;
 pub mod realssh;
 pub mod report;
+pub mod run;
 pub mod shrink;
 pub mod sim;
 pub mod trace;

@@ -10,7 +10,7 @@ use std::fmt;
 
 use hangar_scenario::{ExitExpect, Expect, Scenario, Target, format_duration};
 
-use crate::sim::Outcome;
+use crate::run::Outcome;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -153,7 +153,7 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
     if let Some(patterns) = &expect.screen {
         let screen = outcome.screen.as_deref().unwrap_or("");
         for pattern in patterns {
-            if !crate::sim::screen_regex(pattern).is_some_and(|re| re.is_match(screen)) {
+            if !crate::run::screen_regex(pattern).is_some_and(|re| re.is_match(screen)) {
                 differences.push(format!("screen: nothing matches /{pattern}/"));
             }
         }

@@ -4,7 +4,7 @@
 
 use hangar::clock::{last_run_steps, without_jumps};
 use hangar::report::trace_text;
-use hangar::sim::RunResult;
+use hangar::run::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use hangar::sim::{Outcome, run};
+use hangar::run::Outcome;
+use hangar::sim::run;
 use hangar_scenario::{Target, load_str};
 
 fn outcome(toml: &str) -> Outcome {

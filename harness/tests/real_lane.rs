@@ -7,7 +7,7 @@ mod common;
 
 use common::real_peers;
 use hangar::real::processes::leftovers_of_this_process;
-use hangar::sim::RunResult;
+use hangar::run::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hangar::real::processes::leftovers_of_this_process;
 use hangar::real::{RealTarget, TargetsFile};
-use hangar::sim::RunResult;
+use hangar::run::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Policy, Scenario, Target, load_str};
 
@@ -135,7 +135,7 @@ fn the_example_targets_run_debians_openssh_and_dropbear_through_templates() {
         let target = named(&file, name);
         let (result, verdict) = run(&s, target);
         assert_eq!(verdict, Verdict::Pass, "{name}: {:?}", result.outcome);
-        let user = result.user_target.expect("a user target");
+        let user = result.user_target().expect("a user target");
         assert_eq!(user.name, name);
         assert_eq!(result.target, target.like);
     }

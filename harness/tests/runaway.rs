@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use hangar::sim::{RunResult, run};
+use hangar::run::RunResult;
+use hangar::sim::run;
 use hangar::trace::render_events;
 use hangar::verdict::{check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};

@@ -2,7 +2,8 @@
 //! the server's sshd and the remote `scp -f`. The size of the copy is in
 //! the sink's trace line (`client scp[2] wrote copy: N bytes`).
 
-use hangar::sim::{RunResult, run};
+use hangar::run::RunResult;
+use hangar::sim::run;
 use hangar::trace::render_events;
 use hangar_scenario::{Policy, Target, load_str};
 

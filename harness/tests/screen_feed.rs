@@ -9,7 +9,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use hangar::sim::{SCROLLBACK, Screen};
+use hangar::run::{SCROLLBACK, Screen};
 
 struct Counting;
 

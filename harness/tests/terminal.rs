@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use hangar::report::trace_text;
-use hangar::sim::{RunResult, run};
+use hangar::run::RunResult;
+use hangar::sim::run;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 

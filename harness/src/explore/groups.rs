@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::sim::{Outcome, Swarm};
+use crate::run::Outcome;
+use crate::sim::Swarm;
 use crate::verdict::Verdict;
 
 /// The facts that make two runs "the same outcome". Ordered, so that the

@@ -109,7 +109,7 @@ pub fn explore(scenario: &Scenario, options: &ExploreOptions) -> Exploration {
                             Group::new(
                                 OutcomeKey::of(&result.outcome, &verdict),
                                 seed,
-                                result.swarm,
+                                result.swarm().cloned().unwrap_or_default(),
                             )
                         }
                         Err(RunFailure(message)) => {

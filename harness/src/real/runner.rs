@@ -37,8 +37,10 @@ use super::processes::{MARKER, Marked, client_marker, kill_group, kill_marked, m
 use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
-use crate::sim::timeline::{Due, Timeline, UserTerminal};
-use crate::sim::{Outcome, RunError, RunResult, Swarm};
+use crate::run::{
+    Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
+    run_steps,
+};
 use crate::trace::{Trace, What};
 
 /// How often the runner looks at its processes.
@@ -96,7 +98,10 @@ pub fn run(scenario: &Scenario, target: &RealTarget) -> Result<RunResult, RunErr
         .enable_all()
         .build()
         .map_err(|e| RunError(format!("tokio runtime: {e}")))?;
-    runtime.block_on(run_async(scenario, target))
+    // Sync code below starts the proxy's tasks on this runtime; they run
+    // while the runner waits in `block_on`.
+    let _context = runtime.enter();
+    run_on(&runtime, scenario, target)
 }
 
 fn run_id() -> String {
@@ -108,12 +113,16 @@ fn run_id() -> String {
     )
 }
 
-async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult, RunError> {
+fn run_on(
+    runtime: &tokio::runtime::Runtime,
+    scenario: &Scenario,
+    target: &RealTarget,
+) -> Result<RunResult, RunError> {
     let setup = Instant::now();
     let id = run_id();
     let peer = Peer::start(target, &id, &scenario.world.server).map_err(|e| RunError(e.0))?;
-    let proxy = Proxy::start(peer.addr)
-        .await
+    let proxy = runtime
+        .block_on(Proxy::start(peer.addr))
         .map_err(|e| RunError(format!("fault proxy: {e}")))?;
     peer.write_client(proxy.addr(), &scenario.world.client)
         .map_err(|e| RunError(e.0))?;
@@ -126,109 +135,45 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     // The scenario's clock starts once the world is up.
     let started = Instant::now();
     let epoch_start = SystemTime::now();
-    let mut terminal = match (scenario.uses_terminal(), peer.home()) {
+    let terminal = match (scenario.uses_terminal(), peer.home()) {
         (true, Some(home)) => Some(AtTerminal::start(&peer, &home, epoch_start).map_err(RunError)?),
         _ => None,
     };
     let proxy_offset = started.saturating_duration_since(proxy.started());
     let trace = Trace::default();
-    let stdout = Arc::new(AtomicU64::new(0));
-    let stderr = Arc::new(AtomicU64::new(0));
-    let mut lines: Vec<CommandLine> = Vec::new();
     // Each step at the start of its range: real time draws nothing.
     let times: Vec<Duration> = scenario.steps.iter().map(|s| s.at.min).collect();
     let mut timeline = Timeline::new(&times, &scenario.steps);
-    let mut settled_since: Option<Instant> = None;
-    let mut timed_out = None;
     // The client logs and the server processes (`observe/`).
     let observer =
         super::observe::Observer::start(&peer.run_id, super::observe::log_dir(&peer.dir), started);
-    let hit_horizon = loop {
-        let now = started.elapsed();
-        trace.set_outer_clock(now);
-        if let Some(at) = terminal.as_mut() {
-            at.refresh();
-            at.observe(&trace, &peer);
-        }
-        let keyboard = terminal
-            .as_mut()
-            .map(|at| &mut at.term as &mut dyn UserTerminal);
-        let due = match timeline.advance(now, keyboard, &trace) {
-            Ok(due) => due,
-            Err(out) => {
-                timed_out = Some(out.0);
-                break true;
-            }
-        };
-        for step in due {
-            match step {
-                Due::Run { line: written, .. } => {
-                    trace.log("client", format!("runs {written:?}"));
-                    let line = at_this_terminal(written, terminal.as_ref());
-                    let bin = terminal.as_ref().map(AtTerminal::bin);
-                    let child = spawn_line(&line, &peer, bin, &stdout, &stderr)
-                        .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
-                    // The harness plays the client host's init.
-                    trace.log(
-                        format!("client sh[{}]", child.id()),
-                        "started by client init[1]",
-                    );
-                    lines.push(CommandLine {
-                        child,
-                        ended: None,
-                        vanished: false,
-                    });
-                }
-                Due::Net(fault) => {
-                    trace.log("net", fault.to_string());
-                    if let Some((host, killed)) = apply(fault, &proxy, &peer, &mut lines) {
-                        trace.log(host, killed);
-                    }
-                }
-            }
-        }
-        for (i, line) in lines.iter_mut().enumerate() {
-            if line.ended.is_none()
-                && !line.vanished
-                && let Ok(Some(status)) = line.child.try_wait()
-            {
-                let code = status.code().unwrap_or_else(|| {
-                    128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
-                });
-                let at = started.elapsed();
-                line.ended = Some((code, at));
-                trace.push_at(
-                    at,
-                    "client".into(),
-                    What::Text(format!("command line {} exit {code}", i + 1)),
-                );
-            }
-        }
-        // At a terminal, the session is over when no ssh runs any more.
-        let client_busy = terminal
-            .as_ref()
-            .is_some_and(|at| at.ssh_running() || !at.is_quiet());
-        let all_done =
-            timeline.is_done() && !client_busy && lines.iter().all(|l| l.ended.is_some());
-        if all_done {
-            let since = *settled_since.get_or_insert_with(Instant::now);
-            if session_processes(&peer).is_empty() || since.elapsed() >= scenario.world.linger {
-                break false;
-            }
-        } else {
-            settled_since = None;
-        }
-        if started.elapsed() >= scenario.world.horizon {
-            break true;
-        }
-        // Keys go at the sim's pace: one per tick.
-        let pause = if timeline.is_typing() {
-            scenario.world.tick
-        } else {
-            POLL
-        };
-        tokio::time::sleep(pause).await;
+    let mut lane = RealLane {
+        runtime,
+        started,
+        terminal,
+        peer: &peer,
+        proxy: &proxy,
+        trace: &trace,
+        lines: Vec::new(),
+        stdout: Arc::new(AtomicU64::new(0)),
+        stderr: Arc::new(AtomicU64::new(0)),
+        tick: scenario.world.tick,
     };
+    let settle = Settle {
+        // Real processes are gone when /proc says so: nothing is in flight.
+        quiet: Duration::ZERO,
+        linger: scenario.world.linger,
+        horizon: scenario.world.horizon,
+    };
+    let stopped = run_steps(&mut lane, &mut timeline, &trace, &settle)?;
+    let (hit_horizon, timed_out) = (stopped.hit_horizon, stopped.timed_out);
+    let RealLane {
+        mut terminal,
+        mut lines,
+        stdout,
+        stderr,
+        ..
+    } = lane;
     let stopped_at = started.elapsed();
     trace.set_outer_clock(stopped_at);
     if let Some(at) = terminal.as_mut() {
@@ -242,7 +187,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         .collect();
     survivors.sort();
     // The proxy's log up to here: what the cleanup below causes is not the run's.
-    let proxy_cut = super::observe::connections_ended(&proxy, hit_horizon).await;
+    let proxy_cut = runtime.block_on(super::observe::connections_ended(&proxy, hit_horizon));
     for line in &mut lines {
         kill_group(line.child.id());
         let _ = line.child.wait();
@@ -306,14 +251,117 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
     };
     Ok(RunResult {
         target: target.like,
-        user_target: target.user(),
-        seed: 0,
-        lane: "real",
-        swarm: Swarm::default(),
+        lane: LaneRun::Real {
+            user_target: target.user(),
+        },
         events,
         outcome,
         wall: setup.elapsed(),
     })
+}
+
+/// The real world as the step loop drives it.
+struct RealLane<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    /// When the scenario's clock started.
+    started: Instant,
+    terminal: Option<AtTerminal>,
+    peer: &'a Peer,
+    proxy: &'a Proxy,
+    trace: &'a Trace,
+    lines: Vec<CommandLine>,
+    stdout: Arc<AtomicU64>,
+    stderr: Arc<AtomicU64>,
+    tick: Duration,
+}
+
+impl Lane for RealLane<'_> {
+    fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn look(&mut self, trace: &Trace) {
+        if let Some(at) = self.terminal.as_mut() {
+            at.refresh();
+            at.observe(trace, self.peer);
+        }
+    }
+
+    fn terminal(&mut self) -> Option<&mut dyn UserTerminal> {
+        self.terminal
+            .as_mut()
+            .map(|at| &mut at.term as &mut dyn UserTerminal)
+    }
+
+    fn apply(&mut self, _now: Duration, step: Due<'_>) -> Result<(), RunError> {
+        let trace = self.trace;
+        match step {
+            Due::Run { line: written, .. } => {
+                trace.log("client", format!("runs {written:?}"));
+                let line = at_this_terminal(written, self.terminal.as_ref());
+                let bin = self.terminal.as_ref().map(AtTerminal::bin);
+                let child = spawn_line(&line, self.peer, bin, &self.stdout, &self.stderr)
+                    .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
+                // The harness plays the client host's init.
+                trace.log(
+                    format!("client sh[{}]", child.id()),
+                    "started by client init[1]",
+                );
+                self.lines.push(CommandLine {
+                    child,
+                    ended: None,
+                    vanished: false,
+                });
+            }
+            Due::Net(fault) => {
+                trace.log("net", fault.to_string());
+                if let Some((host, killed)) = apply(fault, self.proxy, self.peer, &mut self.lines) {
+                    trace.log(host, killed);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn poll(&mut self, trace: &Trace) {
+        for (i, line) in self.lines.iter_mut().enumerate() {
+            if line.ended.is_none()
+                && !line.vanished
+                && let Ok(Some(status)) = line.child.try_wait()
+            {
+                let code = status.code().unwrap_or_else(|| {
+                    128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+                });
+                let at = self.started.elapsed();
+                line.ended = Some((code, at));
+                trace.push_at(
+                    at,
+                    "client".into(),
+                    What::Text(format!("command line {} exit {code}", i + 1)),
+                );
+            }
+        }
+    }
+
+    fn running(&self) -> bool {
+        // At a terminal, the session is over when no ssh runs any more.
+        let at_terminal = self
+            .terminal
+            .as_ref()
+            .is_some_and(|at| at.ssh_running() || !at.is_quiet());
+        at_terminal || !self.lines.iter().all(|l| l.ended.is_some())
+    }
+
+    fn server_quiet(&self) -> bool {
+        session_processes(self.peer).is_empty()
+    }
+
+    fn advance(&mut self, _now: Duration, wake: Wake) -> Result<(), RunError> {
+        // Keys go at the sim's pace: one per tick.
+        let pause = if wake.typing { self.tick } else { POLL };
+        self.runtime.block_on(tokio::time::sleep(pause));
+        Ok(())
+    }
 }
 
 /// A scenario names the client's terminal `/dev/pts/0`, as the sim

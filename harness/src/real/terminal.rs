@@ -18,8 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use nix::pty::{Winsize, openpty};
 
-use crate::sim::Screen;
-use crate::sim::timeline::UserTerminal;
+use crate::run::{Screen, UserTerminal};
 
 /// The size a terminal emulator opens with.
 pub const DEFAULT_SIZE: (u16, u16) = (80, 24);

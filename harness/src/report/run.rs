@@ -4,7 +4,7 @@
 use hangar_scenario::{Scenario, Target, format_duration};
 use serde_json::json;
 
-use crate::sim::RunResult;
+use crate::run::{LaneRun, RunResult};
 use crate::trace::{format_time, render_events};
 use crate::verdict::Verdict;
 
@@ -14,9 +14,9 @@ pub fn header(scenario: &Scenario, result: &RunResult) -> String {
         "{} [{}] lane={} seed={} {}\n  {}\n",
         scenario.path,
         target_label(result),
-        result.lane,
-        result.seed,
-        result.swarm.describe(),
+        result.lane_name(),
+        result.seed(),
+        result.drawn(),
         scenario.title
     )
 }
@@ -115,7 +115,7 @@ pub fn replay_command(scenario: &Scenario, target: Target, seed: u64) -> String 
 /// The target that ran: `openssh`, or a user's target and the built-in
 /// whose expectations it is checked against, `my-openssh (like openssh)`.
 fn target_label(result: &RunResult) -> String {
-    match &result.user_target {
+    match result.user_target() {
         Some(user) => format!("{} (like {})", user.name, result.target),
         None => result.target.to_string(),
     }
@@ -123,18 +123,18 @@ fn target_label(result: &RunResult) -> String {
 
 /// The replay of a run of either lane.
 fn replay_of(scenario: &Scenario, result: &RunResult) -> String {
-    if let Some(user) = &result.user_target {
-        format!(
+    match &result.lane {
+        LaneRun::Real {
+            user_target: Some(user),
+        } => format!(
             "hangar run {} --lane real --targets {} --target {} -v",
             scenario.path, user.file, user.name
-        )
-    } else if result.lane == super::LANE_REAL {
-        format!(
+        ),
+        LaneRun::Real { user_target: None } => format!(
             "hangar run {} --lane real --target {} -v",
             scenario.path, result.target
-        )
-    } else {
-        replay_command(scenario, result.target, result.seed)
+        ),
+        LaneRun::Sim { seed, .. } => replay_command(scenario, result.target, *seed),
     }
 }
 
@@ -148,7 +148,7 @@ pub fn summary_line(scenario: &Scenario, result: &RunResult, verdict: &Verdict) 
         verdict.name(),
         scenario.path,
         target_label(result),
-        result.seed,
+        result.seed(),
         o.lost_bytes
     );
     for detail in verdict.details() {
@@ -174,10 +174,10 @@ pub fn json_value(scenario: &Scenario, result: &RunResult, verdict: &Verdict) ->
     let mut line = json!({
         "scenario": scenario.path,
         "title": scenario.title,
-        "lane": result.lane,
+        "lane": result.lane_name(),
         "target": result.target.to_string(),
-        "seed": result.seed,
-        "swarm": result.swarm.describe(),
+        "seed": result.seed(),
+        "swarm": result.drawn(),
         "verdict": verdict.name(),
         "details": verdict.details(),
         "client_exit": o.client_exit,
@@ -190,7 +190,7 @@ pub fn json_value(scenario: &Scenario, result: &RunResult, verdict: &Verdict) ->
         "wall_ms": result.wall.as_secs_f64() * 1000.0,
         "replay": replay_of(scenario, result),
     });
-    if let Some(user) = &result.user_target {
+    if let Some(user) = result.user_target() {
         // A user's target: `target` names it, `like` the built-in whose
         // expectations were checked.
         line["target"] = json!(user.name);

@@ -1,7 +1,6 @@
 //! Builds the simulated world for a scenario and drives it.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -9,46 +8,22 @@ use std::time::{Duration, Instant};
 use hangar_scenario::{Action, Host, NetFault, Scenario, Target};
 use tokio::sync::mpsc;
 
-use super::outcome::Outcome;
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
-use super::timeline::{Due, Timeline, UserTerminal};
 use crate::clock::{Quiet, RunClock};
 use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::net::{Network, host_name};
-use crate::trace::{Event, Trace};
+use crate::run::{
+    Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
+    run_steps,
+};
+use crate::trace::Trace;
 use crate::unix::{Kernel, RunState, Tty};
 
 /// How long the world must stay quiet after the last command line ended
 /// and the server has no process left but its listener, before the run
 /// stops: a few round trips, for the last segments in flight.
 const SETTLE: Duration = Duration::from_millis(10);
-
-/// Everything one run produced.
-pub struct RunResult {
-    /// The target whose expectations the run is checked against.
-    pub target: Target,
-    /// The real lane's user-defined target that ran, `like` `target`.
-    pub user_target: Option<crate::real::targets::UserTarget>,
-    pub seed: u64,
-    /// `sim` or `real`.
-    pub lane: &'static str,
-    pub swarm: Swarm,
-    pub events: Vec<Event>,
-    pub outcome: Outcome,
-    /// Wall-clock time the run took (reports only; never in snapshots).
-    pub wall: Duration,
-}
-
-/// A failure of the harness itself (not of the scenario's expectations).
-#[derive(Debug)]
-pub struct RunError(pub String);
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "simulation failed: {}", self.0)
-    }
-}
 
 /// A finished command line of a `run` step: exit status and time.
 type Finished = Arc<Mutex<Vec<Option<(i32, Duration)>>>>;
@@ -119,16 +94,16 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         });
     }
 
-    let run_steps = scenario
+    let run_lines = scenario
         .steps
         .iter()
         .filter(|s| matches!(s.action, Action::Run { .. }))
         .count();
-    let finished: Finished = Arc::new(Mutex::new(vec![None; run_steps]));
+    let finished: Finished = Arc::new(Mutex::new(vec![None; run_lines]));
     let captured: Arc<Mutex<Captured>> = Arc::default();
     let (step_tx, step_rx) = mpsc::unbounded_channel::<RunStep>();
     let step_rx = Arc::new(Mutex::new(Some(step_rx)));
-    let mut terminal = scenario
+    let terminal = scenario
         .uses_terminal()
         .then(|| Terminal::new(&client_kernel));
     {
@@ -148,87 +123,32 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         });
     }
 
-    let kernel_of = |host| match host {
-        Host::Client => &client_kernel,
-        Host::Server => &server_kernel,
-    };
     let mut timeline = Timeline::new(&swarm.step_at, &scenario.steps);
-    let mut run_index = 0;
-    let mut settled_since: Option<Duration> = None;
-    let mut timed_out = None;
-    let hit_horizon = loop {
-        let now = sim.elapsed() + clock.skipped();
-        trace.set_outer_clock(now);
-        if let Some(term) = terminal.as_mut() {
-            term.refresh();
-        }
-        let keyboard = terminal.as_mut().map(|t| t as &mut dyn UserTerminal);
-        let due = match timeline.advance(now, keyboard, &trace) {
-            Ok(due) => due,
-            Err(out) => {
-                timed_out = Some(out.0);
-                break true;
-            }
-        };
-        if !due.is_empty() {
-            // The hosts act on these in the next step, at this time.
-            crate::clock::note_activity_at(now);
-        }
-        for step in due {
-            match step {
-                Due::Run { script, .. } => {
-                    let _ = step_tx.send(RunStep {
-                        index: run_index,
-                        script: script.clone(),
-                    });
-                    run_index += 1;
-                }
-                Due::Net(fault) => {
-                    // The network learns first, so that the crashed host's
-                    // sockets vanish without a FIN when its tasks are dropped.
-                    net.apply(fault);
-                    match fault {
-                        NetFault::Crash(host) => {
-                            kernel_of(*host).power_off();
-                            sim.crash(host_name(*host));
-                        }
-                        NetFault::Restart(host) => sim.bounce(host_name(*host)),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        // At a terminal, the session is over when no ssh runs any more.
-        let client_busy =
-            terminal.is_some() && client_kernel.live().iter().any(|(_, name)| name == "ssh");
-        let all_done = timeline.is_done()
-            && !client_busy
-            && finished.lock().unwrap().iter().all(Option::is_some);
-        let mut next_step = timeline.next_due().unwrap_or(world.horizon);
-        if all_done {
-            let since = *settled_since.get_or_insert(now);
-            let server_quiet = server_kernel.live().len() <= 1;
-            if (server_quiet && now >= since + SETTLE) || now >= since.saturating_add(world.linger)
-            {
-                break false;
-            }
-            let settled = if server_quiet { SETTLE } else { world.linger };
-            next_step = next_step.min(since + settled);
-        }
-        if now >= world.horizon {
-            break true;
-        }
-        let jump = clock.plan_jump(&Quiet {
-            now,
-            tick: world.tick,
-            in_flight: swarm.latency,
-            next_step: next_step.min(world.horizon),
-        });
-        sim.step().map_err(|e| RunError(e.to_string()))?;
-        if let Some(jump) = jump {
-            clock.jumped(jump, world.tick);
-        }
+    let mut lane = SimLane {
+        sim,
+        clock,
+        terminal,
+        net: &net,
+        client_kernel: &client_kernel,
+        server_kernel: &server_kernel,
+        step_tx,
+        run_index: 0,
+        finished: &finished,
+        tick: world.tick,
+        in_flight: swarm.latency,
     };
+    let settle = Settle {
+        quiet: SETTLE,
+        linger: world.linger,
+        horizon: world.horizon,
+    };
+    let stopped = run_steps(&mut lane, &mut timeline, &trace, &settle)?;
+    let SimLane {
+        sim,
+        clock,
+        mut terminal,
+        ..
+    } = lane;
     if let Some(term) = terminal.as_mut() {
         term.refresh();
     }
@@ -265,21 +185,115 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         lost_bytes_unmeasured: false,
         survivors,
         stopped_at,
-        hit_horizon,
+        hit_horizon: stopped.hit_horizon,
         waiting: wait_graph(&client_kernel, &server_kernel, &sessions, &net),
         screen: terminal.as_ref().map(Terminal::text),
-        timed_out,
+        timed_out: stopped.timed_out,
     };
     Ok(RunResult {
         target,
-        user_target: None,
-        seed,
-        lane: crate::report::LANE_SIM,
-        swarm,
+        lane: LaneRun::Sim { seed, swarm },
         events: trace.events(),
         outcome,
         wall: started.elapsed(),
     })
+}
+
+/// The simulated world as the step loop drives it.
+struct SimLane<'a, 'w> {
+    sim: turmoil::Sim<'w>,
+    clock: RunClock,
+    terminal: Option<Terminal>,
+    net: &'a Network,
+    client_kernel: &'a Kernel,
+    server_kernel: &'a Kernel,
+    step_tx: mpsc::UnboundedSender<RunStep>,
+    /// The next `run` step's index.
+    run_index: usize,
+    finished: &'a Finished,
+    tick: Duration,
+    in_flight: Duration,
+}
+
+impl Lane for SimLane<'_, '_> {
+    fn now(&self) -> Duration {
+        self.sim.elapsed() + self.clock.skipped()
+    }
+
+    fn look(&mut self, _trace: &Trace) {
+        if let Some(term) = self.terminal.as_mut() {
+            term.refresh();
+        }
+    }
+
+    fn terminal(&mut self) -> Option<&mut dyn UserTerminal> {
+        self.terminal.as_mut().map(|t| t as &mut dyn UserTerminal)
+    }
+
+    fn apply(&mut self, now: Duration, step: Due<'_>) -> Result<(), RunError> {
+        // The hosts act on it in the next step, at this time.
+        crate::clock::note_activity_at(now);
+        match step {
+            Due::Run { script, .. } => {
+                let _ = self.step_tx.send(RunStep {
+                    index: self.run_index,
+                    script: script.clone(),
+                });
+                self.run_index += 1;
+            }
+            Due::Net(fault) => {
+                // The network learns first, so that the crashed host's
+                // sockets vanish without a FIN when its tasks are dropped.
+                self.net.apply(fault);
+                match fault {
+                    NetFault::Crash(host) => {
+                        let kernel = match host {
+                            Host::Client => self.client_kernel,
+                            Host::Server => self.server_kernel,
+                        };
+                        kernel.power_off();
+                        self.sim.crash(host_name(*host));
+                    }
+                    NetFault::Restart(host) => self.sim.bounce(host_name(*host)),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn poll(&mut self, _trace: &Trace) {
+        // The client host's tasks note their command lines' ends themselves.
+    }
+
+    fn running(&self) -> bool {
+        // At a terminal, the session is over when no ssh runs any more.
+        let ssh_at_terminal = self.terminal.is_some()
+            && self
+                .client_kernel
+                .live()
+                .iter()
+                .any(|(_, name)| name == "ssh");
+        ssh_at_terminal || !self.finished.lock().unwrap().iter().all(Option::is_some)
+    }
+
+    fn server_quiet(&self) -> bool {
+        self.server_kernel.live().len() <= 1
+    }
+
+    fn advance(&mut self, now: Duration, wake: Wake) -> Result<(), RunError> {
+        let jump = self.clock.plan_jump(&Quiet {
+            now,
+            tick: self.tick,
+            in_flight: self.in_flight,
+            next_step: wake.at,
+        });
+        self.sim.step().map_err(|e| RunError(e.to_string()))?;
+        if let Some(jump) = jump {
+            self.clock.jumped(jump, self.tick);
+        }
+        Ok(())
+    }
 }
 
 /// The client host's software: starts each `run` step's command line as

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::screen::Screen;
 use crate::host::{HostEnv, login_shell};
+use crate::run::{Screen, UserTerminal};
 use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, Proc, Program, Signal, Tty};
 
 pub struct Terminal {
@@ -68,6 +68,21 @@ impl Terminal {
     /// Whether anything was shown yet (the login shell's first prompt).
     pub fn ready(&self) -> bool {
         !self.screen.is_blank()
+    }
+}
+
+impl UserTerminal for Terminal {
+    fn type_key(&mut self, key: u8) {
+        Terminal::type_key(self, key)
+    }
+    fn resize(&mut self, cols: u16, rows: u16) {
+        Terminal::resize(self, cols, rows)
+    }
+    fn text(&self) -> String {
+        Terminal::text(self)
+    }
+    fn ready(&self) -> bool {
+        Terminal::ready(self)
     }
 }
 

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use hangar_scenario::Scenario;
 
-use crate::sim::RunResult;
+use crate::run::RunResult;
 use crate::trace::{Event, What};
 use crate::verdict::Verdict;
 use server_procs::ServerProcs;
@@ -265,7 +265,10 @@ pub fn snapshot_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict)
     let o = &result.outcome;
     let mut out = format!(
         "{} [{}] lane={}\n  {}\n\ntrace:\n",
-        scenario.path, result.target, result.lane, scenario.title
+        scenario.path,
+        result.target,
+        result.lane_name(),
+        scenario.title
     );
     for line in normalize::normalize(&result.events) {
         out.push_str(&format!("  {line}\n"));

@@ -17,6 +17,7 @@ use hangar_scenario::{
 };
 use hangar_shell::ast::{Command, Script, WordPart};
 
+use crate::run::UserTarget;
 use template::{Placeholder, Template};
 
 /// Where a target's server runs its sessions.
@@ -91,14 +92,6 @@ impl ClientSetting {
             ClientSetting::ConnectTimeout => client.connect_timeout.is_some(),
         }
     }
-}
-
-/// A user's target as reports name it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserTarget {
-    pub name: String,
-    /// The targets file, as given on the command line.
-    pub file: String,
 }
 
 /// The built-in targets, read once.

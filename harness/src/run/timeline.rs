@@ -11,7 +11,6 @@ use hangar_shell::ast::Script;
 use regex::Regex;
 
 use super::screen::screen_regex;
-use super::terminal::Terminal;
 use crate::trace::{Event, Trace, What};
 
 /// A step the runner applies itself.
@@ -25,31 +24,16 @@ pub enum Due<'a> {
 }
 
 /// The client's terminal as the timeline drives it: the sim's emulated
-/// pty ([`Terminal`]) or, in the real lane, a real one.
+/// pty or, in the real lane, a real one.
 pub trait UserTerminal {
     /// One keystroke into the master side.
     fn type_key(&mut self, key: u8);
     /// The emulator's window changes size (TIOCSWINSZ).
     fn resize(&mut self, cols: u16, rows: u16);
-    /// The screen as [`super::screen::Screen::text`] gives it.
+    /// The screen as [`super::Screen::text`] gives it.
     fn text(&self) -> String;
     /// Whether anything was shown yet (the shell's first prompt).
     fn ready(&self) -> bool;
-}
-
-impl UserTerminal for Terminal {
-    fn type_key(&mut self, key: u8) {
-        Terminal::type_key(self, key)
-    }
-    fn resize(&mut self, cols: u16, rows: u16) {
-        Terminal::resize(self, cols, rows)
-    }
-    fn text(&self) -> String {
-        Terminal::text(self)
-    }
-    fn ready(&self) -> bool {
-        Terminal::ready(self)
-    }
 }
 
 /// A `wait_for` whose timeout ran out: what it waited for.

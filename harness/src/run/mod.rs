@@ -1,0 +1,23 @@
+//! What both lanes share: the scenario's timeline, the step loop that
+//! drives a lane through it, the client's screen, and what a run
+//! produced.
+//!
+//! - [`timeline`]: the steps in the order they happen, typing and
+//!   `wait_for` included.
+//! - [`steps`]: the loop, and the [`Lane`] trait the sim and the real lane
+//!   implement.
+//! - [`screen`]: the client terminal's screen, as an emulator shows it.
+//! - [`outcome`], [`result`]: the facts expectations are checked against,
+//!   and the rest of a run's result.
+
+mod outcome;
+mod result;
+mod screen;
+mod steps;
+pub(crate) mod timeline;
+
+pub use outcome::Outcome;
+pub use result::{LaneRun, RunError, RunResult, UserTarget};
+pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};
+pub use steps::{Lane, Settle, Stopped, Wake, run_steps};
+pub use timeline::{Due, Timeline, UserTerminal, trace_lines};
