@@ -11,16 +11,23 @@
 //!
 //! # Layout
 //!
+//! In the order data flows through a run:
+//!
+//! - [`validate`]: load-time checks of `run` lines that need the host model.
+//! - [`catalog`]: a set of scenario files, each run against each of its targets.
+//! - [`run`]: what both lanes share: the timeline, the step loop, the screen, the result.
+//! - [`sim`]: the sim lane: one run with one seed in a turmoil world; its determinism rules.
 //! - [`unix`]: process table, fd tables, pipes, signals.
 //! - [`host`]: the shell interpreter and the utilities it runs, `ssh` and `sshd` models.
 //! - [`net`]: TCP semantics over turmoil: partitions that heal, retransmission budgets, crashes.
 //! - [`clock`]: the hosts' timers in the run's books, and jumps over idle virtual time.
-//! - [`sim`]: one run of one scenario against one target with one seed.
+//! - [`real`]: the real lane: real servers on 127.0.0.1 behind a fault proxy.
+//! - [`realssh`]: hangar's own server and client as real programs (`hangar-sshd`, `hangar-ssh`).
 //! - [`trace`]: the event log and its text form.
 //! - [`verdict`]: expectations checked against a run's outcome.
 //! - [`report`]: terminal and JSON output, exit codes.
-//! - [`real`]: the real lane: real servers on 127.0.0.1 behind a fault proxy.
-//! - [`realssh`]: hangar's own server and client as real programs (`hangar-sshd`, `hangar-ssh`).
+//! - [`explore`]: one scenario over a range of seeds, grouped by outcome.
+//! - [`shrink`]: a failing run made smaller, kept as a regression.
 
 pub mod catalog;
 pub mod clock;
