@@ -24,11 +24,12 @@
 //! SIGKILL after TimeoutStopSec (90 s) if still there, whatever session or
 //! process group it moved to.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hangar_scenario::{Host, Policy, Target};
+use hangar_scenario::{Host, Target};
 use russh::server::{Auth, ChannelOpenHandle, Msg, Session};
 use russh::{Channel, ChannelId};
 use tokio::sync::{mpsc, watch};
@@ -37,6 +38,7 @@ use super::env::HostEnv;
 use super::login::login_shell;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
+use crate::teardown::{Order, SessionEnd, tear_down};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
@@ -473,70 +475,12 @@ impl Teardown {
             let _ = out.await;
             let _ = err.await;
         };
-        match self.target {
-            Target::OpenSsh | Target::Hangar(Policy::WaitEof) => {
-                let exit = async {
-                    let status = self.reap().await;
-                    if !(self.report.stdout.writers() == 0 && self.report.stderr.writers() == 0) {
-                        self.explain_wait();
-                    }
-                    self.send_status(status).await;
-                };
-                tokio::join!(exit, async {
-                    pumps.await;
-                    self.send_eof().await;
-                });
-                drop((stdout, stderr));
-            }
-            Target::Hangar(Policy::CloseOnExit) => {
-                let status = self.reap().await;
-                for _ in 0..self.scheduling_turns {
-                    tokio::task::yield_now().await;
-                }
-                let _ = stop_tx.send(true);
-                pumps.await;
-                self.close_pipes(stdout, stderr, "at child exit");
-                self.send_status(status).await;
-                self.send_eof().await;
-            }
-            Target::Hangar(Policy::Drain(limit)) => {
-                let status = self.reap().await;
-                self.send_status(status).await;
-                let mut pumps = Box::pin(pumps);
-                if crate::clock::timeout(limit, &mut pumps).await.is_none() {
-                    self.trace.log(
-                        &self.me,
-                        format!("drain limit {}ms reached", limit.as_millis()),
-                    );
-                    let _ = stop_tx.send(true);
-                    pumps.await;
-                }
-                self.close_pipes(stdout, stderr, "after the drain");
-                self.send_eof().await;
-            }
-            Target::Dropbear => {
-                let status = self.reap().await;
-                let _ = stop_tx.send(true);
-                pumps.await;
-                // Flush what is pending now, without waiting for more.
-                for (pipe, stream) in [
-                    (&stdout.pipe, Stream::Stdout),
-                    (&stderr.pipe, Stream::Stderr),
-                ] {
-                    while let Some(block) = pipe.try_read(READ_BLOCK) {
-                        if block.is_empty() || !self.send_data(stream, block).await {
-                            break;
-                        }
-                    }
-                }
-                self.close_pipes(stdout, stderr, "after flushing at child exit");
-                self.send_eof().await;
-                self.send_status(status).await;
-            }
-        }
-        self.trace.log(&self.me, "-> CLOSE");
-        self.report.closed.store(true, Ordering::Relaxed);
-        let _ = self.handle.close(self.channel).await;
+        let side = PipeSession {
+            teardown: &self,
+            pipes: Mutex::new(Some((stdout, stderr))),
+            stop: stop_tx,
+        };
+        tear_down(&side, Order::of_target(self.target), pumps).await;
     }
 
     pub(super) fn pump_ctx(&self, stream: Stream) -> PumpCtx {
@@ -587,17 +531,6 @@ impl Teardown {
         }
     }
 
-    fn close_pipes(&self, stdout: PipeEnd, stderr: PipeEnd, when: &str) {
-        let pending = stdout.pipe.pending() + stderr.pipe.pending();
-        drop((stdout, stderr));
-        let note = if pending > 0 {
-            format!("closes the child's pipes {when}: {pending} unread bytes lost")
-        } else {
-            format!("closes the child's pipes {when}")
-        };
-        self.trace.log(&self.me, note);
-    }
-
     pub(super) async fn send_status(&self, status: WaitStatus) {
         match status {
             WaitStatus::Exited(code) => {
@@ -631,6 +564,97 @@ impl Teardown {
 
     pub(super) async fn send_data(&self, stream: Stream, block: Vec<u8>) -> bool {
         self.pump_ctx(stream).send(block).await
+    }
+}
+
+/// A session on pipes as the shared teardown drives it.
+struct PipeSession<'a> {
+    teardown: &'a Teardown,
+    /// The server's read ends of the child's stdout and stderr, until closed.
+    pipes: Mutex<Option<(PipeEnd, PipeEnd)>>,
+    stop: watch::Sender<bool>,
+}
+
+impl SessionEnd for PipeSession<'_> {
+    type Status = WaitStatus;
+
+    async fn reap(&self) -> WaitStatus {
+        self.teardown.reap().await
+    }
+
+    fn waits_for_pipes(&self) {
+        let report = &self.teardown.report;
+        if !(report.stdout.writers() == 0 && report.stderr.writers() == 0) {
+            self.teardown.explain_wait();
+        }
+    }
+
+    async fn before_acting_on_exit(&self) {
+        for _ in 0..self.teardown.scheduling_turns {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn stop_pumps(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    async fn flush_pending(&self) {
+        let Some(pipes) = self.pipes.lock().unwrap().as_ref().map(|(out, err)| {
+            [
+                (out.pipe.clone(), Stream::Stdout),
+                (err.pipe.clone(), Stream::Stderr),
+            ]
+        }) else {
+            return;
+        };
+        // Flush what is pending now, without waiting for more.
+        for (pipe, stream) in pipes {
+            while let Some(block) = pipe.try_read(READ_BLOCK) {
+                if block.is_empty() || !self.teardown.send_data(stream, block).await {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn close_pipes(&self, when: &str) {
+        let Some((stdout, stderr)) = self.pipes.lock().unwrap().take() else {
+            return;
+        };
+        let pending = stdout.pipe.pending() + stderr.pipe.pending();
+        drop((stdout, stderr));
+        let note = if pending > 0 {
+            format!("closes the child's pipes {when}: {pending} unread bytes lost")
+        } else {
+            format!("closes the child's pipes {when}")
+        };
+        self.log(note);
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        self.teardown.send_status(status).await
+    }
+
+    async fn send_eof(&self) {
+        self.teardown.send_eof().await
+    }
+
+    async fn send_close(&self) {
+        // Read to EOF (wait-eof) or closed already.
+        drop(self.pipes.lock().unwrap().take());
+        let t = self.teardown;
+        t.trace.log(&t.me, "-> CLOSE");
+        t.report.closed.store(true, Ordering::Relaxed);
+        let _ = t.handle.close(t.channel).await;
+    }
+
+    fn log(&self, text: String) {
+        self.teardown.trace.log(&self.teardown.me, text);
+    }
+
+    async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {
+        crate::clock::timeout(limit, work).await
     }
 }
 

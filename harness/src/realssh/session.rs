@@ -1,21 +1,13 @@
 //! A session without a pty: the child on three pipes, and the end of the
-//! session by the server's teardown policy (the same rules as the
-//! simulated sshd, `host/sshd.rs`, over real pipes):
-//!
-//! - `wait-eof` (OpenSSH serverloop.c, session.c, nchan.c): exit-status as
-//!   soon as the child is reaped; EOF only after read-EOF on both the
-//!   stdout and the stderr pipe; CLOSE once both happened. A background
-//!   job holding either pipe holds the session open.
-//! - `close-on-exit` (sshd before 2000-11): at child exit, send
-//!   exit-status, EOF and CLOSE and close the pipes: whatever is still in
-//!   them is lost (a block already read is still sent).
-//! - `drain=D`: exit-status at child exit, then keep reading the pipes for
-//!   at most D; then close them as above, EOF, CLOSE.
+//! session by the server's teardown policy, as [`crate::teardown`] orders
+//! it (the simulated sshd follows the same order), over real pipes.
 //!
 //! When the connection ends nobody is signalled: the session task is
 //! dropped with the pipes' ends in it, and the remote processes live on.
 
+use std::future::Future;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
 
 use hangar_scenario::Policy;
 use nix::libc;
@@ -27,6 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::child;
 use super::output::{Ending, Output, STDERR};
+use crate::teardown::{Order, SessionEnd, tear_down};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
 /// CHAN_RBUF, 16 KiB).
@@ -75,40 +68,56 @@ pub async fn run(out: Output, policy: Policy, mut child: Child) {
         let _ = (&mut out_pump.0).await;
         let _ = (&mut err_pump.0).await;
     };
-    match policy {
-        Policy::WaitEof => {
-            let exit = async {
-                let ending = reap(&out, &mut child).await;
-                out.ending(ending).await;
-            };
-            tokio::join!(exit, async {
-                pumps.await;
-                out.eof().await;
-            });
-        }
-        Policy::CloseOnExit => {
-            let ending = reap(&out, &mut child).await;
-            let _ = stop_tx.send(true);
-            pumps.await;
-            out.log.say("closes the child's pipes at child exit");
-            out.ending(ending).await;
-            out.eof().await;
-        }
-        Policy::Drain(limit) => {
-            let ending = reap(&out, &mut child).await;
-            out.ending(ending).await;
-            let mut pumps = Box::pin(pumps);
-            if tokio::time::timeout(limit, &mut pumps).await.is_err() {
-                out.log
-                    .say(format!("drain limit {}ms reached", limit.as_millis()));
-                let _ = stop_tx.send(true);
-                pumps.await;
-            }
-            out.log.say("closes the child's pipes after the drain");
-            out.eof().await;
-        }
+    let side = PipeSession {
+        out,
+        child: tokio::sync::Mutex::new(child),
+        stop: stop_tx,
+    };
+    tear_down(&side, Order::of_policy(policy), pumps).await;
+}
+
+/// A session on pipes as the shared teardown drives it. The pumps own the
+/// pipes: they close them when they stop.
+struct PipeSession {
+    out: Output,
+    child: tokio::sync::Mutex<Child>,
+    stop: watch::Sender<bool>,
+}
+
+impl SessionEnd for PipeSession {
+    type Status = Ending;
+
+    async fn reap(&self) -> Ending {
+        reap(&self.out, &mut *self.child.lock().await).await
     }
-    out.close().await;
+
+    fn stop_pumps(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    fn close_pipes(&self, when: &str) {
+        self.log(format!("closes the child's pipes {when}"));
+    }
+
+    async fn send_status(&self, status: Ending) {
+        self.out.ending(status).await
+    }
+
+    async fn send_eof(&self) {
+        self.out.eof().await
+    }
+
+    async fn send_close(&self) {
+        self.out.close().await
+    }
+
+    fn log(&self, text: String) {
+        self.out.log.say(text);
+    }
+
+    async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {
+        tokio::time::timeout(limit, work).await.ok()
+    }
 }
 
 /// A task that is aborted when its handle is dropped.

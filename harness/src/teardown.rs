@@ -1,0 +1,130 @@
+//! How a server ends a session without a pty once its child exits: what it
+//! sends (exit-status or exit-signal, EOF, CLOSE), in which order, and
+//! when it stops reading the child's pipes. The simulated sshd
+//! (`host/sshd.rs`) and `hangar-sshd` (`realssh/session.rs`) both follow
+//! it; each does its own I/O through [`SessionEnd`].
+//!
+//! - [`Order::WaitEof`] (OpenSSH serverloop.c, session.c, nchan.c): the
+//!   exit status as soon as the child is reaped; EOF only after read-EOF
+//!   on both the stdout and the stderr pipe; CLOSE once both happened. A
+//!   background job holding either pipe holds the session open.
+//! - [`Order::CloseOnExit`] (sshd before 2000-11): at child exit, close the
+//!   pipes, then send the exit status, EOF and CLOSE: whatever is still in
+//!   the pipes is lost (a block already read is still sent).
+//! - [`Order::Drain`]: the exit status at child exit, then keep reading the
+//!   pipes for at most the limit; then close them, EOF, CLOSE.
+//! - [`Order::Dropbear`] (svr-chansession.c, common-channel.c): at child
+//!   exit, read what is in the pipes without blocking, close them, then
+//!   send EOF, the exit status and CLOSE, in that order.
+
+use std::future::Future;
+use std::time::Duration;
+
+use hangar_scenario::{Policy, Target};
+
+/// A server's order of the session's last messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    WaitEof,
+    CloseOnExit,
+    Drain(Duration),
+    Dropbear,
+}
+
+impl Order {
+    /// The order of a hangar server's policy.
+    pub fn of_policy(policy: Policy) -> Order {
+        match policy {
+            Policy::WaitEof => Order::WaitEof,
+            Policy::CloseOnExit => Order::CloseOnExit,
+            Policy::Drain(limit) => Order::Drain(limit),
+        }
+    }
+
+    /// The order of the server a target names.
+    pub fn of_target(target: Target) -> Order {
+        match target {
+            Target::OpenSsh => Order::WaitEof,
+            Target::Dropbear => Order::Dropbear,
+            Target::Hangar(policy) => Order::of_policy(policy),
+        }
+    }
+}
+
+/// One session's server side, as the teardown drives it: the child, the
+/// pumps that read its pipes into the channel, and the channel.
+#[allow(async_fn_in_trait)]
+pub trait SessionEnd {
+    /// How the child ended.
+    type Status;
+    /// Waits for the child's exit and reaps it (waitpid(2)).
+    async fn reap(&self) -> Self::Status;
+    /// The child was reaped and the session now waits for EOF on its
+    /// pipes (wait-eof): a side may say who holds them.
+    fn waits_for_pipes(&self) {}
+    /// Whatever happens between the child's exit and a close-on-exit
+    /// server acting on it (the sim's scheduling turns).
+    async fn before_acting_on_exit(&self) {}
+    /// Tells the pumps to stop after the block they read.
+    fn stop_pumps(&self);
+    /// Reads what is in the pipes now, without blocking, into the channel.
+    async fn flush_pending(&self) {}
+    /// Closes the server's ends of the child's pipes; `when` is for the log.
+    fn close_pipes(&self, when: &str);
+    async fn send_status(&self, status: Self::Status);
+    async fn send_eof(&self);
+    async fn send_close(&self);
+    /// Says something in the server's log.
+    fn log(&self, text: String);
+    /// `work`, unless `limit` runs out first (`None`), on the side's clock.
+    async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output>;
+}
+
+/// The session from the child's start to CLOSE. `pumps` ends when both
+/// pumps have: at EOF on their pipe, or once told to stop.
+pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future<Output = ()>) {
+    match order {
+        Order::WaitEof => {
+            let exit = async {
+                let status = side.reap().await;
+                side.waits_for_pipes();
+                side.send_status(status).await;
+            };
+            tokio::join!(exit, async {
+                pumps.await;
+                side.send_eof().await;
+            });
+        }
+        Order::CloseOnExit => {
+            let status = side.reap().await;
+            side.before_acting_on_exit().await;
+            side.stop_pumps();
+            pumps.await;
+            side.close_pipes("at child exit");
+            side.send_status(status).await;
+            side.send_eof().await;
+        }
+        Order::Drain(limit) => {
+            let status = side.reap().await;
+            side.send_status(status).await;
+            let mut pumps = Box::pin(pumps);
+            if side.within(limit, &mut pumps).await.is_none() {
+                side.log(format!("drain limit {}ms reached", limit.as_millis()));
+                side.stop_pumps();
+                pumps.await;
+            }
+            side.close_pipes("after the drain");
+            side.send_eof().await;
+        }
+        Order::Dropbear => {
+            let status = side.reap().await;
+            side.stop_pumps();
+            pumps.await;
+            side.flush_pending().await;
+            side.close_pipes("after flushing at child exit");
+            side.send_eof().await;
+            side.send_status(status).await;
+        }
+    }
+    side.send_close().await;
+}
