@@ -40,6 +40,7 @@ pub mod report;
 pub mod run;
 pub mod shrink;
 pub mod sim;
+pub mod ssh_args;
 pub mod teardown;
 pub mod trace;
 pub mod unix;

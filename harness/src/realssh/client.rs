@@ -86,10 +86,10 @@ async fn run(args: ClientArgs) -> i32 {
             return SSH_FAILURE;
         }
     };
-    if !LOOPBACK_NAMES.contains(&args.host_name.as_str()) {
+    let host_name = args.host_name.as_deref().unwrap_or(&args.alias);
+    if !LOOPBACK_NAMES.contains(&host_name) {
         say(&format!(
-            "hangar-ssh: connects to 127.0.0.1 only, not `{}` (use -o HostName=127.0.0.1)",
-            args.host_name
+            "hangar-ssh: connects to 127.0.0.1 only, not `{host_name}` (use -o HostName=127.0.0.1)"
         ));
         return SSH_FAILURE;
     }
@@ -112,8 +112,10 @@ async fn run(args: ClientArgs) -> i32 {
     };
     events.note("connected");
     let config = russh::client::Config {
-        keepalive_interval: args.server_alive_interval,
-        keepalive_max: args.server_alive_count_max as usize,
+        // ServerAliveInterval 0 means off.
+        keepalive_interval: args.server_alive_interval.filter(|d| !d.is_zero()),
+        // ssh_config(5): ServerAliveCountMax is 3 by default.
+        keepalive_max: args.server_alive_count_max.unwrap_or(3) as usize,
         inactivity_timeout: None,
         preferred: crate::host::algorithms::preferred(),
         nodelay: true,
@@ -159,7 +161,7 @@ fn load_identity(args: &ClientArgs) -> Result<russh::keys::PrivateKey, String> {
 /// is worded as the C library words it, as ssh(1) prints it.
 async fn connect(args: &ClientArgs) -> Result<TcpStream, &'static str> {
     let connecting = TcpStream::connect(("127.0.0.1", args.port));
-    let connected = match args.connect_timeout {
+    let connected = match args.connect_timeout.filter(|d| !d.is_zero()) {
         Some(limit) => tokio::time::timeout(limit, connecting)
             .await
             .map_err(|_| "Connection timed out")?,
