@@ -19,6 +19,8 @@
 //! - [`sim`]: the sim lane: one run with one seed in a turmoil world; its determinism rules.
 //! - [`unix`]: process table, fd tables, pipes, signals.
 //! - [`host`]: the shell interpreter and the utilities it runs, `ssh` and `sshd` models.
+//! - [`ssh_args`]: the ssh command line, read once for the simulated `ssh` and `hangar-ssh`.
+//! - [`teardown`]: how a server ends a session on pipes, for the simulated sshd and `hangar-sshd`.
 //! - [`net`]: TCP semantics over turmoil: partitions that heal, retransmission budgets, crashes.
 //! - [`clock`]: the hosts' timers in the run's books, and jumps over idle virtual time.
 //! - [`real`]: the real lane: real servers on 127.0.0.1 behind a fault proxy.

@@ -1,19 +1,10 @@
 //! The simulated sshd: russh's server over the simulated network, with the
-//! session teardown of the target it models, from the servers' source:
-//!
-//! - `openssh` and `hangar:wait-eof` (serverloop.c, session.c, nchan.c):
-//!   exit-status as soon as the child is reaped; EOF only after read-EOF on
-//!   both the stdout and the stderr pipe; CLOSE once both happened. A
-//!   background job holding either pipe holds the session open.
-//! - `hangar:close-on-exit` (sshd before 2000-11): at child exit, send
-//!   exit-status, EOF and CLOSE and close the pipes: whatever is still in
-//!   them is lost. Whether the last block was read first is a race; the
-//!   seed decides how many scheduling turns the reader gets.
-//! - `hangar:drain=D`: after child exit, keep reading the pipes for at most
-//!   D, then close as above.
-//! - `dropbear` (svr-chansession.c, common-channel.c): at child exit, read
-//!   what is in the pipes without blocking, close them, then send EOF,
-//!   exit-status and CLOSE, in that order. Later writers get EPIPE.
+//! session teardown of the target it models ([`crate::teardown`]: `openssh`
+//! and `hangar:wait-eof` wait for EOF on the child's pipes, `dropbear`
+//! flushes them at child exit and sends EOF before the exit status,
+//! `hangar:close-on-exit` and `hangar:drain=D` close them at child exit or
+//! after D). For close-on-exit, whether the last block was read first is a
+//! race; the seed decides how many scheduling turns the reader gets.
 //!
 //! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
 //! its ends of the pipes and the remote processes live on. Sessions with a
