@@ -16,6 +16,10 @@
 //! - [`Order::Dropbear`] (svr-chansession.c, common-channel.c): at child
 //!   exit, read what is in the pipes without blocking, close them, then
 //!   send EOF, the exit status and CLOSE, in that order.
+//!
+//! A session on a pty ends by [`end_on_pty`]: when the child exits, what
+//! the master holds now is sent without waiting for more (OpenSSH's
+//! "bz#52" fix: EAGAIN counts as end-of-file), or lost at close-on-exit.
 
 use std::future::Future;
 use std::time::Duration;
@@ -51,12 +55,24 @@ impl Order {
     }
 }
 
-/// One session's server side, as the teardown drives it: the child, the
-/// pumps that read its pipes into the channel, and the channel.
+/// The channel of one session, as its server sends on it.
 #[allow(async_fn_in_trait)]
-pub trait SessionEnd {
+pub trait ChannelEnd {
     /// How the child ended.
     type Status;
+    /// Sends a block of the child's stdout.
+    async fn send_data(&self, block: Vec<u8>);
+    async fn send_status(&self, status: Self::Status);
+    async fn send_eof(&self);
+    async fn send_close(&self);
+    /// Says something in the server's log.
+    fn log(&self, text: String);
+}
+
+/// One session's server side on pipes, as the teardown drives it: the
+/// child, and the pumps that read its pipes into the channel.
+#[allow(async_fn_in_trait)]
+pub trait SessionEnd: ChannelEnd {
     /// Waits for the child's exit and reaps it (waitpid(2)).
     async fn reap(&self) -> Self::Status;
     /// The child was reaped and the session now waits for EOF on its
@@ -71,11 +87,6 @@ pub trait SessionEnd {
     async fn flush_pending(&self) {}
     /// Closes the server's ends of the child's pipes; `when` is for the log.
     fn close_pipes(&self, when: &str);
-    async fn send_status(&self, status: Self::Status);
-    async fn send_eof(&self);
-    async fn send_close(&self);
-    /// Says something in the server's log.
-    fn log(&self, text: String);
     /// `work`, unless `limit` runs out first (`None`), on the side's clock.
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output>;
 }
@@ -124,6 +135,46 @@ pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future
             side.close_pipes("after flushing at child exit");
             side.send_eof().await;
             side.send_status(status).await;
+        }
+    }
+    side.send_close().await;
+}
+
+/// A session on a pty whose child exited with `status`, `pending` being
+/// what its master held then: the session's last messages, to CLOSE. The
+/// master is closed after it (the pty hangs up).
+pub async fn end_on_pty<C: ChannelEnd>(
+    side: &C,
+    order: Order,
+    status: C::Status,
+    pending: Vec<u8>,
+) {
+    let send_pending = async |pending: Vec<u8>| {
+        if !pending.is_empty() {
+            side.send_data(pending).await;
+        }
+    };
+    match order {
+        Order::Dropbear => {
+            send_pending(pending).await;
+            side.send_eof().await;
+            side.send_status(status).await;
+        }
+        Order::CloseOnExit => {
+            if !pending.is_empty() {
+                side.log(format!(
+                    "closes the pty at child exit: {} unread bytes lost",
+                    pending.len()
+                ));
+            }
+            side.send_status(status).await;
+            side.send_eof().await;
+        }
+        Order::WaitEof | Order::Drain(_) => {
+            side.send_status(status).await;
+            send_pending(pending).await;
+            side.log("the pty has nothing more to read now: treats it as EOF".to_string());
+            side.send_eof().await;
         }
     }
     side.send_close().await;

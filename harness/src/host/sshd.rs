@@ -29,7 +29,7 @@ use super::env::HostEnv;
 use super::login::login_shell;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
-use crate::teardown::{Order, SessionEnd, tear_down};
+use crate::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
 use crate::trace::{Dir, Stream, Trace, What};
 use crate::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
@@ -566,9 +566,59 @@ struct PipeSession<'a> {
     stop: watch::Sender<bool>,
 }
 
-impl SessionEnd for PipeSession<'_> {
+impl ChannelEnd for Teardown {
     type Status = WaitStatus;
 
+    async fn send_data(&self, block: Vec<u8>) {
+        Teardown::send_data(self, Stream::Stdout, block).await;
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        Teardown::send_status(self, status).await
+    }
+
+    async fn send_eof(&self) {
+        Teardown::send_eof(self).await
+    }
+
+    async fn send_close(&self) {
+        self.trace.log(&self.me, "-> CLOSE");
+        self.report.closed.store(true, Ordering::Relaxed);
+        let _ = self.handle.close(self.channel).await;
+    }
+
+    fn log(&self, text: String) {
+        self.trace.log(&self.me, text);
+    }
+}
+
+impl ChannelEnd for PipeSession<'_> {
+    type Status = WaitStatus;
+
+    async fn send_data(&self, block: Vec<u8>) {
+        ChannelEnd::send_data(self.teardown, block).await
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        self.teardown.send_status(status).await
+    }
+
+    async fn send_eof(&self) {
+        self.teardown.send_eof().await
+    }
+
+    async fn send_close(&self) {
+        // Read to EOF (wait-eof) or closed already.
+        drop(self.pipes.lock().unwrap().take());
+        ChannelEnd::send_close(self.teardown).await
+    }
+
+    fn log(&self, text: String) {
+        ChannelEnd::log(self.teardown, text);
+    }
+}
+
+impl SessionEnd for PipeSession<'_> {
     async fn reap(&self) -> WaitStatus {
         self.teardown.reap().await
     }
@@ -621,27 +671,6 @@ impl SessionEnd for PipeSession<'_> {
             format!("closes the child's pipes {when}")
         };
         self.log(note);
-    }
-
-    async fn send_status(&self, status: WaitStatus) {
-        self.teardown.send_status(status).await
-    }
-
-    async fn send_eof(&self) {
-        self.teardown.send_eof().await
-    }
-
-    async fn send_close(&self) {
-        // Read to EOF (wait-eof) or closed already.
-        drop(self.pipes.lock().unwrap().take());
-        let t = self.teardown;
-        t.trace.log(&t.me, "-> CLOSE");
-        t.report.closed.store(true, Ordering::Relaxed);
-        let _ = t.handle.close(t.channel).await;
-    }
-
-    fn log(&self, text: String) {
-        self.teardown.trace.log(&self.teardown.me, text);
     }
 
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {

@@ -1,13 +1,8 @@
-//! The end of a session that has a pty, from the servers' source:
-//!
-//! - `openssh`, `hangar:wait-eof`, `hangar:drain=D` (session.c, the "bz#52"
-//!   fix): when the child exits, what the pty holds now is sent and nothing
-//!   more is waited for (EAGAIN on the master counts as end-of-file), so a
-//!   background job never holds the session and its later output is lost.
-//!   Wire order: exit-status, EOF, CLOSE.
-//! - `dropbear` (svr-chansession.c): the same flush, in its order: EOF,
-//!   exit-status, CLOSE.
-//! - `hangar:close-on-exit`: closes at child exit without the flush.
+//! The end of a session that has a pty, in the order of the target's
+//! server ([`crate::teardown::end_on_pty`]): when the child exits, what the
+//! pty holds now is sent (or lost, at close-on-exit) and nothing more is
+//! waited for, so a background job never holds the session and its later
+//! output is lost.
 //!
 //! Then sshd closes the master: the pty hangs up (pty(7)). When the
 //! connection ends first, the session task is dropped with the master in
@@ -15,11 +10,9 @@
 //! the session leader, and an interactive shell passes it to its jobs.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
-use hangar_scenario::{Policy, Target};
 
 use super::sshd::Teardown;
+use crate::teardown::{Order, end_on_pty};
 use crate::trace::Stream;
 use crate::unix::{Kernel, Tty};
 
@@ -56,44 +49,7 @@ impl Teardown {
             _ = forward => unreachable!("the forwarder never ends"),
         };
         let pending = tty.take_output();
-        match self.target {
-            Target::Dropbear => {
-                self.send_pending(pending).await;
-                self.send_eof().await;
-                self.send_status(status).await;
-            }
-            Target::Hangar(Policy::CloseOnExit) => {
-                if !pending.is_empty() {
-                    self.trace.log(
-                        &self.me,
-                        format!(
-                            "closes the pty at child exit: {} unread bytes lost",
-                            pending.len()
-                        ),
-                    );
-                }
-                self.send_status(status).await;
-                self.send_eof().await;
-            }
-            _ => {
-                self.send_status(status).await;
-                self.send_pending(pending).await;
-                self.trace.log(
-                    &self.me,
-                    "the pty has nothing more to read now: treats it as EOF",
-                );
-                self.send_eof().await;
-            }
-        }
-        self.trace.log(&self.me, "-> CLOSE");
-        self.report.closed.store(true, Ordering::Relaxed);
-        let _ = self.handle.close(self.channel).await;
+        end_on_pty(&self, Order::of_target(self.target), status, pending).await;
         drop(master);
-    }
-
-    async fn send_pending(&self, pending: Vec<u8>) {
-        if !pending.is_empty() {
-            self.send_data(Stream::Stdout, pending).await;
-        }
     }
 }

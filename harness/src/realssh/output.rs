@@ -14,6 +14,7 @@ use russh::{ChannelId, ChannelWriteHalf};
 
 use super::log::Log;
 use super::signals;
+use crate::teardown::ChannelEnd;
 
 /// RFC 4254 5.2: extended data of type 1 is stderr.
 pub const STDERR: u32 = 1;
@@ -109,5 +110,29 @@ impl Output {
     pub async fn close(&self) {
         self.log.say("-> CLOSE");
         let _ = self.writer.close().await;
+    }
+}
+
+impl ChannelEnd for Output {
+    type Status = Ending;
+
+    async fn send_data(&self, block: Vec<u8>) {
+        self.data(None, &block).await;
+    }
+
+    async fn send_status(&self, status: Ending) {
+        self.ending(status).await
+    }
+
+    async fn send_eof(&self) {
+        self.eof().await
+    }
+
+    async fn send_close(&self) {
+        self.close().await
+    }
+
+    fn log(&self, text: String) {
+        self.log.say(text);
     }
 }

@@ -5,10 +5,9 @@
 //!   with the modes and size of the `pty-req` (RFC 4254 6.2);
 //! - `window-change` (RFC 4254 6.7) sets the size with TIOCSWINSZ, and the
 //!   kernel sends SIGWINCH to the foreground process group;
-//! - `wait-eof` and `drain=D` (the "bz#52" fix): when the child exits,
-//!   what the master holds now is sent without waiting for more (EAGAIN
-//!   counts as end-of-file); wire order exit-status, EOF, CLOSE.
-//!   `close-on-exit` closes at child exit without that flush;
+//! - when the child exits, what the master holds now is sent without
+//!   waiting for more, or lost at `close-on-exit`, in the order of
+//!   [`crate::teardown::end_on_pty`];
 //! - then the master is closed: the pty hangs up (pty(7)). When the
 //!   connection ends first, the session task is dropped with the master
 //!   in it, which hangs the pty up while the shell still runs: the kernel
@@ -30,6 +29,7 @@ use tokio::sync::mpsc;
 use super::output::Output;
 use super::session::{READ_BLOCK, reap};
 use super::{child, modes, tty};
+use crate::teardown::{Order, end_on_pty};
 
 /// What a `pty-req` asked for.
 #[derive(Clone, Debug)]
@@ -177,27 +177,6 @@ pub async fn run(
         _ = typing => unreachable!("typing never ends"),
     };
     let pending = master.read_now();
-    match policy {
-        Policy::CloseOnExit => {
-            if !pending.is_empty() {
-                out.log.say(format!(
-                    "closes the pty at child exit: {} unread bytes lost",
-                    pending.len()
-                ));
-            }
-            out.ending(ending).await;
-            out.eof().await;
-        }
-        Policy::WaitEof | Policy::Drain(_) => {
-            out.ending(ending).await;
-            if !pending.is_empty() {
-                out.data(None, &pending).await;
-            }
-            out.log
-                .say("the pty has nothing more to read now: treats it as EOF");
-            out.eof().await;
-        }
-    }
-    out.close().await;
+    end_on_pty(&out, Order::of_policy(policy), ending, pending).await;
     drop(master);
 }

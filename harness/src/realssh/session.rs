@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::child;
 use super::output::{Ending, Output, STDERR};
-use crate::teardown::{Order, SessionEnd, tear_down};
+use crate::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
 /// CHAN_RBUF, 16 KiB).
@@ -84,19 +84,11 @@ struct PipeSession {
     stop: watch::Sender<bool>,
 }
 
-impl SessionEnd for PipeSession {
+impl ChannelEnd for PipeSession {
     type Status = Ending;
 
-    async fn reap(&self) -> Ending {
-        reap(&self.out, &mut *self.child.lock().await).await
-    }
-
-    fn stop_pumps(&self) {
-        let _ = self.stop.send(true);
-    }
-
-    fn close_pipes(&self, when: &str) {
-        self.log(format!("closes the child's pipes {when}"));
+    async fn send_data(&self, block: Vec<u8>) {
+        self.out.send_data(block).await
     }
 
     async fn send_status(&self, status: Ending) {
@@ -113,6 +105,20 @@ impl SessionEnd for PipeSession {
 
     fn log(&self, text: String) {
         self.out.log.say(text);
+    }
+}
+
+impl SessionEnd for PipeSession {
+    async fn reap(&self) -> Ending {
+        reap(&self.out, &mut *self.child.lock().await).await
+    }
+
+    fn stop_pumps(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    fn close_pipes(&self, when: &str) {
+        self.log(format!("closes the child's pipes {when}"));
     }
 
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {
