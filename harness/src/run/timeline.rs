@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use hangar_scenario::{Action, NetFault, Step, WaitCondition, WaitFor, format_duration};
+use hangar_scenario::{Action, Host, NetFault, Step, WaitCondition, WaitFor, format_duration};
 use hangar_shell::ast::Script;
 use regex::Regex;
 
@@ -176,6 +176,10 @@ fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
     let (pattern, on_screen) = match &wait.condition {
         WaitCondition::Screen(p) => (screen_regex(p), true),
         WaitCondition::Trace(p) => (Regex::new(p).ok(), false),
+        WaitCondition::Started { host, program } => {
+            (Regex::new(&started(host, program)).ok(), false)
+        }
+        WaitCondition::Ended { host, program } => (Regex::new(&ended(host, program)).ok(), false),
     };
     Waiting {
         pattern: pattern.unwrap_or_else(|| Regex::new("$^").unwrap()),
@@ -185,6 +189,22 @@ fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
         timeout: wait.timeout,
         seen: 0,
     }
+}
+
+/// A process start as both lanes trace it: a fork or spawn of `program`
+/// (`server sleep[5] started by server sh[4]`), or an exec of it by a
+/// process already seen (`server sh[5] execs sleep`, the real lane's
+/// observer seeing a fork before its exec).
+fn started(host: &Host, program: &str) -> String {
+    let p = regex::escape(program);
+    format!(r"^{host} (?:{p}\[\d+\] +started by |\S+\[\d+\] +execs {p}$)")
+}
+
+/// A process end as both lanes trace it: `exit 0` or `killed by SIGHUP`
+/// in the sim, `exit` in the real lane's observer.
+fn ended(host: &Host, program: &str) -> String {
+    let p = regex::escape(program);
+    format!(r"^{host} {p}\[\d+\] +(?:exit|killed by )")
 }
 
 impl Waiting {
@@ -268,5 +288,56 @@ mod tests {
         message(&trace, 100);
         message(&trace, 100);
         assert!(!wait.holds(None, &trace));
+    }
+
+    fn process_wait(condition: WaitCondition) -> Waiting {
+        waiting(
+            &WaitFor {
+                condition,
+                timeout: Duration::from_secs(1),
+            },
+            Duration::ZERO,
+        )
+    }
+
+    fn holds_after(wait: &mut Waiting, lines: &[(&str, &str)]) -> bool {
+        let trace = Trace::default();
+        for (actor, text) in lines {
+            trace.log(*actor, *text);
+        }
+        wait.holds(None, &trace)
+    }
+
+    #[rstest::rstest]
+    #[case::sim_spawn(("server sleep[5]", "started by server sh[4]"), true)]
+    #[case::real_fork_seen_after_exec(("server sleep[4242]", "started by server sshd"), true)]
+    #[case::real_exec_of_a_seen_fork(("server bash[4242]", "execs sleep"), true)]
+    #[case::the_connections_sshd(("server sshd[3]", "started by server sshd[1]"), false)]
+    #[case::another_host(("client sleep[5]", "started by client sh[4]"), false)]
+    #[case::a_longer_name(("server sleeper[5]", "started by server sh[4]"), false)]
+    #[case::an_exit(("server sleep[5]", "exit 0"), false)]
+    fn a_started_wait_names_the_program_in_both_lanes(
+        #[case] line: (&str, &str),
+        #[case] holds: bool,
+    ) {
+        let mut wait = process_wait(WaitCondition::Started {
+            host: Host::Server,
+            program: "sleep".into(),
+        });
+        assert_eq!(holds_after(&mut wait, &[line]), holds, "{line:?}");
+    }
+
+    #[rstest::rstest]
+    #[case::sim_exit(("server sleep[5]", "exit 0"), true)]
+    #[case::sim_signal(("server sleep[5]", "killed by SIGHUP"), true)]
+    #[case::real_exit(("server sleep[4242]", "exit"), true)]
+    #[case::a_start(("server sleep[5]", "started by server sh[4]"), false)]
+    #[case::another_program(("server sh[4]", "exit 0"), false)]
+    fn an_ended_wait_sees_an_exit_or_a_kill(#[case] line: (&str, &str), #[case] holds: bool) {
+        let mut wait = process_wait(WaitCondition::Ended {
+            host: Host::Server,
+            program: "sleep".into(),
+        });
+        assert_eq!(holds_after(&mut wait, &[line]), holds, "{line:?}");
     }
 }

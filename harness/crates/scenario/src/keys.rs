@@ -177,7 +177,7 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         path: "step.wait_for",
-        expected: "a table with `screen` or `trace`, and `timeout`",
+        expected: "a table with one of `screen`, `trace`, `started` and `ended`, and `timeout`",
         example: WAIT_FOR,
     },
     Key {
@@ -189,6 +189,21 @@ pub(crate) const KEYS: &[Key] = &[
         path: "step.wait_for.trace",
         expected: "a regex a line of the trace must match, such as `-> CLOSE`",
         example: r#"wait_for = { trace = "-> CLOSE", timeout = "5s" }"#,
+    },
+    Key {
+        path: "step.wait_for.started",
+        expected: "a program's name, such as `sleep`, with `host`",
+        example: WAIT_STARTED,
+    },
+    Key {
+        path: "step.wait_for.ended",
+        expected: "a program's name, such as `ssh`, with `host`",
+        example: r#"wait_for = { ended = "ssh", host = "client", timeout = "5s" }"#,
+    },
+    Key {
+        path: "step.wait_for.host",
+        expected: "`client` or `server`, the host of `started` or `ended`",
+        example: WAIT_STARTED,
     },
     Key {
         path: "step.wait_for.timeout",
@@ -258,6 +273,7 @@ pub(crate) const KEYS: &[Key] = &[
 ];
 
 const WAIT_FOR: &str = r#"wait_for = { screen = 'server\$ $', timeout = "5s" }"#;
+const WAIT_STARTED: &str = r#"wait_for = { started = "sleep", host = "server", timeout = "5s" }"#;
 
 const SSH_TIME: &str = "a duration such as `30s`, or a number of seconds";
 const COUNT: &str = "a whole number such as `3`";
@@ -475,7 +491,10 @@ mod tests {
             children("step"),
             ["at", "run", "net", "type", "resize", "wait_for"]
         );
-        assert_eq!(children("step.wait_for"), ["screen", "trace", "timeout"]);
+        assert_eq!(
+            children("step.wait_for"),
+            ["screen", "trace", "started", "ended", "host", "timeout"]
+        );
         assert_eq!(children("expect.client"), ["exit", "after", "within"]);
         assert_eq!(
             children("expect"),

@@ -155,7 +155,7 @@
 //! | `run` | command line, run by `sh -c` on the client host | | `run = "ssh server 'sleep 30 &'"` |
 //! | `net` | network fault | | `net = "partition client->server"` |
 //! | `type` | keystrokes typed into the client's terminal, one per tick | | `type = "sleep 100\n^Z"` |
-//! | `wait_for` | inline table: `screen` or `trace`, and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }` |
+//! | `wait_for` | inline table: one of `screen`, `trace`, `started` and `ended` (these two with `host`), and `timeout` | | `wait_for = { screen = 'server\$ $', timeout = "5s" }`, `wait_for = { started = "sleep", host = "server", timeout = "5s" }` |
 //! | `resize` | the client terminal's new size, COLSxROWS | | `resize = "120x40"` |
 //!
 //! A `run` line is a line of hangar's shell subset that runs at least one
@@ -179,8 +179,13 @@
 //! `wait_for` takes `screen`, a regex that must match the client
 //! terminal's screen (multi-line mode: `^` and `$` match at line ends), or
 //! `trace`, a regex that must match one line of the trace without its time
-//! column (`server sshd[3] -> CLOSE`), and `timeout`, a duration above
-//! `0s`. When the timeout runs out first, the verdict is `unknown`. Regexes
+//! column (`server sshd[3] -> CLOSE`), or `started` / `ended` with
+//! `host`: a process running that program starts (is forked or execs it)
+//! or ends (exits or is killed) on that host, and `timeout`, a duration
+//! above `0s`. Prefer `started` to a trace pattern for a process start: a
+//! pattern such as `server \S+\[\d+\] +started` matches the sim's
+//! per-connection sshd as well as the session's processes, and the real
+//! lane sees other processes than the sim does. When the timeout runs out first, the verdict is `unknown`. Regexes
 //! are the [`regex`] crate's and must compile.
 //!
 //! ## `[seeds]`: what must hold over many seeds

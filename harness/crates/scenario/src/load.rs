@@ -27,8 +27,8 @@ use crate::fault::NET_FAULT_FORMS;
 use crate::keys::{self, segment};
 use crate::keystrokes;
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Drawn, Expect, NetFault, Quantifier, Scenario, SeedExpect,
-    ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
+    Action, ClientExpect, ClientOptions, Drawn, Expect, Host, NetFault, Quantifier, Scenario,
+    SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
 use crate::pattern::{regex, regexes};
 use crate::position::{line_col, string_offset};
@@ -577,37 +577,59 @@ impl Checker<'_> {
     fn wait_for(&mut self, raw: &Spanned<RawWaitFor>, key: &str) -> Option<WaitFor> {
         let w = raw.get_ref();
         let start = raw.span().start;
-        let text = self.text;
-        let screen_key = format!("{key}.screen");
-        let trace_key = format!("{key}.trace");
-        let condition = match (&w.screen, &w.trace) {
-            (Some(v), None) => self
-                .ok(regex(text, v, &screen_key))
-                .map(WaitCondition::Screen),
-            (None, Some(v)) => self
-                .ok(regex(text, v, &trace_key))
-                .map(WaitCondition::Trace),
-            (None, None) => {
-                let message = "a wait needs `screen` (a regex the client's screen must match) \
-                               or `trace` (a regex a line of the trace must match)"
+        let given: Vec<(&str, &Spanned<Leaf>)> = [
+            ("screen", &w.screen),
+            ("trace", &w.trace),
+            ("started", &w.started),
+            ("ended", &w.ended),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| Some((name, v.as_ref()?)))
+        .collect();
+        let condition = match given.as_slice() {
+            [] => {
+                let message = "a wait needs one of `screen` (a regex the client's screen must \
+                               match), `trace` (a regex a line of the trace must match), \
+                               `started` or `ended` (a program that starts or ends on `host`)"
                     .to_owned();
-                self.problems.push(Problem::new(start, key, message));
+                self.problems
+                    .push(Problem::new(start, key, message).example(WAIT_STARTED_EXAMPLE));
                 None
             }
-            (Some(screen), Some(trace)) => {
-                let (later, name, other) = if trace.span().start > screen.span().start {
-                    (trace, &trace_key, "trace")
-                } else {
-                    (screen, &screen_key, "screen")
-                };
-                let message = "a wait has `screen` or `trace`, not both".to_owned();
-                let p = Problem::new(later.span().start, name, message).example(format!(
-                    "wait for `{other}` in a [[step]] of its own, after this one"
-                ));
+            [(name, v)] => self.wait_condition(raw, key, name, v),
+            [(first, _), rest @ ..] => {
+                let later = rest
+                    .iter()
+                    .max_by_key(|(_, v)| v.span().start)
+                    .expect("at least two conditions");
+                let earliest = given
+                    .iter()
+                    .min_by_key(|(_, v)| v.span().start)
+                    .map_or(*first, |(name, _)| *name);
+                let message = format!(
+                    "a wait has one condition; `{earliest}` and `{}` are two",
+                    later.0
+                );
+                let p = Problem::new(later.1.span().start, &format!("{key}.{}", later.0), message)
+                    .example(format!(
+                        "wait for `{}` in a [[step]] of its own, after this one",
+                        later.0
+                    ));
                 self.problems.push(p);
                 None
             }
         };
+        if let (Some(host), Some(WaitCondition::Screen(_) | WaitCondition::Trace(_))) =
+            (&w.host, &condition)
+        {
+            let message = "`host` goes with `started` or `ended`; a screen or trace \
+                           pattern names its host itself"
+                .to_owned();
+            self.problems.push(
+                Problem::new(host.span().start, &format!("{key}.host"), message)
+                    .example(WAIT_STARTED_EXAMPLE),
+            );
+        }
         let timeout_key = format!("{key}.timeout");
         let timeout = match &w.timeout {
             Some(v) => self.ok(duration(v, &timeout_key).and_then(|d| {
@@ -624,12 +646,15 @@ impl Checker<'_> {
                     .to_owned();
                 let mut p = Problem::new(start, &timeout_key, message);
                 if let Some(c) = &condition {
-                    let (name, pattern) = match c {
-                        WaitCondition::Screen(r) => ("screen", r),
-                        WaitCondition::Trace(r) => ("trace", r),
+                    let (name, pattern) = c.key_and_value();
+                    let host = match c {
+                        WaitCondition::Started { host, .. } | WaitCondition::Ended { host, .. } => {
+                            format!(", host = \"{host}\"")
+                        }
+                        _ => String::new(),
                     };
                     p = p.example(format!(
-                        "wait_for = {{ {name} = {}, timeout = \"5s\" }}",
+                        "wait_for = {{ {name} = {}{host}, timeout = \"5s\" }}",
                         toml_string(pattern)
                     ));
                 }
@@ -641,6 +666,45 @@ impl Checker<'_> {
             condition: condition?,
             timeout: timeout?,
         })
+    }
+
+    /// The one condition of a wait, `name = v`.
+    fn wait_condition(
+        &mut self,
+        raw: &Spanned<RawWaitFor>,
+        key: &str,
+        name: &str,
+        v: &Value,
+    ) -> Option<WaitCondition> {
+        let text = self.text;
+        let name_key = format!("{key}.{name}");
+        match name {
+            "screen" => self
+                .ok(regex(text, v, &name_key))
+                .map(WaitCondition::Screen),
+            "trace" => self.ok(regex(text, v, &name_key)).map(WaitCondition::Trace),
+            _ => {
+                let program = self.ok(program_name(v, &name_key));
+                let host = match &raw.get_ref().host {
+                    Some(h) => self.ok(wait_host(h, &format!("{key}.host"))),
+                    None => {
+                        let message =
+                            format!("`{name}` needs `host`: the host whose process is waited for");
+                        self.problems.push(
+                            Problem::new(raw.span().start, &format!("{key}.host"), message)
+                                .example(WAIT_STARTED_EXAMPLE),
+                        );
+                        None
+                    }
+                };
+                let (host, program) = (host?, program?);
+                Some(if name == "started" {
+                    WaitCondition::Started { host, program }
+                } else {
+                    WaitCondition::Ended { host, program }
+                })
+            }
+        }
     }
 
     /// `[seeds]`: a seed count and, per target, on how many seeds bytes
@@ -790,6 +854,30 @@ impl Checker<'_> {
 }
 
 /// `resize = "120x40"`: columns x rows, each 1 to 65535.
+const WAIT_STARTED_EXAMPLE: &str =
+    r#"wait_for = { started = "sleep", host = "server", timeout = "5s" }"#;
+
+/// A program's name as the process table shows it: one word, no path.
+fn program_name(v: &Value, key: &str) -> Result<String, Problem> {
+    let name = non_empty(v, key)?;
+    if name.contains(['/', ' ', '\t', '\n']) {
+        let message = format!(
+            "`{name}` is not a program's name: a name is one word without `/`, as ps(1) shows it"
+        );
+        return Err(Problem::new(v.span().start, key, message).example(WAIT_STARTED_EXAMPLE));
+    }
+    Ok(name)
+}
+
+/// `client` or `server`.
+fn wait_host(v: &Value, key: &str) -> Result<Host, Problem> {
+    match v.get_ref() {
+        Leaf::Str(s) if s == "client" => Ok(Host::Client),
+        Leaf::Str(s) if s == "server" => Ok(Host::Server),
+        _ => Err(expected(v, key).example(WAIT_STARTED_EXAMPLE)),
+    }
+}
+
 fn resize(v: &Value, key: &str) -> Result<Action, Problem> {
     let text = string(v, key)?;
     let size = text.split_once('x').and_then(|(c, r)| {

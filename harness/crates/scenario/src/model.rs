@@ -199,6 +199,13 @@ pub enum WaitCondition {
     /// Must match one line of the trace as rendered without its time
     /// column: `server sshd[3] -> CLOSE`.
     Trace(String),
+    /// A process running `program` starts on `host`: a fork or an exec
+    /// that the lane observes (the same event in both lanes, where a trace
+    /// pattern may match a different process in each).
+    Started { host: Host, program: String },
+    /// A process running `program` on `host` ends: it exits or a signal
+    /// kills it.
+    Ended { host: Host, program: String },
 }
 
 impl WaitCondition {
@@ -207,6 +214,23 @@ impl WaitCondition {
         match self {
             WaitCondition::Screen(regex) => format!("the screen to match /{regex}/"),
             WaitCondition::Trace(regex) => format!("a trace line to match /{regex}/"),
+            WaitCondition::Started { host, program } => {
+                format!("`{program}` to start on the {host}")
+            }
+            WaitCondition::Ended { host, program } => {
+                format!("`{program}` to end on the {host}")
+            }
+        }
+    }
+
+    /// The key that states it in a `wait_for` table and its value as
+    /// written there.
+    pub fn key_and_value(&self) -> (&'static str, &str) {
+        match self {
+            WaitCondition::Screen(r) => ("screen", r),
+            WaitCondition::Trace(r) => ("trace", r),
+            WaitCondition::Started { program, .. } => ("started", program),
+            WaitCondition::Ended { program, .. } => ("ended", program),
         }
     }
 }

@@ -212,6 +212,9 @@ pub(crate) struct RawStep {
 pub(crate) struct RawWaitFor {
     pub screen: Value,
     pub trace: Value,
+    pub started: Value,
+    pub ended: Value,
+    pub host: Value,
     pub timeout: Value,
 }
 

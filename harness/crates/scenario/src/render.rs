@@ -229,11 +229,13 @@ fn key_notation(text: &str, keys: &[u8]) -> String {
 
 /// `{ screen = 'server\$ $', timeout = "5s" }`.
 fn wait_for(w: &WaitFor) -> String {
-    let condition = match &w.condition {
-        WaitCondition::Screen(regex) => format!("screen = {}", string(regex)),
-        WaitCondition::Trace(regex) => format!("trace = {}", string(regex)),
-    };
-    inline_table(&[condition, format!("timeout = {}", duration(w.timeout))])
+    let (key, value) = w.condition.key_and_value();
+    let mut parts = vec![format!("{key} = {}", string(value))];
+    if let WaitCondition::Started { host, .. } | WaitCondition::Ended { host, .. } = &w.condition {
+        parts.push(format!("host = {}", string(&host.to_string())));
+    }
+    parts.push(format!("timeout = {}", duration(w.timeout)));
+    inline_table(&parts)
 }
 
 /// `key = value` lines of one table.

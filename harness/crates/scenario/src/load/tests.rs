@@ -945,14 +945,94 @@ fn a_wait_without_a_timeout() {
 fn a_wait_with_neither_or_both_conditions() {
     assert_eq!(
         error_with("[[step]]\nwait_for = { timeout = \"5s\" }\n"),
-        "x.toml:4:12: step[1].wait_for: a wait needs `screen` (a regex the client's screen \
-         must match) or `trace` (a regex a line of the trace must match)\n  \
-         example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
+        "x.toml:4:12: step[1].wait_for: a wait needs one of `screen` (a regex the client's \
+         screen must match), `trace` (a regex a line of the trace must match), `started` or \
+         `ended` (a program that starts or ends on `host`)\n  \
+         example: wait_for = { started = \"sleep\", host = \"server\", timeout = \"5s\" }"
     );
     assert_eq!(
         error_with("[[step]]\nwait_for = { screen = 'a', trace = 'b', timeout = \"5s\" }\n"),
-        "x.toml:4:36: step[1].wait_for.trace: a wait has `screen` or `trace`, not both\n  \
+        "x.toml:4:36: step[1].wait_for.trace: a wait has one condition; `screen` and `trace` \
+         are two\n  \
          example: wait for `trace` in a [[step]] of its own, after this one"
+    );
+    assert_eq!(
+        error_with(
+            "[[step]]\nwait_for = { started = 'sleep', host = 'server', ended = 'ssh', timeout = \"5s\" }\n"
+        ),
+        "x.toml:4:58: step[1].wait_for.ended: a wait has one condition; `started` and `ended` \
+         are two\n  \
+         example: wait for `ended` in a [[step]] of its own, after this one"
+    );
+}
+
+#[test]
+fn a_process_wait_loads_with_its_host() {
+    let text = "title = \"t\"\nsource = \"s\"\n[[step]]\nrun = \"ssh server sleep 1\"\n\
+                [[step]]\nwait_for = { started = \"sleep\", host = \"server\", timeout = \"5s\" }\n\
+                [[step]]\nwait_for = { ended = \"ssh\", host = \"client\", timeout = \"2s\" }\n";
+    let s = load("x.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    let conditions: Vec<WaitCondition> = s
+        .steps
+        .into_iter()
+        .filter_map(|step| match step.action {
+            Action::WaitFor(w) => Some(w.condition),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            WaitCondition::Started {
+                host: Host::Server,
+                program: "sleep".into()
+            },
+            WaitCondition::Ended {
+                host: Host::Client,
+                program: "ssh".into()
+            },
+        ]
+    );
+    assert_eq!(conditions[0].describe(), "`sleep` to start on the server");
+}
+
+#[test]
+fn a_process_wait_needs_a_host_and_a_plain_name() {
+    let example =
+        "example: wait_for = { started = \"sleep\", host = \"server\", timeout = \"5s\" }";
+    assert_eq!(
+        error_with("[[step]]\nwait_for = { started = \"sleep\", timeout = \"5s\" }\n"),
+        format!(
+            "x.toml:4:12: step[1].wait_for.host: `started` needs `host`: the host whose \
+             process is waited for\n  {example}"
+        )
+    );
+    assert_eq!(
+        error_with(
+            "[[step]]\nwait_for = { started = \"sleep\", host = \"router\", timeout = \"5s\" }\n"
+        ),
+        format!(
+            "x.toml:4:40: step[1].wait_for.host: expected `client` or `server`, the host of \
+             `started` or `ended`, found `router`\n  {example}"
+        )
+    );
+    assert_eq!(
+        error_with(
+            "[[step]]\nwait_for = { started = \"/bin/sleep\", host = \"server\", timeout = \"5s\" }\n"
+        ),
+        format!(
+            "x.toml:4:24: step[1].wait_for.started: `/bin/sleep` is not a program's name: a \
+             name is one word without `/`, as ps(1) shows it\n  {example}"
+        )
+    );
+    assert_eq!(
+        error_with(
+            "[[step]]\nwait_for = { screen = \"x\", host = \"server\", timeout = \"5s\" }\n"
+        ),
+        format!(
+            "x.toml:4:35: step[1].wait_for.host: `host` goes with `started` or `ended`; a \
+             screen or trace pattern names its host itself\n  {example}"
+        )
     );
 }
 
@@ -986,8 +1066,8 @@ fn regexes_that_do_not_compile_are_reported_inside_the_string() {
 fn wrong_shapes_of_terminal_keys() {
     assert_eq!(
         error_with("[[step]]\nwait_for = 'a'\n"),
-        "x.toml:4:12: step[1].wait_for: expected a table with `screen` or `trace`, and \
-         `timeout`, found `a`\n  \
+        "x.toml:4:12: step[1].wait_for: expected a table with one of `screen`, `trace`, \
+         `started` and `ended`, and `timeout`, found `a`\n  \
          example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
     );
     assert_eq!(
@@ -1048,7 +1128,7 @@ fn unknown_keys_in_terminal_tables() {
     assert_eq!(
         error_with("[[step]]\nwait_for = { scren = 'a', timeout = \"5s\" }\n"),
         "x.toml:4:14: step[1].wait_for.scren: unknown key `scren` (did you mean `screen`?); \
-         the keys of `wait_for` in [[step]] are `screen`, `trace` and `timeout`\n  \
+         the keys of `wait_for` in [[step]] are `screen`, `trace`, `started`, `ended`, `host` and `timeout`\n  \
          example: wait_for = { screen = 'server\\$ $', timeout = \"5s\" }"
     );
     assert!(
