@@ -67,6 +67,24 @@ pub struct Dialect {
     pub no_host: &'static str,
 }
 
+/// Every `-o` name the parser knows, lower case. Host keys are not
+/// checked (the server's key is made per run), and the log level does not
+/// change what is traced: those are taken and have no effect.
+pub const OPTIONS: &[&str] = &[
+    "hostname",
+    "port",
+    "user",
+    "identityfile",
+    "serveraliveinterval",
+    "serveralivecountmax",
+    "connecttimeout",
+    "stricthostkeychecking",
+    "userknownhostsfile",
+    "batchmode",
+    "loglevel",
+    "identitiesonly",
+];
+
 /// The flags that take a value.
 const VALUED: &str = "opeilE";
 
@@ -194,8 +212,7 @@ fn set_option(args: &mut SshArgs, text: &str, dialect: &Dialect) -> Result<(), S
             )
         }
         "connecttimeout" => args.connect_timeout = Some(seconds()?),
-        // Taken and without effect here: host keys are not checked, and
-        // the log level does not change what is traced.
+        // The rest of OPTIONS: taken, without effect.
         _ => {}
     }
     Ok(())
@@ -234,16 +251,7 @@ mod tests {
 
     const ANY: Dialect = Dialect {
         flags: "nTtfopeilE",
-        options: &[
-            "hostname",
-            "port",
-            "user",
-            "identityfile",
-            "serveraliveinterval",
-            "serveralivecountmax",
-            "connecttimeout",
-            "loglevel",
-        ],
+        options: OPTIONS,
         unknown_flag: |c| format!("unknown option -{c}"),
         unknown_option: |name| format!("-o {name} is not supported"),
         no_host: "usage",

@@ -9,31 +9,16 @@
 //! `HOST` is the alias that messages name; `-o HostName=...` is where the
 //! connection goes, and it must be the loopback host.
 
-use crate::ssh_args::{Dialect, parse_ssh_args};
+use crate::ssh_args::{Dialect, OPTIONS, parse_ssh_args};
 pub use crate::ssh_args::{SshArgs as ClientArgs, TtyRequest};
 
 pub const USAGE: &str = "usage: hangar-ssh [-n] [-T] [-t] [-tt] [-p PORT] [-i KEY] [-l USER] \
 [-o Key=Value]... [-E EVENTS_FILE] HOST [COMMAND...]";
 
-/// What hangar-ssh takes: no `-f` and no escapes.
+/// What hangar-ssh takes: no `-f`, and no `-e` (its escape character is `~`).
 const HANGAR_SSH: Dialect = Dialect {
     flags: "nTtpiloE",
-    options: &[
-        "hostname",
-        "port",
-        "user",
-        "identityfile",
-        "serveraliveinterval",
-        "serveralivecountmax",
-        "connecttimeout",
-        // Host keys are not checked (the server's key is made per run),
-        // and the log level does not change what hangar-ssh prints.
-        "stricthostkeychecking",
-        "userknownhostsfile",
-        "batchmode",
-        "loglevel",
-        "identitiesonly",
-    ],
+    options: OPTIONS,
     unknown_flag: |other| {
         format!(
             "unknown option -{other}; known: -n -T -t -tt -p PORT -i KEY -l USER -o Key=Value -E FILE"
