@@ -37,7 +37,10 @@ use super::env::HostEnv;
 use super::login::login_shell;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
-use crate::trace::{Dir, Stream, Trace, What};
+use crate::trace::{
+    Dir, EofCause, PipeEvent, PipesClosed, ProcessEvent, ServerEnd, SshEvent, Stream, Trace, Way,
+    What,
+};
 use crate::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
     saturating,
@@ -132,7 +135,7 @@ async fn connection(
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
-    trace.log(&me, "accepted a connection");
+    trace.log(&me, SshEvent::Accepted);
     // pam_systemd: the login session's processes form one scope.
     let scope = proc.kernel.new_scope(proc.pid);
     let handler = Conn {
@@ -148,14 +151,12 @@ async fn connection(
         Err(e) => Err(e),
     };
     let why = match ended {
-        Ok(()) => "connection closed".to_string(),
-        Err(russh::Error::KeepaliveTimeout) => {
-            "Timeout, client not responding: connection dropped".to_string()
-        }
-        Err(russh::Error::IO(e)) => format!("connection lost: {e}"),
-        Err(e) => format!("connection ended: {e}"),
+        Ok(()) => ServerEnd::Closed,
+        Err(russh::Error::KeepaliveTimeout) => ServerEnd::KeepaliveTimeout,
+        Err(russh::Error::IO(e)) => ServerEnd::Lost(e.to_string()),
+        Err(e) => ServerEnd::Ended(e.to_string()),
     };
-    trace.log(&me, why);
+    trace.log(&me, SshEvent::ServerDisconnected { why });
     if env.server.kill_user_processes {
         stop_scope(&proc, scope);
     }
@@ -173,10 +174,9 @@ fn stop_scope(proc: &Proc, scope: u32) {
         .collect();
     kernel.trace().log(
         logind,
-        format!(
-            "session ended with KillUserProcesses=yes: stopping its scope ({} process(es))",
-            members.len()
-        ),
+        ProcessEvent::ScopeStopped {
+            processes: members.len(),
+        },
     );
     for pid in &members {
         kernel.signal(*pid, Signal::Term, logind);
@@ -343,7 +343,12 @@ impl russh::server::Handler for Conn {
     ) -> Result<(), Self::Error> {
         self.proc.kernel.trace().log(
             self.proc.label(),
-            format!("<- pty-req {term} {col_width}x{row_height}"),
+            SshEvent::PtyReq {
+                way: Way::Received,
+                term: term.to_string(),
+                cols: col_width,
+                rows: row_height,
+            },
         );
         self.pty_size = Some((col_width as u16, row_height as u16));
         session.channel_success(channel)?;
@@ -358,7 +363,7 @@ impl russh::server::Handler for Conn {
         self.proc
             .kernel
             .trace()
-            .log(self.proc.label(), "<- shell: a login shell");
+            .log(self.proc.label(), SshEvent::Shell { way: Way::Received });
         self.start(channel, None, session)
     }
 
@@ -369,10 +374,13 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
-        self.proc
-            .kernel
-            .trace()
-            .log(self.proc.label(), format!("<- exec {command:?}"));
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Exec {
+                way: Way::Received,
+                command: command.clone(),
+            },
+        );
         self.start(channel, Some(command), session)
     }
 
@@ -422,10 +430,13 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.proc
-            .kernel
-            .trace()
-            .log(self.proc.label(), "<- EOF: closes the child's stdin");
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Eof {
+                way: Way::Received,
+                cause: EofCause::ClosesChildStdin,
+            },
+        );
         self.stdin = None;
         Ok(())
     }
@@ -495,7 +506,7 @@ impl Teardown {
                 }
                 let _ = stop_tx.send(true);
                 pumps.await;
-                self.close_pipes(stdout, stderr, "at child exit");
+                self.close_pipes(stdout, stderr, PipesClosed::AtChildExit);
                 self.send_status(status).await;
                 self.send_eof().await;
             }
@@ -506,12 +517,14 @@ impl Teardown {
                 if crate::clock::timeout(limit, &mut pumps).await.is_none() {
                     self.trace.log(
                         &self.me,
-                        format!("drain limit {}ms reached", limit.as_millis()),
+                        PipeEvent::DrainLimit {
+                            ms: limit.as_millis(),
+                        },
                     );
                     let _ = stop_tx.send(true);
                     pumps.await;
                 }
-                self.close_pipes(stdout, stderr, "after the drain");
+                self.close_pipes(stdout, stderr, PipesClosed::AfterTheDrain);
                 self.send_eof().await;
             }
             Target::Dropbear => {
@@ -529,12 +542,18 @@ impl Teardown {
                         }
                     }
                 }
-                self.close_pipes(stdout, stderr, "after flushing at child exit");
+                self.close_pipes(stdout, stderr, PipesClosed::AfterFlushingAtChildExit);
                 self.send_eof().await;
                 self.send_status(status).await;
             }
         }
-        self.trace.log(&self.me, "-> CLOSE");
+        self.trace.log(
+            &self.me,
+            SshEvent::Close {
+                way: Way::Sent,
+                answer: false,
+            },
+        );
         self.report.closed.store(true, Ordering::Relaxed);
         let _ = self.handle.close(self.channel).await;
     }
@@ -558,16 +577,21 @@ impl Teardown {
             .await
             .unwrap_or(WaitStatus::Exited(255));
         self.report.child_exited.store(true, Ordering::Relaxed);
-        self.trace
-            .log(&self.me, format!("reaps {child} ({status})"));
+        self.trace.log(
+            &self.me,
+            ProcessEvent::Reaps {
+                child,
+                status: status.to_string(),
+            },
+        );
         status
     }
 
     /// Names who still holds the pipes the session waits on.
     fn explain_wait(&self) {
-        for (pipe, name) in [
-            (&self.report.stdout, "stdout"),
-            (&self.report.stderr, "stderr"),
+        for (pipe, stream) in [
+            (&self.report.stdout, Stream::Stdout),
+            (&self.report.stderr, Stream::Stderr),
         ] {
             let holders: Vec<String> = self
                 .kernel
@@ -576,40 +600,41 @@ impl Teardown {
                 .map(|(pid, fd)| format!("{} (fd {fd})", self.kernel.label(pid)))
                 .collect();
             if !holders.is_empty() {
-                self.trace.log(
-                    &self.me,
-                    format!(
-                        "waits for EOF on the child's {name} pipe, still open in {}",
-                        holders.join(", ")
-                    ),
-                );
+                self.trace
+                    .log(&self.me, PipeEvent::HeldBy { stream, holders });
             }
         }
     }
 
-    fn close_pipes(&self, stdout: PipeEnd, stderr: PipeEnd, when: &str) {
-        let pending = stdout.pipe.pending() + stderr.pipe.pending();
+    fn close_pipes(&self, stdout: PipeEnd, stderr: PipeEnd, when: PipesClosed) {
+        let lost = (stdout.pipe.pending() + stderr.pipe.pending()) as u64;
         drop((stdout, stderr));
-        let note = if pending > 0 {
-            format!("closes the child's pipes {when}: {pending} unread bytes lost")
-        } else {
-            format!("closes the child's pipes {when}")
-        };
-        self.trace.log(&self.me, note);
+        self.trace.log(&self.me, PipeEvent::Closed { when, lost });
     }
 
     pub(super) async fn send_status(&self, status: WaitStatus) {
         match status {
             WaitStatus::Exited(code) => {
-                self.trace.log(&self.me, format!("-> exit-status {code}"));
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitStatus {
+                        way: Way::Sent,
+                        code: code as u32,
+                    },
+                );
                 let _ = self
                     .handle
                     .exit_status_request(self.channel, code as u32)
                     .await;
             }
             WaitStatus::Signaled(sig) => {
-                self.trace
-                    .log(&self.me, format!("-> exit-signal {}", sig.name()));
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitSignal {
+                        way: Way::Sent,
+                        signal: sig.name().to_string(),
+                    },
+                );
                 let _ = self
                     .handle
                     .exit_signal_request(
@@ -625,7 +650,13 @@ impl Teardown {
     }
 
     pub(super) async fn send_eof(&self) {
-        self.trace.log(&self.me, "-> EOF");
+        self.trace.log(
+            &self.me,
+            SshEvent::Eof {
+                way: Way::Sent,
+                cause: EofCause::Plain,
+            },
+        );
         let _ = self.handle.eof(self.channel).await;
     }
 
@@ -673,13 +704,12 @@ async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
             block = pipe.read(READ_BLOCK) => block,
         };
         if block.is_empty() {
-            let name = if ctx.stream == Stream::Stderr {
-                "stderr"
+            let stream = if ctx.stream == Stream::Stderr {
+                Stream::Stderr
             } else {
-                "stdout"
+                Stream::Stdout
             };
-            ctx.trace
-                .log(&ctx.me, format!("reads EOF on the child's {name} pipe"));
+            ctx.trace.log(&ctx.me, PipeEvent::EofRead { stream });
             return;
         }
         if !ctx.send(block).await {

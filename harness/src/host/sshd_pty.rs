@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 use hangar_scenario::{Policy, Target};
 
 use super::sshd::Teardown;
-use crate::trace::Stream;
+use crate::trace::{PipeEvent, SshEvent, Stream, Way};
 use crate::unix::{Kernel, Tty};
 
 /// sshd's end of the pty: dropping it closes the master.
@@ -66,10 +66,9 @@ impl Teardown {
                 if !pending.is_empty() {
                     self.trace.log(
                         &self.me,
-                        format!(
-                            "closes the pty at child exit: {} unread bytes lost",
-                            pending.len()
-                        ),
+                        PipeEvent::PtyClosedAtExit {
+                            lost: pending.len(),
+                        },
                     );
                 }
                 self.send_status(status).await;
@@ -78,14 +77,17 @@ impl Teardown {
             _ => {
                 self.send_status(status).await;
                 self.send_pending(pending).await;
-                self.trace.log(
-                    &self.me,
-                    "the pty has nothing more to read now: treats it as EOF",
-                );
+                self.trace.log(&self.me, PipeEvent::PtyDrained);
                 self.send_eof().await;
             }
         }
-        self.trace.log(&self.me, "-> CLOSE");
+        self.trace.log(
+            &self.me,
+            SshEvent::Close {
+                way: Way::Sent,
+                answer: false,
+            },
+        );
         self.report.closed.store(true, Ordering::Relaxed);
         let _ = self.handle.close(self.channel).await;
         drop(master);

@@ -21,7 +21,7 @@ use super::processes::{MARKER, client_marker, read_marker};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes, child_signal_pending};
 use super::witness::read_record;
-use crate::trace::Trace;
+use crate::trace::{ProcessEvent, Trace, What};
 
 pub struct AtTerminal {
     pub term: RealTerminal,
@@ -290,7 +290,7 @@ impl AtTerminal {
                 continue;
             }
             self.transient.insert((actor.clone(), text.clone()));
-            trace.log(actor, text);
+            trace.log(actor, What::note(text));
         }
     }
 
@@ -328,14 +328,11 @@ impl AtTerminal {
                     ssh.started = at;
                     continue;
                 }
-                if let Some(code) = exit_code(&event.what) {
+                let what = witnessed(&event.what);
+                if let Some(code) = exit_code(&what) {
                     ssh.status = Some((code, at));
                 }
-                trace.push_at(
-                    at,
-                    format!("client ssh[{pid}]"),
-                    crate::trace::What::Text(event.what.clone()),
-                );
+                trace.push_at(at, format!("client ssh[{pid}]"), what);
             }
             *seen = record.len();
         }
@@ -363,7 +360,7 @@ impl AtTerminal {
     /// [`AtTerminal::observe`]), not for the final trace.
     pub fn is_transient(&self, event: &crate::trace::Event) -> bool {
         match &event.what {
-            crate::trace::What::Text(text) => self
+            What::Note { text } => self
                 .transient
                 .contains(&(event.actor.clone(), text.clone())),
             _ => false,
@@ -448,14 +445,33 @@ fn host_public_key(dir: &Path) -> Result<String, String> {
 }
 
 /// `exit N` as N, `killed by SIGX` as 128 + X (the shell's `$?`).
-fn exit_code(what: &str) -> Option<i32> {
-    if let Some(code) = what.strip_prefix("exit ") {
-        return code.parse().ok();
+/// A witness record's line (`exit 255`, `killed by SIGHUP`, `stopped by
+/// SIGTTIN`) as an event; a line of any other form is kept as it is.
+fn witnessed(line: &str) -> What {
+    if let Some(code) = line.strip_prefix("exit ").and_then(|c| c.parse().ok()) {
+        return ProcessEvent::Exited { code }.into();
     }
-    let name = what.strip_prefix("killed by ")?;
-    name.parse::<nix::sys::signal::Signal>()
-        .ok()
-        .map(|sig| 128 + sig as i32)
+    if let Some(signal) = line.strip_prefix("killed by ") {
+        let signal = signal.to_string();
+        return ProcessEvent::Killed { signal }.into();
+    }
+    if let Some(signal) = line.strip_prefix("stopped by ") {
+        let signal = signal.to_string();
+        return ProcessEvent::Stopped { signal }.into();
+    }
+    What::note(line)
+}
+
+/// The status the shell gives for a process that ended so.
+fn exit_code(what: &What) -> Option<i32> {
+    match what {
+        What::Process(ProcessEvent::Exited { code }) => Some(*code),
+        What::Process(ProcessEvent::Killed { signal }) => signal
+            .parse::<nix::sys::signal::Signal>()
+            .ok()
+            .map(|sig| 128 + sig as i32),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -503,8 +519,11 @@ mod tests {
 
     #[test]
     fn exit_codes_read_as_the_shell_gives_them() {
-        assert_eq!(exit_code("exit 255"), Some(255));
-        assert_eq!(exit_code("killed by SIGHUP"), Some(129));
-        assert_eq!(exit_code("stopped by SIGTTIN"), None);
+        assert_eq!(exit_code(&witnessed("exit 255")), Some(255));
+        assert_eq!(exit_code(&witnessed("killed by SIGHUP")), Some(129));
+        assert_eq!(exit_code(&witnessed("stopped by SIGTTIN")), None);
+        for line in ["exit 255", "killed by SIGHUP", "stopped by SIGTTIN", "odd"] {
+            assert_eq!(witnessed(line).to_string(), line);
+        }
     }
 }

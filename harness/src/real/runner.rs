@@ -39,7 +39,7 @@ use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
 use crate::sim::timeline::{Due, Timeline, UserTerminal};
 use crate::sim::{Outcome, RunError, RunResult, Swarm};
-use crate::trace::{Trace, What};
+use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
 /// How often the runner looks at its processes.
 const POLL: Duration = Duration::from_millis(10);
@@ -163,7 +163,12 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         for step in due {
             match step {
                 Due::Run { line: written, .. } => {
-                    trace.log("client", format!("runs {written:?}"));
+                    trace.log(
+                        "client",
+                        HarnessEvent::Runs {
+                            line: written.to_string(),
+                        },
+                    );
                     let line = at_this_terminal(written, terminal.as_ref());
                     let bin = terminal.as_ref().map(AtTerminal::bin);
                     let child = spawn_line(&line, &peer, bin, &stdout, &stderr)
@@ -171,7 +176,9 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
                     // The harness plays the client host's init.
                     trace.log(
                         format!("client sh[{}]", child.id()),
-                        "started by client init[1]",
+                        ProcessEvent::Started {
+                            parent: "client init[1]".into(),
+                        },
                     );
                     lines.push(CommandLine {
                         child,
@@ -180,7 +187,12 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
                     });
                 }
                 Due::Net(fault) => {
-                    trace.log("net", fault.to_string());
+                    trace.log(
+                        "net",
+                        TcpEvent::FaultStep {
+                            fault: fault.clone(),
+                        },
+                    );
                     if let Some((host, killed)) = apply(fault, &proxy, &peer, &mut lines) {
                         trace.log(host, killed);
                     }
@@ -200,7 +212,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
                 trace.push_at(
                     at,
                     "client".into(),
-                    What::Text(format!("command line {} exit {code}", i + 1)),
+                    HarnessEvent::CommandLineExit { n: i + 1, code }.into(),
                 );
             }
         }
@@ -264,7 +276,7 @@ async fn run_async(scenario: &Scenario, target: &RealTarget) -> Result<RunResult
         trace.push_at(
             e.at.saturating_sub(proxy_offset),
             "proxy".into(),
-            What::Text(e.what),
+            TcpEvent::Proxy(e.what).into(),
         );
     }
     drop(proxy);
@@ -411,7 +423,7 @@ fn apply(
     proxy: &Proxy,
     peer: &Peer,
     lines: &mut [CommandLine],
-) -> Option<(&'static str, String)> {
+) -> Option<(&'static str, HarnessEvent)> {
     match fault {
         NetFault::Partition | NetFault::Hold => proxy.partition(),
         NetFault::PartitionOneWay { from, .. } => proxy.partition_one_way(match from {
@@ -445,7 +457,7 @@ fn crash(
     proxy: &Proxy,
     peer: &Peer,
     lines: &mut [CommandLine],
-) -> (&'static str, String) {
+) -> (&'static str, HarnessEvent) {
     proxy.crash(side(host));
     let killed = match host {
         Host::Server => kill_server_host(peer),
@@ -455,12 +467,7 @@ fn crash(
         Host::Client => "client",
         Host::Server => "server",
     };
-    let text = if killed.is_empty() {
-        "crash: no process to kill".to_string()
-    } else {
-        format!("crash: killed {}", killed.join(", "))
-    };
-    (name, text)
+    (name, HarnessEvent::CrashKilled { killed })
 }
 
 /// SIGKILL to every command line still running; returns their names.

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::screen::screen_regex;
 use super::terminal::Terminal;
-use crate::trace::{Event, Trace, What};
+use crate::trace::{Event, Trace, TtyEvent, What};
 
 /// A step the runner applies itself.
 pub enum Due<'a> {
@@ -165,7 +165,12 @@ impl<'a> Timeline<'a> {
                         Action::Run { line, script } => due.push(Due::Run { line, script }),
                         Action::Net(fault) => due.push(Due::Net(fault)),
                         Action::Type { keys, text } if !keys.is_empty() => {
-                            trace.log("client terminal", format!("types {text:?}"));
+                            trace.log(
+                                "client terminal",
+                                TtyEvent::Typed {
+                                    text: text.to_string(),
+                                },
+                            );
                             self.active = Some(Active::Typing { keys, typed: 0 });
                         }
                         Action::Type { .. } => {}
@@ -174,7 +179,13 @@ impl<'a> Timeline<'a> {
                         }
                         Action::Resize { cols, rows } => {
                             if let Some(term) = terminal.as_deref_mut() {
-                                trace.log("client terminal", format!("resized to {cols}x{rows}"));
+                                trace.log(
+                                    "client terminal",
+                                    TtyEvent::Resized {
+                                        cols: *cols,
+                                        rows: *rows,
+                                    },
+                                );
                                 term.resize(*cols, *rows);
                             }
                         }
@@ -233,9 +244,9 @@ impl Waiting {
 pub fn trace_lines(event: &Event) -> Vec<String> {
     let data = |bytes: &u64| format!("{} data {bytes} bytes", event.actor);
     match &event.what {
-        What::Text(text) => vec![format!("{} {text}", event.actor)],
         What::Data { bytes, .. } => vec![data(bytes)],
         What::DataRun(run) => run.sizes.iter().map(data).collect(),
+        what => vec![format!("{} {what}", event.actor)],
     }
 }
 

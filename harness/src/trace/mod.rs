@@ -5,9 +5,18 @@
 //! text form that snapshots freeze.
 
 mod event;
+mod harness;
+mod io;
+mod process;
 mod recorder;
 mod render;
+mod ssh;
+mod tcp;
 
-pub use event::{DataRun, Dir, Event, Stream, What};
+pub use event::{
+    ClientEvent, DataRun, Dir, EofCause, Event, HarnessEvent, PipeEvent, PipesClosed, ProcessEvent,
+    ProxyLine, ScpEvent, Segment, ServerEnd, SignalOutcome, SshEvent, Stream, TcpEvent, TtyEvent,
+    Way, What, micros,
+};
 pub use recorder::Trace;
 pub use render::{format_time, render_events};

@@ -11,7 +11,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::event::{DataRun, Dir, Event, Stream, What};
+use super::event::{DataRun, Dir, Event, What};
 
 /// `12.004s`: seconds with milliseconds, the resolution of the simulated clock.
 pub fn format_time(at: Duration) -> String {
@@ -24,7 +24,6 @@ pub fn render_events(events: &[Event]) -> String {
     while i < events.len() {
         let event = &events[i];
         let line = match &event.what {
-            What::Text(text) => text.clone(),
             What::Data { dir, stream, bytes } => {
                 let run = DataRun::one(*dir, *stream, *bytes, event.at);
                 data_line(
@@ -37,6 +36,7 @@ pub fn render_events(events: &[Event]) -> String {
                 let run = merge_following(events, &mut i, run.clone());
                 data_line(&event.actor, event.at, &run)
             }
+            what => what.to_string(),
         };
         let _ = writeln!(
             out,
@@ -74,11 +74,7 @@ fn data_line(actor: &str, at: Duration, run: &DataRun) -> String {
         Dir::ServerToClient if actor.starts_with("server") => "->",
         _ => "<-",
     };
-    let stream = match run.stream {
-        Stream::Stdin => "stdin",
-        Stream::Stdout => "stdout",
-        Stream::Stderr => "stderr",
-    };
+    let stream = run.stream.name();
     let span = if run.until != at {
         format!(" until {}", format_time(run.until))
     } else {
@@ -92,6 +88,7 @@ fn data_line(actor: &str, at: Duration, run: &DataRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::Stream;
 
     fn data(at_ms: u64, bytes: u64) -> Event {
         Event {
