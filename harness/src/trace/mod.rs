@@ -19,4 +19,4 @@ pub use event::{
     Way, What, micros,
 };
 pub use recorder::Trace;
-pub use render::{format_time, render_events};
+pub use render::{event_text, format_time, render_events};

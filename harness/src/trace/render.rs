@@ -50,6 +50,15 @@ pub fn render_events(events: &[Event]) -> String {
     out
 }
 
+/// What happened in one event, as its trace line words it (without the
+/// time and the actor); a data event reads as a run of its own.
+pub fn event_text(event: &Event) -> String {
+    match event.data_run() {
+        Some(run) => data_line(&event.actor, event.at, &run),
+        None => event.what.to_string(),
+    }
+}
+
 /// Merges into `run`, the data of `events[*i]`, the data messages that
 /// continue it, and leaves `*i` at the last one merged. The log keeps them
 /// merged already; a list built by hand may not be.
