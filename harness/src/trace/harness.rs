@@ -30,3 +30,37 @@ impl fmt::Display for HarnessEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_harness_event_renders_as_the_trace_words_it() {
+        let table: Vec<(HarnessEvent, &str)> = vec![
+            (
+                HarnessEvent::Runs {
+                    line: "ssh server 'exit 7'".into(),
+                },
+                "runs \"ssh server 'exit 7'\"",
+            ),
+            (
+                HarnessEvent::CommandLineExit { n: 1, code: 255 },
+                "command line 1 exit 255",
+            ),
+            (
+                HarnessEvent::CrashKilled {
+                    killed: vec!["sleep[12]".into(), "sshd[10]".into()],
+                },
+                "crash: killed sleep[12], sshd[10]",
+            ),
+            (
+                HarnessEvent::CrashKilled { killed: Vec::new() },
+                "crash: no process to kill",
+            ),
+        ];
+        for (event, text) in table {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+}

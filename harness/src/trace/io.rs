@@ -114,3 +114,105 @@ impl fmt::Display for TtyEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each pipe, pty and terminal event and its trace text.
+    #[test]
+    fn every_pipe_and_tty_event_renders_as_the_trace_words_it() {
+        let pipes: Vec<(PipeEvent, &str)> = vec![
+            (
+                PipeEvent::EofRead {
+                    stream: Stream::Stderr,
+                },
+                "reads EOF on the child's stderr pipe",
+            ),
+            (
+                PipeEvent::HeldBy {
+                    stream: Stream::Stdout,
+                    holders: vec![
+                        "server sleep[5] (fd 1)".into(),
+                        "server sh[6] (fd 1)".into(),
+                    ],
+                },
+                "waits for EOF on the child's stdout pipe, still open in server sleep[5] (fd 1), \
+                 server sh[6] (fd 1)",
+            ),
+            (
+                PipeEvent::Closed {
+                    when: PipesClosed::AtChildExit,
+                    lost: 0,
+                },
+                "closes the child's pipes at child exit",
+            ),
+            (
+                PipeEvent::Closed {
+                    when: PipesClosed::AfterTheDrain,
+                    lost: 10,
+                },
+                "closes the child's pipes after the drain: 10 unread bytes lost",
+            ),
+            (
+                PipeEvent::Closed {
+                    when: PipesClosed::AfterFlushingAtChildExit,
+                    lost: 0,
+                },
+                "closes the child's pipes after flushing at child exit",
+            ),
+            (
+                PipeEvent::DrainLimit { ms: 2000 },
+                "drain limit 2000ms reached",
+            ),
+            (
+                PipeEvent::PtyClosedAtExit { lost: 4 },
+                "closes the pty at child exit: 4 unread bytes lost",
+            ),
+            (
+                PipeEvent::PtyDrained,
+                "the pty has nothing more to read now: treats it as EOF",
+            ),
+        ];
+        for (event, text) in pipes {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+        let ttys: Vec<(TtyEvent, &str)> = vec![
+            (
+                TtyEvent::Typed {
+                    text: "sleep 30 &\n".into(),
+                },
+                "types \"sleep 30 &\\n\"",
+            ),
+            (
+                TtyEvent::Resized {
+                    cols: 100,
+                    rows: 40,
+                },
+                "resized to 100x40",
+            ),
+            (
+                TtyEvent::HungUp {
+                    tty: "pts/0".into(),
+                },
+                "/dev/pts/0 hung up",
+            ),
+            (
+                TtyEvent::NewSession {
+                    name: "work".into(),
+                    tty: "pts/1".into(),
+                },
+                "new session work on /dev/pts/1",
+            ),
+            (
+                TtyEvent::Attaches {
+                    name: "work".into(),
+                },
+                "attaches to session work",
+            ),
+        ];
+        for (event, text) in ttys {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+}

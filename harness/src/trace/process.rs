@@ -104,3 +104,121 @@ impl fmt::Display for ProcessEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(name: &str, from: &str, outcome: SignalOutcome) -> ProcessEvent {
+        ProcessEvent::Signal {
+            signal: name.into(),
+            from: from.into(),
+            outcome,
+        }
+    }
+
+    /// Each process event and its trace text.
+    #[test]
+    fn every_process_event_renders_as_the_trace_words_it() {
+        let hangup = "the kernel (hangup of /dev/pts/0)";
+        let table: Vec<(ProcessEvent, &str)> = vec![
+            (
+                ProcessEvent::Started {
+                    parent: "server sshd[3]".into(),
+                },
+                "started by server sshd[3]",
+            ),
+            (ProcessEvent::Exited { code: 0 }, "exit 0"),
+            (
+                ProcessEvent::Killed {
+                    signal: "SIGHUP".into(),
+                },
+                "killed by SIGHUP",
+            ),
+            (
+                ProcessEvent::Stopped {
+                    signal: "SIGTTOU".into(),
+                },
+                "stopped by SIGTTOU",
+            ),
+            (
+                signal("SIGCONT", hangup, SignalOutcome::NoEffectNotStopped),
+                "SIGCONT from the kernel (hangup of /dev/pts/0): no effect (not stopped)",
+            ),
+            (
+                signal("SIGHUP", hangup, SignalOutcome::CaughtByTrap),
+                "SIGHUP from the kernel (hangup of /dev/pts/0): caught by trap",
+            ),
+            (
+                signal("SIGCONT", "client bash[2]", SignalOutcome::Continued),
+                "SIGCONT from client bash[2]: continued",
+            ),
+            (
+                signal(
+                    "SIGCONT",
+                    "client bash[2]",
+                    SignalOutcome::ContinuedTrapPending,
+                ),
+                "SIGCONT from client bash[2]: continued; trap pending",
+            ),
+            (
+                signal("SIGKILL", "client pkill[9]", SignalOutcome::Delivered),
+                "SIGKILL from client pkill[9]: delivered",
+            ),
+            (
+                signal("SIGHUP", "server bash[4]", SignalOutcome::Ignored),
+                "SIGHUP from server bash[4]: ignored",
+            ),
+            (
+                signal(
+                    "SIGWINCH",
+                    "the kernel (size of /dev/pts/0)",
+                    SignalOutcome::IgnoredByDefault,
+                ),
+                "SIGWINCH from the kernel (size of /dev/pts/0): ignored (default)",
+            ),
+            (
+                ProcessEvent::RunsTrap {
+                    signal: "HUP".into(),
+                    action: "echo bye".into(),
+                },
+                "runs its HUP trap: echo bye",
+            ),
+            (
+                ProcessEvent::Reaps {
+                    child: "server sh[4]".into(),
+                    status: "killed by SIGTERM".into(),
+                },
+                "reaps server sh[4] (killed by SIGTERM)",
+            ),
+            (
+                ProcessEvent::ScopeStopped { processes: 2 },
+                "session ended with KillUserProcesses=yes: stopping its scope (2 process(es))",
+            ),
+            (
+                ProcessEvent::PowerLost {
+                    gone: vec!["sshd".into(), "sshd".into(), "sleep".into()],
+                },
+                "power lost: 3 process(es) gone: sshd, sshd, sleep",
+            ),
+            (
+                ProcessEvent::Seen {
+                    ignoring: Vec::new(),
+                },
+                "started",
+            ),
+            (
+                ProcessEvent::Seen {
+                    ignoring: vec!["SIGHUP".into(), "SIGINT".into()],
+                },
+                "started, ignoring SIGHUP and SIGINT",
+            ),
+            (ProcessEvent::SeenStopped, "stopped"),
+            (ProcessEvent::SeenContinued, "continued"),
+            (ProcessEvent::Ended, "ended"),
+        ];
+        for (event, text) in table {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+}

@@ -120,6 +120,96 @@ mod tests {
         );
     }
 
+    /// One event of each group, as a whole trace line: time, actor, text.
+    #[test]
+    fn every_group_renders_its_line() {
+        use crate::trace::{
+            ClientEvent, EofCause, HarnessEvent, PipeEvent, ProcessEvent, ScpEvent, SshEvent,
+            TtyEvent, Way,
+        };
+        let at = |ms: u64, actor: &str, what: What| Event {
+            at: Duration::from_millis(ms),
+            actor: actor.into(),
+            what,
+        };
+        let table: Vec<(Event, &str)> = vec![
+            (
+                at(
+                    11,
+                    "client ssh[2]",
+                    SshEvent::Eof {
+                        way: Way::Sent,
+                        cause: EofCause::EndOfStdin,
+                    }
+                    .into(),
+                ),
+                "   0.011s  client ssh[2]      -> EOF (end of its stdin)",
+            ),
+            (
+                at(5, "client ssh[77]", ClientEvent::KeepaliveSent.into()),
+                "   0.005s  client ssh[77]     keepalive sent",
+            ),
+            (
+                at(
+                    7,
+                    "client scp[3]",
+                    ScpEvent::Acknowledged { name: "big".into() }.into(),
+                ),
+                "   0.007s  client scp[3]      <- big acknowledged",
+            ),
+            (
+                at(
+                    30_012,
+                    "server sleep[5]",
+                    ProcessEvent::Exited { code: 0 }.into(),
+                ),
+                "  30.012s  server sleep[5]    exit 0",
+            ),
+            (
+                at(
+                    1,
+                    "server sshd[3]",
+                    PipeEvent::EofRead {
+                        stream: Stream::Stdout,
+                    }
+                    .into(),
+                ),
+                "   0.001s  server sshd[3]     reads EOF on the child's stdout pipe",
+            ),
+            (
+                at(
+                    2,
+                    "client terminal",
+                    TtyEvent::Typed { text: "~.".into() }.into(),
+                ),
+                "   0.002s  client terminal    types \"~.\"",
+            ),
+            (
+                at(
+                    3,
+                    "client",
+                    HarnessEvent::CommandLineExit { n: 1, code: 0 }.into(),
+                ),
+                "   0.003s  client             command line 1 exit 0",
+            ),
+            (
+                at(4, "client ssh[9]", What::note("odd")),
+                "   0.004s  client ssh[9]      odd",
+            ),
+            (
+                data(4, 10),
+                "   0.004s  server sshd        -> data 10 bytes (stdout, 1 message)",
+            ),
+        ];
+        for (event, line) in table {
+            assert_eq!(
+                render_events(std::slice::from_ref(&event)),
+                format!("{line}\n")
+            );
+            assert!(line.ends_with(&event_text(&event)), "{line}");
+        }
+    }
+
     #[test]
     fn times_have_millisecond_resolution() {
         assert_eq!(format_time(Duration::from_micros(12_004_900)), "12.004s");

@@ -274,3 +274,257 @@ impl fmt::Display for ScpEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eof(way: Way, cause: EofCause) -> SshEvent {
+        SshEvent::Eof { way, cause }
+    }
+
+    fn close(way: Way, answer: bool) -> SshEvent {
+        SshEvent::Close { way, answer }
+    }
+
+    /// Each SSH event and its trace text.
+    #[test]
+    fn every_ssh_event_renders_as_the_trace_words_it() {
+        let lost = |e: &str| SshEvent::ServerDisconnected {
+            why: ServerEnd::Lost(e.into()),
+        };
+        let table: Vec<(SshEvent, &str)> = vec![
+            (
+                SshEvent::Connected { port: 22 },
+                "connected to server port 22",
+            ),
+            (
+                SshEvent::ConnectFailed {
+                    port: 22,
+                    why: "Connection timed out".into(),
+                },
+                "connect to server port 22 failed: Connection timed out",
+            ),
+            (
+                SshEvent::KexFailed { why: "eof".into() },
+                "key exchange failed: eof",
+            ),
+            (SshEvent::Authenticated, "authenticated"),
+            (SshEvent::AuthenticationFailed, "authentication failed"),
+            (SshEvent::Accepted, "accepted a connection"),
+            (
+                SshEvent::Background {
+                    child: "client ssh[4]".into(),
+                    escape: false,
+                },
+                "goes to the background as client ssh[4]",
+            ),
+            (
+                SshEvent::Background {
+                    child: "client ssh[4]".into(),
+                    escape: true,
+                },
+                "~& goes to the background as client ssh[4]",
+            ),
+            (
+                SshEvent::PtyReq {
+                    way: Way::Sent,
+                    term: "xterm".into(),
+                    cols: 80,
+                    rows: 24,
+                },
+                "-> pty-req xterm 80x24",
+            ),
+            (
+                SshEvent::PtyReq {
+                    way: Way::Received,
+                    term: "xterm".into(),
+                    cols: 80,
+                    rows: 24,
+                },
+                "<- pty-req xterm 80x24",
+            ),
+            (SshEvent::Shell { way: Way::Sent }, "-> shell"),
+            (
+                SshEvent::Shell { way: Way::Received },
+                "<- shell: a login shell",
+            ),
+            (
+                SshEvent::Exec {
+                    way: Way::Sent,
+                    command: "sleep 30 &".into(),
+                },
+                "-> exec \"sleep 30 &\"",
+            ),
+            (
+                SshEvent::Exec {
+                    way: Way::Received,
+                    command: "kill -TERM $$".into(),
+                },
+                "<- exec \"kill -TERM $$\"",
+            ),
+            (
+                SshEvent::WindowChange {
+                    cols: 100,
+                    rows: 40,
+                },
+                "-> window-change 100x40",
+            ),
+            (eof(Way::Sent, EofCause::Plain), "-> EOF"),
+            (eof(Way::Received, EofCause::Plain), "<- EOF"),
+            (
+                eof(Way::Sent, EofCause::EndOfStdin),
+                "-> EOF (end of its stdin)",
+            ),
+            (
+                eof(Way::Received, EofCause::ClosesChildStdin),
+                "<- EOF: closes the child's stdin",
+            ),
+            (close(Way::Sent, false), "-> CLOSE"),
+            (close(Way::Received, false), "<- CLOSE"),
+            (close(Way::Sent, true), "-> CLOSE (the answer)"),
+            (
+                SshEvent::ExitStatus {
+                    way: Way::Sent,
+                    code: 7,
+                },
+                "-> exit-status 7",
+            ),
+            (
+                SshEvent::ExitStatus {
+                    way: Way::Received,
+                    code: 0,
+                },
+                "<- exit-status 0",
+            ),
+            (
+                SshEvent::ExitSignal {
+                    way: Way::Sent,
+                    signal: "TERM".into(),
+                },
+                "-> exit-signal TERM",
+            ),
+            (
+                SshEvent::ExitSignal {
+                    way: Way::Received,
+                    signal: "TERM".into(),
+                },
+                "<- exit-signal TERM",
+            ),
+            (SshEvent::EscapeDisconnect, "~. disconnects"),
+            (SshEvent::EscapeSuspend, "~^Z suspends ssh"),
+            (
+                SshEvent::CaughtSignal {
+                    signal: "SIGTERM".into(),
+                },
+                "caught SIGTERM: restores the terminal and exits 255",
+            ),
+            (
+                SshEvent::ClientDisconnected {
+                    message: "Timeout, server server not responding.".into(),
+                },
+                "Timeout, server server not responding.",
+            ),
+            (
+                SshEvent::ServerDisconnected {
+                    why: ServerEnd::Closed,
+                },
+                "connection closed",
+            ),
+            (
+                SshEvent::ServerDisconnected {
+                    why: ServerEnd::KeepaliveTimeout,
+                },
+                "Timeout, client not responding: connection dropped",
+            ),
+            (lost("early eof"), "connection lost: early eof"),
+            (
+                SshEvent::ServerDisconnected {
+                    why: ServerEnd::Ended("odd".into()),
+                },
+                "connection ended: odd",
+            ),
+        ];
+        for (event, text) in table {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn every_client_log_event_and_scp_event_renders_as_the_trace_words_it() {
+        let client: Vec<(ClientEvent, &str)> = vec![
+            (ClientEvent::Connected, "connected"),
+            (ClientEvent::PtyAllocated, "pty allocated"),
+            (ClientEvent::EofSent, "channel eof sent"),
+            (ClientEvent::ExitStatus { code: Some(7) }, "exit-status 7"),
+            (ClientEvent::ExitStatus { code: None }, "exit-status"),
+            (
+                ClientEvent::ExitSignal {
+                    signal: Some("TERM".into()),
+                },
+                "exit-signal TERM",
+            ),
+            (ClientEvent::ExitSignal { signal: None }, "exit-signal"),
+            (ClientEvent::EofReceived, "channel eof received"),
+            (ClientEvent::CloseReceived, "channel close received"),
+            (ClientEvent::KeepaliveSent, "keepalive sent"),
+            (ClientEvent::KeepaliveTimeout, "keepalive timeout"),
+            (
+                ClientEvent::ConnectionLost {
+                    why: "reset".into(),
+                },
+                "connection lost: reset",
+            ),
+            (
+                ClientEvent::KilledBySignal { signal: 15 },
+                "killed by signal 15",
+            ),
+            (
+                ClientEvent::Says {
+                    text: "hello".into(),
+                },
+                "says \"hello\"",
+            ),
+        ];
+        for (event, text) in client {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+        let scp: Vec<(ScpEvent, &str)> = vec![
+            (
+                ScpEvent::SentRecord {
+                    record: "C0644 5 big".into(),
+                },
+                "-> C0644 5 big",
+            ),
+            (
+                ScpEvent::ReceivedRecord {
+                    record: "C0644 5 big".into(),
+                },
+                "<- C0644 5 big",
+            ),
+            (
+                ScpEvent::Acknowledged { name: "big".into() },
+                "<- big acknowledged",
+            ),
+            (
+                ScpEvent::Wrote {
+                    path: "copy".into(),
+                    bytes: 5,
+                    cut: None,
+                },
+                "wrote copy: 5 bytes",
+            ),
+            (
+                ScpEvent::Wrote {
+                    path: "copy".into(),
+                    bytes: 3,
+                    cut: Some((3, 5)),
+                },
+                "wrote copy: 3 bytes (its input ended after 3 of 5)",
+            ),
+        ];
+        for (event, text) in scp {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+}

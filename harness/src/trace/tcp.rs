@@ -197,3 +197,146 @@ impl fmt::Display for ProxyLine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn fault(fault: NetFault) -> TcpEvent {
+        TcpEvent::Fault { fault }
+    }
+
+    fn proxy(line: ProxyLine) -> TcpEvent {
+        TcpEvent::Proxy(line)
+    }
+
+    /// Each TCP event and its trace text: the simulated network's words
+    /// for a fault, the scenario's for a real run's step, the proxy's.
+    #[test]
+    fn every_tcp_event_renders_as_the_trace_words_it() {
+        let (client, server) = (Host::Client, Host::Server);
+        let table: Vec<(TcpEvent, &str)> = vec![
+            (
+                fault(NetFault::Partition),
+                "partition: no segment crosses in either direction",
+            ),
+            (
+                fault(NetFault::PartitionOneWay {
+                    from: server,
+                    to: client,
+                }),
+                "partition server -> client: segments that way are lost",
+            ),
+            (
+                fault(NetFault::Heal),
+                "heal: segments cross again; unacknowledged data is retransmitted",
+            ),
+            (
+                fault(NetFault::Hold),
+                "hold: segments are queued in both directions",
+            ),
+            (
+                fault(NetFault::Release),
+                "release: queued segments are delivered",
+            ),
+            (
+                fault(NetFault::Latency(Duration::from_millis(200))),
+                "latency: every segment now takes 200ms longer",
+            ),
+            (
+                fault(NetFault::Crash(server)),
+                "crash server: the host loses power; it sends nothing, not even FIN or RST",
+            ),
+            (
+                fault(NetFault::Restart(server)),
+                "restart server: the host is up with no TCP state; old connections get RST",
+            ),
+            (
+                TcpEvent::FaultStep {
+                    fault: NetFault::PartitionOneWay {
+                        from: client,
+                        to: server,
+                    },
+                },
+                "partition client->server",
+            ),
+            (
+                TcpEvent::AcceptQueueFull {
+                    host: server,
+                    port: 22,
+                    from: client,
+                    queue: 64,
+                    retry_s: 1,
+                },
+                "the accept queue of server:22 is full (64): a SYN from client \
+                 is dropped and sent again in 1s",
+            ),
+            (
+                TcpEvent::SideFails {
+                    side: client,
+                    why: "server answered RST: it restarted and has no such connection".into(),
+                },
+                "client side of the connection fails: server answered RST: it restarted and \
+                 has no such connection",
+            ),
+            (
+                proxy(ProxyLine::Listening {
+                    addr: "127.0.0.1:4000".into(),
+                    upstream: "127.0.0.1:4001".into(),
+                }),
+                "listening on 127.0.0.1:4000, forwarding to 127.0.0.1:4001",
+            ),
+            (proxy(ProxyLine::Opened { conn: 1 }), "connection 1 opened"),
+            (
+                proxy(ProxyLine::Passed {
+                    conn: 1,
+                    dir: Dir::ClientToServer,
+                    segment: Segment::Fin,
+                }),
+                "connection 1: client -> server FIN",
+            ),
+            (
+                proxy(ProxyLine::Passed {
+                    conn: 2,
+                    dir: Dir::ServerToClient,
+                    segment: Segment::Rst,
+                }),
+                "connection 2: server -> client RST",
+            ),
+            (
+                proxy(ProxyLine::Ended {
+                    conn: 1,
+                    client_to_server: 5,
+                    server_to_client: 7,
+                }),
+                "connection 1 ended: 5 bytes client -> server, 7 bytes server -> client",
+            ),
+            (
+                proxy(ProxyLine::Heal { bytes: 52, fins: 0 }),
+                "heal: 52 bytes held are forwarded",
+            ),
+            (
+                proxy(ProxyLine::Heal { bytes: 0, fins: 1 }),
+                "heal: 0 bytes held are forwarded, then 1 FIN(s)",
+            ),
+            (
+                proxy(ProxyLine::OnConnection {
+                    conn: 2,
+                    text: "SYN to the server held by the partition".into(),
+                }),
+                "connection 2: SYN to the server held by the partition",
+            ),
+            (
+                proxy(ProxyLine::Other {
+                    text: "stop".into(),
+                }),
+                "stop",
+            ),
+        ];
+        for (event, text) in table {
+            assert_eq!(event.to_string(), text, "{event:?}");
+        }
+    }
+}
