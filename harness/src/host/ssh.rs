@@ -24,7 +24,7 @@ use super::algorithms::AcceptAnyHostKey;
 use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
-use crate::trace::{Dir, EofCause, SshEvent, Stream, Way, What};
+use crate::trace::{ClientEnd, Dir, EofCause, SshEvent, Stream, Way, What};
 use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, saturating};
 
 /// ssh(1)'s status for every failure of its own.
@@ -384,25 +384,19 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                         // clientloop.c server_alive_check: logit, then
                         // cleanup_exit(255): no goodbye (measured, 9.2).
                         goodbye = false;
-                        "Timeout, server server not responding.".to_string()
+                        ClientEnd::KeepaliveTimeout
                     }
                     Some(Err(russh::Error::IO(e))) => {
                         // fatal(): also no goodbye.
                         goodbye = false;
-                        format!("client_loop: send disconnect: {}", strerror(e.kind()))
+                        ClientEnd::SendFailed(strerror(e.kind()).to_string())
                     }
-                    Some(Err(e)) => format!("Connection to server closed: {e}"),
-                    Some(Ok(())) | None => {
-                        "Connection to server closed by remote host.".to_string()
-                    }
+                    Some(Err(e)) => ClientEnd::Ended(e.to_string()),
+                    Some(Ok(())) | None => ClientEnd::ClosedByRemote,
                 };
-                trace.log(
-                    &me,
-                    SshEvent::ClientDisconnected {
-                        message: why.clone(),
-                    },
-                );
-                say(&proc, &why).await;
+                let message = why.to_string();
+                trace.log(&me, SshEvent::ClientDisconnected { why });
+                say(&proc, &message).await;
             }
         }
         if pty && goodbye && !matches!(ended, Ended::Signaled) {

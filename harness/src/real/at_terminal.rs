@@ -285,12 +285,14 @@ impl AtTerminal {
         // and the screen.
         let client_lines = self.client.update(&client, &all);
         let server_lines = self.server.update(&server, &all);
-        for (actor, text) in client_lines.into_iter().chain(server_lines) {
-            if text == "exit" && ssh_pids.iter().any(|p| actor.ends_with(p.as_str())) {
+        for (actor, event) in client_lines.into_iter().chain(server_lines) {
+            if event == ProcessEvent::Vanished
+                && ssh_pids.iter().any(|p| actor.ends_with(p.as_str()))
+            {
                 continue;
             }
-            self.transient.insert((actor.clone(), text.clone()));
-            trace.log(actor, What::note(text));
+            self.transient.insert((actor.clone(), event.to_string()));
+            trace.log(actor, event);
         }
     }
 
@@ -360,9 +362,9 @@ impl AtTerminal {
     /// [`AtTerminal::observe`]), not for the final trace.
     pub fn is_transient(&self, event: &crate::trace::Event) -> bool {
         match &event.what {
-            What::Note { text } => self
+            What::Process(what) => self
                 .transient
-                .contains(&(event.actor.clone(), text.clone())),
+                .contains(&(event.actor.clone(), what.to_string())),
             _ => false,
         }
     }

@@ -14,9 +14,9 @@ mod ssh;
 mod tcp;
 
 pub use event::{
-    ClientEvent, DataRun, Dir, EofCause, Event, HarnessEvent, PipeEvent, PipesClosed, ProcessEvent,
-    ProxyLine, ScpEvent, Segment, ServerEnd, SignalOutcome, SshEvent, Stream, TcpEvent, TtyEvent,
-    Way, What, micros,
+    ClientEnd, ClientEvent, DataRun, Dir, EofCause, Event, HarnessEvent, PipeEvent, PipesClosed,
+    ProcessEvent, ProxyLine, ScpEvent, Segment, ServerEnd, SignalOutcome, SshEvent, Stream,
+    TcpEvent, TtyEvent, Way, What, micros,
 };
 pub use recorder::Trace;
 pub use render::{event_text, format_time, render_events};

@@ -39,6 +39,11 @@ pub enum ProcessEvent {
     SeenContinued,
     /// A real process gone from /proc, or a zombie.
     Ended,
+    /// A real process seen running another program (exec).
+    Execs { program: String },
+    /// A real process gone between two looks at the process table, its
+    /// status not seen.
+    Vanished,
 }
 
 /// What a signal did to the process it was sent to (signal(7)).
@@ -101,6 +106,8 @@ impl fmt::Display for ProcessEvent {
             ProcessEvent::SeenStopped => f.write_str("stopped"),
             ProcessEvent::SeenContinued => f.write_str("continued"),
             ProcessEvent::Ended => f.write_str("ended"),
+            ProcessEvent::Execs { program } => write!(f, "execs {program}"),
+            ProcessEvent::Vanished => f.write_str("exit"),
         }
     }
 }
@@ -216,6 +223,13 @@ mod tests {
             (ProcessEvent::SeenStopped, "stopped"),
             (ProcessEvent::SeenContinued, "continued"),
             (ProcessEvent::Ended, "ended"),
+            (
+                ProcessEvent::Execs {
+                    program: "sleep".into(),
+                },
+                "execs sleep",
+            ),
+            (ProcessEvent::Vanished, "exit"),
         ];
         for (event, text) in table {
             assert_eq!(event.to_string(), text, "{event:?}");

@@ -102,15 +102,39 @@ pub enum SshEvent {
     CaughtSignal {
         signal: String,
     },
-    /// The client's connection ended under the channel; `message` is
-    /// what ssh(1) prints.
+    /// The client's connection ended under the channel, and why, in the
+    /// words ssh(1) prints.
     ClientDisconnected {
-        message: String,
+        why: ClientEnd,
     },
     /// sshd's connection ended, and why.
     ServerDisconnected {
         why: ServerEnd,
     },
+}
+
+/// How the client's connection ended under its channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "end", content = "detail", rename_all = "snake_case")]
+pub enum ClientEnd {
+    /// ServerAliveInterval's keepalives went unanswered.
+    KeepaliveTimeout,
+    /// Writing to the connection failed (strerror of the error).
+    SendFailed(String),
+    Ended(String),
+    /// The server closed the connection.
+    ClosedByRemote,
+}
+
+impl fmt::Display for ClientEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientEnd::KeepaliveTimeout => f.write_str("Timeout, server server not responding."),
+            ClientEnd::SendFailed(e) => write!(f, "client_loop: send disconnect: {e}"),
+            ClientEnd::Ended(e) => write!(f, "Connection to server closed: {e}"),
+            ClientEnd::ClosedByRemote => f.write_str("Connection to server closed by remote host."),
+        }
+    }
 }
 
 /// How sshd's connection ended.
@@ -168,7 +192,7 @@ impl fmt::Display for SshEvent {
             SshEvent::CaughtSignal { signal } => {
                 write!(f, "caught {signal}: restores the terminal and exits 255")
             }
-            SshEvent::ClientDisconnected { message } => f.write_str(message),
+            SshEvent::ClientDisconnected { why } => why.fmt(f),
             SshEvent::ServerDisconnected { why } => match why {
                 ServerEnd::Closed => f.write_str("connection closed"),
                 ServerEnd::KeepaliveTimeout => {
@@ -421,9 +445,27 @@ mod tests {
             ),
             (
                 SshEvent::ClientDisconnected {
-                    message: "Timeout, server server not responding.".into(),
+                    why: ClientEnd::KeepaliveTimeout,
                 },
                 "Timeout, server server not responding.",
+            ),
+            (
+                SshEvent::ClientDisconnected {
+                    why: ClientEnd::SendFailed("Connection reset by peer".into()),
+                },
+                "client_loop: send disconnect: Connection reset by peer",
+            ),
+            (
+                SshEvent::ClientDisconnected {
+                    why: ClientEnd::Ended("odd".into()),
+                },
+                "Connection to server closed: odd",
+            ),
+            (
+                SshEvent::ClientDisconnected {
+                    why: ClientEnd::ClosedByRemote,
+                },
+                "Connection to server closed by remote host.",
             ),
             (
                 SshEvent::ServerDisconnected {
