@@ -20,7 +20,7 @@ use super::peer::{Peer, scoped_bin};
 use super::processes::{MARKER, client_marker, read_marker};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes, child_signal_pending};
-use super::witness::read_record;
+use super::witness::{Witness, read_record};
 use crate::trace::{ProcessEvent, Trace, What};
 
 pub struct AtTerminal {
@@ -312,12 +312,10 @@ impl AtTerminal {
             }
             let record = read_record(&file);
             // The ssh is named by its own pid, which the record starts with.
-            let Some(pid) = record
-                .first()
-                .and_then(|e| e.what.strip_prefix("started ")?.parse::<u32>().ok())
-            else {
+            let Some(Witness::Started { pid }) = record.first().map(|e| &e.what) else {
                 continue;
             };
+            let pid = *pid;
             let seen = self.logged.entry(file.clone()).or_default();
             for event in &record[*seen..] {
                 let start = self
@@ -326,15 +324,17 @@ impl AtTerminal {
                     .unwrap_or_default();
                 let at = event.at.saturating_sub(start);
                 let ssh = self.ssh.entry(pid).or_default();
-                if event.what.starts_with("started") {
-                    ssh.started = at;
-                    continue;
-                }
-                let what = witnessed(&event.what);
-                if let Some(code) = exit_code(&what) {
+                let ended = match &event.what {
+                    Witness::Started { .. } => {
+                        ssh.started = at;
+                        continue;
+                    }
+                    Witness::Ended(ended) => ended,
+                };
+                if let Some(code) = exit_code(ended) {
                     ssh.status = Some((code, at));
                 }
-                trace.push_at(at, format!("client ssh[{pid}]"), what);
+                trace.push_at(at, format!("client ssh[{pid}]"), ended.clone().into());
             }
             *seen = record.len();
         }
@@ -447,28 +447,11 @@ fn host_public_key(dir: &Path) -> Result<String, String> {
 }
 
 /// `exit N` as N, `killed by SIGX` as 128 + X (the shell's `$?`).
-/// A witness record's line (`exit 255`, `killed by SIGHUP`, `stopped by
-/// SIGTTIN`) as an event; a line of any other form is kept as it is.
-fn witnessed(line: &str) -> What {
-    if let Some(code) = line.strip_prefix("exit ").and_then(|c| c.parse().ok()) {
-        return ProcessEvent::Exited { code }.into();
-    }
-    if let Some(signal) = line.strip_prefix("killed by ") {
-        let signal = signal.to_string();
-        return ProcessEvent::Killed { signal }.into();
-    }
-    if let Some(signal) = line.strip_prefix("stopped by ") {
-        let signal = signal.to_string();
-        return ProcessEvent::Stopped { signal }.into();
-    }
-    What::note(line)
-}
-
 /// The status the shell gives for a process that ended so.
-fn exit_code(what: &What) -> Option<i32> {
-    match what {
-        What::Process(ProcessEvent::Exited { code }) => Some(*code),
-        What::Process(ProcessEvent::Killed { signal }) => signal
+fn exit_code(ended: &ProcessEvent) -> Option<i32> {
+    match ended {
+        ProcessEvent::Exited { code } => Some(*code),
+        ProcessEvent::Killed { signal } => signal
             .parse::<nix::sys::signal::Signal>()
             .ok()
             .map(|sig| 128 + sig as i32),
@@ -521,11 +504,15 @@ mod tests {
 
     #[test]
     fn exit_codes_read_as_the_shell_gives_them() {
-        assert_eq!(exit_code(&witnessed("exit 255")), Some(255));
-        assert_eq!(exit_code(&witnessed("killed by SIGHUP")), Some(129));
-        assert_eq!(exit_code(&witnessed("stopped by SIGTTIN")), None);
-        for line in ["exit 255", "killed by SIGHUP", "stopped by SIGTTIN", "odd"] {
-            assert_eq!(witnessed(line).to_string(), line);
-        }
+        let killed = |signal: &str| ProcessEvent::Killed {
+            signal: signal.into(),
+        };
+        assert_eq!(exit_code(&ProcessEvent::Exited { code: 255 }), Some(255));
+        assert_eq!(exit_code(&killed("SIGHUP")), Some(129));
+        assert_eq!(exit_code(&killed("SIGNOTHING")), None);
+        let stopped = ProcessEvent::Stopped {
+            signal: "SIGTTIN".into(),
+        };
+        assert_eq!(exit_code(&stopped), None);
     }
 }

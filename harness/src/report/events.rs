@@ -7,8 +7,8 @@ use crate::trace::{Event, event_text};
 
 /// The events as an array of objects: `at_us` (virtual microseconds since
 /// the start of the run), `actor`, `group` (`ssh`, `client`, `scp`, `tcp`,
-/// `process`, `pipe`, `tty`, `harness`, `data`, `data_run`, `note`), `kind`
-/// (the event within its group; a data event's or a note's is its group),
+/// `process`, `pipe`, `tty`, `harness`, `data_run`), `kind` (the event
+/// within its group; a data run's is its group),
 /// the event's own fields, and `text`, what the trace line says.
 pub fn events_json(events: &[Event]) -> Value {
     Value::Array(events.iter().map(event_json).collect())
@@ -22,7 +22,7 @@ fn event_json(event: &Event) -> Value {
         _ => serde_json::Map::new(),
     };
     if !object.contains_key("kind") {
-        let group = object.get("group").cloned().unwrap_or(json!("note"));
+        let group = object.get("group").cloned().unwrap_or(json!("data_run"));
         object.insert("kind".into(), group);
     }
     object.insert("at_us".into(), json!(event.at.as_micros() as u64));
@@ -92,7 +92,6 @@ mod tests {
                     )
                 }),
             ),
-            event(10, "client terminal", What::note("odd")),
         ];
         let text = events_json(&events).to_string();
         let parsed: Vec<Value> = serde_json::from_str(&text).unwrap();
@@ -121,7 +120,5 @@ mod tests {
                 "text": "-> data 30 bytes (stdout, 2 messages until 0.012s)",
             })
         );
-        assert_eq!(parsed[5]["kind"], "note");
-        assert_eq!(parsed[5]["text"], "odd");
     }
 }

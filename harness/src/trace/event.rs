@@ -49,17 +49,6 @@ pub enum What {
     Pipe(PipeEvent),
     Tty(TtyEvent),
     Harness(HarnessEvent),
-    /// What no type above covers: a real terminal's witness lines.
-    Note {
-        text: String,
-    },
-}
-
-impl What {
-    /// A free-text event.
-    pub fn note(text: impl Into<String>) -> What {
-        What::Note { text: text.into() }
-    }
 }
 
 /// The text of an event other than data, which the text form folds into
@@ -86,7 +75,6 @@ impl fmt::Display for What {
             What::Pipe(e) => e.fmt(f),
             What::Tty(e) => e.fmt(f),
             What::Harness(e) => e.fmt(f),
-            What::Note { text } => f.write_str(text),
         }
     }
 }

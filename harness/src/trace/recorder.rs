@@ -137,7 +137,9 @@ mod tests {
                 actor = actors[(r >> 8) as usize % actors.len()];
             }
             let what = if r.is_multiple_of(13) {
-                What::note(format!("-> note {}", r % 5))
+                What::Process(crate::trace::ProcessEvent::Exited {
+                    code: (r % 5) as i32,
+                })
             } else {
                 let dir = dirs[usize::from(r.is_multiple_of(29))];
                 let stream = streams

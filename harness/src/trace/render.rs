@@ -193,10 +193,6 @@ mod tests {
                 "   0.003s  client             command line 1 exit 0",
             ),
             (
-                at(4, "client ssh[9]", What::note("odd")),
-                "   0.004s  client ssh[9]      odd",
-            ),
-            (
                 data(4, 10),
                 "   0.004s  server sshd        -> data 10 bytes (stdout, 1 message)",
             ),
