@@ -47,7 +47,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
-use crate::trace::ProxyLine;
+use crate::trace::{ProxyLine, SynWait};
 
 /// The most one read takes from a socket: one chunk of a queue.
 const CHUNK: usize = 16 * 1024;
@@ -81,6 +81,15 @@ impl Side {
         match self {
             Side::Client => 0,
             Side::Server => 1,
+        }
+    }
+}
+
+impl From<Side> for hangar_scenario::Host {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Client => hangar_scenario::Host::Client,
+            Side::Server => hangar_scenario::Host::Server,
         }
     }
 }
@@ -208,11 +217,6 @@ struct Shared {
 }
 
 impl Shared {
-    /// A line in the proxy's own words.
-    fn note(&self, text: String) {
-        self.log(ProxyLine::Other { text });
-    }
-
     fn log(&self, what: ProxyLine) {
         let mut events = self.events.lock().unwrap();
         let at = self.started.elapsed();
@@ -328,8 +332,7 @@ impl Proxy {
     /// every connection open: a pulled cable.
     pub fn partition(&self) {
         self.shared.faults.send_modify(|f| f.blocked = [true; 2]);
-        self.shared
-            .note("partition: nothing crosses either way; bytes and FINs are held".into());
+        self.shared.log(ProxyLine::Partition);
     }
 
     /// Holds everything in direction `dir` only.
@@ -338,7 +341,7 @@ impl Proxy {
             .faults
             .send_modify(|f| f.blocked[dir.index()] = true);
         self.shared
-            .note(format!("partition {dir}: bytes and FINs that way are held"));
+            .log(ProxyLine::PartitionOneWay { dir: dir.into() });
     }
 
     /// Opens both directions: what was held goes on in order, FINs last.
@@ -355,10 +358,9 @@ impl Proxy {
     /// Adds `extra` one-way delay to every chunk read from now on.
     pub fn latency(&self, extra: Duration) {
         self.shared.faults.send_modify(|f| f.latency = extra);
-        self.shared.note(format!(
-            "latency: every chunk now takes {}ms longer each way",
-            extra.as_millis()
-        ));
+        self.shared.log(ProxyLine::Latency {
+            ms: extra.as_millis(),
+        });
     }
 
     /// Caps each direction of each connection at `bytes_per_sec` (at
@@ -366,11 +368,7 @@ impl Proxy {
     pub fn bandwidth(&self, bytes_per_sec: Option<u64>) {
         let rate = bytes_per_sec.map(|r| r.max(1));
         self.shared.faults.send_modify(|f| f.bandwidth = rate);
-        let text = match rate {
-            Some(r) => format!("bandwidth: {r} bytes/s each way"),
-            None => "bandwidth: unlimited".to_string(),
-        };
-        self.shared.note(text);
+        self.shared.log(ProxyLine::Bandwidth { bytes_per_s: rate });
     }
 
     /// `side`'s host loses power: from now on nothing it sends is passed
@@ -383,9 +381,7 @@ impl Proxy {
             f.down[i] = true;
             f.crashes[i] += 1;
         });
-        self.shared.note(format!(
-            "crash {side}: everything from and to it is dropped"
-        ));
+        self.shared.log(ProxyLine::Crash { side: side.into() });
     }
 
     /// `side`'s host is up again with no TCP state: on each connection made
@@ -400,9 +396,7 @@ impl Proxy {
             }
             f.down[i] = false;
         });
-        self.shared.note(format!(
-            "restart {side}: the next segment on an old connection gets RST"
-        ));
+        self.shared.log(ProxyLine::Restart { side: side.into() });
     }
 
     /// Whether `side`'s host is down: crashed and not restarted.
@@ -413,22 +407,20 @@ impl Proxy {
     /// Aborts every current connection: both sides get RST.
     pub fn reset(&self) {
         let n = self.shared.order_all(Order::Reset);
-        self.shared
-            .note(format!("reset: RST both ways on {n} connection(s)"));
+        self.shared.log(ProxyLine::Reset { connections: n });
     }
 
     /// Closes every current connection: both sides get FIN.
     pub fn close(&self) {
         let n = self.shared.order_all(Order::Close);
-        self.shared
-            .note(format!("close: FIN both ways on {n} connection(s)"));
+        self.shared.log(ProxyLine::Close { connections: n });
     }
 
     /// Stops accepting and ends every connection's task, which closes its
     /// sockets. Dropping the proxy does the same.
     pub fn stop(&self) {
         if !self.stopped.swap(true, Ordering::SeqCst) {
-            self.shared.note("stop".into());
+            self.shared.log(ProxyLine::Stop);
         }
         // Aborting the accept task drops its JoinSet, which aborts every
         // connection task with it.
@@ -474,7 +466,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                     tasks.spawn(serve(Live { shared: shared.clone(), conn }, client));
                 }
                 Err(e) => {
-                    shared.note(format!("accept failed: {e}"));
+                    shared.log(ProxyLine::AcceptFailed { why: e.to_string() });
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
@@ -564,14 +556,14 @@ async fn connect_upstream(
     let mut faults = shared.faults.subscribe();
     let now = *faults.borrow();
     if now.blocked.contains(&true) {
-        shared.log(ProxyLine::OnConnection {
+        shared.log(ProxyLine::SynWaits {
             conn: conn.id,
-            text: "SYN to the server held by the partition".to_string(),
+            why: SynWait::Partition,
         });
     } else if now.down[server] {
-        shared.log(ProxyLine::OnConnection {
+        shared.log(ProxyLine::SynWaits {
             conn: conn.id,
-            text: "SYN to the server unanswered while the server is down".to_string(),
+            why: SynWait::ServerDown,
         });
     }
     let open = faults.wait_for(|f| {
@@ -581,26 +573,23 @@ async fn connect_upstream(
         // The sender lives in `Shared`, which outlives this task.
         Ok(seen) => seen.map(|f| *f).unwrap_or_else(|_| *shared.faults.borrow()),
         Err(_) => {
-            shared.log(ProxyLine::OnConnection {
+            shared.log(ProxyLine::SynRefused {
                 conn: conn.id,
-                text: "no way to the server within the SYN budget; RST to client".to_string(),
+                why: "no way to the server within the SYN budget".to_string(),
             });
             return None;
         }
     };
     if seen.crashes[client] != client_born {
-        shared.log(ProxyLine::OnConnection {
-            conn: conn.id,
-            text: "the client crashed before the server answered".to_string(),
-        });
+        shared.log(ProxyLine::ClientCrashedFirst { conn: conn.id });
         return None;
     }
     match TcpStream::connect(shared.upstream).await {
         Ok(socket) => Some((socket, seen.crashes[server])),
         Err(e) => {
-            shared.log(ProxyLine::OnConnection {
+            shared.log(ProxyLine::SynRefused {
                 conn: conn.id,
-                text: format!("connect to the server failed ({e}); RST to client"),
+                why: format!("connect to the server failed ({e})"),
             });
             None
         }
@@ -899,9 +888,10 @@ impl Way<'_> {
     /// with the crash, is closed with it.
     fn reset_sender(self) -> Aborted {
         let (from, to) = (self.dir.sender(), self.dir.receiver());
-        self.shared.log(ProxyLine::OnConnection {
+        self.shared.log(ProxyLine::RstFromRestarted {
             conn: self.conn.id,
-            text: format!("RST to the {from} (the {to} restarted)"),
+            to: from.into(),
+            restarted: to.into(),
         });
         Aborted
     }

@@ -9,7 +9,7 @@ pub use super::harness::HarnessEvent;
 pub use super::io::{PipeEvent, PipesClosed, TtyEvent};
 pub use super::process::{ProcessEvent, SignalOutcome};
 pub use super::ssh::{ClientEnd, ClientEvent, EofCause, ScpEvent, ServerEnd, SshEvent, Way};
-pub use super::tcp::{ProxyLine, Segment, TcpEvent};
+pub use super::tcp::{ProxyLine, Segment, SynWait, TcpEvent};
 
 /// Something that happened at a virtual time to an actor.
 #[derive(Clone, Debug, PartialEq)]

@@ -16,7 +16,7 @@ mod tcp;
 pub use event::{
     ClientEnd, ClientEvent, DataRun, Dir, EofCause, Event, HarnessEvent, PipeEvent, PipesClosed,
     ProcessEvent, ProxyLine, ScpEvent, Segment, ServerEnd, SignalOutcome, SshEvent, Stream,
-    TcpEvent, TtyEvent, Way, What, micros,
+    SynWait, TcpEvent, TtyEvent, Way, What, micros,
 };
 pub use recorder::Trace;
 pub use render::{event_text, format_time, render_events};

@@ -42,6 +42,14 @@ pub enum TcpEvent {
     Proxy(ProxyLine),
 }
 
+/// Why a SYN waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SynWait {
+    Partition,
+    ServerDown,
+}
+
 /// A segment the proxy passes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,14 +86,64 @@ pub enum ProxyLine {
         bytes: u64,
         fins: u64,
     },
+    /// Everything held both ways, FINs included: a pulled cable.
+    Partition,
+    PartitionOneWay {
+        dir: Dir,
+    },
+    Latency {
+        ms: u128,
+    },
+    /// `None`: the cap is lifted.
+    Bandwidth {
+        bytes_per_s: Option<u64>,
+    },
+    Crash {
+        #[serde(serialize_with = "as_text")]
+        side: Host,
+    },
+    Restart {
+        #[serde(serialize_with = "as_text")]
+        side: Host,
+    },
+    /// Every current connection aborted: RST both ways.
+    Reset {
+        connections: usize,
+    },
+    /// Every current connection closed: FIN both ways.
+    Close {
+        connections: usize,
+    },
+    Stop,
+    AcceptFailed {
+        why: String,
+    },
+    /// The client's SYN waits for the way to the server.
+    SynWaits {
+        conn: u64,
+        why: SynWait,
+    },
+    /// The client gets RST: `why` the proxy could not connect upstream.
+    SynRefused {
+        conn: u64,
+        why: String,
+    },
+    /// The client's host crashed while its SYN waited.
+    ClientCrashedFirst {
+        conn: u64,
+    },
+    /// A restarted host answers a segment of an old connection with RST.
+    RstFromRestarted {
+        conn: u64,
+        #[serde(serialize_with = "as_text")]
+        to: Host,
+        #[serde(serialize_with = "as_text")]
+        restarted: Host,
+    },
     /// What became of a connection, worded by the proxy: a SYN or a
     /// segment held or lost.
     OnConnection {
         conn: u64,
-        text: String,
-    },
-    /// Another fault, worded by the proxy.
-    Other {
         text: String,
     },
 }
@@ -192,8 +250,64 @@ impl fmt::Display for ProxyLine {
                     "heal: {bytes} bytes held are forwarded, then {fins} FIN(s)"
                 )
             }
+            ProxyLine::Partition => {
+                f.write_str("partition: nothing crosses either way; bytes and FINs are held")
+            }
+            ProxyLine::PartitionOneWay { dir } => {
+                write!(f, "partition {dir}: bytes and FINs that way are held")
+            }
+            ProxyLine::Latency { ms } => {
+                write!(f, "latency: every chunk now takes {ms}ms longer each way")
+            }
+            ProxyLine::Bandwidth {
+                bytes_per_s: Some(rate),
+            } => write!(f, "bandwidth: {rate} bytes/s each way"),
+            ProxyLine::Bandwidth { bytes_per_s: None } => f.write_str("bandwidth: unlimited"),
+            ProxyLine::Crash { side } => {
+                write!(f, "crash {side}: everything from and to it is dropped")
+            }
+            ProxyLine::Restart { side } => write!(
+                f,
+                "restart {side}: the next segment on an old connection gets RST"
+            ),
+            ProxyLine::Reset { connections } => {
+                write!(f, "reset: RST both ways on {connections} connection(s)")
+            }
+            ProxyLine::Close { connections } => {
+                write!(f, "close: FIN both ways on {connections} connection(s)")
+            }
+            ProxyLine::Stop => f.write_str("stop"),
+            ProxyLine::AcceptFailed { why } => write!(f, "accept failed: {why}"),
+            ProxyLine::SynWaits {
+                conn,
+                why: SynWait::Partition,
+            } => write!(
+                f,
+                "connection {conn}: SYN to the server held by the partition"
+            ),
+            ProxyLine::SynWaits {
+                conn,
+                why: SynWait::ServerDown,
+            } => write!(
+                f,
+                "connection {conn}: SYN to the server unanswered while the server is down"
+            ),
+            ProxyLine::SynRefused { conn, why } => {
+                write!(f, "connection {conn}: {why}; RST to client")
+            }
+            ProxyLine::ClientCrashedFirst { conn } => write!(
+                f,
+                "connection {conn}: the client crashed before the server answered"
+            ),
+            ProxyLine::RstFromRestarted {
+                conn,
+                to,
+                restarted,
+            } => write!(
+                f,
+                "connection {conn}: RST to the {to} (the {restarted} restarted)"
+            ),
             ProxyLine::OnConnection { conn, text } => write!(f, "connection {conn}: {text}"),
-            ProxyLine::Other { text } => f.write_str(text),
         }
     }
 }
@@ -324,15 +438,89 @@ mod tests {
             (
                 proxy(ProxyLine::OnConnection {
                     conn: 2,
-                    text: "SYN to the server held by the partition".into(),
+                    text: "client -> server FIN held by the partition".into(),
+                }),
+                "connection 2: client -> server FIN held by the partition",
+            ),
+            (
+                proxy(ProxyLine::Partition),
+                "partition: nothing crosses either way; bytes and FINs are held",
+            ),
+            (
+                proxy(ProxyLine::PartitionOneWay {
+                    dir: Dir::ServerToClient,
+                }),
+                "partition server -> client: bytes and FINs that way are held",
+            ),
+            (
+                proxy(ProxyLine::Latency { ms: 200 }),
+                "latency: every chunk now takes 200ms longer each way",
+            ),
+            (
+                proxy(ProxyLine::Bandwidth {
+                    bytes_per_s: Some(1000),
+                }),
+                "bandwidth: 1000 bytes/s each way",
+            ),
+            (
+                proxy(ProxyLine::Bandwidth { bytes_per_s: None }),
+                "bandwidth: unlimited",
+            ),
+            (
+                proxy(ProxyLine::Crash { side: server }),
+                "crash server: everything from and to it is dropped",
+            ),
+            (
+                proxy(ProxyLine::Restart { side: client }),
+                "restart client: the next segment on an old connection gets RST",
+            ),
+            (
+                proxy(ProxyLine::Reset { connections: 1 }),
+                "reset: RST both ways on 1 connection(s)",
+            ),
+            (
+                proxy(ProxyLine::Close { connections: 2 }),
+                "close: FIN both ways on 2 connection(s)",
+            ),
+            (proxy(ProxyLine::Stop), "stop"),
+            (
+                proxy(ProxyLine::AcceptFailed {
+                    why: "too many open files".into(),
+                }),
+                "accept failed: too many open files",
+            ),
+            (
+                proxy(ProxyLine::SynWaits {
+                    conn: 2,
+                    why: SynWait::Partition,
                 }),
                 "connection 2: SYN to the server held by the partition",
             ),
             (
-                proxy(ProxyLine::Other {
-                    text: "stop".into(),
+                proxy(ProxyLine::SynWaits {
+                    conn: 1,
+                    why: SynWait::ServerDown,
                 }),
-                "stop",
+                "connection 1: SYN to the server unanswered while the server is down",
+            ),
+            (
+                proxy(ProxyLine::SynRefused {
+                    conn: 1,
+                    why: "no way to the server within the SYN budget".into(),
+                }),
+                "connection 1: no way to the server within the SYN budget; RST to client",
+            ),
+            (
+                proxy(ProxyLine::ClientCrashedFirst { conn: 3 }),
+                "connection 3: the client crashed before the server answered",
+            ),
+            (
+                proxy(ProxyLine::RstFromRestarted {
+                    conn: 1,
+                    to: client,
+                    restarted: server,
+                }),
+                "connection 1: RST to the client (the server restarted)",
             ),
         ];
         for (event, text) in table {

@@ -250,14 +250,25 @@ fn proxy(line: &ProxyLine) -> Option<(Stream, String, String)> {
             let down = bulk(*server_to_client, "server -> client");
             (Some(*conn), format!("connection {conn} ended{up}{down}"))
         }
-        ProxyLine::Opened { conn }
-        | ProxyLine::Passed { conn, .. }
-        | ProxyLine::OnConnection { conn, .. } => {
+        ProxyLine::OnConnection { conn, .. } => {
             (Some(*conn), without_byte_counts(&line.to_string()))
         }
-        ProxyLine::Heal { .. } | ProxyLine::Other { .. } => {
-            (None, without_byte_counts(&line.to_string()))
+        ProxyLine::Opened { conn }
+        | ProxyLine::Passed { conn, .. }
+        | ProxyLine::SynWaits { conn, .. }
+        | ProxyLine::SynRefused { conn, .. }
+        | ProxyLine::ClientCrashedFirst { conn }
+        | ProxyLine::RstFromRestarted { conn, .. } => (Some(*conn), line.to_string()),
+        // `heal: 52 bytes held are forwarded` -> `heal: bytes held are
+        // forwarded`.
+        ProxyLine::Heal { fins, .. } => {
+            let fins = match fins {
+                0 => String::new(),
+                n => format!(", then {n} FIN(s)"),
+            };
+            (None, format!("heal: bytes held are forwarded{fins}"))
         }
+        _ => (None, line.to_string()),
     };
     let stream = match conn {
         Some(n) => Stream::Connection(n),
@@ -266,8 +277,8 @@ fn proxy(line: &ProxyLine) -> Option<(Stream, String, String)> {
     Some((stream, "proxy".to_string(), text))
 }
 
-/// `heal: 52 bytes held are forwarded` -> `heal: bytes held are
-/// forwarded`.
+/// A count of bytes taken out of a proxy's line: `12 bytes held` ->
+/// `bytes held`.
 fn without_byte_counts(text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let mut out: Vec<&str> = Vec::with_capacity(words.len());
@@ -566,9 +577,14 @@ mod tests {
     #[test]
     fn pids_are_taken_out_and_other_brackets_stay() {
         assert_eq!(without_pids("a[1], b[22] c[x] d[]"), "a, b c[x] d[]");
+        let heal = ProxyLine::Heal { bytes: 0, fins: 1 };
         assert_eq!(
-            without_byte_counts("heal: 0 bytes held are forwarded, then 1 FIN(s)"),
-            "heal: bytes held are forwarded, then 1 FIN(s)"
+            proxy(&heal).map(|(_, _, text)| text).as_deref(),
+            Some("heal: bytes held are forwarded, then 1 FIN(s)")
+        );
+        assert_eq!(
+            without_byte_counts("client -> server 12 bytes held"),
+            "client -> server bytes held"
         );
     }
 }
