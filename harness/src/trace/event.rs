@@ -51,8 +51,9 @@ pub enum What {
     Harness(HarnessEvent),
 }
 
-/// The text of an event other than data, which the text form folds into
-/// runs (`render.rs`).
+/// The text of an event. Data is the exception: the text form folds it
+/// into runs and points its arrow from the actor (`render.rs`, which
+/// gives the trace's words for it); alone, it names its direction.
 impl fmt::Display for What {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -162,7 +163,7 @@ impl Event {
 }
 
 /// Microseconds, as the JSON form gives times.
-pub fn micros<S: Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
+fn micros<S: Serializer>(at: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u128(at.as_micros())
 }
 
