@@ -47,7 +47,7 @@ pub struct AtTerminal {
     /// When the programs last wrote to the terminal.
     last_output: std::time::Instant,
     /// Lines logged for `wait_for` only.
-    transient: BTreeSet<(String, String)>,
+    transient: BTreeSet<(String, ProcessEvent)>,
     /// The terminal side's processes stopped at the last poll.
     stopped_before: BTreeSet<u32>,
 }
@@ -291,7 +291,7 @@ impl AtTerminal {
             {
                 continue;
             }
-            self.transient.insert((actor.clone(), event.to_string()));
+            self.transient.insert((actor.clone(), event.clone()));
             trace.log(actor, event);
         }
     }
@@ -364,7 +364,7 @@ impl AtTerminal {
         match &event.what {
             What::Process(what) => self
                 .transient
-                .contains(&(event.actor.clone(), what.to_string())),
+                .contains(&(event.actor.clone(), what.clone())),
             _ => false,
         }
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// A process event. Signals are named as signal(7) does (`SIGHUP`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProcessEvent {
     /// fork(2) and exec: the actor started, `parent` started it.
@@ -47,7 +47,7 @@ pub enum ProcessEvent {
 }
 
 /// What a signal did to the process it was sent to (signal(7)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalOutcome {
     Continued,
