@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub lane: String,
     pub verbose: bool,
     pub json: bool,
+    /// `--events`: the JSON lines carry each run's events.
+    pub events: bool,
     /// Simulations run in parallel, one per worker thread.
     pub workers: usize,
     /// `--targets`: the real lane's user-defined targets.
@@ -506,6 +508,9 @@ fn report_try(
     }
     if options.json {
         let mut line = report::json_value(scenario, result, verdict);
+        if options.events {
+            line["events"] = report::events_json(&result.events);
+        }
         if let Some((n, of)) = r#try {
             line["try"] = serde_json::json!(n);
             line["tries"] = serde_json::json!(of);
@@ -649,6 +654,7 @@ mod tests {
             lane: "sim".into(),
             verbose: false,
             json: false,
+            events: false,
             workers: 1,
             targets_file: None,
             repeat: 1,

@@ -49,6 +49,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// With `--format json`: each run's object gets an `events` array,
+        /// its trace one object per event.
+        #[arg(long)]
+        events: bool,
         /// Simulations to run in parallel (default: the number of cores).
         #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
@@ -157,10 +161,18 @@ fn command(cli: Cli) -> i32 {
             lane,
             verbose,
             format,
+            events,
             jobs,
             repeat,
             retries,
         } => {
+            if events && !matches!(format, Format::Json) {
+                eprintln!(
+                    "error: --events: the events go into the JSON lines; use it with --format json\n  \
+                     example: hangar run scenarios/ --format json --events"
+                );
+                return report::EXIT_BAD_INPUT;
+            }
             let options = RunOptions {
                 repeat: repeat as usize,
                 retries,
@@ -172,6 +184,7 @@ fn command(cli: Cli) -> i32 {
                 lane,
                 verbose,
                 json: matches!(format, Format::Json),
+                events,
             };
             catalog::run_paths(&paths, &options)
         }

@@ -26,6 +26,8 @@ use std::time::Duration;
 
 use hangar_scenario::{Policy, Target};
 
+use crate::trace::{PipeEvent, PipesClosed};
+
 /// A server's order of the session's last messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
@@ -66,7 +68,7 @@ pub trait ChannelEnd {
     async fn send_eof(&self);
     async fn send_close(&self);
     /// Says something in the server's log.
-    fn log(&self, text: String);
+    fn log(&self, event: PipeEvent);
 }
 
 /// One session's server side on pipes, as the teardown drives it: the
@@ -86,7 +88,7 @@ pub trait SessionEnd: ChannelEnd {
     /// Reads what is in the pipes now, without blocking, into the channel.
     async fn flush_pending(&self) {}
     /// Closes the server's ends of the child's pipes; `when` is for the log.
-    fn close_pipes(&self, when: &str);
+    fn close_pipes(&self, when: PipesClosed);
     /// `work`, unless `limit` runs out first (`None`), on the side's clock.
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output>;
 }
@@ -111,7 +113,7 @@ pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future
             side.before_acting_on_exit().await;
             side.stop_pumps();
             pumps.await;
-            side.close_pipes("at child exit");
+            side.close_pipes(PipesClosed::AtChildExit);
             side.send_status(status).await;
             side.send_eof().await;
         }
@@ -120,11 +122,13 @@ pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future
             side.send_status(status).await;
             let mut pumps = Box::pin(pumps);
             if side.within(limit, &mut pumps).await.is_none() {
-                side.log(format!("drain limit {}ms reached", limit.as_millis()));
+                side.log(PipeEvent::DrainLimit {
+                    ms: limit.as_millis(),
+                });
                 side.stop_pumps();
                 pumps.await;
             }
-            side.close_pipes("after the drain");
+            side.close_pipes(PipesClosed::AfterTheDrain);
             side.send_eof().await;
         }
         Order::Dropbear => {
@@ -132,7 +136,7 @@ pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future
             side.stop_pumps();
             pumps.await;
             side.flush_pending().await;
-            side.close_pipes("after flushing at child exit");
+            side.close_pipes(PipesClosed::AfterFlushingAtChildExit);
             side.send_eof().await;
             side.send_status(status).await;
         }
@@ -162,10 +166,9 @@ pub async fn end_on_pty<C: ChannelEnd>(
         }
         Order::CloseOnExit => {
             if !pending.is_empty() {
-                side.log(format!(
-                    "closes the pty at child exit: {} unread bytes lost",
-                    pending.len()
-                ));
+                side.log(PipeEvent::PtyClosedAtExit {
+                    lost: pending.len(),
+                });
             }
             side.send_status(status).await;
             side.send_eof().await;
@@ -173,7 +176,7 @@ pub async fn end_on_pty<C: ChannelEnd>(
         Order::WaitEof | Order::Drain(_) => {
             side.send_status(status).await;
             send_pending(pending).await;
-            side.log("the pty has nothing more to read now: treats it as EOF".to_string());
+            side.log(PipeEvent::PtyDrained);
             side.send_eof().await;
         }
     }

@@ -28,6 +28,7 @@ use super::env::HostEnv;
 use super::jobs::{self, JobTable};
 use super::redirect;
 use super::utils;
+use crate::trace::ProcessEvent;
 use crate::unix::{
     Disposition, FdTable, INIT_PID, Kernel, OpenFile, Pid, PipeEnd, Proc, Program, Signal,
     WaitStatus,
@@ -333,7 +334,10 @@ impl Shell {
             }
             self.proc.kernel.trace().log(
                 self.proc.label(),
-                format!("runs its {} trap: {action}", sig.name()),
+                ProcessEvent::RunsTrap {
+                    signal: sig.name().to_string(),
+                    action: action.clone(),
+                },
             );
             let Ok(script) = hangar_shell::parse(&action) else {
                 continue;

@@ -24,7 +24,7 @@ use super::algorithms::AcceptAnyHostKey;
 use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
-use crate::trace::{Dir, Stream, What};
+use crate::trace::{ClientEnd, Dir, EofCause, SshEvent, Stream, Way, What};
 use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, saturating};
 
 /// ssh(1)'s status for every failure of its own.
@@ -69,7 +69,10 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
             let why = strerror(e.kind());
             trace.log(
                 &me,
-                format!("connect to server port {} failed: {why}", args.port),
+                SshEvent::ConnectFailed {
+                    port: args.port,
+                    why: why.to_string(),
+                },
             );
             say(
                 &proc,
@@ -79,21 +82,21 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
             return SSH_FAILURE;
         }
     };
-    trace.log(&me, format!("connected to server port {}", args.port));
+    trace.log(&me, SshEvent::Connected { port: args.port });
     let config = client_config(&args, &env);
     let mut handle =
         match russh::client::connect_stream(Arc::new(config), stream, AcceptAnyHostKey).await {
             Ok(handle) => handle,
             Err(e) => {
-                trace.log(&me, format!("key exchange failed: {e}"));
+                trace.log(&me, SshEvent::KexFailed { why: e.to_string() });
                 say(&proc, &format!("ssh: connection to server closed: {e}")).await;
                 return SSH_FAILURE;
             }
         };
     match handle.authenticate_none("user").await {
-        Ok(result) if result.success() => trace.log(&me, "authenticated"),
+        Ok(result) if result.success() => trace.log(&me, SshEvent::Authenticated),
         _ => {
-            trace.log(&me, "authentication failed");
+            trace.log(&me, SshEvent::AuthenticationFailed);
             say(&proc, "user@server: Permission denied (publickey).").await;
             return SSH_FAILURE;
         }
@@ -107,7 +110,10 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         });
         trace.log(
             &me,
-            format!("goes to the background as {}", proc.kernel.label(child)),
+            SshEvent::Background {
+                child: proc.kernel.label(child),
+                escape: false,
+            },
         );
         return 0;
     }
@@ -185,7 +191,15 @@ async fn session(
     };
     if pty {
         let (cols, rows) = stdin_tty.as_ref().map_or((80, 24), |t| t.size());
-        trace.log(&me, format!("-> pty-req xterm {cols}x{rows}"));
+        trace.log(
+            &me,
+            SshEvent::PtyReq {
+                way: Way::Sent,
+                term: "xterm".into(),
+                cols: cols.into(),
+                rows: rows.into(),
+            },
+        );
         let sent = channel
             .request_pty(false, "xterm", cols.into(), rows.into(), 0, 0, &[])
             .await;
@@ -194,10 +208,16 @@ async fn session(
         }
     }
     let started = if args.command.is_empty() {
-        trace.log(&me, "-> shell");
+        trace.log(&me, SshEvent::Shell { way: Way::Sent });
         channel.request_shell(true).await
     } else {
-        trace.log(&me, format!("-> exec {:?}", args.command));
+        trace.log(
+            &me,
+            SshEvent::Exec {
+                way: Way::Sent,
+                command: args.command.clone(),
+            },
+        );
         channel.exec(true, args.command.as_bytes()).await
     };
     if started.is_err() {
@@ -320,7 +340,10 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 let child = proc.spawn("ssh", fds, move |child: Proc| serve(child, live));
                 trace.log(
                     &me,
-                    format!("~& goes to the background as {}", proc.kernel.label(child)),
+                    SshEvent::Background {
+                        child: proc.kernel.label(child),
+                        escape: true,
+                    },
                 );
                 return 0;
             }
@@ -338,7 +361,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     .await;
             }
             Ended::Disconnected => {
-                trace.log(&me, "~. disconnects");
+                trace.log(&me, SshEvent::EscapeDisconnect);
                 let _ = handle
                     .disconnect(russh::Disconnect::ByApplication, "", "")
                     .await;
@@ -349,7 +372,9 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 // cleanup_exit(255): no goodbye on the wire; the socket closes.
                 trace.log(
                     &me,
-                    format!("caught {name}: restores the terminal and exits 255"),
+                    SshEvent::CaughtSignal {
+                        signal: name.to_string(),
+                    },
                 );
             }
             _ => {
@@ -359,20 +384,19 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                         // clientloop.c server_alive_check: logit, then
                         // cleanup_exit(255): no goodbye (measured, 9.2).
                         goodbye = false;
-                        "Timeout, server server not responding.".to_string()
+                        ClientEnd::KeepaliveTimeout
                     }
                     Some(Err(russh::Error::IO(e))) => {
                         // fatal(): also no goodbye.
                         goodbye = false;
-                        format!("client_loop: send disconnect: {}", strerror(e.kind()))
+                        ClientEnd::SendFailed(strerror(e.kind()).to_string())
                     }
-                    Some(Err(e)) => format!("Connection to server closed: {e}"),
-                    Some(Ok(())) | None => {
-                        "Connection to server closed by remote host.".to_string()
-                    }
+                    Some(Err(e)) => ClientEnd::Ended(e.to_string()),
+                    Some(Ok(())) | None => ClientEnd::ClosedByRemote,
                 };
-                trace.log(&me, why.clone());
-                say(&proc, &why).await;
+                let message = why.to_string();
+                trace.log(&me, SshEvent::ClientDisconnected { why });
+                say(&proc, &message).await;
             }
         }
         if pty && goodbye && !matches!(ended, Ended::Signaled) {
@@ -394,7 +418,7 @@ async fn window_change(proc: &Proc, channel: &russh::Channel<russh::client::Msg>
     let (cols, rows) = tty.size();
     proc.kernel
         .trace()
-        .log(proc.label(), format!("-> window-change {cols}x{rows}"));
+        .log(proc.label(), SshEvent::WindowChange { cols, rows });
     let _ = channel.window_change(cols.into(), rows.into(), 0, 0).await;
 }
 
@@ -421,17 +445,47 @@ async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool 
         ChannelMsg::Data { data } => received(proc, Stream::Stdout, &data).await,
         ChannelMsg::ExtendedData { data, .. } => received(proc, Stream::Stderr, &data).await,
         ChannelMsg::ExitStatus { exit_status: code } => {
-            trace.log(&me, format!("<- exit-status {code}"));
+            trace.log(
+                &me,
+                SshEvent::ExitStatus {
+                    way: Way::Received,
+                    code,
+                },
+            );
             live.exit_status = Some(code as i32);
         }
         ChannelMsg::ExitSignal { signal_name, .. } => {
-            trace.log(&me, format!("<- exit-signal {signal_name:?}"));
+            trace.log(
+                &me,
+                SshEvent::ExitSignal {
+                    way: Way::Received,
+                    signal: format!("{signal_name:?}"),
+                },
+            );
         }
-        ChannelMsg::Eof => trace.log(&me, "<- EOF"),
+        ChannelMsg::Eof => trace.log(
+            &me,
+            SshEvent::Eof {
+                way: Way::Received,
+                cause: EofCause::Plain,
+            },
+        ),
         ChannelMsg::Close => {
-            trace.log(&me, "<- CLOSE");
+            trace.log(
+                &me,
+                SshEvent::Close {
+                    way: Way::Received,
+                    answer: false,
+                },
+            );
             // RFC 4254 5.3: the receiver answers with CLOSE (russh does).
-            trace.log(&me, "-> CLOSE (the answer)");
+            trace.log(
+                &me,
+                SshEvent::Close {
+                    way: Way::Sent,
+                    answer: true,
+                },
+            );
             return true;
         }
         _ => {}
@@ -465,7 +519,13 @@ async fn typed(proc: &Proc, live: &mut Live, block: Vec<u8>) -> Option<Ended> {
     let trace = proc.kernel.trace();
     let me = proc.label();
     if block.is_empty() {
-        trace.log(&me, "-> EOF (end of its stdin)");
+        trace.log(
+            &me,
+            SshEvent::Eof {
+                way: Way::Sent,
+                cause: EofCause::EndOfStdin,
+            },
+        );
         live.stdin_open = false;
         let _ = live.writer.shutdown().await;
         return None;
@@ -514,7 +574,7 @@ async fn typed(proc: &Proc, live: &mut Live, block: Vec<u8>) -> Option<Ended> {
                 if let Some(saved) = live.saved {
                     let _ = proc.tcsetattr(0, saved).await;
                 }
-                trace.log(&me, "~^Z suspends ssh");
+                trace.log(&me, SshEvent::EscapeSuspend);
                 proc.kernel.signal(proc.pid, Signal::Tstp, "itself (~^Z)");
                 tokio::task::yield_now().await;
                 // Continued: back to raw mode.

@@ -30,7 +30,10 @@ use super::login::login_shell;
 use super::shell::sh_program;
 use crate::net::{SSH_PORT, SimStream};
 use crate::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
-use crate::trace::{Dir, Stream, Trace, What};
+use crate::trace::{
+    Dir, EofCause, PipeEvent, PipesClosed, ProcessEvent, ServerEnd, SshEvent, Stream, Trace, Way,
+    What,
+};
 use crate::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
     saturating,
@@ -125,7 +128,7 @@ async fn connection(
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
-    trace.log(&me, "accepted a connection");
+    trace.log(&me, SshEvent::Accepted);
     // pam_systemd: the login session's processes form one scope.
     let scope = proc.kernel.new_scope(proc.pid);
     let handler = Conn {
@@ -141,14 +144,12 @@ async fn connection(
         Err(e) => Err(e),
     };
     let why = match ended {
-        Ok(()) => "connection closed".to_string(),
-        Err(russh::Error::KeepaliveTimeout) => {
-            "Timeout, client not responding: connection dropped".to_string()
-        }
-        Err(russh::Error::IO(e)) => format!("connection lost: {e}"),
-        Err(e) => format!("connection ended: {e}"),
+        Ok(()) => ServerEnd::Closed,
+        Err(russh::Error::KeepaliveTimeout) => ServerEnd::KeepaliveTimeout,
+        Err(russh::Error::IO(e)) => ServerEnd::Lost(e.to_string()),
+        Err(e) => ServerEnd::Ended(e.to_string()),
     };
-    trace.log(&me, why);
+    trace.log(&me, SshEvent::ServerDisconnected { why });
     if env.server.kill_user_processes {
         stop_scope(&proc, scope);
     }
@@ -166,10 +167,9 @@ fn stop_scope(proc: &Proc, scope: u32) {
         .collect();
     kernel.trace().log(
         logind,
-        format!(
-            "session ended with KillUserProcesses=yes: stopping its scope ({} process(es))",
-            members.len()
-        ),
+        ProcessEvent::ScopeStopped {
+            processes: members.len(),
+        },
     );
     for pid in &members {
         kernel.signal(*pid, Signal::Term, logind);
@@ -336,7 +336,12 @@ impl russh::server::Handler for Conn {
     ) -> Result<(), Self::Error> {
         self.proc.kernel.trace().log(
             self.proc.label(),
-            format!("<- pty-req {term} {col_width}x{row_height}"),
+            SshEvent::PtyReq {
+                way: Way::Received,
+                term: term.to_string(),
+                cols: col_width,
+                rows: row_height,
+            },
         );
         self.pty_size = Some((col_width as u16, row_height as u16));
         session.channel_success(channel)?;
@@ -351,7 +356,7 @@ impl russh::server::Handler for Conn {
         self.proc
             .kernel
             .trace()
-            .log(self.proc.label(), "<- shell: a login shell");
+            .log(self.proc.label(), SshEvent::Shell { way: Way::Received });
         self.start(channel, None, session)
     }
 
@@ -362,10 +367,13 @@ impl russh::server::Handler for Conn {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
-        self.proc
-            .kernel
-            .trace()
-            .log(self.proc.label(), format!("<- exec {command:?}"));
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Exec {
+                way: Way::Received,
+                command: command.clone(),
+            },
+        );
         self.start(channel, Some(command), session)
     }
 
@@ -415,10 +423,13 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.proc
-            .kernel
-            .trace()
-            .log(self.proc.label(), "<- EOF: closes the child's stdin");
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Eof {
+                way: Way::Received,
+                cause: EofCause::ClosesChildStdin,
+            },
+        );
         self.stdin = None;
         Ok(())
     }
@@ -493,16 +504,21 @@ impl Teardown {
             .await
             .unwrap_or(WaitStatus::Exited(255));
         self.report.child_exited.store(true, Ordering::Relaxed);
-        self.trace
-            .log(&self.me, format!("reaps {child} ({status})"));
+        self.trace.log(
+            &self.me,
+            ProcessEvent::Reaps {
+                child,
+                status: status.to_string(),
+            },
+        );
         status
     }
 
     /// Names who still holds the pipes the session waits on.
     fn explain_wait(&self) {
-        for (pipe, name) in [
-            (&self.report.stdout, "stdout"),
-            (&self.report.stderr, "stderr"),
+        for (pipe, stream) in [
+            (&self.report.stdout, Stream::Stdout),
+            (&self.report.stderr, Stream::Stderr),
         ] {
             let holders: Vec<String> = self
                 .kernel
@@ -511,13 +527,8 @@ impl Teardown {
                 .map(|(pid, fd)| format!("{} (fd {fd})", self.kernel.label(pid)))
                 .collect();
             if !holders.is_empty() {
-                self.trace.log(
-                    &self.me,
-                    format!(
-                        "waits for EOF on the child's {name} pipe, still open in {}",
-                        holders.join(", ")
-                    ),
-                );
+                self.trace
+                    .log(&self.me, PipeEvent::HeldBy { stream, holders });
             }
         }
     }
@@ -525,15 +536,26 @@ impl Teardown {
     pub(super) async fn send_status(&self, status: WaitStatus) {
         match status {
             WaitStatus::Exited(code) => {
-                self.trace.log(&self.me, format!("-> exit-status {code}"));
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitStatus {
+                        way: Way::Sent,
+                        code: code as u32,
+                    },
+                );
                 let _ = self
                     .handle
                     .exit_status_request(self.channel, code as u32)
                     .await;
             }
             WaitStatus::Signaled(sig) => {
-                self.trace
-                    .log(&self.me, format!("-> exit-signal {}", sig.name()));
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitSignal {
+                        way: Way::Sent,
+                        signal: sig.name().to_string(),
+                    },
+                );
                 let _ = self
                     .handle
                     .exit_signal_request(
@@ -549,7 +571,13 @@ impl Teardown {
     }
 
     pub(super) async fn send_eof(&self) {
-        self.trace.log(&self.me, "-> EOF");
+        self.trace.log(
+            &self.me,
+            SshEvent::Eof {
+                way: Way::Sent,
+                cause: EofCause::Plain,
+            },
+        );
         let _ = self.handle.eof(self.channel).await;
     }
 
@@ -582,13 +610,19 @@ impl ChannelEnd for Teardown {
     }
 
     async fn send_close(&self) {
-        self.trace.log(&self.me, "-> CLOSE");
+        self.trace.log(
+            &self.me,
+            SshEvent::Close {
+                way: Way::Sent,
+                answer: false,
+            },
+        );
         self.report.closed.store(true, Ordering::Relaxed);
         let _ = self.handle.close(self.channel).await;
     }
 
-    fn log(&self, text: String) {
-        self.trace.log(&self.me, text);
+    fn log(&self, event: PipeEvent) {
+        self.trace.log(&self.me, event);
     }
 }
 
@@ -613,8 +647,8 @@ impl ChannelEnd for PipeSession<'_> {
         ChannelEnd::send_close(self.teardown).await
     }
 
-    fn log(&self, text: String) {
-        ChannelEnd::log(self.teardown, text);
+    fn log(&self, event: PipeEvent) {
+        ChannelEnd::log(self.teardown, event);
     }
 }
 
@@ -659,18 +693,13 @@ impl SessionEnd for PipeSession<'_> {
         }
     }
 
-    fn close_pipes(&self, when: &str) {
+    fn close_pipes(&self, when: PipesClosed) {
         let Some((stdout, stderr)) = self.pipes.lock().unwrap().take() else {
             return;
         };
-        let pending = stdout.pipe.pending() + stderr.pipe.pending();
+        let lost = (stdout.pipe.pending() + stderr.pipe.pending()) as u64;
         drop((stdout, stderr));
-        let note = if pending > 0 {
-            format!("closes the child's pipes {when}: {pending} unread bytes lost")
-        } else {
-            format!("closes the child's pipes {when}")
-        };
-        self.log(note);
+        self.log(PipeEvent::Closed { when, lost });
     }
 
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {
@@ -717,13 +746,12 @@ async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
             block = pipe.read(READ_BLOCK) => block,
         };
         if block.is_empty() {
-            let name = if ctx.stream == Stream::Stderr {
-                "stderr"
+            let stream = if ctx.stream == Stream::Stderr {
+                Stream::Stderr
             } else {
-                "stdout"
+                Stream::Stdout
             };
-            ctx.trace
-                .log(&ctx.me, format!("reads EOF on the child's {name} pipe"));
+            ctx.trace.log(&ctx.me, PipeEvent::EofRead { stream });
             return;
         }
         if !ctx.send(block).await {

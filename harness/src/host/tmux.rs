@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 use super::env::HostEnv;
 use super::login::login_shell;
 use super::shell::sh_program;
+use crate::trace::TtyEvent;
 use crate::unix::{FdTable, Kernel, OpenFile, Pid, Proc, Program, Tty};
 
 /// tmux's prefix key, `^B`.
@@ -201,7 +202,10 @@ impl TmuxServer {
         });
         kernel.trace().log(
             kernel.label(server_pid),
-            format!("new session {name} on /dev/{}", tty.name()),
+            TtyEvent::NewSession {
+                name: name.clone(),
+                tty: tty.name().to_string(),
+            },
         );
         tokio::spawn(self.clone().keep_session(kernel, name.clone(), tty, window));
         name
@@ -268,9 +272,12 @@ impl TmuxServer {
                 .map(|s| s.tty.clone())
         };
         let Some(tty) = tty else { return 1 };
-        proc.kernel
-            .trace()
-            .log(proc.label(), format!("attaches to session {name}"));
+        proc.kernel.trace().log(
+            proc.label(),
+            TtyEvent::Attaches {
+                name: name.to_string(),
+            },
+        );
         // terminfo(5) smcup: tmux draws on the terminal's alternate screen
         // (xterm's `CSI ? 1049 h`), and rmcup gives the old one back.
         let _ = proc.write(1, ENTER_ALTERNATE).await;

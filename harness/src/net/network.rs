@@ -9,7 +9,7 @@ use std::time::Duration;
 use hangar_scenario::{Host, NetFault};
 
 use super::stream::SimStream;
-use crate::trace::Trace;
+use crate::trace::{TcpEvent, Trace};
 
 /// sshd's port on the server host.
 pub const SSH_PORT: u16 = 22;
@@ -176,63 +176,47 @@ impl Network {
     pub fn apply(&self, fault: &NetFault) {
         let mut st = self.state.lock().unwrap();
         let both = [(Host::Client, Host::Server), (Host::Server, Host::Client)];
-        let text = match fault {
+        match fault {
             NetFault::Partition => {
                 for d in both {
                     st.blocked.insert(d, Block::Partition);
                 }
-                "partition: no segment crosses in either direction".to_string()
             }
             NetFault::PartitionOneWay { from, to } => {
                 st.blocked.insert((*from, *to), Block::Partition);
-                format!(
-                    "partition {} -> {}: segments that way are lost",
-                    host_name(*from),
-                    host_name(*to)
-                )
             }
             NetFault::Heal => {
                 st.blocked.retain(|_, b| *b != Block::Partition);
-                "heal: segments cross again; unacknowledged data is retransmitted".to_string()
             }
             NetFault::Hold => {
                 for d in both {
                     st.blocked.entry(d).or_insert(Block::Hold);
                 }
-                "hold: segments are queued in both directions".to_string()
             }
             NetFault::Release => {
                 st.blocked.retain(|_, b| *b != Block::Hold);
-                "release: queued segments are delivered".to_string()
             }
             NetFault::Latency(extra) => {
                 st.extra_latency = *extra;
-                format!(
-                    "latency: every segment now takes {}ms longer",
-                    extra.as_millis()
-                )
             }
             NetFault::Crash(host) => {
                 st.down.insert(*host, true);
-                format!(
-                    "crash {}: the host loses power; it sends nothing, not even FIN or RST",
-                    host_name(*host)
-                )
             }
             NetFault::Restart(host) => {
                 st.down.insert(*host, false);
                 *st.epoch.entry(*host).or_default() += 1;
-                format!(
-                    "restart {}: the host is up with no TCP state; old connections get RST",
-                    host_name(*host)
-                )
             }
-        };
+        }
         for waker in st.waiting.drain(..) {
             waker.wake();
         }
         drop(st);
-        self.trace.log("net", text);
+        self.trace.log(
+            "net",
+            TcpEvent::Fault {
+                fault: fault.clone(),
+            },
+        );
     }
 
     /// connect(2) from `local` to `port` on `peer` (sshd listens on 22). While the way is blocked
@@ -267,13 +251,13 @@ impl Network {
             if open {
                 self.trace.log(
                     "net",
-                    format!(
-                        "the accept queue of {}:{port} is full ({ACCEPT_QUEUE}): a SYN from {} \
-                         is dropped and sent again in {}s",
-                        host_name(peer),
-                        host_name(local),
-                        rto.as_secs()
-                    ),
+                    TcpEvent::AcceptQueueFull {
+                        host: peer,
+                        port,
+                        from: local,
+                        queue: ACCEPT_QUEUE,
+                        retry_s: rto.as_secs(),
+                    },
                 );
                 crate::clock::sleep(rto).await;
                 rto = rto.saturating_mul(2);

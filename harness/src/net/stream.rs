@@ -23,6 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::network::{Block, Network, host_name};
+use crate::trace::TcpEvent;
 use crate::unix::saturating;
 
 pub struct SimStream {
@@ -98,10 +99,10 @@ impl SimStream {
         if self.failed.is_none() {
             self.net.trace.log(
                 "net",
-                format!(
-                    "{} side of the connection fails: {why}",
-                    host_name(self.local)
-                ),
+                TcpEvent::SideFails {
+                    side: self.local,
+                    why: why.to_string(),
+                },
             );
         }
         self.failed = Some(kind);

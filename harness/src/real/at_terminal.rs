@@ -20,8 +20,8 @@ use super::peer::{Peer, scoped_bin};
 use super::processes::{MARKER, client_marker, read_marker};
 use super::terminal::RealTerminal;
 use super::watch::{ProcInfo, ProcessWatch, all_processes, child_signal_pending};
-use super::witness::read_record;
-use crate::trace::Trace;
+use super::witness::{Witness, read_record};
+use crate::trace::{ProcessEvent, Trace, What};
 
 pub struct AtTerminal {
     pub term: RealTerminal,
@@ -47,7 +47,7 @@ pub struct AtTerminal {
     /// When the programs last wrote to the terminal.
     last_output: std::time::Instant,
     /// Lines logged for `wait_for` only.
-    transient: BTreeSet<(String, String)>,
+    transient: BTreeSet<(String, ProcessEvent)>,
     /// The terminal side's processes stopped at the last poll.
     stopped_before: BTreeSet<u32>,
 }
@@ -285,12 +285,14 @@ impl AtTerminal {
         // and the screen.
         let client_lines = self.client.update(&client, &all);
         let server_lines = self.server.update(&server, &all);
-        for (actor, text) in client_lines.into_iter().chain(server_lines) {
-            if text == "exit" && ssh_pids.iter().any(|p| actor.ends_with(p.as_str())) {
+        for (actor, event) in client_lines.into_iter().chain(server_lines) {
+            if event == ProcessEvent::Vanished
+                && ssh_pids.iter().any(|p| actor.ends_with(p.as_str()))
+            {
                 continue;
             }
-            self.transient.insert((actor.clone(), text.clone()));
-            trace.log(actor, text);
+            self.transient.insert((actor.clone(), event.clone()));
+            trace.log(actor, event);
         }
     }
 
@@ -310,12 +312,10 @@ impl AtTerminal {
             }
             let record = read_record(&file);
             // The ssh is named by its own pid, which the record starts with.
-            let Some(pid) = record
-                .first()
-                .and_then(|e| e.what.strip_prefix("started ")?.parse::<u32>().ok())
-            else {
+            let Some(Witness::Started { pid }) = record.first().map(|e| &e.what) else {
                 continue;
             };
+            let pid = *pid;
             let seen = self.logged.entry(file.clone()).or_default();
             for event in &record[*seen..] {
                 let start = self
@@ -324,18 +324,17 @@ impl AtTerminal {
                     .unwrap_or_default();
                 let at = event.at.saturating_sub(start);
                 let ssh = self.ssh.entry(pid).or_default();
-                if event.what.starts_with("started") {
-                    ssh.started = at;
-                    continue;
-                }
-                if let Some(code) = exit_code(&event.what) {
+                let ended = match &event.what {
+                    Witness::Started { .. } => {
+                        ssh.started = at;
+                        continue;
+                    }
+                    Witness::Ended(ended) => ended,
+                };
+                if let Some(code) = exit_code(ended) {
                     ssh.status = Some((code, at));
                 }
-                trace.push_at(
-                    at,
-                    format!("client ssh[{pid}]"),
-                    crate::trace::What::Text(event.what.clone()),
-                );
+                trace.push_at(at, format!("client ssh[{pid}]"), ended.clone().into());
             }
             *seen = record.len();
         }
@@ -363,9 +362,9 @@ impl AtTerminal {
     /// [`AtTerminal::observe`]), not for the final trace.
     pub fn is_transient(&self, event: &crate::trace::Event) -> bool {
         match &event.what {
-            crate::trace::What::Text(text) => self
+            What::Process(what) => self
                 .transient
-                .contains(&(event.actor.clone(), text.clone())),
+                .contains(&(event.actor.clone(), what.clone())),
             _ => false,
         }
     }
@@ -448,14 +447,16 @@ fn host_public_key(dir: &Path) -> Result<String, String> {
 }
 
 /// `exit N` as N, `killed by SIGX` as 128 + X (the shell's `$?`).
-fn exit_code(what: &str) -> Option<i32> {
-    if let Some(code) = what.strip_prefix("exit ") {
-        return code.parse().ok();
+/// The status the shell gives for a process that ended so.
+fn exit_code(ended: &ProcessEvent) -> Option<i32> {
+    match ended {
+        ProcessEvent::Exited { code } => Some(*code),
+        ProcessEvent::Killed { signal } => signal
+            .parse::<nix::sys::signal::Signal>()
+            .ok()
+            .map(|sig| 128 + sig as i32),
+        _ => None,
     }
-    let name = what.strip_prefix("killed by ")?;
-    name.parse::<nix::sys::signal::Signal>()
-        .ok()
-        .map(|sig| 128 + sig as i32)
 }
 
 #[cfg(test)]
@@ -503,8 +504,15 @@ mod tests {
 
     #[test]
     fn exit_codes_read_as_the_shell_gives_them() {
-        assert_eq!(exit_code("exit 255"), Some(255));
-        assert_eq!(exit_code("killed by SIGHUP"), Some(129));
-        assert_eq!(exit_code("stopped by SIGTTIN"), None);
+        let killed = |signal: &str| ProcessEvent::Killed {
+            signal: signal.into(),
+        };
+        assert_eq!(exit_code(&ProcessEvent::Exited { code: 255 }), Some(255));
+        assert_eq!(exit_code(&killed("SIGHUP")), Some(129));
+        assert_eq!(exit_code(&killed("SIGNOTHING")), None);
+        let stopped = ProcessEvent::Stopped {
+            signal: "SIGTTIN".into(),
+        };
+        assert_eq!(exit_code(&stopped), None);
     }
 }

@@ -47,6 +47,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
+use crate::trace::{ProxyLine, SynWait};
+
 /// The most one read takes from a socket: one chunk of a queue.
 const CHUNK: usize = 16 * 1024;
 
@@ -83,6 +85,15 @@ impl Side {
     }
 }
 
+impl From<Side> for hangar_scenario::Host {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Client => hangar_scenario::Host::Client,
+            Side::Server => hangar_scenario::Host::Server,
+        }
+    }
+}
+
 impl fmt::Display for Side {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -97,6 +108,15 @@ impl fmt::Display for Side {
 pub enum Dir {
     ClientToServer,
     ServerToClient,
+}
+
+impl From<Dir> for crate::trace::Dir {
+    fn from(dir: Dir) -> Self {
+        match dir {
+            Dir::ClientToServer => crate::trace::Dir::ClientToServer,
+            Dir::ServerToClient => crate::trace::Dir::ServerToClient,
+        }
+    }
 }
 
 impl Dir {
@@ -135,7 +155,7 @@ impl fmt::Display for Dir {
 pub struct ProxyEvent {
     /// Time since the proxy started.
     pub at: Duration,
-    pub what: String,
+    pub what: ProxyLine,
 }
 
 /// The faults in force; every connection watches them.
@@ -197,7 +217,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn log(&self, what: String) {
+    fn log(&self, what: ProxyLine) {
         let mut events = self.events.lock().unwrap();
         let at = self.started.elapsed();
         events.push(ProxyEvent { at, what });
@@ -272,7 +292,10 @@ impl Proxy {
             events: Mutex::new(Vec::new()),
             conns: Mutex::new(BTreeMap::new()),
         });
-        shared.log(format!("listening on {addr}, forwarding to {upstream}"));
+        shared.log(ProxyLine::Listening {
+            addr: addr.to_string(),
+            upstream: upstream.to_string(),
+        });
         let accept = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(Proxy {
             addr,
@@ -309,8 +332,7 @@ impl Proxy {
     /// every connection open: a pulled cable.
     pub fn partition(&self) {
         self.shared.faults.send_modify(|f| f.blocked = [true; 2]);
-        self.shared
-            .log("partition: nothing crosses either way; bytes and FINs are held".into());
+        self.shared.log(ProxyLine::Partition);
     }
 
     /// Holds everything in direction `dir` only.
@@ -319,7 +341,7 @@ impl Proxy {
             .faults
             .send_modify(|f| f.blocked[dir.index()] = true);
         self.shared
-            .log(format!("partition {dir}: bytes and FINs that way are held"));
+            .log(ProxyLine::PartitionOneWay { dir: dir.into() });
     }
 
     /// Opens both directions: what was held goes on in order, FINs last.
@@ -327,21 +349,18 @@ impl Proxy {
         let was = *self.shared.faults.borrow();
         let (bytes, fins) = held(&self.shared.live(), &was);
         self.shared.faults.send_modify(|f| f.blocked = [false; 2]);
-        let fins = match fins {
-            0 => String::new(),
-            n => format!(", then {n} FIN(s)"),
-        };
-        self.shared
-            .log(format!("heal: {bytes} bytes held are forwarded{fins}"));
+        self.shared.log(ProxyLine::Heal {
+            bytes,
+            fins: fins as u64,
+        });
     }
 
     /// Adds `extra` one-way delay to every chunk read from now on.
     pub fn latency(&self, extra: Duration) {
         self.shared.faults.send_modify(|f| f.latency = extra);
-        self.shared.log(format!(
-            "latency: every chunk now takes {}ms longer each way",
-            extra.as_millis()
-        ));
+        self.shared.log(ProxyLine::Latency {
+            ms: extra.as_millis(),
+        });
     }
 
     /// Caps each direction of each connection at `bytes_per_sec` (at
@@ -349,11 +368,7 @@ impl Proxy {
     pub fn bandwidth(&self, bytes_per_sec: Option<u64>) {
         let rate = bytes_per_sec.map(|r| r.max(1));
         self.shared.faults.send_modify(|f| f.bandwidth = rate);
-        let text = match rate {
-            Some(r) => format!("bandwidth: {r} bytes/s each way"),
-            None => "bandwidth: unlimited".to_string(),
-        };
-        self.shared.log(text);
+        self.shared.log(ProxyLine::Bandwidth { bytes_per_s: rate });
     }
 
     /// `side`'s host loses power: from now on nothing it sends is passed
@@ -366,9 +381,7 @@ impl Proxy {
             f.down[i] = true;
             f.crashes[i] += 1;
         });
-        self.shared.log(format!(
-            "crash {side}: everything from and to it is dropped"
-        ));
+        self.shared.log(ProxyLine::Crash { side: side.into() });
     }
 
     /// `side`'s host is up again with no TCP state: on each connection made
@@ -383,9 +396,7 @@ impl Proxy {
             }
             f.down[i] = false;
         });
-        self.shared.log(format!(
-            "restart {side}: the next segment on an old connection gets RST"
-        ));
+        self.shared.log(ProxyLine::Restart { side: side.into() });
     }
 
     /// Whether `side`'s host is down: crashed and not restarted.
@@ -396,22 +407,20 @@ impl Proxy {
     /// Aborts every current connection: both sides get RST.
     pub fn reset(&self) {
         let n = self.shared.order_all(Order::Reset);
-        self.shared
-            .log(format!("reset: RST both ways on {n} connection(s)"));
+        self.shared.log(ProxyLine::Reset { connections: n });
     }
 
     /// Closes every current connection: both sides get FIN.
     pub fn close(&self) {
         let n = self.shared.order_all(Order::Close);
-        self.shared
-            .log(format!("close: FIN both ways on {n} connection(s)"));
+        self.shared.log(ProxyLine::Close { connections: n });
     }
 
     /// Stops accepting and ends every connection's task, which closes its
     /// sockets. Dropping the proxy does the same.
     pub fn stop(&self) {
         if !self.stopped.swap(true, Ordering::SeqCst) {
-            self.shared.log("stop".into());
+            self.shared.log(ProxyLine::Stop);
         }
         // Aborting the accept task drops its JoinSet, which aborts every
         // connection task with it.
@@ -453,11 +462,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             accepted = listener.accept() => match accepted {
                 Ok((client, _)) => {
                     let conn = shared.register();
-                    shared.log(format!("connection {} opened", conn.id));
+                    shared.log(ProxyLine::Opened { conn: conn.id });
                     tasks.spawn(serve(Live { shared: shared.clone(), conn }, client));
                 }
                 Err(e) => {
-                    shared.log(format!("accept failed: {e}"));
+                    shared.log(ProxyLine::AcceptFailed { why: e.to_string() });
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             },
@@ -477,12 +486,11 @@ impl Drop for Live {
     fn drop(&mut self) {
         self.conn.live.store(false, Ordering::SeqCst);
         let [up, down] = &self.conn.forwarded;
-        self.shared.log(format!(
-            "connection {} ended: {} bytes client -> server, {} bytes server -> client",
-            self.conn.id,
-            up.load(Ordering::SeqCst),
-            down.load(Ordering::SeqCst)
-        ));
+        self.shared.log(ProxyLine::Ended {
+            conn: self.conn.id,
+            client_to_server: up.load(Ordering::SeqCst),
+            server_to_client: down.load(Ordering::SeqCst),
+        });
     }
 }
 
@@ -548,15 +556,15 @@ async fn connect_upstream(
     let mut faults = shared.faults.subscribe();
     let now = *faults.borrow();
     if now.blocked.contains(&true) {
-        shared.log(format!(
-            "connection {}: SYN to the server held by the partition",
-            conn.id
-        ));
+        shared.log(ProxyLine::SynWaits {
+            conn: conn.id,
+            why: SynWait::Partition,
+        });
     } else if now.down[server] {
-        shared.log(format!(
-            "connection {}: SYN to the server unanswered while the server is down",
-            conn.id
-        ));
+        shared.log(ProxyLine::SynWaits {
+            conn: conn.id,
+            why: SynWait::ServerDown,
+        });
     }
     let open = faults.wait_for(|f| {
         f.crashes[client] != client_born || (!f.blocked.contains(&true) && !f.down[server])
@@ -565,27 +573,24 @@ async fn connect_upstream(
         // The sender lives in `Shared`, which outlives this task.
         Ok(seen) => seen.map(|f| *f).unwrap_or_else(|_| *shared.faults.borrow()),
         Err(_) => {
-            shared.log(format!(
-                "connection {}: no way to the server within the SYN budget; RST to client",
-                conn.id
-            ));
+            shared.log(ProxyLine::SynRefused {
+                conn: conn.id,
+                why: "no way to the server within the SYN budget".to_string(),
+            });
             return None;
         }
     };
     if seen.crashes[client] != client_born {
-        shared.log(format!(
-            "connection {}: the client crashed before the server answered",
-            conn.id
-        ));
+        shared.log(ProxyLine::ClientCrashedFirst { conn: conn.id });
         return None;
     }
     match TcpStream::connect(shared.upstream).await {
         Ok(socket) => Some((socket, seen.crashes[server])),
         Err(e) => {
-            shared.log(format!(
-                "connection {}: connect to the server failed ({e}); RST to client",
-                conn.id
-            ));
+            shared.log(ProxyLine::SynRefused {
+                conn: conn.id,
+                why: format!("connect to the server failed ({e})"),
+            });
             None
         }
     }
@@ -691,8 +696,19 @@ struct Way<'a> {
 
 impl Way<'_> {
     fn log(&self, what: &str) {
-        let (id, dir) = (self.conn.id, self.dir);
-        self.shared.log(format!("connection {id}: {dir} {what}"));
+        self.shared.log(ProxyLine::OnConnection {
+            conn: self.conn.id,
+            text: format!("{} {what}", self.dir),
+        });
+    }
+
+    /// A FIN or RST passed on this way.
+    fn passed(&self, segment: crate::trace::Segment) {
+        self.shared.log(ProxyLine::Passed {
+            conn: self.conn.id,
+            dir: self.dir.into(),
+            segment,
+        });
     }
 
     fn faults(self) -> Faults {
@@ -764,9 +780,11 @@ impl Way<'_> {
     /// Any failed read ends the sender's side abruptly; ECONNRESET is its
     /// RST (RFC 9293 3.5.2), passed on as such.
     fn error_read(self, e: &io::Error) -> Segment {
-        let what = match e.kind() {
-            io::ErrorKind::ConnectionReset => "RST".to_string(),
-            _ => format!("read failed ({e}), passed on as RST"),
+        let reset = e.kind() == io::ErrorKind::ConnectionReset;
+        let what = if reset {
+            "RST".to_string()
+        } else {
+            format!("read failed ({e}), passed on as RST")
         };
         let faults = self.faults();
         let to = self.dir.receiver();
@@ -777,6 +795,8 @@ impl Way<'_> {
             self.log(&format!("{what}, lost: the {to} crashed"));
         } else if let Some(why) = self.held(&faults) {
             self.log(&format!("{what}, held {why}"));
+        } else if reset {
+            self.passed(crate::trace::Segment::Rst);
         } else {
             self.log(&what);
         }
@@ -868,10 +888,11 @@ impl Way<'_> {
     /// with the crash, is closed with it.
     fn reset_sender(self) -> Aborted {
         let (from, to) = (self.dir.sender(), self.dir.receiver());
-        self.shared.log(format!(
-            "connection {}: RST to the {from} (the {to} restarted)",
-            self.conn.id
-        ));
+        self.shared.log(ProxyLine::RstFromRestarted {
+            conn: self.conn.id,
+            to: from.into(),
+            restarted: to.into(),
+        });
         Aborted
     }
 
@@ -920,7 +941,7 @@ impl Way<'_> {
         if let Err(e) = dst.shutdown().await {
             return Err(self.write_failed(faults, &e).await);
         }
-        self.log("FIN");
+        self.passed(crate::trace::Segment::Fin);
         Ok(())
     }
 
@@ -1034,7 +1055,10 @@ mod tests {
             let found = async {
                 loop {
                     let events = self.proxy.events();
-                    if let Some(e) = events.into_iter().find(|e| e.what.contains(needle)) {
+                    if let Some(e) = events
+                        .into_iter()
+                        .find(|e| e.what.to_string().contains(needle))
+                    {
                         return e;
                     }
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -1083,11 +1107,15 @@ mod tests {
         let ended = s.event("connection 1 ended").await;
         assert_eq!(
             ended.what,
-            "connection 1 ended: 5 bytes client -> server, 7 bytes server -> client"
+            ProxyLine::Ended {
+                conn: 1,
+                client_to_server: 5,
+                server_to_client: 7
+            }
         );
         assert_eq!(s.proxy.bytes(1, Dir::ClientToServer), 5);
         assert_eq!(s.proxy.bytes(1, Dir::ServerToClient), 7);
-        assert_eq!(s.proxy.events()[1].what, "connection 1 opened");
+        assert_eq!(s.proxy.events()[1].what, ProxyLine::Opened { conn: 1 });
     }
 
     #[tokio::test]

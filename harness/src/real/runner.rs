@@ -41,7 +41,7 @@ use crate::run::{
     Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
     run_steps,
 };
-use crate::trace::{Trace, What};
+use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
 /// How often the runner looks at its processes.
 const POLL: Duration = Duration::from_millis(10);
@@ -209,7 +209,7 @@ fn run_on(
         trace.push_at(
             e.at.saturating_sub(proxy_offset),
             "proxy".into(),
-            What::Text(e.what),
+            TcpEvent::Proxy(e.what).into(),
         );
     }
     drop(proxy);
@@ -297,7 +297,12 @@ impl Lane for RealLane<'_> {
         let trace = self.trace;
         match step {
             Due::Run { line: written, .. } => {
-                trace.log("client", format!("runs {written:?}"));
+                trace.log(
+                    "client",
+                    HarnessEvent::Runs {
+                        line: written.to_string(),
+                    },
+                );
                 let line = at_this_terminal(written, self.terminal.as_ref());
                 let bin = self.terminal.as_ref().map(AtTerminal::bin);
                 let child = spawn_line(&line, self.peer, bin, &self.stdout, &self.stderr)
@@ -305,7 +310,9 @@ impl Lane for RealLane<'_> {
                 // The harness plays the client host's init.
                 trace.log(
                     format!("client sh[{}]", child.id()),
-                    "started by client init[1]",
+                    ProcessEvent::Started {
+                        parent: "client init[1]".into(),
+                    },
                 );
                 self.lines.push(CommandLine {
                     child,
@@ -314,7 +321,12 @@ impl Lane for RealLane<'_> {
                 });
             }
             Due::Net(fault) => {
-                trace.log("net", fault.to_string());
+                trace.log(
+                    "net",
+                    TcpEvent::FaultStep {
+                        fault: fault.clone(),
+                    },
+                );
                 if let Some((host, killed)) = apply(fault, self.proxy, self.peer, &mut self.lines) {
                     trace.log(host, killed);
                 }
@@ -337,7 +349,7 @@ impl Lane for RealLane<'_> {
                 trace.push_at(
                     at,
                     "client".into(),
-                    What::Text(format!("command line {} exit {code}", i + 1)),
+                    HarnessEvent::CommandLineExit { n: i + 1, code }.into(),
                 );
             }
         }
@@ -459,7 +471,7 @@ fn apply(
     proxy: &Proxy,
     peer: &Peer,
     lines: &mut [CommandLine],
-) -> Option<(&'static str, String)> {
+) -> Option<(&'static str, HarnessEvent)> {
     match fault {
         NetFault::Partition | NetFault::Hold => proxy.partition(),
         NetFault::PartitionOneWay { from, .. } => proxy.partition_one_way(match from {
@@ -493,7 +505,7 @@ fn crash(
     proxy: &Proxy,
     peer: &Peer,
     lines: &mut [CommandLine],
-) -> (&'static str, String) {
+) -> (&'static str, HarnessEvent) {
     proxy.crash(side(host));
     let killed = match host {
         Host::Server => kill_server_host(peer),
@@ -503,12 +515,7 @@ fn crash(
         Host::Client => "client",
         Host::Server => "server",
     };
-    let text = if killed.is_empty() {
-        "crash: no process to kill".to_string()
-    } else {
-        format!("crash: killed {}", killed.join(", "))
-    };
-    (name, text)
+    (name, HarnessEvent::CrashKilled { killed })
 }
 
 /// SIGKILL to every command line still running; returns their names.

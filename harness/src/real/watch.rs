@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::trace::ProcessEvent;
+
 /// What proc(5) says of one live process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcInfo {
@@ -95,8 +97,8 @@ impl ProcessWatch {
     }
 
     /// Compares `now` (the host's processes in this poll, taken from
-    /// `all`) with the last poll; returns `(actor, text)` trace lines.
-    pub fn update(&mut self, now: &[ProcInfo], all: &[ProcInfo]) -> Vec<(String, String)> {
+    /// `all`) with the last poll; returns `(actor, event)` trace lines.
+    pub fn update(&mut self, now: &[ProcInfo], all: &[ProcInfo]) -> Vec<(String, ProcessEvent)> {
         let mut lines = Vec::new();
         let names: BTreeMap<u32, &str> = all.iter().map(|p| (p.pid, p.name.as_str())).collect();
         // The parent by name only (pids change from run to run); an
@@ -111,25 +113,25 @@ impl ProcessWatch {
             let actor = format!("{} {}[{}]", self.host, p.name, p.pid);
             match self.known.get(&p.pid) {
                 None => {
-                    lines.push((
-                        actor.clone(),
-                        format!("started by {} {}", self.host, name_of(p.ppid)),
-                    ));
+                    let parent = format!("{} {}", self.host, name_of(p.ppid));
+                    lines.push((actor.clone(), ProcessEvent::Started { parent }));
                     if p.stopped {
-                        lines.push((actor, "stopped".into()));
+                        lines.push((actor, ProcessEvent::SeenStopped));
                     }
                 }
                 Some(before) => {
                     if before.name != p.name {
                         lines.push((
                             format!("{} {}[{}]", self.host, before.name, p.pid),
-                            format!("execs {}", p.name),
+                            ProcessEvent::Execs {
+                                program: p.name.clone(),
+                            },
                         ));
                     }
                     if p.stopped && !before.stopped {
-                        lines.push((actor, "stopped".into()));
+                        lines.push((actor, ProcessEvent::SeenStopped));
                     } else if before.stopped && !p.stopped {
-                        lines.push((actor, "continued".into()));
+                        lines.push((actor, ProcessEvent::SeenContinued));
                     }
                 }
             }
@@ -142,7 +144,8 @@ impl ProcessWatch {
             .collect();
         for pid in gone {
             if let Some(p) = self.known.remove(&pid) {
-                lines.push((format!("{} {}[{pid}]", self.host, p.name), "exit".into()));
+                let actor = format!("{} {}[{pid}]", self.host, p.name);
+                lines.push((actor, ProcessEvent::Vanished));
             }
         }
         for p in now {
@@ -204,19 +207,23 @@ mod tests {
         let mut watch = ProcessWatch::new("client");
         let bash = proc(10, 1, "bash", false);
         let all = [bash.clone(), proc(11, 10, "cat", false)];
-        let lines = watch.update(&all[1..], &all);
+        let mut update = |now: &[ProcInfo], all: &[ProcInfo]| -> Vec<(String, String)> {
+            let lines = watch.update(now, all);
+            lines.into_iter().map(|(a, e)| (a, e.to_string())).collect()
+        };
+        let lines = update(&all[1..], &all);
         assert_eq!(
             lines,
             vec![("client cat[11]".into(), "started by client bash".into())]
         );
         let all = [bash.clone(), proc(11, 10, "cat", true)];
-        assert_eq!(watch.update(&all[1..], &all)[0].1, "stopped");
+        assert_eq!(update(&all[1..], &all)[0].1, "stopped");
         let all = [bash.clone(), proc(11, 10, "sleep", false)];
-        let lines = watch.update(&all[1..], &all);
+        let lines = update(&all[1..], &all);
         assert_eq!(lines[0], ("client cat[11]".into(), "execs sleep".into()));
         assert_eq!(lines[1].1, "continued");
         assert_eq!(
-            watch.update(&[], &[bash]),
+            update(&[], &[bash]),
             vec![("client sleep[11]".into(), "exit".into())]
         );
     }

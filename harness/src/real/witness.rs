@@ -37,6 +37,8 @@ use nix::sys::signal::{SigHandler, Signal, kill, raise, signal};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, getpgrp, getpid, setpgid};
 
+use crate::trace::ProcessEvent;
+
 /// How the program ended, as the keeper tells the witness: two bytes,
 /// `0, code` after an exit, `1, signal` after a death by signal.
 enum End {
@@ -205,7 +207,31 @@ impl Record {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Witnessed {
     pub at: Duration,
-    pub what: String,
+    pub what: Witness,
+}
+
+/// What a record's line tells: `started PID`, `exit CODE`, `killed by
+/// SIGNAL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Witness {
+    Started { pid: u32 },
+    Ended(ProcessEvent),
+}
+
+impl Witness {
+    fn parse(line: &str) -> Option<Witness> {
+        if let Some(pid) = line.strip_prefix("started ") {
+            return Some(Witness::Started {
+                pid: pid.parse().ok()?,
+            });
+        }
+        if let Some(code) = line.strip_prefix("exit ") {
+            let code = code.parse().ok()?;
+            return Some(Witness::Ended(ProcessEvent::Exited { code }));
+        }
+        let signal = line.strip_prefix("killed by ")?.to_string();
+        Some(Witness::Ended(ProcessEvent::Killed { signal }))
+    }
 }
 
 /// Reads a record file (what is there so far; odd lines are skipped, and
@@ -216,10 +242,10 @@ pub fn read_record(path: &Path) -> Vec<Witnessed> {
     complete
         .lines()
         .filter_map(|line| {
-            let (ms, what) = line.split_once(' ').filter(|(_, what)| !what.is_empty())?;
+            let (ms, what) = line.split_once(' ')?;
             Some(Witnessed {
                 at: Duration::from_millis(ms.parse().ok()?),
-                what: what.to_string(),
+                what: Witness::parse(what)?,
             })
         })
         .collect()
@@ -232,7 +258,11 @@ mod tests {
     #[test]
     fn a_record_reads_back_and_skips_odd_and_unfinished_lines() {
         let path = std::env::temp_dir().join(format!("hangar-witness-{}", std::process::id()));
-        std::fs::write(&path, "12 started 7\nnonsense\n15 exit 3\nx y\n14 \n16 ex").unwrap();
+        std::fs::write(
+            &path,
+            "12 started 7\nnonsense\n15 exit 3\nx y\n14 \n15 exit x\n17 killed by SIGHUP\n16 ex",
+        )
+        .unwrap();
         let record = read_record(&path);
         let _ = std::fs::remove_file(&path);
         assert_eq!(
@@ -240,11 +270,17 @@ mod tests {
             vec![
                 Witnessed {
                     at: Duration::from_millis(12),
-                    what: "started 7".into()
+                    what: Witness::Started { pid: 7 }
                 },
                 Witnessed {
                     at: Duration::from_millis(15),
-                    what: "exit 3".into()
+                    what: Witness::Ended(ProcessEvent::Exited { code: 3 })
+                },
+                Witnessed {
+                    at: Duration::from_millis(17),
+                    what: Witness::Ended(ProcessEvent::Killed {
+                        signal: "SIGHUP".into()
+                    })
                 },
             ]
         );

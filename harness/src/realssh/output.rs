@@ -15,6 +15,7 @@ use russh::{ChannelId, ChannelWriteHalf};
 use super::log::Log;
 use super::signals;
 use crate::teardown::ChannelEnd;
+use crate::trace::PipeEvent;
 
 /// RFC 4254 5.2: extended data of type 1 is stderr.
 pub const STDERR: u32 = 1;
@@ -132,7 +133,7 @@ impl ChannelEnd for Output {
         self.close().await
     }
 
-    fn log(&self, text: String) {
-        self.log.say(text);
+    fn log(&self, event: PipeEvent) {
+        self.log.say(event.to_string());
     }
 }

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use super::child;
 use super::output::{Ending, Output, STDERR};
 use crate::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
+use crate::trace::{PipeEvent, PipesClosed};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:
 /// CHAN_RBUF, 16 KiB).
@@ -103,8 +104,8 @@ impl ChannelEnd for PipeSession {
         self.out.close().await
     }
 
-    fn log(&self, text: String) {
-        self.out.log.say(text);
+    fn log(&self, event: PipeEvent) {
+        self.out.log.say(event.to_string());
     }
 }
 
@@ -117,8 +118,8 @@ impl SessionEnd for PipeSession {
         let _ = self.stop.send(true);
     }
 
-    fn close_pipes(&self, when: &str) {
-        self.log(format!("closes the child's pipes {when}"));
+    fn close_pipes(&self, when: PipesClosed) {
+        self.log(PipeEvent::Closed { when, lost: 0 });
     }
 
     async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {

@@ -4,9 +4,11 @@
 //! Every report starts with the seed and the values drawn from it, and
 //! every failure ends with the command that replays it.
 
+mod events;
 mod explore;
 mod run;
 
+pub use events::events_json;
 pub use explore::{Explored, explore_json, explore_text};
 pub use run::{
     error_json, error_summary_line, header, json_line, json_value, replay_command, summary_line,

@@ -5,7 +5,7 @@ use hangar_scenario::{Scenario, Target, format_duration};
 use serde_json::json;
 
 use crate::run::{LaneRun, RunResult};
-use crate::trace::{format_time, render_events};
+use crate::trace::{SshEvent, Way, What, format_time, render_events};
 use crate::verdict::Verdict;
 
 /// The header line: what ran, with which seed and drawn values.
@@ -73,18 +73,20 @@ fn outcome_text(result: &RunResult) -> String {
 /// "Who waited for whom": how long the server kept the channel open after
 /// it sent the exit status.
 fn channel_wait(result: &RunResult) -> Option<String> {
-    let find = |needle: &str| {
+    let find = |wanted: fn(&SshEvent) -> bool| {
         result.events.iter().find_map(|e| match &e.what {
-            crate::trace::What::Text(t)
-                if e.actor.starts_with("server") && t.starts_with(needle) =>
-            {
-                Some(e.at)
-            }
+            What::Ssh(event) if e.actor.starts_with("server") && wanted(event) => Some(e.at),
             _ => None,
         })
     };
-    let status = find("-> exit-")?;
-    let close = find("-> CLOSE")?;
+    let status = find(|e| {
+        matches!(
+            e,
+            SshEvent::ExitStatus { way: Way::Sent, .. }
+                | SshEvent::ExitSignal { way: Way::Sent, .. }
+        )
+    })?;
+    let close = find(|e| matches!(e, SshEvent::Close { way: Way::Sent, .. }))?;
     let held = close.saturating_sub(status);
     Some(if held.is_zero() {
         "the server closed the channel when it sent the exit status".to_string()

@@ -11,7 +11,7 @@ use hangar_shell::ast::Script;
 use regex::Regex;
 
 use super::screen::screen_regex;
-use crate::trace::{Event, Trace, What};
+use crate::trace::{Event, ProcessEvent, Trace, TtyEvent, What};
 
 /// A step the runner applies itself.
 pub enum Due<'a> {
@@ -51,8 +51,7 @@ enum Active<'a> {
 }
 
 struct Waiting {
-    pattern: Regex,
-    on_screen: bool,
+    condition: Condition,
     deadline: Duration,
     what: String,
     timeout: Duration,
@@ -149,7 +148,12 @@ impl<'a> Timeline<'a> {
                         Action::Run { line, script } => due.push(Due::Run { line, script }),
                         Action::Net(fault) => due.push(Due::Net(fault)),
                         Action::Type { keys, text } if !keys.is_empty() => {
-                            trace.log("client terminal", format!("types {text:?}"));
+                            trace.log(
+                                "client terminal",
+                                TtyEvent::Typed {
+                                    text: text.to_string(),
+                                },
+                            );
                             self.active = Some(Active::Typing { keys, typed: 0 });
                         }
                         Action::Type { .. } => {}
@@ -158,7 +162,13 @@ impl<'a> Timeline<'a> {
                         }
                         Action::Resize { cols, rows } => {
                             if let Some(term) = terminal.as_deref_mut() {
-                                trace.log("client terminal", format!("resized to {cols}x{rows}"));
+                                trace.log(
+                                    "client terminal",
+                                    TtyEvent::Resized {
+                                        cols: *cols,
+                                        rows: *rows,
+                                    },
+                                );
                                 term.resize(*cols, *rows);
                             }
                         }
@@ -170,20 +180,38 @@ impl<'a> Timeline<'a> {
     }
 }
 
+/// What a wait looks at.
+enum Condition {
+    Screen(Regex),
+    TraceLine(Regex),
+    /// A process of `program` on `host` starts (`started`) or ends.
+    Process {
+        host: Host,
+        program: String,
+        started: bool,
+    },
+}
+
 fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
     // The loader compiled the pattern already; a regex that matches
     // nothing stands in should that ever change.
-    let (pattern, on_screen) = match &wait.condition {
-        WaitCondition::Screen(p) => (screen_regex(p), true),
-        WaitCondition::Trace(p) => (Regex::new(p).ok(), false),
-        WaitCondition::Started { host, program } => {
-            (Regex::new(&started(host, program)).ok(), false)
-        }
-        WaitCondition::Ended { host, program } => (Regex::new(&ended(host, program)).ok(), false),
+    let compiled = |p: Option<Regex>| p.unwrap_or_else(|| Regex::new("$^").unwrap());
+    let condition = match &wait.condition {
+        WaitCondition::Screen(p) => Condition::Screen(compiled(screen_regex(p))),
+        WaitCondition::Trace(p) => Condition::TraceLine(compiled(Regex::new(p).ok())),
+        WaitCondition::Started { host, program } => Condition::Process {
+            host: *host,
+            program: program.clone(),
+            started: true,
+        },
+        WaitCondition::Ended { host, program } => Condition::Process {
+            host: *host,
+            program: program.clone(),
+            started: false,
+        },
     };
     Waiting {
-        pattern: pattern.unwrap_or_else(|| Regex::new("$^").unwrap()),
-        on_screen,
+        condition,
         deadline: now.saturating_add(wait.timeout),
         what: wait.condition.describe(),
         timeout: wait.timeout,
@@ -191,27 +219,51 @@ fn waiting(wait: &WaitFor, now: Duration) -> Waiting {
     }
 }
 
-/// A process start as both lanes trace it: a fork or spawn of `program`
-/// (`server sleep[5] started by server sh[4]`), or an exec of it by a
-/// process already seen (`server sh[5] execs sleep`, the real lane's
-/// observer seeing a fork before its exec).
-fn started(host: &Host, program: &str) -> String {
-    let p = regex::escape(program);
-    format!(r"^{host} (?:{p}\[\d+\] +started by |\S+\[\d+\] +execs {p}$)")
+/// Whether `event` is the start (`started`) or the end of a process of
+/// `program` on `host`, as both lanes trace it: a fork or spawn of it
+/// (`server sleep[5] started by server sh[4]`) or an exec of it by a
+/// process already seen (the real lane's observer seeing a fork before its
+/// exec); an exit or a kill in the sim, a process gone from /proc in the
+/// real lane.
+fn is_process_event(event: &Event, host: Host, program: &str, started: bool) -> bool {
+    let What::Process(what) = &event.what else {
+        return false;
+    };
+    let Some((actor_host, name)) = actor_host_and_name(&event.actor) else {
+        return false;
+    };
+    if actor_host != host.to_string() {
+        return false;
+    }
+    match what {
+        ProcessEvent::Started { .. } => started && name == program,
+        ProcessEvent::Execs { program: p } => started && p == program,
+        ProcessEvent::Exited { .. }
+        | ProcessEvent::Killed { .. }
+        | ProcessEvent::Ended
+        | ProcessEvent::Vanished => !started && name == program,
+        _ => false,
+    }
 }
 
-/// A process end as both lanes trace it: `exit 0` or `killed by SIGHUP`
-/// in the sim, `exit` in the real lane's observer.
-fn ended(host: &Host, program: &str) -> String {
-    let p = regex::escape(program);
-    format!(r"^{host} {p}\[\d+\] +(?:exit|killed by )")
+/// `server sleep[5]` -> (`server`, `sleep`): a process actor's host and
+/// program name.
+fn actor_host_and_name(actor: &str) -> Option<(&str, &str)> {
+    let (host, process) = actor.split_once(' ')?;
+    let (name, pid) = process.split_once('[')?;
+    pid.strip_suffix(']')?
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then_some((host, name))
 }
 
 impl Waiting {
     fn holds(&mut self, screen: Option<&str>, trace: &Trace) -> bool {
-        if self.on_screen {
-            return screen.is_some_and(|text| self.pattern.is_match(text));
-        }
+        let pattern = match &self.condition {
+            Condition::Screen(pattern) => return screen.is_some_and(|text| pattern.is_match(text)),
+            Condition::TraceLine(pattern) => Some(pattern),
+            Condition::Process { .. } => None,
+        };
         let events = trace.events_from(self.seen);
         self.seen += events.len();
         // The last run of data may still grow: look at it again next time.
@@ -223,10 +275,23 @@ impl Waiting {
         {
             self.seen -= 1;
         }
-        events
-            .iter()
-            .flat_map(trace_lines)
-            .any(|line| self.pattern.is_match(&line))
+        match (&self.condition, pattern) {
+            (_, Some(pattern)) => events
+                .iter()
+                .flat_map(trace_lines)
+                .any(|line| pattern.is_match(&line)),
+            (
+                Condition::Process {
+                    host,
+                    program,
+                    started,
+                },
+                None,
+            ) => events
+                .iter()
+                .any(|e| is_process_event(e, *host, program, *started)),
+            _ => false,
+        }
     }
 }
 
@@ -237,9 +302,9 @@ impl Waiting {
 pub fn trace_lines(event: &Event) -> Vec<String> {
     let data = |bytes: &u64| format!("{} data {bytes} bytes", event.actor);
     match &event.what {
-        What::Text(text) => vec![format!("{} {text}", event.actor)],
         What::Data { bytes, .. } => vec![data(bytes)],
         What::DataRun(run) => run.sizes.iter().map(data).collect(),
+        what => vec![format!("{} {what}", event.actor)],
     }
 }
 
@@ -250,8 +315,7 @@ mod tests {
 
     fn trace_wait(pattern: &str) -> Waiting {
         Waiting {
-            pattern: Regex::new(pattern).unwrap(),
-            on_screen: false,
+            condition: Condition::TraceLine(Regex::new(pattern).unwrap()),
             deadline: Duration::MAX,
             what: pattern.to_string(),
             timeout: Duration::MAX,
@@ -300,44 +364,84 @@ mod tests {
         )
     }
 
-    fn holds_after(wait: &mut Waiting, lines: &[(&str, &str)]) -> bool {
+    fn holds_after(wait: &mut Waiting, events: &[(&str, ProcessEvent)]) -> bool {
         let trace = Trace::default();
-        for (actor, text) in lines {
-            trace.log(*actor, *text);
+        for (actor, event) in events {
+            trace.log(*actor, event.clone());
         }
         wait.holds(None, &trace)
     }
 
+    fn started_by(parent: &str) -> ProcessEvent {
+        ProcessEvent::Started {
+            parent: parent.into(),
+        }
+    }
+
     #[rstest::rstest]
-    #[case::sim_spawn(("server sleep[5]", "started by server sh[4]"), true)]
-    #[case::real_fork_seen_after_exec(("server sleep[4242]", "started by server sshd"), true)]
-    #[case::real_exec_of_a_seen_fork(("server bash[4242]", "execs sleep"), true)]
-    #[case::the_connections_sshd(("server sshd[3]", "started by server sshd[1]"), false)]
-    #[case::another_host(("client sleep[5]", "started by client sh[4]"), false)]
-    #[case::a_longer_name(("server sleeper[5]", "started by server sh[4]"), false)]
-    #[case::an_exit(("server sleep[5]", "exit 0"), false)]
+    #[case::sim_spawn("server sleep[5]", started_by("server sh[4]"), true)]
+    #[case::real_fork_seen_after_exec("server sleep[4242]", started_by("server sshd"), true)]
+    #[case::real_exec_of_a_seen_fork(
+        "server bash[4242]",
+        ProcessEvent::Execs { program: "sleep".into() },
+        true
+    )]
+    #[case::the_connections_sshd("server sshd[3]", started_by("server sshd[1]"), false)]
+    #[case::another_host("client sleep[5]", started_by("client sh[4]"), false)]
+    #[case::a_longer_name("server sleeper[5]", started_by("server sh[4]"), false)]
+    #[case::an_exit("server sleep[5]", ProcessEvent::Exited { code: 0 }, false)]
     fn a_started_wait_names_the_program_in_both_lanes(
-        #[case] line: (&str, &str),
+        #[case] actor: &str,
+        #[case] event: ProcessEvent,
         #[case] holds: bool,
     ) {
         let mut wait = process_wait(WaitCondition::Started {
             host: Host::Server,
             program: "sleep".into(),
         });
-        assert_eq!(holds_after(&mut wait, &[line]), holds, "{line:?}");
+        assert_eq!(
+            holds_after(&mut wait, &[(actor, event.clone())]),
+            holds,
+            "{actor} {event}"
+        );
     }
 
     #[rstest::rstest]
-    #[case::sim_exit(("server sleep[5]", "exit 0"), true)]
-    #[case::sim_signal(("server sleep[5]", "killed by SIGHUP"), true)]
-    #[case::real_exit(("server sleep[4242]", "exit"), true)]
-    #[case::a_start(("server sleep[5]", "started by server sh[4]"), false)]
-    #[case::another_program(("server sh[4]", "exit 0"), false)]
-    fn an_ended_wait_sees_an_exit_or_a_kill(#[case] line: (&str, &str), #[case] holds: bool) {
+    #[case::sim_exit("server sleep[5]", ProcessEvent::Exited { code: 0 }, true)]
+    #[case::sim_signal(
+        "server sleep[5]",
+        ProcessEvent::Killed { signal: "SIGHUP".into() },
+        true
+    )]
+    #[case::real_gone("server sleep[4242]", ProcessEvent::Ended, true)]
+    #[case::real_vanished("server sleep[4242]", ProcessEvent::Vanished, true)]
+    #[case::a_start("server sleep[5]", started_by("server sh[4]"), false)]
+    #[case::another_program("server sh[4]", ProcessEvent::Exited { code: 0 }, false)]
+    #[case::a_stop("server sleep[5]", ProcessEvent::SeenStopped, false)]
+    fn an_ended_wait_sees_an_exit_or_a_kill(
+        #[case] actor: &str,
+        #[case] event: ProcessEvent,
+        #[case] holds: bool,
+    ) {
         let mut wait = process_wait(WaitCondition::Ended {
             host: Host::Server,
             program: "sleep".into(),
         });
-        assert_eq!(holds_after(&mut wait, &[line]), holds, "{line:?}");
+        assert_eq!(
+            holds_after(&mut wait, &[(actor, event.clone())]),
+            holds,
+            "{actor} {event}"
+        );
+    }
+
+    #[test]
+    fn a_process_actor_splits_into_host_and_name() {
+        assert_eq!(
+            actor_host_and_name("server sleep[5]"),
+            Some(("server", "sleep"))
+        );
+        assert_eq!(actor_host_and_name("server sshd"), None);
+        assert_eq!(actor_host_and_name("net"), None);
+        assert_eq!(actor_host_and_name("client ssh[x]"), None);
     }
 }

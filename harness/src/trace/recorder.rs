@@ -31,8 +31,9 @@ impl Trace {
         *self.outer_clock.lock().unwrap() = now;
     }
 
-    pub fn log(&self, actor: impl Into<String>, text: impl Into<String>) {
-        self.push(actor.into(), What::Text(text.into()));
+    /// Records `what` at the current time.
+    pub fn log(&self, actor: impl Into<String>, what: impl Into<What>) {
+        self.push(actor.into(), what.into());
     }
 
     pub fn push(&self, actor: String, what: What) {
@@ -46,7 +47,7 @@ impl Trace {
         let run = match what {
             What::Data { dir, stream, bytes } => DataRun::one(dir, stream, bytes, at),
             What::DataRun(run) => run,
-            What::Text(_) => {
+            what => {
                 events.push(Event { at, actor, what });
                 return;
             }
@@ -136,7 +137,9 @@ mod tests {
                 actor = actors[(r >> 8) as usize % actors.len()];
             }
             let what = if r.is_multiple_of(13) {
-                What::Text(format!("-> note {}", r % 5))
+                What::Process(crate::trace::ProcessEvent::Exited {
+                    code: (r % 5) as i32,
+                })
             } else {
                 let dir = dirs[usize::from(r.is_multiple_of(29))];
                 let stream = streams

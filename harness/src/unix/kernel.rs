@@ -48,7 +48,7 @@ use super::file::{FdTable, OpenFile};
 use super::pipe::{Pipe, PipeEnd};
 use super::signal::{DefaultAction, Disposition, Signal, WaitStatus};
 use super::tty::{SlaveRead, Termios, Tty};
-use crate::trace::Trace;
+use crate::trace::{ProcessEvent, SignalOutcome, Trace, TtyEvent};
 
 pub type Pid = u32;
 
@@ -294,7 +294,9 @@ impl Kernel {
         };
         self.trace.log(
             self.label(pid),
-            format!("started by {}", self.label(parent)),
+            ProcessEvent::Started {
+                parent: self.label(parent),
+            },
         );
         let program = program(proc.clone());
         tokio::spawn(drive(proc, program));
@@ -514,7 +516,9 @@ impl Kernel {
         let from = format!("the kernel (hangup of /dev/{})", tty.name());
         self.trace.log(
             format!("{} kernel", self.host),
-            format!("/dev/{} hung up", tty.name()),
+            TtyEvent::HungUp {
+                tty: tty.name().to_string(),
+            },
         );
         if let Some(leader) = session {
             self.signal(leader, Signal::Hup, &from);
@@ -585,26 +589,26 @@ impl Kernel {
                 match disposition {
                     Disposition::Trap(_) => {
                         add_pending(&mut p.caught, sig);
-                        "continued; trap pending"
+                        SignalOutcome::ContinuedTrapPending
                     }
-                    _ => "continued",
+                    _ => SignalOutcome::Continued,
                 }
             } else if !sig.can_be_handled() {
                 add_pending(&mut p.pending, sig);
-                "delivered"
+                SignalOutcome::Delivered
             } else {
                 match disposition {
-                    Disposition::Ignore => "ignored",
+                    Disposition::Ignore => SignalOutcome::Ignored,
                     Disposition::Trap(_) => {
                         add_pending(&mut p.caught, sig);
-                        "caught by trap"
+                        SignalOutcome::CaughtByTrap
                     }
                     Disposition::Default => match sig.default_action() {
-                        DefaultAction::Ignore => "ignored (default)",
-                        DefaultAction::Continue => "no effect (not stopped)",
+                        DefaultAction::Ignore => SignalOutcome::IgnoredByDefault,
+                        DefaultAction::Continue => SignalOutcome::NoEffectNotStopped,
                         _ => {
                             add_pending(&mut p.pending, sig);
-                            "delivered"
+                            SignalOutcome::Delivered
                         }
                     },
                 }
@@ -612,8 +616,14 @@ impl Kernel {
             (label, p.wake.clone(), p.trap_wake.clone(), outcome)
         };
         if sig != Signal::Chld {
-            self.trace
-                .log(label, format!("{sig} from {from}: {outcome}"));
+            self.trace.log(
+                label,
+                ProcessEvent::Signal {
+                    signal: sig.to_string(),
+                    from: from.to_string(),
+                    outcome,
+                },
+            );
         }
         wake.notify_one();
         trap_wake.notify_one();
@@ -656,11 +666,7 @@ impl Kernel {
         drop(gone);
         self.trace.log(
             format!("{} kernel", self.host),
-            format!(
-                "power lost: {} process(es) gone: {}",
-                names.len(),
-                names.join(", ")
-            ),
+            ProcessEvent::PowerLost { gone: names },
         );
     }
 
@@ -782,7 +788,13 @@ impl Kernel {
                 .collect();
             (fds, parent, label, hangup_group, orphaned)
         };
-        self.trace.log(label.clone(), status.to_string());
+        let ended = match status {
+            WaitStatus::Exited(code) => ProcessEvent::Exited { code },
+            WaitStatus::Signaled(sig) => ProcessEvent::Killed {
+                signal: sig.to_string(),
+            },
+        };
+        self.trace.log(label.clone(), ended);
         // Closing the fds may wake pipe readers; do it outside the lock.
         drop(fds);
         let from = format!("the kernel (exit of {label})");
@@ -899,9 +911,12 @@ async fn drive(proc: Proc, program: Program) {
                 }
                 DefaultAction::Stop => {
                     kernel.stop(pid, sig);
-                    kernel
-                        .trace
-                        .log(kernel.label(pid), format!("stopped by {sig}"));
+                    kernel.trace.log(
+                        kernel.label(pid),
+                        ProcessEvent::Stopped {
+                            signal: sig.to_string(),
+                        },
+                    );
                 }
                 DefaultAction::Ignore | DefaultAction::Continue => {}
             }

@@ -39,6 +39,7 @@ use std::sync::Arc;
 use super::env::HostEnv;
 use super::redirect::{open_read, open_write};
 use super::utils::run_utility;
+use crate::trace::ScpEvent;
 use crate::unix::{Disposition, OpenFile, Pid, Proc, Program, Signal, WaitStatus};
 
 /// scp.c COPY_BUFLEN. The buffer of source() and sink() is allocbuf()'s
@@ -443,8 +444,8 @@ impl Conn {
         }
     }
 
-    fn log(&self, text: String) {
-        self.proc.kernel.trace().log(self.proc.label(), text);
+    fn log(&self, event: ScpEvent) {
+        self.proc.kernel.trace().log(self.proc.label(), event);
     }
 
     fn close(&self, fd: u32) {
@@ -577,7 +578,9 @@ impl Conn {
                 }
             };
             let record = c_record(FILE_MODE, size, basename(name));
-            self.log(format!("-> {}", record.trim_end()));
+            self.log(ScpEvent::SentRecord {
+                record: record.trim_end().to_string(),
+            });
             self.send(record.as_bytes()).await?;
             if !self.response().await? {
                 continue;
@@ -599,7 +602,9 @@ impl Conn {
             self.close(FILE_FD);
             self.send(&[0]).await?;
             if self.response().await? {
-                self.log(format!("<- {name} acknowledged"));
+                self.log(ScpEvent::Acknowledged {
+                    name: name.to_string(),
+                });
             }
         }
         Ok(())
@@ -683,7 +688,9 @@ impl Conn {
                 Ok(record) => record,
                 Err(why) => return Err(self.screwup(why).await),
             };
-            self.log(format!("<- {}", String::from_utf8_lossy(&line)));
+            self.log(ScpEvent::ReceivedRecord {
+                record: String::from_utf8_lossy(&line).into_owned(),
+            });
             let name = &record.name;
             if name.is_empty() || name.contains('/') || name == "." || name == ".." {
                 self.run_err(&format!("error: unexpected filename: {name}"))
@@ -719,9 +726,11 @@ impl Conn {
             let block = match self.proc.read(self.remin, want).await {
                 Ok(block) if !block.is_empty() => block,
                 _ => {
-                    self.log(format!(
-                        "wrote {path}: {written} bytes (its input ended after {received} of {size})"
-                    ));
+                    self.log(ScpEvent::Wrote {
+                        path: path.to_string(),
+                        bytes: written,
+                        cut: Some((received, size)),
+                    });
                     self.close(FILE_FD);
                     // `run_err("%s", j != EPIPE ? strerror(errno) :
                     // "dropped connection")` compares the byte count, not
@@ -747,7 +756,11 @@ impl Conn {
             }
         }
         self.close(FILE_FD);
-        self.log(format!("wrote {path}: {written} bytes"));
+        self.log(ScpEvent::Wrote {
+            path: path.to_string(),
+            bytes: written,
+            cut: None,
+        });
         self.response().await?;
         if self.flush_noted().await? {
             self.send(&[0]).await?;

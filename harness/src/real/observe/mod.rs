@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use hangar_scenario::Scenario;
 
 use crate::run::RunResult;
-use crate::trace::{Event, What};
+use crate::trace::{ClientEvent, Event, ProxyLine, What};
 use crate::verdict::Verdict;
 use server_procs::ServerProcs;
-use ssh_log::{ClientEvent, OpensshLog};
+use ssh_log::OpensshLog;
 
 /// How often the observer looks.
 pub const POLL: Duration = Duration::from_millis(25);
@@ -120,7 +120,7 @@ impl ClientLog {
             .map(|(at, e)| Event {
                 at,
                 actor: self.actor.clone(),
-                what: What::Text(e.to_string()),
+                what: What::Client(e),
             })
             .collect()
     }
@@ -207,10 +207,10 @@ impl Observer {
             seen.procs
                 .events()
                 .into_iter()
-                .map(|(at, actor, text)| Event {
+                .map(|(at, actor, event)| Event {
                     at,
                     actor: format!("server {actor}"),
-                    what: What::Text(text),
+                    what: What::Process(event),
                 }),
         );
         events.sort_by_key(|e| e.at);
@@ -242,13 +242,14 @@ pub async fn connections_ended(proxy: &crate::real::proxy::Proxy, hit_horizon: b
     while !hit_horizon && since.elapsed() < CONNECTIONS_END_WITHIN {
         let mut open = std::collections::BTreeSet::new();
         for e in proxy.events() {
-            let Some(rest) = e.what.strip_prefix("connection ") else {
-                continue;
-            };
-            if let Some(n) = rest.strip_suffix(" opened") {
-                open.insert(n.to_string());
-            } else if let Some((n, _)) = rest.split_once(" ended") {
-                open.remove(n);
+            match e.what {
+                ProxyLine::Opened { conn } => {
+                    open.insert(conn);
+                }
+                ProxyLine::Ended { conn, .. } => {
+                    open.remove(&conn);
+                }
+                _ => {}
             }
         }
         if open.is_empty() {

@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::trace::{Event, What};
+use crate::trace::{ClientEvent, Dir, Event, HarnessEvent, ProxyLine, Segment, TcpEvent, What};
 
 /// Racing lines of one stream closer than this are simultaneous.
 pub const RACE_WINDOW: Duration = Duration::from_millis(250);
@@ -50,27 +50,33 @@ enum Stream {
     CommandLines,
 }
 
+/// A line of a phase: when, who, what (the event, for the rules that
+/// reorder and merge lines) and its normalized text.
+type Line<'a> = (Duration, String, &'a What, String);
+
 /// The normalized trace, one `actor  text` line per event.
 pub fn normalize(events: &[Event]) -> Vec<String> {
-    type Lines = Vec<(Duration, String, String)>;
-    let mut phases: Vec<BTreeMap<Stream, Lines>> = vec![BTreeMap::new()];
+    let mut phases: Vec<BTreeMap<Stream, Vec<Line>>> = vec![BTreeMap::new()];
     let mut ssh_order: Vec<String> = Vec::new();
     for event in events {
-        let What::Text(text) = &event.what else {
+        if matches!(event.what, What::Data { .. } | What::DataRun(_)) {
+            continue;
+        }
+        let Some((stream, actor, text)) = classify(&event.actor, &event.what, &mut ssh_order)
+        else {
             continue;
         };
-        let actor = event.actor.as_str();
-        let Some((stream, actor, text)) = classify(actor, text, &mut ssh_order) else {
-            continue;
-        };
-        if stream == Stream::Step && (actor == "net" || text.starts_with("runs ")) {
+        if matches!(
+            event.what,
+            What::Tcp(TcpEvent::FaultStep { .. }) | What::Harness(HarnessEvent::Runs { .. })
+        ) {
             phases.push(BTreeMap::new());
         }
         let phase = phases.last_mut().expect("one phase at least");
         phase
             .entry(stream)
             .or_default()
-            .push((event.at, actor, text));
+            .push((event.at, actor, &event.what, text));
     }
     let mut out = Vec::new();
     for phase in phases {
@@ -80,11 +86,11 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
                 Stream::Connection(_) => settle_races(&mut timed, racing_in_connection),
                 _ => {}
             }
-            let mut lines: Vec<(String, String)> =
-                timed.into_iter().map(|(_, a, t)| (a, t)).collect();
             if matches!(stream, Stream::Connection(_)) {
-                lines = client_close(lines);
+                timed = client_close(timed);
             }
+            let mut lines: Vec<(String, String)> =
+                timed.into_iter().map(|(_, a, _, t)| (a, t)).collect();
             if stream == Stream::ServerProcess {
                 lines = by_process(lines);
             } else {
@@ -102,28 +108,34 @@ pub fn normalize(events: &[Event]) -> Vec<String> {
     out
 }
 
-/// Whether `text` is one of the server's two racing messages, and its
+/// Whether `what` is one of the server's two racing messages, and its
 /// place when they race: EOF first.
-fn racing_in_ssh(text: &str) -> Option<u8> {
-    if text == "channel eof received" {
-        Some(0)
-    } else if text.starts_with("exit-status") || text.starts_with("exit-signal") {
-        Some(1)
-    } else {
-        None
+fn racing_in_ssh(what: &What) -> Option<u8> {
+    match what {
+        What::Client(ClientEvent::EofReceived) => Some(0),
+        What::Client(ClientEvent::ExitStatus { .. } | ClientEvent::ExitSignal { .. }) => Some(1),
+        _ => None,
     }
 }
 
-/// Whether `text` is a FIN passed on in one direction of a connection, and
+/// Whether `what` is a FIN passed on in one direction of a connection, and
 /// its place when both race: client -> server first. After the CLOSE
 /// exchange each side shuts its socket down on its own.
-fn racing_in_connection(text: &str) -> Option<u8> {
-    if text.ends_with(": client -> server FIN") {
-        Some(0)
-    } else if text.ends_with(": server -> client FIN") {
-        Some(1)
-    } else {
-        None
+fn racing_in_connection(what: &What) -> Option<u8> {
+    match passed(what)? {
+        (_, Dir::ClientToServer, Segment::Fin) => Some(0),
+        (_, Dir::ServerToClient, Segment::Fin) => Some(1),
+        _ => None,
+    }
+}
+
+/// The connection, direction and segment of a FIN or RST the proxy passed on.
+fn passed(what: &What) -> Option<(u64, Dir, Segment)> {
+    match what {
+        What::Tcp(TcpEvent::Proxy(ProxyLine::Passed { conn, dir, segment })) => {
+            Some((*conn, *dir, *segment))
+        }
+        _ => None,
     }
 }
 
@@ -131,24 +143,19 @@ fn racing_in_connection(text: &str) -> Option<u8> {
 /// FIN (tcp(7)): after `~.` or a kill, whether the server's last bytes
 /// arrived first is a race. Both ways read `the client closes` (and the
 /// server's FIN that answers a FIN goes with it).
-fn client_close(lines: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(lines.len());
+fn client_close(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     let mut closed_by_client = false;
-    for (actor, text) in lines {
-        let Some((connection, end)) = text.split_once(": ") else {
-            out.push((actor, text));
-            continue;
-        };
-        match end {
-            "client -> server FIN" | "client -> server RST" => {
+    for (at, actor, what, text) in lines {
+        match passed(what) {
+            Some((conn, Dir::ClientToServer, _)) => {
                 closed_by_client = true;
-                out.push((
-                    actor,
-                    format!("{connection}: the client closes (FIN, or RST with bytes unread)"),
-                ));
+                let text =
+                    format!("connection {conn}: the client closes (FIN, or RST with bytes unread)");
+                out.push((at, actor, what, text));
             }
-            "server -> client FIN" if closed_by_client => {}
-            _ => out.push((actor, text)),
+            Some((_, Dir::ServerToClient, Segment::Fin)) if closed_by_client => {}
+            _ => out.push((at, actor, what, text)),
         }
     }
     out
@@ -156,18 +163,18 @@ fn client_close(lines: Vec<(String, String)>) -> Vec<(String, String)> {
 
 /// Puts each run of racing lines that came within [`RACE_WINDOW`] of each
 /// other in the order `place` gives.
-fn settle_races(lines: &mut [(Duration, String, String)], place: fn(&str) -> Option<u8>) {
+fn settle_races(lines: &mut [Line], place: fn(&What) -> Option<u8>) {
     let mut i = 0;
     while i < lines.len() {
         let mut j = i;
         while j < lines.len()
-            && place(&lines[j].2).is_some()
+            && place(lines[j].2).is_some()
             && lines[j].0.saturating_sub(lines[i].0) < RACE_WINDOW
         {
             j += 1;
         }
         if j > i + 1 {
-            lines[i..j].sort_by_key(|(_, _, text)| place(text));
+            lines[i..j].sort_by_key(|(_, _, what, _)| place(what));
         }
         i = j.max(i + 1);
     }
@@ -177,19 +184,22 @@ fn settle_races(lines: &mut [(Duration, String, String)], place: fn(&str) -> Opt
 /// `None` for what is left out.
 fn classify(
     actor: &str,
-    text: &str,
+    what: &What,
     ssh_order: &mut Vec<String>,
 ) -> Option<(Stream, String, String)> {
     let step = |a: &str, t: String| Some((Stream::Step, a.to_string(), t));
-    match actor {
-        "net" => step("net", text.to_string()),
-        "client" | "server" if text.starts_with("crash: killed ") => step(actor, killed_list(text)),
-        "client" if text.starts_with("runs ") => step("client", text.to_string()),
-        "client" if text.starts_with("command line ") => {
-            Some((Stream::CommandLines, "client".to_string(), text.to_string()))
+    let text = what.to_string();
+    match what {
+        What::Tcp(TcpEvent::FaultStep { .. }) => step(actor, text),
+        What::Harness(HarnessEvent::CrashKilled { killed }) if !killed.is_empty() => {
+            step(actor, killed_list(killed))
         }
-        "proxy" => proxy(text),
-        _ if actor.starts_with("client ssh") && text == "channel eof sent" => None,
+        What::Harness(HarnessEvent::Runs { .. }) => step(actor, text),
+        What::Harness(HarnessEvent::CommandLineExit { .. }) => {
+            Some((Stream::CommandLines, actor.to_string(), text))
+        }
+        What::Tcp(TcpEvent::Proxy(line)) => proxy(line),
+        What::Client(ClientEvent::EofSent) if actor.starts_with("client ssh") => None,
         _ if actor.starts_with("client ssh") => {
             let n = match ssh_order.iter().position(|a| a == actor) {
                 Some(n) => n,
@@ -211,15 +221,14 @@ fn classify(
             actor.to_string(),
             text.to_string(),
         )),
-        _ => Some((Stream::Step, without_pids(actor), without_pids(text))),
+        _ => Some((Stream::Step, without_pids(actor), without_pids(&text))),
     }
 }
 
 /// `crash: killed dropbear[18930], sleep[18931]` -> `crash: killed
 /// dropbear, sleep` (names sorted, each once).
-fn killed_list(text: &str) -> String {
-    let list = text.trim_start_matches("crash: killed ");
-    let mut names: Vec<String> = list.split(", ").map(without_pids).collect();
+fn killed_list(killed: &[String]) -> String {
+    let mut names: Vec<String> = killed.iter().map(|k| without_pids(k)).collect();
     names.sort();
     names.dedup();
     format!("crash: killed {}", names.join(", "))
@@ -227,30 +236,50 @@ fn killed_list(text: &str) -> String {
 
 /// The proxy's line without what jitters; `None` for the listening line
 /// (ports).
-fn proxy(text: &str) -> Option<(Stream, String, String)> {
-    if text.starts_with("listening on ") {
-        return None;
-    }
-    let text = without_byte_counts(text);
-    let connection = text
-        .strip_prefix("connection ")
-        .and_then(|t| t.split([':', ' ']).next()?.parse::<u64>().ok());
-    let stream = match connection {
+fn proxy(line: &ProxyLine) -> Option<(Stream, String, String)> {
+    let (conn, text) = match line {
+        ProxyLine::Listening { .. } => return None,
+        // `connection 1 ended: 3697 bytes client -> server, 3681 bytes
+        // server -> client` -> `connection 1 ended`.
+        ProxyLine::Ended {
+            conn,
+            client_to_server,
+            server_to_client,
+        } => {
+            let up = bulk(*client_to_server, "client -> server");
+            let down = bulk(*server_to_client, "server -> client");
+            (Some(*conn), format!("connection {conn} ended{up}{down}"))
+        }
+        ProxyLine::OnConnection { conn, .. } => {
+            (Some(*conn), without_byte_counts(&line.to_string()))
+        }
+        ProxyLine::Opened { conn }
+        | ProxyLine::Passed { conn, .. }
+        | ProxyLine::SynWaits { conn, .. }
+        | ProxyLine::SynRefused { conn, .. }
+        | ProxyLine::ClientCrashedFirst { conn }
+        | ProxyLine::RstFromRestarted { conn, .. } => (Some(*conn), line.to_string()),
+        // `heal: 52 bytes held are forwarded` -> `heal: bytes held are
+        // forwarded`.
+        ProxyLine::Heal { fins, .. } => {
+            let fins = match fins {
+                0 => String::new(),
+                n => format!(", then {n} FIN(s)"),
+            };
+            (None, format!("heal: bytes held are forwarded{fins}"))
+        }
+        _ => (None, line.to_string()),
+    };
+    let stream = match conn {
         Some(n) => Stream::Connection(n),
         None => Stream::Proxy,
     };
     Some((stream, "proxy".to_string(), text))
 }
 
-/// `connection 1 ended: 3697 bytes client -> server, 3681 bytes server ->
-/// client` -> `connection 1 ended`; `heal: 52 bytes held are forwarded`
-/// -> `heal: bytes held are forwarded`.
+/// A count of bytes taken out of a proxy's line: `12 bytes held` ->
+/// `bytes held`.
 fn without_byte_counts(text: &str) -> String {
-    if let Some((head, counts)) = text.split_once(" ended: ")
-        && head.starts_with("connection ")
-    {
-        return format!("{head} ended{}", bulk(counts));
-    }
     let words: Vec<&str> = text.split(' ').collect();
     let mut out: Vec<&str> = Vec::with_capacity(words.len());
     for (i, word) in words.iter().enumerate() {
@@ -268,20 +297,13 @@ fn without_byte_counts(text: &str) -> String {
 /// move a connection's counts by some hundred bytes between runs
 /// (`3781` to `3853` bytes client -> server for `ssh server 'exit 7'`),
 /// and a 1 MiB `cat` gives `1052374` to `1053305` bytes server -> client.
-fn bulk(counts: &str) -> String {
+fn bulk(n: u64, dir: &str) -> String {
     const MIB: u64 = 1 << 20;
-    let mut out = String::new();
-    for part in counts.split(", ") {
-        let Some((n, dir)) = part.split_once(" bytes ") else {
-            continue;
-        };
-        if let Ok(n) = n.parse::<u64>()
-            && n >= MIB / 2
-        {
-            out.push_str(&format!(", about {} MiB {dir}", (n + MIB / 2) / MIB));
-        }
+    if n >= MIB / 2 {
+        format!(", about {} MiB {dir}", (n + MIB / 2) / MIB)
+    } else {
+        String::new()
     }
-    out
 }
 
 /// `sleep[1234]` -> `sleep`, wherever it occurs.
@@ -326,52 +348,98 @@ fn by_process(lines: Vec<(String, String)>) -> Vec<(String, String)> {
 mod tests {
     use std::time::Duration;
 
-    use super::*;
+    use hangar_scenario::NetFault;
 
-    fn ev(ms: u64, actor: &str, text: &str) -> Event {
+    use super::*;
+    use crate::trace::ProcessEvent;
+
+    fn ev(ms: u64, actor: &str, what: impl Into<What>) -> Event {
         Event {
             at: Duration::from_millis(ms),
             actor: actor.to_string(),
-            what: What::Text(text.to_string()),
+            what: what.into(),
         }
     }
 
+    fn runs(line: &str) -> HarnessEvent {
+        HarnessEvent::Runs { line: line.into() }
+    }
+
+    fn status(code: i32) -> ClientEvent {
+        ClientEvent::ExitStatus { code: Some(code) }
+    }
+
+    fn started() -> ProcessEvent {
+        ProcessEvent::Seen {
+            ignoring: Vec::new(),
+        }
+    }
+
+    fn proxy_line(line: ProxyLine) -> TcpEvent {
+        TcpEvent::Proxy(line)
+    }
+
+    fn opened() -> TcpEvent {
+        proxy_line(ProxyLine::Opened { conn: 1 })
+    }
+
+    fn ended(up: u64, down: u64) -> TcpEvent {
+        proxy_line(ProxyLine::Ended {
+            conn: 1,
+            client_to_server: up,
+            server_to_client: down,
+        })
+    }
+
+    fn passed(dir: Dir, segment: Segment) -> TcpEvent {
+        proxy_line(ProxyLine::Passed {
+            conn: 1,
+            dir,
+            segment,
+        })
+    }
+
     fn sample(pid: u32, jitter: u64, bytes: u64) -> Vec<Event> {
+        let listening = ProxyLine::Listening {
+            addr: "127.0.0.1:42595".into(),
+            upstream: "127.0.0.1:41757".into(),
+        };
+        let killed = vec![format!("sleep[{pid}]"), "dropbear[4]".to_string()];
         let mut events = vec![
-            ev(
-                0,
-                "proxy",
-                "listening on 127.0.0.1:42595, forwarding to 127.0.0.1:41757",
-            ),
-            ev(0, "client", "runs \"ssh server 'sleep 30 &'\""),
-            ev(9 + jitter, "proxy", "connection 1 opened"),
-            ev(150, "client ssh[77]", "connected"),
-            ev(180 + jitter, &format!("server sleep[{pid}]"), "started"),
-            ev(181, &format!("server bash[{}]", pid + 1), "started"),
-            ev(190, "client ssh[77]", "channel eof sent"),
-            ev(200, "client ssh[77]", "exit-status 0"),
-            ev(2000, "net", "partition"),
+            ev(0, "proxy", proxy_line(listening)),
+            ev(0, "client", runs("ssh server 'sleep 30 &'")),
+            ev(9 + jitter, "proxy", opened()),
+            ev(150, "client ssh[77]", ClientEvent::Connected),
+            ev(180 + jitter, &format!("server sleep[{pid}]"), started()),
+            ev(181, &format!("server bash[{}]", pid + 1), started()),
+            ev(190, "client ssh[77]", ClientEvent::EofSent),
+            ev(200, "client ssh[77]", status(0)),
             ev(
                 2000,
-                "server",
-                &format!("crash: killed sleep[{pid}], dropbear[4]"),
+                "net",
+                TcpEvent::FaultStep {
+                    fault: NetFault::Partition,
+                },
             ),
-            ev(2100, "client ssh[77]", "keepalive sent"),
-            ev(3100, "client ssh[77]", "keepalive sent"),
-            ev(4100 + jitter, "client ssh[77]", "keepalive timeout"),
+            ev(2000, "server", HarnessEvent::CrashKilled { killed }),
+            ev(2100, "client ssh[77]", ClientEvent::KeepaliveSent),
+            ev(3100, "client ssh[77]", ClientEvent::KeepaliveSent),
+            ev(
+                4100 + jitter,
+                "client ssh[77]",
+                ClientEvent::KeepaliveTimeout,
+            ),
             ev(
                 4100,
                 "proxy",
-                &format!("heal: {bytes} bytes held are forwarded"),
+                proxy_line(ProxyLine::Heal { bytes, fins: 0 }),
             ),
+            ev(4101, "proxy", ended(bytes, 3681)),
             ev(
-                4101,
-                "proxy",
-                &format!(
-                    "connection 1 ended: {bytes} bytes client -> server, 3681 bytes server -> client"
-                ),
+                4102,
+                "client",
+                HarnessEvent::CommandLineExit { n: 1, code: 255 },
             ),
-            ev(4102, "client", "command line 1 exit 255"),
         ];
         events.sort_by_key(|e| e.at);
         events
@@ -405,13 +473,13 @@ mod tests {
     #[test]
     fn a_process_keeps_its_own_order_and_two_ssh_processes_are_told_apart() {
         let events = vec![
-            ev(0, "client", "runs \"ssh server 'a'; ssh server 'b'\""),
-            ev(1, "server sleep[9]", "started"),
-            ev(2, "client ssh[10]", "exit-status 0"),
-            ev(3, "server sleep[9]", "stopped"),
-            ev(4, "server sleep[8]", "started"),
-            ev(5, "client ssh[11]", "exit-status 1"),
-            ev(6, "server sleep[9]", "ended"),
+            ev(0, "client", runs("ssh server 'a'; ssh server 'b'")),
+            ev(1, "server sleep[9]", started()),
+            ev(2, "client ssh[10]", status(0)),
+            ev(3, "server sleep[9]", ProcessEvent::SeenStopped),
+            ev(4, "server sleep[8]", started()),
+            ev(5, "client ssh[11]", status(1)),
+            ev(6, "server sleep[9]", ProcessEvent::Ended),
         ];
         assert_eq!(
             normalize(&events),
@@ -431,10 +499,10 @@ mod tests {
     fn exit_status_and_eof_a_moment_apart_come_eof_first_and_a_wait_is_kept() {
         let session = |status_ms, eof_ms| {
             let mut events = vec![
-                ev(0, "client", "runs \"ssh server x\""),
-                ev(status_ms, "client ssh[3]", "exit-status 0"),
-                ev(eof_ms, "client ssh[3]", "channel eof received"),
-                ev(eof_ms + 1, "client ssh[3]", "channel close received"),
+                ev(0, "client", runs("ssh server x")),
+                ev(status_ms, "client ssh[3]", status(0)),
+                ev(eof_ms, "client ssh[3]", ClientEvent::EofReceived),
+                ev(eof_ms + 1, "client ssh[3]", ClientEvent::CloseReceived),
             ];
             events.sort_by_key(|e| e.at);
             normalize(&events)
@@ -451,11 +519,11 @@ mod tests {
     fn the_two_fins_of_a_closing_connection_come_in_one_order() {
         let closing = |up_ms, down_ms| {
             let mut events = vec![
-                ev(0, "client", "runs \"ssh server x\""),
-                ev(1, "proxy", "connection 1 opened"),
-                ev(up_ms, "proxy", "connection 1: client -> server FIN"),
-                ev(down_ms, "proxy", "connection 1: server -> client FIN"),
-                ev(900, "proxy", "connection 1 ended"),
+                ev(0, "client", runs("ssh server x")),
+                ev(1, "proxy", opened()),
+                ev(up_ms, "proxy", passed(Dir::ClientToServer, Segment::Fin)),
+                ev(down_ms, "proxy", passed(Dir::ServerToClient, Segment::Fin)),
+                ev(900, "proxy", ended(1, 1)),
             ];
             events.sort_by_key(|e| e.at);
             normalize(&events)
@@ -469,48 +537,54 @@ mod tests {
 
     #[test]
     fn a_client_that_closes_with_rst_reads_as_one_that_closes_with_fin() {
-        let closing = |ends: &[&str]| {
+        let closing = |ends: &[TcpEvent]| {
             let mut events = vec![
-                ev(0, "client", "runs \"ssh server x\""),
-                ev(1, "proxy", "connection 1 opened"),
+                ev(0, "client", runs("ssh server x")),
+                ev(1, "proxy", opened()),
             ];
             for end in ends {
-                events.push(ev(100, "proxy", end));
+                events.push(ev(100, "proxy", end.clone()));
             }
-            events.push(ev(900, "proxy", "connection 1 ended"));
+            events.push(ev(900, "proxy", ended(1, 1)));
             normalize(&events)
         };
         assert_eq!(
-            closing(&["connection 1: client -> server RST"]),
+            closing(&[passed(Dir::ClientToServer, Segment::Rst)]),
             closing(&[
-                "connection 1: client -> server FIN",
-                "connection 1: server -> client FIN"
+                passed(Dir::ClientToServer, Segment::Fin),
+                passed(Dir::ServerToClient, Segment::Fin)
             ])
         );
     }
 
     #[test]
     fn a_bulk_transfer_keeps_its_size_in_mib() {
+        let text = |up, down| {
+            let line = ProxyLine::Ended {
+                conn: 1,
+                client_to_server: up,
+                server_to_client: down,
+            };
+            proxy(&line).map(|(_, _, text)| text)
+        };
         assert_eq!(
-            without_byte_counts(
-                "connection 1 ended: 2517 bytes client -> server, 1052418 bytes server -> client"
-            ),
-            "connection 1 ended, about 1 MiB server -> client"
+            text(2517, 1_052_418).as_deref(),
+            Some("connection 1 ended, about 1 MiB server -> client")
         );
-        assert_eq!(
-            without_byte_counts(
-                "connection 2 ended: 3673 bytes client -> server, 3577 bytes server -> client"
-            ),
-            "connection 2 ended"
-        );
+        assert_eq!(text(3673, 3577).as_deref(), Some("connection 1 ended"));
     }
 
     #[test]
     fn pids_are_taken_out_and_other_brackets_stay() {
         assert_eq!(without_pids("a[1], b[22] c[x] d[]"), "a, b c[x] d[]");
+        let heal = ProxyLine::Heal { bytes: 0, fins: 1 };
         assert_eq!(
-            without_byte_counts("heal: 0 bytes held are forwarded, then 1 FIN(s)"),
-            "heal: bytes held are forwarded, then 1 FIN(s)"
+            proxy(&heal).map(|(_, _, text)| text).as_deref(),
+            Some("heal: bytes held are forwarded, then 1 FIN(s)")
+        );
+        assert_eq!(
+            without_byte_counts("client -> server 12 bytes held"),
+            "client -> server bytes held"
         );
     }
 }

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::real::processes::marked;
+use crate::trace::ProcessEvent;
 
 /// Processes seen for a shorter time than this (and not alive at the
 /// end) are not reported.
@@ -34,7 +35,7 @@ struct Seen {
     first: Duration,
     last: Duration,
     /// (time, what) in the order seen: `stopped`, `continued`.
-    changes: Vec<(Duration, &'static str)>,
+    changes: Vec<(Duration, ProcessEvent)>,
     stopped: bool,
     ignores: Vec<&'static str>,
     ended: Option<Duration>,
@@ -98,7 +99,11 @@ impl ServerProcs {
                     let stopped = letter == 'T';
                     if stopped != seen.stopped {
                         seen.stopped = stopped;
-                        let what = if stopped { "stopped" } else { "continued" };
+                        let what = if stopped {
+                            ProcessEvent::SeenStopped
+                        } else {
+                            ProcessEvent::SeenContinued
+                        };
                         seen.changes.push((now, what));
                     }
                 }
@@ -109,7 +114,7 @@ impl ServerProcs {
 
     /// The events, as (time, `name[pid]`, text), of the processes worth
     /// reporting; a process still alive at the end gets no `ended`.
-    pub fn events(&self) -> Vec<(Duration, String, String)> {
+    pub fn events(&self) -> Vec<(Duration, String, ProcessEvent)> {
         let mut out = Vec::new();
         for (pid, s) in &self.seen {
             let end = s.ended.unwrap_or(s.last);
@@ -117,17 +122,13 @@ impl ServerProcs {
                 continue;
             }
             let actor = format!("{}[{pid}]", s.name);
-            let started = if s.ignores.is_empty() {
-                "started".to_string()
-            } else {
-                format!("started, ignoring {}", s.ignores.join(" and "))
-            };
-            out.push((s.first, actor.clone(), started));
+            let ignoring = s.ignores.iter().map(|n| n.to_string()).collect();
+            out.push((s.first, actor.clone(), ProcessEvent::Seen { ignoring }));
             for (at, what) in &s.changes {
-                out.push((*at, actor.clone(), what.to_string()));
+                out.push((*at, actor.clone(), what.clone()));
             }
             if let Some(at) = s.ended {
-                out.push((at, actor.clone(), "ended".to_string()));
+                out.push((at, actor.clone(), ProcessEvent::Ended));
             }
         }
         out
@@ -151,7 +152,7 @@ mod tests {
         procs: &mut ServerProcs,
         run_id: &str,
         t0: Instant,
-        done: impl Fn(&[(Duration, String, String)]) -> bool,
+        done: impl Fn(&[(Duration, String, ProcessEvent)]) -> bool,
     ) {
         for _ in 0..500 {
             procs.poll(run_id, t0.elapsed());
@@ -175,7 +176,7 @@ mod tests {
             .unwrap();
         let pid = Pid::from_raw(child.id() as i32);
         let mut procs = ServerProcs::default();
-        let texts = |events: &[(Duration, String, String)]| -> Vec<String> {
+        let texts = |events: &[(Duration, String, ProcessEvent)]| -> Vec<String> {
             events
                 .iter()
                 .map(|(_, a, t)| format!("{} {t}", a.split('[').next().unwrap()))

@@ -18,45 +18,7 @@
 
 use std::time::Duration;
 
-/// The events a client's log tells, worded for the trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientEvent {
-    Connected,
-    PtyAllocated,
-    EofSent,
-    ExitStatus(Option<i32>),
-    ExitSignal(Option<String>),
-    EofReceived,
-    CloseReceived,
-    KeepaliveSent,
-    KeepaliveTimeout,
-    ConnectionLost(String),
-    KilledBySignal(i32),
-    /// Any other message of the client's own (not a debug line), with the
-    /// run's addresses and ports taken out.
-    Says(String),
-}
-
-impl std::fmt::Display for ClientEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientEvent::Connected => f.write_str("connected"),
-            ClientEvent::PtyAllocated => f.write_str("pty allocated"),
-            ClientEvent::EofSent => f.write_str("channel eof sent"),
-            ClientEvent::ExitStatus(Some(n)) => write!(f, "exit-status {n}"),
-            ClientEvent::ExitStatus(None) => f.write_str("exit-status"),
-            ClientEvent::ExitSignal(Some(name)) => write!(f, "exit-signal {name}"),
-            ClientEvent::ExitSignal(None) => f.write_str("exit-signal"),
-            ClientEvent::EofReceived => f.write_str("channel eof received"),
-            ClientEvent::CloseReceived => f.write_str("channel close received"),
-            ClientEvent::KeepaliveSent => f.write_str("keepalive sent"),
-            ClientEvent::KeepaliveTimeout => f.write_str("keepalive timeout"),
-            ClientEvent::ConnectionLost(why) => write!(f, "connection lost: {why}"),
-            ClientEvent::KilledBySignal(n) => write!(f, "killed by signal {n}"),
-            ClientEvent::Says(text) => write!(f, "says {text:?}"),
-        }
-    }
-}
+use crate::trace::ClientEvent;
 
 /// OpenSSH's `-vvv` log, fed a line at a time as it grows.
 #[derive(Default)]
@@ -72,7 +34,7 @@ pub struct OpensshLog {
 impl OpensshLog {
     pub fn line(&mut self, at: Duration, line: &str) {
         if let Some(event) = self.parse(line) {
-            if event == ClientEvent::ExitStatus(None) {
+            if event == (ClientEvent::ExitStatus { code: None }) {
                 self.status_at = Some(self.events.len());
             }
             self.events.push((at, event));
@@ -107,8 +69,8 @@ impl OpensshLog {
             // clientloop.c: `client_input_channel_req: channel %d rtype %s reply %d`.
             1 if text.starts_with("client_input_channel_req: ") => {
                 match text.split(" rtype ").nth(1)?.split(' ').next()? {
-                    "exit-status" => Some(ClientEvent::ExitStatus(None)),
-                    "exit-signal" => Some(ClientEvent::ExitSignal(None)),
+                    "exit-status" => Some(ClientEvent::ExitStatus { code: None }),
+                    "exit-signal" => Some(ClientEvent::ExitSignal { signal: None }),
                     _ => None,
                 }
             }
@@ -119,7 +81,7 @@ impl OpensshLog {
                 if let Some(i) = self.status_at.take().filter(|_| n >= 0)
                     && let Some((_, e)) = self.events.get_mut(i)
                 {
-                    *e = ClientEvent::ExitStatus(Some(n));
+                    *e = ClientEvent::ExitStatus { code: Some(n) };
                 }
                 None
             }
@@ -171,10 +133,14 @@ fn own_message(line: &str) -> Option<ClientEvent> {
         .strip_prefix("Killed by signal ")
         .and_then(|n| n.trim_end_matches('.').parse().ok())
     {
-        return Some(ClientEvent::KilledBySignal(n));
+        return Some(ClientEvent::KilledBySignal { signal: n });
     }
     // packet.c sshpkt_vfatal.
-    let lost = |why: &str| Some(ClientEvent::ConnectionLost(why.to_string()));
+    let lost = |why: &str| {
+        Some(ClientEvent::ConnectionLost {
+            why: why.to_string(),
+        })
+    };
     if line.starts_with("Connection closed by ") {
         return lost("closed");
     }
@@ -190,7 +156,9 @@ fn own_message(line: &str) -> Option<ClientEvent> {
     if line.ends_with(": Connection reset by peer") {
         return lost("reset");
     }
-    Some(ClientEvent::Says(without_addresses(line)))
+    Some(ClientEvent::Says {
+        text: without_addresses(line),
+    })
 }
 
 /// Takes the run's addresses and ports out of a message: `127.0.0.1 port
@@ -230,14 +198,18 @@ fn hangar_line(line: &str) -> Option<(Duration, ClientEvent)> {
     let event = match (word, arg) {
         ("connected", None) => ClientEvent::Connected,
         ("sent-eof", None) => ClientEvent::EofSent,
-        ("exit-status", Some(n)) => ClientEvent::ExitStatus(Some(n.parse().ok()?)),
-        ("exit-signal", name) => ClientEvent::ExitSignal(name.map(str::to_string)),
+        ("exit-status", Some(n)) => ClientEvent::ExitStatus {
+            code: Some(n.parse().ok()?),
+        },
+        ("exit-signal", name) => ClientEvent::ExitSignal {
+            signal: name.map(str::to_string),
+        },
         ("eof", None) => ClientEvent::EofReceived,
         ("close", None) => ClientEvent::CloseReceived,
         ("keepalive-timeout", None) => ClientEvent::KeepaliveTimeout,
-        ("connection-lost", why) => {
-            ClientEvent::ConnectionLost(without_addresses(why.unwrap_or("unknown")))
-        }
+        ("connection-lost", why) => ClientEvent::ConnectionLost {
+            why: without_addresses(why.unwrap_or("unknown")),
+        },
         _ => return None,
     };
     Some((at, event))
