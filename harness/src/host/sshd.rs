@@ -4,7 +4,9 @@
 //! - `openssh` and `hangar:wait-eof` (serverloop.c, session.c, nchan.c):
 //!   exit-status as soon as the child is reaped; EOF only after read-EOF on
 //!   both the stdout and the stderr pipe; CLOSE once both happened. A
-//!   background job holding either pipe holds the session open.
+//!   background job holding either pipe holds the session open. When the
+//!   child's exit ends the pipes, OpenSSH's exit-status and EOF race (the
+//!   seed decides, as for close-on-exit).
 //! - `hangar:close-on-exit` (sshd before 2000-11): at child exit, send
 //!   exit-status, EOF and CLOSE and close the pipes: whatever is still in
 //!   them is lost. Whether the last block was read first is a race; the
@@ -451,8 +453,8 @@ pub(super) struct Teardown {
     pub(super) child: Pid,
     pub(super) report: Arc<SessionReport>,
     pub(super) target: Target,
-    /// Turns the stdout reader gets between the child's exit and a
-    /// close-on-exit server acting on it (drawn from the seed).
+    /// Turns the pipe readers get between the child's exit and an OpenSSH
+    /// or close-on-exit server acting on it (drawn from the seed).
     scheduling_turns: u32,
 }
 
@@ -477,6 +479,17 @@ impl Teardown {
             Target::OpenSsh | Target::Hangar(Policy::WaitEof) => {
                 let exit = async {
                     let status = self.reap().await;
+                    if self.target == Target::OpenSsh {
+                        // The child's exit closes the pipes before it sends
+                        // SIGCHLD (exit_files, then exit_notify): server_loop2
+                        // may read the EOF before collect_children sees the
+                        // child, so exit-status and EOF come in either order
+                        // (measured: EOF first in 18 of 20 runs). The seed
+                        // decides how long the SIGCHLD takes.
+                        for _ in 0..self.scheduling_turns {
+                            tokio::task::yield_now().await;
+                        }
+                    }
                     if !(self.report.stdout.writers() == 0 && self.report.stderr.writers() == 0) {
                         self.explain_wait();
                     }

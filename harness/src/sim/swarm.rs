@@ -12,8 +12,9 @@ use rand::{Rng, SeedableRng};
 /// Values drawn from a run's seed. Printed at the top of every report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Swarm {
-    /// Scheduling turns a close-on-exit server's pipe reader gets between
-    /// the child's exit and the server acting on SIGCHLD (0..=8).
+    /// Scheduling turns the pipe readers of an OpenSSH or close-on-exit
+    /// server get between the child's exit and the server acting on
+    /// SIGCHLD (0..=8).
     pub sigchld_turns: u32,
     pub latency: Duration,
     pub pipe_buffer: u64,
