@@ -27,7 +27,9 @@
 //! - _exit(2): when a controlling process exits, SIGHUP goes to the
 //!   terminal's foreground group and the terminal loses its session; a
 //!   process group orphaned by the exit that has a stopped member gets
-//!   SIGHUP then SIGCONT.
+//!   SIGHUP then SIGCONT (kernel/exit.c kill_orphaned_pgrp: only a group
+//!   the exiting process linked to its session, through its parent or as
+//!   the parent of a member, can be orphaned by it).
 //! - pty(7), Linux's tty_signal_session_leader (drivers/tty/tty_jobctrl.c):
 //!   closing the master hangs the terminal up: SIGHUP and SIGCONT to the
 //!   session leader only; the foreground group of that moment is kept as
@@ -752,12 +754,28 @@ impl Kernel {
                 .filter(|(_, p)| p.ppid == pid)
                 .map(|(c, _)| *c)
                 .collect();
-            // Groups this exit may orphan: its own and its children's.
-            let mut groups: Vec<Pid> = children
-                .iter()
-                .filter_map(|c| st.procs.get(c).map(|p| p.pgid))
-                .collect();
-            groups.extend(st.procs.get(&pid).map(|p| p.pgid));
+            // Groups this exit may orphan (kernel/exit.c kill_orphaned_pgrp):
+            // its own, if its parent is in another group of its session,
+            // and each child's in another group of its session: only then
+            // was it a link that kept the group attached.
+            let linked = |a: &Process, b: &Process| a.pgid != b.pgid && a.sid == b.sid;
+            let mut groups: Vec<Pid> = Vec::new();
+            if let Some(me) = st.procs.get(&pid) {
+                groups.extend(
+                    children
+                        .iter()
+                        .filter_map(|c| st.procs.get(c))
+                        .filter(|child| linked(child, me))
+                        .map(|child| child.pgid),
+                );
+                if st
+                    .procs
+                    .get(&me.ppid)
+                    .is_some_and(|parent| linked(me, parent))
+                {
+                    groups.push(me.pgid);
+                }
+            }
             // A controlling process: the terminal loses its session.
             let mut hangup_group = None;
             for tty in &st.ttys {
@@ -1497,6 +1515,28 @@ mod tests {
                 Some(ChildChange::Stopped(Signal::Stop))
             );
             assert_eq!(k.exited(job).await, Some(WaitStatus::Signaled(Signal::Hup)));
+        });
+    }
+
+    #[test]
+    fn an_exit_that_was_no_link_of_the_group_hangs_nobody_up() {
+        block_on(async {
+            let k = kernel();
+            let leader = k.spawn(INIT_PID, "sh", FdTable::default(), sleeper(100));
+            k.setsid(leader).unwrap();
+            // Two children in the leader's own group: one stops, the other
+            // exits; its parent is in its group, so nothing is orphaned by
+            // it (kill_orphaned_pgrp needs a parent in another group).
+            let stopped = k.spawn(leader, "ssh", FdTable::default(), sleeper(100));
+            let sibling = k.spawn(leader, "pkill", FdTable::default(), sleeper(1));
+            k.signal(stopped, Signal::Stop, "test");
+            assert_eq!(
+                k.wait_change(stopped).await,
+                Some(ChildChange::Stopped(Signal::Stop))
+            );
+            k.exited(sibling).await;
+            tokio::task::yield_now().await;
+            assert_eq!(k.state_of(stopped), Some(RunState::Stopped));
         });
     }
 
