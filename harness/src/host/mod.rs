@@ -11,6 +11,7 @@ mod jobs;
 mod login;
 mod redirect;
 mod scp;
+pub(crate) mod server_alive;
 mod shell;
 mod ssh;
 mod ssh_args;

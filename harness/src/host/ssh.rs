@@ -7,7 +7,8 @@
 //! - stdin is forwarded as channel data and its end as EOF (`-n`: at once);
 //! - ServerAliveInterval/CountMax: a probe after an interval with nothing
 //!   received; "Timeout, server ... not responding." once more than CountMax
-//!   probes went unanswered (russh's keepalive follows the same rule);
+//!   probes went unanswered, so CountMax 0 gives up at the first quiet
+//!   interval (clientloop.c server_alive_check; see `server_alive.rs`);
 //! - `-f` forks after authentication; the parent exits 0;
 //! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
 //!   one, the local terminal goes raw for the session and is restored at
@@ -23,6 +24,7 @@ use russh::ChannelMsg;
 use super::algorithms::AcceptAnyHostKey;
 use super::env::HostEnv;
 use super::escapes::{self, Escape, Escapes};
+use super::server_alive::{is_server_alive_timeout, server_alive};
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
 use crate::trace::{ClientEnd, Dir, EofCause, SshEvent, Stream, Way, What};
 use crate::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, saturating};
@@ -128,15 +130,15 @@ fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
         .server_alive_count_max
         .unwrap_or(env.client.server_alive_count_max);
     // russh adds it to the clock: capped, as any user duration.
-    let keepalive_interval = interval.filter(|d| !d.is_zero()).map(saturating::capped);
-    if let Some(every) = keepalive_interval {
+    let alive = server_alive(interval.map(saturating::capped), count_max);
+    let timers = [alive.keepalive_interval, alive.inactivity_timeout];
+    for every in timers.into_iter().flatten() {
         crate::clock::note_rearmed_timer(every);
     }
     russh::client::Config {
-        // ServerAliveInterval 0 means off.
-        keepalive_interval,
-        keepalive_max: count_max as usize,
-        inactivity_timeout: None,
+        keepalive_interval: alive.keepalive_interval,
+        keepalive_max: alive.keepalive_max,
+        inactivity_timeout: alive.inactivity_timeout,
         window_size: env.swarm.window.min(u32::MAX as u64) as u32,
         preferred: super::algorithms::preferred(),
         limits: super::algorithms::limits(),
@@ -380,7 +382,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
             _ => {
                 // The connection ended under the channel: say why, as ssh(1) does.
                 let why = match crate::clock::timeout(Duration::from_secs(1), &mut handle).await {
-                    Some(Err(russh::Error::KeepaliveTimeout)) => {
+                    Some(Err(e)) if is_server_alive_timeout(&e) => {
                         // clientloop.c server_alive_check: logit, then
                         // cleanup_exit(255): no goodbye (measured, 9.2).
                         goodbye = false;

@@ -4,7 +4,8 @@
 //! flushes them at child exit and sends EOF before the exit status,
 //! `hangar:close-on-exit` and `hangar:drain=D` close them at child exit or
 //! after D). For close-on-exit, whether the last block was read first is a
-//! race; the seed decides how many scheduling turns the reader gets.
+//! race, and so is OpenSSH's order of exit-status and EOF; the seed decides
+//! how many scheduling turns each gets.
 //!
 //! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
 //! its ends of the pipes and the remote processes live on. Sessions with a
@@ -91,10 +92,27 @@ fn server_config(env: &HostEnv) -> russh::server::Config {
     let key = russh::keys::PrivateKey::from(
         russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]),
     );
+    // russh probes after each quiet interval and gives up when more than
+    // `keepalive_max` went unanswered (0: never).
     let (interval, count_max) = match env.target {
-        // dropbear(8) -K: a keepalive every `secs`; the connection is
-        // dropped after DEFAULT_KEEPALIVE_LIMIT (3) go unanswered.
-        Target::Dropbear => (env.server.dropbear_keepalive, 3),
+        // dropbear(8) -K, common-session.c checktimeouts: the connection is
+        // dropped once nothing came for DEFAULT_KEEPALIVE_LIMIT (3) times
+        // `secs`: at the third quiet interval, after two unanswered probes
+        // (measured: -K 1 and -K 2 give up 3 and 6 s after the last reply).
+        Target::Dropbear => (env.server.dropbear_keepalive, 2),
+        // serverloop.c: a check only when ppoll timed out and
+        // `now > last_client_time + ClientAliveInterval` in whole seconds
+        // of monotime(), so an idle connection is checked every second
+        // timeout, every 2 x interval; client_alive_check gives up when more
+        // than CountMax went unanswered, never with CountMax 0 (measured:
+        // interval 1 / CountMax 3 gave up 8 s, 2 / 1 8 s after the last
+        // reply; 1 / 0 never).
+        Target::OpenSsh => (
+            env.server
+                .client_alive_interval
+                .map(|i| i.saturating_mul(2)),
+            env.server.client_alive_count_max,
+        ),
         _ => (
             env.server.client_alive_interval,
             env.server.client_alive_count_max,
@@ -455,8 +473,8 @@ pub(super) struct Teardown {
     pub(super) child: Pid,
     pub(super) report: Arc<SessionReport>,
     pub(super) target: Target,
-    /// Turns the stdout reader gets between the child's exit and a
-    /// close-on-exit server acting on it (drawn from the seed).
+    /// Turns the pipe readers get between the child's exit and an OpenSSH
+    /// or close-on-exit server acting on it (drawn from the seed).
     scheduling_turns: u32,
 }
 

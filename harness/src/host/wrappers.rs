@@ -45,9 +45,16 @@ pub async fn nohup(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     exec(proc, env, argv[1..].to_vec()).await
 }
 
+/// Scheduling turns a forked child gets when it runs first: enough for its
+/// first system call.
+const FORKED_CHILD_TURNS: u32 = 2;
+
 /// setsid(1), util-linux: if the caller leads its process group, or with
 /// `-f`, fork and let the parent exit 0 at once; the child calls setsid(2)
-/// and execs the command.
+/// and execs the command. Who runs first after the fork is up to the
+/// scheduler, and the seed: when the parent's exit hangs up its session
+/// (it led it, under `ssh -tt`), the child dies of SIGHUP unless it has
+/// called setsid(2) already.
 pub async fn setsid(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let force_fork = argv.get(1).is_some_and(|a| a == "-f");
     let command: Vec<String> = argv[if force_fork { 2 } else { 1 }..].to_vec();
@@ -58,12 +65,20 @@ pub async fn setsid(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
     let leads_group = proc.kernel.pgid(proc.pid) == Some(proc.pid);
     if force_fork || leads_group {
         let name = command[0].clone();
+        let child_first = env.swarm.forked_child_first;
         proc.spawn(&name, proc.fds(), move |child: Proc| -> Program {
             Box::pin(async move {
                 let _ = child.kernel.setsid(child.pid);
                 run_utility(child, env, command).await
             })
         });
+        if child_first {
+            // The child is scheduled before the parent exits: it has its
+            // own session before a hangup of the parent's can reach it.
+            for _ in 0..FORKED_CHILD_TURNS {
+                tokio::task::yield_now().await;
+            }
+        }
         return 0;
     }
     if proc.kernel.setsid(proc.pid).is_err() {

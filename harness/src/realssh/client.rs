@@ -8,7 +8,8 @@
 //!   failed read or write exits 255 whatever status came before;
 //! - stdin is forwarded as channel data and its end as EOF (`-n`: at once);
 //! - ServerAliveInterval/CountMax: russh's keepalive; "Timeout, server
-//!   HOST not responding." once more than CountMax probes went unanswered;
+//!   HOST not responding." once more than CountMax probes went unanswered,
+//!   at the first quiet interval with CountMax 0 (`host/server_alive.rs`);
 //! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
 //!   one, the local terminal goes raw for the session and is restored at
 //!   the end ("Connection to HOST closed."), SIGWINCH sends window-change
@@ -37,6 +38,7 @@ use super::local_tty::{self, RawMode};
 use super::signals;
 use crate::host::algorithms::AcceptAnyHostKey;
 use crate::host::escapes::{self, Escape, Escapes};
+use crate::host::server_alive::{is_server_alive_timeout, server_alive};
 
 /// ssh(1)'s status for every failure of its own.
 pub const SSH_FAILURE: i32 = 255;
@@ -111,12 +113,15 @@ async fn run(args: ClientArgs) -> i32 {
         }
     };
     events.note("connected");
+    // ssh_config(5): ServerAliveCountMax is 3 by default.
+    let alive = server_alive(
+        args.server_alive_interval,
+        args.server_alive_count_max.unwrap_or(3),
+    );
     let config = russh::client::Config {
-        // ServerAliveInterval 0 means off.
-        keepalive_interval: args.server_alive_interval.filter(|d| !d.is_zero()),
-        // ssh_config(5): ServerAliveCountMax is 3 by default.
-        keepalive_max: args.server_alive_count_max.unwrap_or(3) as usize,
-        inactivity_timeout: None,
+        keepalive_interval: alive.keepalive_interval,
+        keepalive_max: alive.keepalive_max,
+        inactivity_timeout: alive.inactivity_timeout,
         preferred: crate::host::algorithms::preferred(),
         nodelay: true,
         ..Default::default()
@@ -423,7 +428,7 @@ async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> Lost {
         fatal: false,
     };
     match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-        Ok(Err(russh::Error::KeepaliveTimeout)) => Lost {
+        Ok(Err(e)) if is_server_alive_timeout(&e) => Lost {
             message: format!("Timeout, server {alias} not responding."),
             event: "keepalive-timeout".into(),
             fatal: true,

@@ -12,8 +12,9 @@ use rand::{Rng, SeedableRng};
 /// Values drawn from a run's seed. Printed at the top of every report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Swarm {
-    /// Scheduling turns a close-on-exit server's pipe reader gets between
-    /// the child's exit and the server acting on SIGCHLD (0..=8).
+    /// Scheduling turns the pipe readers of an OpenSSH or close-on-exit
+    /// server get between the child's exit and the server acting on
+    /// SIGCHLD (0..=8).
     pub sigchld_turns: u32,
     pub latency: Duration,
     pub pipe_buffer: u64,
@@ -21,6 +22,10 @@ pub struct Swarm {
     pub write_pacing: Duration,
     /// Each step's time, in file order.
     pub step_at: Vec<Duration>,
+    /// Whether a child that setsid(1) forks runs before its parent exits:
+    /// Linux lets the parent go on first (sched_child_runs_first is 0),
+    /// but not always (measured under `ssh -tt`: 3 children of 40 won).
+    pub forked_child_first: bool,
     /// `name=value` of every value drawn from a range, for reports.
     drawn: Vec<String>,
 }
@@ -35,6 +40,7 @@ impl Default for Swarm {
             window: 2 * 1024 * 1024,
             write_pacing: Duration::ZERO,
             step_at: Vec::new(),
+            forked_child_first: false,
             drawn: Vec::new(),
         }
     }
@@ -66,6 +72,12 @@ impl Swarm {
                 )
             })
             .collect();
+        // Drawn last, so that the values above stay what they were; shown
+        // only when it happens.
+        let forked_child_first = rng.random_ratio(1, 12);
+        if forked_child_first {
+            drawn.push("forked_child_first".to_string());
+        }
         Swarm {
             sigchld_turns,
             latency,
@@ -73,6 +85,7 @@ impl Swarm {
             window,
             write_pacing,
             step_at,
+            forked_child_first,
             drawn,
         }
     }
@@ -109,4 +122,31 @@ fn draw_size(rng: &mut SmallRng, range: &Drawn<u64>, name: &str, drawn: &mut Vec
     let value = rng.random_range(range.min..=range.max);
     drawn.push(format!("{name}={value}"));
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        hangar_scenario::load_str(
+            "s.toml",
+            "title = \"t\"\nsource = \"s\"\n[[step]]\nrun = \"sleep 1\"\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_forked_child_runs_first_on_some_seeds_and_says_so_in_the_header() {
+        let scenario = scenario();
+        let draws: Vec<Swarm> = (0..100).map(|seed| Swarm::draw(seed, &scenario)).collect();
+        let first = draws.iter().filter(|s| s.forked_child_first).count();
+        assert!((1..30).contains(&first), "{first} of 100");
+        for swarm in &draws {
+            assert_eq!(
+                swarm.describe().contains("forked_child_first"),
+                swarm.forked_child_first
+            );
+        }
+    }
 }

@@ -27,10 +27,14 @@
 //! - _exit(2): when a controlling process exits, SIGHUP goes to the
 //!   terminal's foreground group and the terminal loses its session; a
 //!   process group orphaned by the exit that has a stopped member gets
-//!   SIGHUP then SIGCONT.
-//! - pty(7), Linux's tty_signal_session_leader: closing the master hangs the
-//!   terminal up: SIGHUP and SIGCONT to the session leader and to the
-//!   foreground group.
+//!   SIGHUP then SIGCONT (kernel/exit.c kill_orphaned_pgrp: only a group
+//!   the exiting process linked to its session, through its parent or as
+//!   the parent of a member, can be orphaned by it).
+//! - pty(7), Linux's tty_signal_session_leader (drivers/tty/tty_jobctrl.c):
+//!   closing the master hangs the terminal up: SIGHUP and SIGCONT to the
+//!   session leader only; the foreground group of that moment is kept as
+//!   the leader's tty_old_pgrp and gets SIGHUP and SIGCONT when the leader
+//!   exits (disassociate_ctty(1)), whatever group is foreground by then.
 //! - waitpid(2) WUNTRACED: a parent learns that a child stopped as well as
 //!   that it exited.
 //! - systemd.scope(5): a process stays in the scope (control group) of its
@@ -95,6 +99,10 @@ struct Process {
     scope: Option<u32>,
     /// Its work at the current instant, for its time slice (cpu.rs).
     work: Work,
+    /// A session leader whose terminal hung up: the terminal's foreground
+    /// group then, signalled when the leader exits (Linux's
+    /// signal->tty_old_pgrp, set in tty_signal_session_leader).
+    tty_old_pgrp: Option<Pid>,
 }
 
 /// What waitpid(2) with WUNTRACED reports about a child.
@@ -276,6 +284,8 @@ impl Kernel {
                 stopped: watch::channel(None).0,
                 scope,
                 work: Work::default(),
+                // copy_signal zero-fills it: a child inherits none.
+                tty_old_pgrp: None,
             },
         );
         pid
@@ -496,6 +506,10 @@ impl Kernel {
         }
         tty.set_session(Some(sid));
         tty.set_foreground(Some(pgid));
+        // __proc_set_tty (tty_jobctrl.c) drops the old group.
+        if let Some(p) = self.state.lock().unwrap().procs.get_mut(&pid) {
+            p.tty_old_pgrp = None;
+        }
         Ok(())
     }
 
@@ -509,6 +523,11 @@ impl Kernel {
     }
 
     /// The master side of `tty` closed: hang it up and signal its session.
+    /// Linux, drivers/tty/tty_jobctrl.c tty_signal_session_leader as called
+    /// by __tty_hangup(tty, 0) from pty_close: SIGHUP and SIGCONT go to the
+    /// session leader only; the foreground group is not signalled now
+    /// (exit_session is 0) but kept as the leader's tty_old_pgrp, which
+    /// disassociate_ctty(1) signals when the leader exits (see `exit`).
     pub fn hang_up(&self, tty: &Tty) {
         let Some((session, foreground)) = tty.hang_up() else {
             return;
@@ -520,14 +539,17 @@ impl Kernel {
                 tty: tty.name().to_string(),
             },
         );
-        if let Some(leader) = session {
-            self.signal(leader, Signal::Hup, &from);
-            self.signal(leader, Signal::Cont, &from);
+        let Some(leader) = session else {
+            return;
+        };
+        if let (Some(p), Some(_)) = (
+            self.state.lock().unwrap().procs.get_mut(&leader),
+            foreground,
+        ) {
+            p.tty_old_pgrp = foreground;
         }
-        if let Some(pgid) = foreground.filter(|g| Some(*g) != session) {
-            self.signal_group(pgid, Signal::Hup, &from);
-            self.signal_group(pgid, Signal::Cont, &from);
-        }
+        self.signal(leader, Signal::Hup, &from);
+        self.signal(leader, Signal::Cont, &from);
     }
 
     /// Puts `pid` in a new control group (a login session's scope).
@@ -730,7 +752,7 @@ impl Kernel {
 
     /// _exit(2): close every fd, re-parent children, notify the parent.
     fn exit(&self, pid: Pid, status: WaitStatus) {
-        let (fds, parent, label, hangup_group, orphaned) = {
+        let (fds, parent, label, hangup_group, old_pgrp, orphaned) = {
             let mut st = self.state.lock().unwrap();
             let children: Vec<Pid> = st
                 .procs
@@ -738,12 +760,28 @@ impl Kernel {
                 .filter(|(_, p)| p.ppid == pid)
                 .map(|(c, _)| *c)
                 .collect();
-            // Groups this exit may orphan: its own and its children's.
-            let mut groups: Vec<Pid> = children
-                .iter()
-                .filter_map(|c| st.procs.get(c).map(|p| p.pgid))
-                .collect();
-            groups.extend(st.procs.get(&pid).map(|p| p.pgid));
+            // Groups this exit may orphan (kernel/exit.c kill_orphaned_pgrp):
+            // its own, if its parent is in another group of its session,
+            // and each child's in another group of its session: only then
+            // was it a link that kept the group attached.
+            let linked = |a: &Process, b: &Process| a.pgid != b.pgid && a.sid == b.sid;
+            let mut groups: Vec<Pid> = Vec::new();
+            if let Some(me) = st.procs.get(&pid) {
+                groups.extend(
+                    children
+                        .iter()
+                        .filter_map(|c| st.procs.get(c))
+                        .filter(|child| linked(child, me))
+                        .map(|child| child.pgid),
+                );
+                if st
+                    .procs
+                    .get(&me.ppid)
+                    .is_some_and(|parent| linked(me, parent))
+                {
+                    groups.push(me.pgid);
+                }
+            }
             // A controlling process: the terminal loses its session.
             let mut hangup_group = None;
             for tty in &st.ttys {
@@ -753,6 +791,10 @@ impl Kernel {
                     tty.set_foreground(None);
                 }
             }
+            // disassociate_ctty(1) of a leader whose terminal hung up
+            // (tty_jobctrl.c): the group in the foreground at the hangup
+            // gets SIGHUP and SIGCONT.
+            let old_pgrp = st.procs.get_mut(&pid).and_then(|p| p.tty_old_pgrp.take());
             for &child in &children {
                 let orphan = st.procs.get_mut(&child).unwrap();
                 orphan.ppid = INIT_PID;
@@ -786,7 +828,7 @@ impl Kernel {
                             .any(|p| p.pgid == *g && p.state == RunState::Stopped)
                 })
                 .collect();
-            (fds, parent, label, hangup_group, orphaned)
+            (fds, parent, label, hangup_group, old_pgrp, orphaned)
         };
         let ended = match status {
             WaitStatus::Exited(code) => ProcessEvent::Exited { code },
@@ -800,6 +842,10 @@ impl Kernel {
         let from = format!("the kernel (exit of {label})");
         if let Some(group) = hangup_group {
             self.signal_group(group, Signal::Hup, &from);
+        }
+        if let Some(group) = old_pgrp {
+            self.signal_group(group, Signal::Hup, &from);
+            self.signal_group(group, Signal::Cont, &from);
         }
         for group in orphaned {
             self.signal_group(group, Signal::Hup, "the kernel (its group was orphaned)");
@@ -1405,15 +1451,46 @@ mod tests {
     }
 
     #[test]
-    fn hangup_signals_the_session_leader_and_the_foreground_group() {
+    fn hangup_signals_the_leader_and_its_exit_signals_the_old_foreground_group() {
         block_on(async {
             let k = kernel();
             let tty = k.open_pty();
-            let (leader, job) = session_with_reader(&k, &tty);
+            let mut fds = FdTable::default();
+            fds.set(0, OpenFile::tty(&tty));
+            let leader = k.spawn(INIT_PID, "sh", fds, sleeper(100));
+            k.setsid(leader).unwrap();
+            k.set_controlling_tty(leader, &tty).unwrap();
+            let job = k.spawn(leader, "fg", FdTable::default(), sleeper(100));
+            k.setpgid_self(job);
             tty.set_foreground(Some(job));
+            k.set_disposition(leader, Signal::Hup, Disposition::Ignore);
             k.hang_up(&tty);
-            let hup = Some(WaitStatus::Signaled(Signal::Hup));
-            assert_eq!(tokio::join!(k.exited(leader), k.exited(job)), (hup, hup));
+            tokio::task::yield_now().await;
+            assert_eq!(
+                k.state_of(job),
+                Some(RunState::Running),
+                "the foreground group is not signalled at the hangup"
+            );
+            k.signal(leader, Signal::Term, "test");
+            let (_, job_end) = tokio::join!(k.exited(leader), k.exited(job));
+            assert_eq!(job_end, Some(WaitStatus::Signaled(Signal::Hup)));
+        });
+    }
+
+    #[test]
+    fn after_a_hangup_the_leaders_exit_signals_its_own_group_with_its_jobs() {
+        block_on(async {
+            let k = kernel();
+            let tty = k.open_pty();
+            let mut fds = FdTable::default();
+            fds.set(0, OpenFile::tty(&tty));
+            let leader = k.spawn(INIT_PID, "sh", fds, sleeper(100));
+            k.setsid(leader).unwrap();
+            k.set_controlling_tty(leader, &tty).unwrap();
+            // A shell without job control: `&` jobs stay in its group.
+            let job = k.spawn(leader, "sleep", FdTable::default(), sleeper(100));
+            k.hang_up(&tty);
+            assert_eq!(k.exited(job).await, Some(WaitStatus::Signaled(Signal::Hup)));
         });
     }
 
@@ -1453,6 +1530,28 @@ mod tests {
                 Some(ChildChange::Stopped(Signal::Stop))
             );
             assert_eq!(k.exited(job).await, Some(WaitStatus::Signaled(Signal::Hup)));
+        });
+    }
+
+    #[test]
+    fn an_exit_that_was_no_link_of_the_group_hangs_nobody_up() {
+        block_on(async {
+            let k = kernel();
+            let leader = k.spawn(INIT_PID, "sh", FdTable::default(), sleeper(100));
+            k.setsid(leader).unwrap();
+            // Two children in the leader's own group: one stops, the other
+            // exits; its parent is in its group, so nothing is orphaned by
+            // it (kill_orphaned_pgrp needs a parent in another group).
+            let stopped = k.spawn(leader, "ssh", FdTable::default(), sleeper(100));
+            let sibling = k.spawn(leader, "pkill", FdTable::default(), sleeper(1));
+            k.signal(stopped, Signal::Stop, "test");
+            assert_eq!(
+                k.wait_change(stopped).await,
+                Some(ChildChange::Stopped(Signal::Stop))
+            );
+            k.exited(sibling).await;
+            tokio::task::yield_now().await;
+            assert_eq!(k.state_of(stopped), Some(RunState::Stopped));
         });
     }
 
