@@ -101,7 +101,7 @@ fn main() {
     let idle_day = median(&idle_session(86_400), Target::OpenSsh, 20);
     let idle_minute = median(&idle_session(60), Target::OpenSsh, 5);
     let idle_minute_stepped =
-        hangar::clock::without_jumps(|| median(&idle_session(60), Target::OpenSsh, 5));
+        hangar::sim::clock::without_jumps(|| median(&idle_session(60), Target::OpenSsh, 5));
     let started = Instant::now();
     let mut runs = 0;
     for scenario in &catalog {

@@ -8,7 +8,7 @@
 use hangar_scenario::{Action, LoadError, Scenario, check_commands};
 use hangar_shell::ast::{Command, Redirect, RedirectOp, Script, Word, WordPart};
 
-use crate::host::parse_ssh_args;
+use crate::sim::host::parse_ssh_args;
 
 /// A problem in a run line: byte offset into the line, what, and a hint.
 #[derive(Debug, PartialEq, Eq)]

@@ -860,7 +860,7 @@ mod requests {
 
     use super::{PATIENCE, Server};
 
-    use hangar::host::algorithms::AcceptAnyHostKey as AnyHostKey;
+    use hangar::ssh::algorithms::AcceptAnyHostKey as AnyHostKey;
 
     /// Reads the channel until its output has `text`; returns the exit
     /// status if the channel ends first.

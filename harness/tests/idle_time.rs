@@ -2,9 +2,9 @@
 //! timer, the runner jumps to it instead of stepping through each tick,
 //! and the trace comes out exactly as when every tick is stepped through.
 
-use hangar::clock::{last_run_steps, without_jumps};
 use hangar::report::trace_text;
 use hangar::run::RunResult;
+use hangar::sim::clock::{last_run_steps, without_jumps};
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 

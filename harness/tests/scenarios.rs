@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use hangar::catalog::load_named;
-use hangar::clock::without_jumps;
 use hangar::report::trace_text;
+use hangar::sim::clock::without_jumps;
 use hangar::verdict::{Verdict, check, expectations_for};
 use hangar_scenario::Target;
 use rstest::rstest;

@@ -1,7 +1,7 @@
 //! A fault-injecting TCP proxy between a real client and a real server on
 //! 127.0.0.1.
 //!
-//! The proxy gives the faults of the simulated network ([`crate::net`]) the
+//! The proxy gives the faults of the simulated network ([`crate::sim::net`]) the
 //! same meaning on real sockets. It reads what each side sends into a
 //! queue per direction and writes it to the other side when the way is
 //! open: a partition holds the queue, bytes and FIN alike, and a heal

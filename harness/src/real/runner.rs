@@ -8,7 +8,7 @@
 //! gone: the server's group, the command lines' groups and every
 //! server-side process carrying the run's marker (`processes.rs`).
 //!
-//! `crash <host>` is a power loss, as in the sim ([`crate::net`]): the
+//! `crash <host>` is a power loss, as in the sim ([`crate::sim::net`]): the
 //! proxy first stops passing on anything from the host and delivering
 //! anything to it, then the host's processes are killed, so their sockets
 //! close unheard. The server host's processes are the run's marked ones
@@ -386,14 +386,14 @@ fn at_this_terminal(line: &str, terminal: Option<&AtTerminal>) -> String {
 }
 
 /// The sim lane's virtual file, for real: the same bytes
-/// ([`crate::unix::virtual_bytes`]), so output reads the same in both lanes.
+/// ([`crate::run::virtual_bytes`]), so output reads the same in both lanes.
 fn write_virtual_file(path: &std::path::Path, size: u64) -> std::io::Result<()> {
     use std::io::Write;
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut offset = 0;
     while offset < size {
         let n = (size - offset).min(1 << 20);
-        file.write_all(&crate::unix::virtual_bytes(offset, n as usize))?;
+        file.write_all(&crate::run::virtual_bytes(offset, n as usize))?;
         offset += n;
     }
     file.flush()

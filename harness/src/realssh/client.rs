@@ -1,6 +1,6 @@
 //! hangar-ssh: russh's client with the exit and teardown behaviour of
 //! OpenSSH's ssh(1) (clientloop.c), as the simulated client models it
-//! (`host/ssh.rs`):
+//! (`sim/host/ssh.rs`):
 //!
 //! - it exits when the session channel is closed; its status is the remote
 //!   exit-status, or 255 when there was none (exit-signal, CLOSE without a
@@ -9,7 +9,7 @@
 //! - stdin is forwarded as channel data and its end as EOF (`-n`: at once);
 //! - ServerAliveInterval/CountMax: russh's keepalive; "Timeout, server
 //!   HOST not responding." once more than CountMax probes went unanswered,
-//!   at the first quiet interval with CountMax 0 (`host/server_alive.rs`);
+//!   at the first quiet interval with CountMax 0 (`ssh/server_alive.rs`);
 //! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
 //!   one, the local terminal goes raw for the session and is restored at
 //!   the end ("Connection to HOST closed."), SIGWINCH sends window-change
@@ -36,9 +36,9 @@ use super::client_stdin::{FromStdin, forward_stdin, stdin_blocks};
 use super::events::Events;
 use super::local_tty::{self, RawMode};
 use super::signals;
-use crate::host::algorithms::AcceptAnyHostKey;
-use crate::host::escapes::{self, Escape, Escapes};
-use crate::host::server_alive::{is_server_alive_timeout, server_alive};
+use crate::ssh::algorithms::AcceptAnyHostKey;
+use crate::ssh::escapes::{self, Escape, Escapes};
+use crate::ssh::server_alive::{is_server_alive_timeout, server_alive};
 
 /// ssh(1)'s status for every failure of its own.
 pub const SSH_FAILURE: i32 = 255;
@@ -122,7 +122,7 @@ async fn run(args: ClientArgs) -> i32 {
         keepalive_interval: alive.keepalive_interval,
         keepalive_max: alive.keepalive_max,
         inactivity_timeout: alive.inactivity_timeout,
-        preferred: crate::host::algorithms::preferred(),
+        preferred: crate::ssh::algorithms::preferred(),
         nodelay: true,
         ..Default::default()
     };

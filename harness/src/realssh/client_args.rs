@@ -1,5 +1,5 @@
 //! The command line of `hangar-ssh`, read as ssh(1) reads it
-//! ([`crate::ssh_args`]):
+//! ([`crate::ssh::args`]):
 //!
 //! ```text
 //! hangar-ssh [-n] [-T] [-t] [-tt] [-p PORT] [-i KEY] [-l USER] [-o Key=Value]... [-E EVENTS_FILE]
@@ -9,8 +9,8 @@
 //! `HOST` is the alias that messages name; `-o HostName=...` is where the
 //! connection goes, and it must be the loopback host.
 
-use crate::ssh_args::{Dialect, OPTIONS, parse_ssh_args};
-pub use crate::ssh_args::{SshArgs as ClientArgs, TtyRequest};
+use crate::ssh::args::{Dialect, OPTIONS, parse_ssh_args};
+pub use crate::ssh::args::{SshArgs as ClientArgs, TtyRequest};
 
 pub const USAGE: &str = "usage: hangar-ssh [-n] [-T] [-t] [-tt] [-p PORT] [-i KEY] [-l USER] \
 [-o Key=Value]... [-E EVENTS_FILE] HOST [COMMAND...]";

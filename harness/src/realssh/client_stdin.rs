@@ -11,7 +11,7 @@ use russh::ChannelWriteHalf;
 use russh::client::Msg;
 use tokio::sync::mpsc;
 
-use crate::host::escapes::{Escape, Escapes};
+use crate::ssh::escapes::{Escape, Escapes};
 
 /// How much of stdin one read takes.
 const STDIN_BLOCK: usize = 16 * 1024;

@@ -14,7 +14,7 @@ use russh::{ChannelId, ChannelWriteHalf};
 
 use super::log::Log;
 use super::signals;
-use crate::teardown::ChannelEnd;
+use crate::ssh::teardown::ChannelEnd;
 use crate::trace::PipeEvent;
 
 /// RFC 4254 5.2: extended data of type 1 is stderr.

@@ -1,4 +1,4 @@
-//! A session with a pty (the rules of the simulated sshd, `host/sshd_pty.rs`):
+//! A session with a pty (the rules of the simulated sshd, `sim/host/sshd_pty.rs`):
 //!
 //! - the child leads a new session with the pty's slave as its controlling
 //!   terminal (session.c do_exec_pty: setsid(2), then TIOCSCTTY), set up
@@ -7,7 +7,7 @@
 //!   kernel sends SIGWINCH to the foreground process group;
 //! - when the child exits, what the master holds now is sent without
 //!   waiting for more, or lost at `close-on-exit`, in the order of
-//!   [`crate::teardown::end_on_pty`];
+//!   [`crate::ssh::teardown::end_on_pty`];
 //! - then the master is closed: the pty hangs up (pty(7)). When the
 //!   connection ends first, the session task is dropped with the master
 //!   in it, which hangs the pty up while the shell still runs: the kernel
@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 use super::output::Output;
 use super::session::{READ_BLOCK, reap};
 use super::{child, modes, tty};
-use crate::teardown::{Order, end_on_pty};
+use crate::ssh::teardown::{Order, end_on_pty};
 
 /// What a `pty-req` asked for.
 #[derive(Clone, Debug)]

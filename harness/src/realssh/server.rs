@@ -68,7 +68,7 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
         keepalive_interval: args.client_alive_interval,
         keepalive_max: args.client_alive_count_max as usize,
         inactivity_timeout: None,
-        preferred: crate::host::algorithms::preferred(),
+        preferred: crate::ssh::algorithms::preferred(),
         nodelay: true,
         ..Default::default()
     });

@@ -1,5 +1,5 @@
 //! A session without a pty: the child on three pipes, and the end of the
-//! session by the server's teardown policy, as [`crate::teardown`] orders
+//! session by the server's teardown policy, as [`crate::ssh::teardown`] orders
 //! it (the simulated sshd follows the same order), over real pipes.
 //!
 //! When the connection ends nobody is signalled: the session task is
@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::child;
 use super::output::{Ending, Output, STDERR};
-use crate::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
+use crate::ssh::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
 use crate::trace::{PipeEvent, PipesClosed};
 
 /// OpenSSH's read from a session pipe per loop iteration (channels.c:

@@ -8,15 +8,15 @@
 //!
 //! What must hold: the same scenario, target, seed and hangar commit give
 //! the same trace bytes, on any machine, with or without jumps over idle
-//! time. Everything in [`crate::unix`], [`crate::host`], [`crate::net`],
-//! [`crate::clock`] and here follows from that:
+//! time. Everything in [`crate::sim::unix`], [`crate::sim::host`], [`crate::sim::net`],
+//! [`crate::sim::clock`] and here follows from that:
 //!
 //! - Randomness comes from the seed only: turmoil's RNG (`rng_seed`, which
 //!   orders the network's deliveries) and [`Swarm::draw`] (its own stream
 //!   from the same seed, for the values a scenario gives as ranges). No
 //!   `rand::rng()`, no OS random source.
 //! - Time is virtual: every timer of a simulated host goes through
-//!   `crate::clock::{sleep, sleep_until, timeout, Alarm}`, so that the
+//!   `crate::sim::clock::{sleep, sleep_until, timeout, Alarm}`, so that the
 //!   runner sees its deadline; `tokio::time::Instant` is the hosts' clock.
 //!   Never `std::time::Instant` or `SystemTime` (the wall time a run took
 //!   is measured for reports only, and never printed in a trace).
@@ -30,9 +30,13 @@
 //! (`tests/scenarios.rs`); `tests/idle_time.rs` checks jumps change no
 //! byte; `ci/test` runs the whole catalog twice and compares the output.
 
+pub mod clock;
+pub mod host;
+pub mod net;
 mod runner;
 mod swarm;
 mod terminal;
+pub mod unix;
 
 pub use runner::run;
 pub use swarm::Swarm;

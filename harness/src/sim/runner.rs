@@ -10,15 +10,15 @@ use tokio::sync::mpsc;
 
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
-use crate::clock::{Quiet, RunClock};
-use crate::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
-use crate::net::{Network, host_name};
 use crate::run::{
     Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
     run_steps,
 };
+use crate::sim::clock::{Quiet, RunClock};
+use crate::sim::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
+use crate::sim::net::{Network, host_name};
+use crate::sim::unix::{Kernel, RunState, Tty};
 use crate::trace::Trace;
-use crate::unix::{Kernel, RunState, Tty};
 
 /// How long the world must stay quiet after the last command line ended
 /// and the server has no process left but its listener, before the run
@@ -72,7 +72,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
             server: world.server.clone(),
             swarm: swarm.clone(),
             sessions: sessions.clone(),
-            tmux: crate::host::TmuxServer::default(),
+            tmux: crate::sim::host::TmuxServer::default(),
         })
     };
     let client_env = env_for(Host::Client);
@@ -232,7 +232,7 @@ impl Lane for SimLane<'_, '_> {
 
     fn apply(&mut self, now: Duration, step: Due<'_>) -> Result<(), RunError> {
         // The hosts act on it in the next step, at this time.
-        crate::clock::note_activity_at(now);
+        crate::sim::clock::note_activity_at(now);
         match step {
             Due::Run { script, .. } => {
                 let _ = self.step_tx.send(RunStep {
@@ -306,7 +306,7 @@ async fn client_host(
     finished: Finished,
     captured: Arc<Mutex<Captured>>,
 ) -> turmoil::Result {
-    crate::clock::start_hand("client");
+    crate::sim::clock::start_hand("client");
     let Some(mut steps) = steps else {
         return Ok(());
     };

@@ -36,7 +36,7 @@ impl Default for Swarm {
         Swarm {
             sigchld_turns: 0,
             latency: Duration::from_millis(1),
-            pipe_buffer: crate::unix::PIPE_CAPACITY as u64,
+            pipe_buffer: crate::sim::unix::PIPE_CAPACITY as u64,
             window: 2 * 1024 * 1024,
             write_pacing: Duration::ZERO,
             step_at: Vec::new(),

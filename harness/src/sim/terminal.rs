@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::host::{HostEnv, login_shell};
 use crate::run::{Screen, UserTerminal};
-use crate::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, Proc, Program, Signal, Tty};
+use crate::sim::host::{HostEnv, login_shell};
+use crate::sim::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, Proc, Program, Signal, Tty};
 
 pub struct Terminal {
     kernel: Kernel,
@@ -58,7 +58,7 @@ impl Terminal {
     /// The runner touched the pty from outside the hosts: whoever waits on
     /// it acts in the next step, so virtual time must not jump over it.
     fn note_activity(&self) {
-        crate::clock::note_activity_at(self.kernel.trace().now());
+        crate::sim::clock::note_activity_at(self.kernel.trace().now());
     }
 
     pub fn text(&self) -> String {

@@ -23,7 +23,7 @@ impl Trace {
     /// The virtual time of the current simulation step. Outside a running
     /// simulation (unit tests of host parts) time stands at zero.
     pub fn now(&self) -> Duration {
-        crate::clock::now().unwrap_or_else(|| *self.outer_clock.lock().unwrap())
+        crate::sim::clock::now().unwrap_or_else(|| *self.outer_clock.lock().unwrap())
     }
 
     /// Sets the time used for events logged outside a host.
@@ -38,7 +38,7 @@ impl Trace {
 
     pub fn push(&self, actor: String, what: What) {
         let now = self.now();
-        crate::clock::note_activity_at(now);
+        crate::sim::clock::note_activity_at(now);
         self.push_at(now, actor, what);
     }
 

@@ -1,0 +1,73 @@
+//! Redirections applied to a copy of the descriptor table (XCU 2.7), in the
+//! order written: `2>&1 >/dev/null` and `>/dev/null 2>&1` differ.
+
+use std::sync::{Arc, Mutex};
+
+use hangar_shell::ast::{Redirect, RedirectOp};
+
+use crate::sim::unix::{FdTable, Kernel, OpenFile};
+
+/// Applies `redirects` on `fds`; `expand` turns a target word into text.
+/// Errors are the shell's diagnostic (the command is then not run, status 1).
+pub fn apply(
+    kernel: &Kernel,
+    fds: &mut FdTable,
+    redirects: &[Redirect],
+    expand: impl Fn(&hangar_shell::ast::Word) -> String,
+) -> Result<(), String> {
+    for redirect in redirects {
+        match &redirect.op {
+            RedirectOp::Read(word) => {
+                let name = expand(word);
+                fds.set(redirect.fd, open_read(kernel, &name)?);
+            }
+            RedirectOp::Write(word) | RedirectOp::Append(word) => {
+                let name = expand(word);
+                fds.set(redirect.fd, open_write(&name));
+            }
+            RedirectOp::Dup(from) => {
+                if !fds.dup2(*from, redirect.fd) {
+                    return Err(format!("{from}: Bad file descriptor"));
+                }
+            }
+            RedirectOp::Close => {
+                fds.close(redirect.fd);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// open(2) O_RDONLY: a device (/dev/null, /dev/zero, /dev/urandom), a
+/// terminal (`/dev/pts/N`) or a declared virtual file. Opening a terminal
+/// does not make it a controlling one (O_NOCTTY behaviour of a process
+/// that already has a session).
+pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
+    if let Some(device) = OpenFile::device(name) {
+        return Ok(device);
+    }
+    if let Some(tty) = name
+        .strip_prefix("/dev/pts/")
+        .and_then(|n| n.parse().ok())
+        .and_then(|n| kernel.tty(n))
+    {
+        return Ok(OpenFile::tty(&tty));
+    }
+    match kernel.virtual_file(name) {
+        Some(size) => Ok(Arc::new(OpenFile::Virtual {
+            name: name.to_string(),
+            size,
+            offset: Mutex::new(0),
+        })),
+        None => Err(format!("{name}: No such file or directory")),
+    }
+}
+
+/// open(2) O_WRONLY|O_CREAT: a device or an output file.
+pub fn open_write(name: &str) -> Arc<OpenFile> {
+    OpenFile::device(name).unwrap_or_else(|| {
+        Arc::new(OpenFile::Output {
+            name: name.to_string(),
+        })
+    })
+}

@@ -1,0 +1,795 @@
+//! The simulated sshd: russh's server over the simulated network, with the
+//! session teardown of the target it models ([`crate::ssh::teardown`]: `openssh`
+//! and `hangar:wait-eof` wait for EOF on the child's pipes, `dropbear`
+//! flushes them at child exit and sends EOF before the exit status,
+//! `hangar:close-on-exit` and `hangar:drain=D` close them at child exit or
+//! after D). For close-on-exit, whether the last block was read first is a
+//! race, and so is OpenSSH's order of exit-status and EOF; the seed decides
+//! how many scheduling turns each gets.
+//!
+//! Without a pty nobody gets SIGHUP when the connection ends: sshd closes
+//! its ends of the pipes and the remote processes live on. Sessions with a
+//! pty end as `sshd_pty.rs` describes.
+//!
+//! logind.conf(5) `KillUserProcesses=yes`: when the connection (the login
+//! session) ends, every process of its scope gets SIGTERM and SIGCONT, and
+//! SIGKILL after TimeoutStopSec (90 s) if still there, whatever session or
+//! process group it moved to.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hangar_scenario::{Host, Target};
+use russh::server::{Auth, ChannelOpenHandle, Msg, Session};
+use russh::{Channel, ChannelId};
+use tokio::sync::{mpsc, watch};
+
+use super::env::HostEnv;
+use super::login::login_shell;
+use super::shell::sh_program;
+use crate::sim::net::{SSH_PORT, SimStream};
+use crate::sim::unix::{
+    FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
+    saturating,
+};
+use crate::ssh::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
+use crate::trace::{
+    Dir, EofCause, PipeEvent, PipesClosed, ProcessEvent, ServerEnd, SshEvent, Stream, Trace, Way,
+    What,
+};
+
+/// systemd.kill(5): how long a stopping scope's processes get after SIGTERM
+/// before SIGKILL (TimeoutStopSec's default).
+const STOP_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// OpenSSH's read from a session pipe per loop iteration (channels.c:
+/// CHAN_RBUF, 16 KiB).
+const READ_BLOCK: usize = 16 * 1024;
+
+/// What the run's summary needs to know about one exec session.
+pub struct SessionReport {
+    pub stdout: Arc<Pipe>,
+    pub stderr: Arc<Pipe>,
+    /// Set when the server sent CLOSE or the connection ended.
+    pub closed: AtomicBool,
+    /// Set once the child has exited.
+    pub child_exited: AtomicBool,
+}
+
+/// The sshd host's software: init, the listening sshd, one sshd process
+/// per connection. Runs until the simulation ends.
+pub async fn serve_sshd(kernel: Kernel, env: Arc<HostEnv>) -> turmoil::Result {
+    crate::sim::clock::start_hand("server");
+    let listener = turmoil::net::TcpListener::bind(("0.0.0.0", SSH_PORT)).await?;
+    let config = Arc::new(server_config(&env));
+    // The listening sshd: parent of the per-connection ones; it never exits.
+    let sshd = kernel.spawn(
+        crate::sim::unix::INIT_PID,
+        "sshd",
+        FdTable::default(),
+        |_| -> Program { Box::pin(std::future::pending()) },
+    );
+    loop {
+        let (stream, _) = listener.accept().await?;
+        if env.net.is_down(Host::Server) {
+            continue;
+        }
+        let stream = SimStream::accepted(env.net.clone(), stream, Host::Server, Host::Client);
+        let config = config.clone();
+        let env = env.clone();
+        kernel.spawn(
+            sshd,
+            "sshd",
+            FdTable::default(),
+            move |proc: Proc| -> Program { Box::pin(connection(proc, env, config, stream)) },
+        );
+    }
+}
+
+fn server_config(env: &HostEnv) -> russh::server::Config {
+    let key = russh::keys::PrivateKey::from(
+        russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]),
+    );
+    // russh probes after each quiet interval and gives up when more than
+    // `keepalive_max` went unanswered (0: never).
+    let (interval, count_max) = match env.target {
+        // dropbear(8) -K, common-session.c checktimeouts: the connection is
+        // dropped once nothing came for DEFAULT_KEEPALIVE_LIMIT (3) times
+        // `secs`: at the third quiet interval, after two unanswered probes
+        // (measured: -K 1 and -K 2 give up 3 and 6 s after the last reply).
+        Target::Dropbear => (env.server.dropbear_keepalive, 2),
+        // serverloop.c: a check only when ppoll timed out and
+        // `now > last_client_time + ClientAliveInterval` in whole seconds
+        // of monotime(), so an idle connection is checked every second
+        // timeout, every 2 x interval; client_alive_check gives up when more
+        // than CountMax went unanswered, never with CountMax 0 (measured:
+        // interval 1 / CountMax 3 gave up 8 s, 2 / 1 8 s after the last
+        // reply; 1 / 0 never).
+        Target::OpenSsh => (
+            env.server
+                .client_alive_interval
+                .map(|i| i.saturating_mul(2)),
+            env.server.client_alive_count_max,
+        ),
+        _ => (
+            env.server.client_alive_interval,
+            env.server.client_alive_count_max,
+        ),
+    };
+    // russh adds it to the clock: capped, as any user duration.
+    let keepalive_interval = interval.filter(|d| !d.is_zero()).map(saturating::capped);
+    if let Some(every) = keepalive_interval {
+        crate::sim::clock::note_rearmed_timer(every);
+    }
+    russh::server::Config {
+        keys: vec![key],
+        auth_rejection_time: Duration::ZERO,
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keepalive_interval,
+        keepalive_max: count_max as usize,
+        inactivity_timeout: None,
+        window_size: env.swarm.window.min(u32::MAX as u64) as u32,
+        preferred: crate::ssh::algorithms::preferred(),
+        limits: crate::ssh::algorithms::limits(),
+        ..Default::default()
+    }
+}
+
+/// One connection, in its own sshd process: exits when the connection ends.
+async fn connection(
+    proc: Proc,
+    env: Arc<HostEnv>,
+    config: Arc<russh::server::Config>,
+    stream: SimStream,
+) -> i32 {
+    let trace = proc.kernel.trace().clone();
+    let me = proc.label();
+    trace.log(&me, SshEvent::Accepted);
+    // pam_systemd: the login session's processes form one scope.
+    let scope = proc.kernel.new_scope(proc.pid);
+    let handler = Conn {
+        proc: proc.clone(),
+        env: env.clone(),
+        stdin: None,
+        sessions: Vec::new(),
+        pty_size: None,
+        tty: None,
+    };
+    let ended = match russh::server::run_stream(config, stream, handler).await {
+        Ok(running) => running.await,
+        Err(e) => Err(e),
+    };
+    let why = match ended {
+        Ok(()) => ServerEnd::Closed,
+        Err(russh::Error::KeepaliveTimeout) => ServerEnd::KeepaliveTimeout,
+        Err(russh::Error::IO(e)) => ServerEnd::Lost(e.to_string()),
+        Err(e) => ServerEnd::Ended(e.to_string()),
+    };
+    trace.log(&me, SshEvent::ServerDisconnected { why });
+    if env.server.kill_user_processes {
+        stop_scope(&proc, scope);
+    }
+    0
+}
+
+/// KillUserProcesses=yes at the end of a login session: the scope stops.
+fn stop_scope(proc: &Proc, scope: u32) {
+    let kernel = proc.kernel.clone();
+    let logind = "server systemd-logind";
+    let members: Vec<Pid> = kernel
+        .scope_members(scope)
+        .into_iter()
+        .filter(|pid| *pid != proc.pid)
+        .collect();
+    kernel.trace().log(
+        logind,
+        ProcessEvent::ScopeStopped {
+            processes: members.len(),
+        },
+    );
+    for pid in &members {
+        kernel.signal(*pid, Signal::Term, logind);
+        kernel.signal(*pid, Signal::Cont, logind);
+    }
+    tokio::spawn(async move {
+        crate::sim::clock::sleep(STOP_TIMEOUT).await;
+        for pid in kernel.scope_members(scope) {
+            kernel.signal(pid, Signal::Kill, logind);
+        }
+    });
+}
+
+struct Conn {
+    proc: Proc,
+    env: Arc<HostEnv>,
+    /// Channel data for the child's stdin; dropping it closes the pipe.
+    stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Session tasks, aborted when the connection ends (their pipe ends
+    /// close with them, and a pty's master, which hangs it up).
+    sessions: Vec<tokio::task::JoinHandle<()>>,
+    /// The size a `pty-req` asked for, until the shell or exec uses it.
+    pty_size: Option<(u16, u16)>,
+    /// The session's terminal, once it has one: channel data is typed into it.
+    tty: Option<Arc<Tty>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        for task in &self.sessions {
+            task.abort();
+        }
+        if let Some(report) = self.env.sessions.lock().unwrap().last() {
+            report.closed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Conn {
+    /// The session's program: `sh -c command`, or a login shell; on the
+    /// pty a `pty-req` asked for, or on fresh pipes.
+    fn start(
+        &mut self,
+        channel: ChannelId,
+        command: Option<String>,
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        let kernel = self.proc.kernel.clone();
+        let trace = kernel.trace().clone();
+        let env = self.env.clone();
+        let name = if command.is_some() { "sh" } else { "bash" };
+        let program = move |proc: Proc| -> Program {
+            match command {
+                None => login_shell(env)(proc),
+                Some(command) => match hangar_shell::parse(&command) {
+                    Ok(script) => sh_program(script, env, None)(proc),
+                    Err(e) => Box::pin(async move {
+                        let _ = proc
+                            .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
+                            .await;
+                        2
+                    }),
+                },
+            }
+        };
+        let mut fds = FdTable::default();
+        let tty = self.pty_size.take().map(|size| {
+            let tty = kernel.open_pty();
+            tty.set_size(size);
+            tty
+        });
+        let (stdout_r, stderr_r) = match &tty {
+            Some(tty) => {
+                for fd in 0..3 {
+                    fds.set(fd, OpenFile::tty(tty));
+                }
+                // The report's pipes stay empty: the pty carries the output.
+                (kernel.pipe().0, kernel.pipe().0)
+            }
+            None => {
+                let (stdin_r, stdin_w) = kernel.pipe();
+                let (stdout_r, stdout_w) = kernel.pipe();
+                let (stderr_r, stderr_w) = kernel.pipe();
+                fds.set(0, OpenFile::pipe(stdin_r));
+                fds.set(1, OpenFile::pipe(stdout_w));
+                fds.set(2, OpenFile::pipe(stderr_w));
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.stdin = Some(tx);
+                self.sessions.push(tokio::spawn(feed_stdin(rx, stdin_w)));
+                (stdout_r, stderr_r)
+            }
+        };
+        let controlling = tty.clone();
+        let child = self.proc.spawn(name, fds, move |proc: Proc| -> Program {
+            // session.c: the child starts a new session (do_exec_no_pty);
+            // on a pty it also makes the pty its controlling terminal
+            // (do_exec_pty, pty_make_controlling_tty).
+            let _ = proc.kernel.setsid(proc.pid);
+            if let Some(tty) = &controlling {
+                let _ = proc.kernel.set_controlling_tty(proc.pid, tty);
+            }
+            program(proc)
+        });
+        let report = Arc::new(SessionReport {
+            stdout: stdout_r.pipe.clone(),
+            stderr: stderr_r.pipe.clone(),
+            closed: AtomicBool::new(false),
+            child_exited: AtomicBool::new(false),
+        });
+        self.env.sessions.lock().unwrap().push(report.clone());
+        let teardown = Teardown {
+            kernel: kernel.clone(),
+            trace,
+            me: self.proc.label(),
+            handle: session.handle(),
+            channel,
+            child,
+            report,
+            target: self.env.target,
+            scheduling_turns: self.env.swarm.sigchld_turns,
+        };
+        let task = match tty {
+            Some(tty) => {
+                self.tty = Some(tty.clone());
+                tokio::spawn(teardown.run_pty(tty))
+            }
+            None => tokio::spawn(teardown.run(stdout_r, stderr_r)),
+        };
+        self.sessions.push(task);
+        session.channel_success(channel)?;
+        Ok(())
+    }
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::Accept)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Data arrives through `data`; an unread Channel would block russh.
+        drop(channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::PtyReq {
+                way: Way::Received,
+                term: term.to_string(),
+                cols: col_width,
+                rows: row_height,
+            },
+        );
+        self.pty_size = Some((col_width as u16, row_height as u16));
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc
+            .kernel
+            .trace()
+            .log(self.proc.label(), SshEvent::Shell { way: Way::Received });
+        self.start(channel, None, session)
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let command = String::from_utf8_lossy(data).into_owned();
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Exec {
+                way: Way::Received,
+                command: command.clone(),
+            },
+        );
+        self.start(channel, Some(command), session)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        _channel: ChannelId,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tty) = &self.tty
+            && let Some(pgid) = tty.set_size((col_width as u16, row_height as u16))
+        {
+            let from = format!("the kernel (size of /dev/{})", tty.name());
+            self.proc.kernel.signal_group(pgid, Signal::Winch, &from);
+        }
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        _channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().push(
+            self.proc.label(),
+            What::Data {
+                dir: Dir::ClientToServer,
+                stream: Stream::Stdin,
+                bytes: data.len() as u64,
+            },
+        );
+        if let Some(tty) = &self.tty {
+            let from = format!("the terminal (/dev/{} typed by sshd)", tty.name());
+            self.proc.kernel.type_into(tty, data, &from);
+        } else if let Some(stdin) = &self.stdin {
+            let _ = stdin.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Eof {
+                way: Way::Received,
+                cause: EofCause::ClosesChildStdin,
+            },
+        );
+        self.stdin = None;
+        Ok(())
+    }
+}
+
+/// Writes channel data into the child's stdin pipe, blocking when it is
+/// full; closes the pipe when the channel's EOF drops the sender.
+async fn feed_stdin(mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stdin: PipeEnd) {
+    while let Some(block) = rx.recv().await {
+        if stdin.pipe.write(&block).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The server side of one session, from the child's start to CLOSE.
+pub(super) struct Teardown {
+    pub(super) kernel: Kernel,
+    pub(super) trace: Trace,
+    pub(super) me: String,
+    pub(super) handle: russh::server::Handle,
+    pub(super) channel: ChannelId,
+    pub(super) child: Pid,
+    pub(super) report: Arc<SessionReport>,
+    pub(super) target: Target,
+    /// Turns the pipe readers get between the child's exit and an OpenSSH
+    /// or close-on-exit server acting on it (drawn from the seed).
+    scheduling_turns: u32,
+}
+
+impl Teardown {
+    async fn run(self, stdout: PipeEnd, stderr: PipeEnd) {
+        let (stop_tx, stop) = watch::channel(false);
+        let out = tokio::spawn(pump(
+            self.pump_ctx(Stream::Stdout),
+            stdout.pipe.clone(),
+            stop.clone(),
+        ));
+        let err = tokio::spawn(pump(
+            self.pump_ctx(Stream::Stderr),
+            stderr.pipe.clone(),
+            stop,
+        ));
+        let pumps = async {
+            let _ = out.await;
+            let _ = err.await;
+        };
+        let side = PipeSession {
+            teardown: &self,
+            pipes: Mutex::new(Some((stdout, stderr))),
+            stop: stop_tx,
+        };
+        tear_down(&side, Order::of_target(self.target), pumps).await;
+    }
+
+    pub(super) fn pump_ctx(&self, stream: Stream) -> PumpCtx {
+        PumpCtx {
+            trace: self.trace.clone(),
+            me: self.me.clone(),
+            handle: self.handle.clone(),
+            channel: self.channel,
+            stream,
+        }
+    }
+
+    /// waitpid(2) on the child (sshd's SIGCHLD handling).
+    pub(super) async fn reap(&self) -> WaitStatus {
+        let child = self.kernel.label(self.child);
+        let status = self
+            .kernel
+            .wait(self.child)
+            .await
+            .unwrap_or(WaitStatus::Exited(255));
+        self.report.child_exited.store(true, Ordering::Relaxed);
+        self.trace.log(
+            &self.me,
+            ProcessEvent::Reaps {
+                child,
+                status: status.to_string(),
+            },
+        );
+        status
+    }
+
+    /// Names who still holds the pipes the session waits on.
+    fn explain_wait(&self) {
+        for (pipe, stream) in [
+            (&self.report.stdout, Stream::Stdout),
+            (&self.report.stderr, Stream::Stderr),
+        ] {
+            let holders: Vec<String> = self
+                .kernel
+                .holders_of_pipe(pipe.id)
+                .into_iter()
+                .map(|(pid, fd)| format!("{} (fd {fd})", self.kernel.label(pid)))
+                .collect();
+            if !holders.is_empty() {
+                self.trace
+                    .log(&self.me, PipeEvent::HeldBy { stream, holders });
+            }
+        }
+    }
+
+    pub(super) async fn send_status(&self, status: WaitStatus) {
+        match status {
+            WaitStatus::Exited(code) => {
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitStatus {
+                        way: Way::Sent,
+                        code: code as u32,
+                    },
+                );
+                let _ = self
+                    .handle
+                    .exit_status_request(self.channel, code as u32)
+                    .await;
+            }
+            WaitStatus::Signaled(sig) => {
+                self.trace.log(
+                    &self.me,
+                    SshEvent::ExitSignal {
+                        way: Way::Sent,
+                        signal: sig.name().to_string(),
+                    },
+                );
+                let _ = self
+                    .handle
+                    .exit_signal_request(
+                        self.channel,
+                        russh_sig(sig),
+                        false,
+                        String::new(),
+                        String::new(),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    pub(super) async fn send_eof(&self) {
+        self.trace.log(
+            &self.me,
+            SshEvent::Eof {
+                way: Way::Sent,
+                cause: EofCause::Plain,
+            },
+        );
+        let _ = self.handle.eof(self.channel).await;
+    }
+
+    pub(super) async fn send_data(&self, stream: Stream, block: Vec<u8>) -> bool {
+        self.pump_ctx(stream).send(block).await
+    }
+}
+
+/// A session on pipes as the shared teardown drives it.
+struct PipeSession<'a> {
+    teardown: &'a Teardown,
+    /// The server's read ends of the child's stdout and stderr, until closed.
+    pipes: Mutex<Option<(PipeEnd, PipeEnd)>>,
+    stop: watch::Sender<bool>,
+}
+
+impl ChannelEnd for Teardown {
+    type Status = WaitStatus;
+
+    async fn send_data(&self, block: Vec<u8>) {
+        Teardown::send_data(self, Stream::Stdout, block).await;
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        Teardown::send_status(self, status).await
+    }
+
+    async fn send_eof(&self) {
+        Teardown::send_eof(self).await
+    }
+
+    async fn send_close(&self) {
+        self.trace.log(
+            &self.me,
+            SshEvent::Close {
+                way: Way::Sent,
+                answer: false,
+            },
+        );
+        self.report.closed.store(true, Ordering::Relaxed);
+        let _ = self.handle.close(self.channel).await;
+    }
+
+    fn log(&self, event: PipeEvent) {
+        self.trace.log(&self.me, event);
+    }
+}
+
+impl ChannelEnd for PipeSession<'_> {
+    type Status = WaitStatus;
+
+    async fn send_data(&self, block: Vec<u8>) {
+        ChannelEnd::send_data(self.teardown, block).await
+    }
+
+    async fn send_status(&self, status: WaitStatus) {
+        self.teardown.send_status(status).await
+    }
+
+    async fn send_eof(&self) {
+        self.teardown.send_eof().await
+    }
+
+    async fn send_close(&self) {
+        // Read to EOF (wait-eof) or closed already.
+        drop(self.pipes.lock().unwrap().take());
+        ChannelEnd::send_close(self.teardown).await
+    }
+
+    fn log(&self, event: PipeEvent) {
+        ChannelEnd::log(self.teardown, event);
+    }
+}
+
+impl SessionEnd for PipeSession<'_> {
+    async fn reap(&self) -> WaitStatus {
+        self.teardown.reap().await
+    }
+
+    fn waits_for_pipes(&self) {
+        let report = &self.teardown.report;
+        if !(report.stdout.writers() == 0 && report.stderr.writers() == 0) {
+            self.teardown.explain_wait();
+        }
+    }
+
+    async fn before_acting_on_exit(&self) {
+        for _ in 0..self.teardown.scheduling_turns {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn stop_pumps(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    async fn flush_pending(&self) {
+        let Some(pipes) = self.pipes.lock().unwrap().as_ref().map(|(out, err)| {
+            [
+                (out.pipe.clone(), Stream::Stdout),
+                (err.pipe.clone(), Stream::Stderr),
+            ]
+        }) else {
+            return;
+        };
+        // Flush what is pending now, without waiting for more.
+        for (pipe, stream) in pipes {
+            while let Some(block) = pipe.try_read(READ_BLOCK) {
+                if block.is_empty() || !self.teardown.send_data(stream, block).await {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn close_pipes(&self, when: PipesClosed) {
+        let Some((stdout, stderr)) = self.pipes.lock().unwrap().take() else {
+            return;
+        };
+        let lost = (stdout.pipe.pending() + stderr.pipe.pending()) as u64;
+        drop((stdout, stderr));
+        self.log(PipeEvent::Closed { when, lost });
+    }
+
+    async fn within<F: Future>(&self, limit: Duration, work: F) -> Option<F::Output> {
+        crate::sim::clock::timeout(limit, work).await
+    }
+}
+
+pub(super) struct PumpCtx {
+    trace: Trace,
+    me: String,
+    handle: russh::server::Handle,
+    channel: ChannelId,
+    stream: Stream,
+}
+
+impl PumpCtx {
+    pub(super) async fn send(&self, block: Vec<u8>) -> bool {
+        self.trace.push(
+            self.me.clone(),
+            What::Data {
+                dir: Dir::ServerToClient,
+                stream: self.stream,
+                bytes: block.len() as u64,
+            },
+        );
+        match self.stream {
+            Stream::Stderr => self
+                .handle
+                .extended_data(self.channel, 1, block)
+                .await
+                .is_ok(),
+            _ => self.handle.data(self.channel, block).await.is_ok(),
+        }
+    }
+}
+
+/// Reads a pipe into the channel until EOF, or until told to stop between
+/// reads (a block already read is always sent).
+async fn pump(ctx: PumpCtx, pipe: Arc<Pipe>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let block = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            block = pipe.read(READ_BLOCK) => block,
+        };
+        if block.is_empty() {
+            let stream = if ctx.stream == Stream::Stderr {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            ctx.trace.log(&ctx.me, PipeEvent::EofRead { stream });
+            return;
+        }
+        if !ctx.send(block).await {
+            return;
+        }
+        // One read per fd per iteration of the server's event loop: other
+        // work (such as acting on SIGCHLD) gets its turn in between.
+        tokio::task::yield_now().await;
+    }
+}
+
+fn russh_sig(sig: Signal) -> russh::Sig {
+    match sig {
+        Signal::Hup => russh::Sig::HUP,
+        Signal::Int => russh::Sig::INT,
+        Signal::Quit => russh::Sig::QUIT,
+        Signal::Kill => russh::Sig::KILL,
+        Signal::Pipe => russh::Sig::PIPE,
+        Signal::Alrm => russh::Sig::ALRM,
+        Signal::Term => russh::Sig::TERM,
+        other => russh::Sig::Custom(other.name().to_string()),
+    }
+}
