@@ -420,13 +420,27 @@ impl Kernel {
         drop(old);
     }
 
+    /// execve(2) of the program `name`: the trace says so when the program
+    /// changes (`server sh[4] execs sleep`), as the real lane's observer
+    /// does, so that a wait for a program's start sees it in both lanes.
     pub fn rename(&self, pid: Pid, name: &str) {
-        let mut st = self.state.lock().unwrap();
-        st.names.push((pid, name.to_string()));
-        if let Some(p) = st.procs.get_mut(&pid) {
-            p.name = name.to_string();
-            // execve(2): caught signals revert to the default.
-            p.dispositions.retain(|_, d| *d == Disposition::Ignore);
+        let execs = {
+            let mut st = self.state.lock().unwrap();
+            st.names.push((pid, name.to_string()));
+            st.procs.get_mut(&pid).and_then(|p| {
+                let before = std::mem::replace(&mut p.name, name.to_string());
+                // execve(2): caught signals revert to the default.
+                p.dispositions.retain(|_, d| *d == Disposition::Ignore);
+                (before != name).then(|| proc_label(self.host, &before, pid))
+            })
+        };
+        if let Some(label) = execs {
+            self.trace.log(
+                label,
+                ProcessEvent::Execs {
+                    program: name.to_string(),
+                },
+            );
         }
     }
 
