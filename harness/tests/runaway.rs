@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hangar::run::RunResult;
 use hangar::sim::run;
-use hangar::trace::render_events;
+use hangar::trace::{SshEvent, What, render_events};
 use hangar::verdict::{check, expectations_for};
 use hangar_scenario::{Scenario, Target, load_str};
 
@@ -147,7 +147,7 @@ fn sixty_five_simultaneous_connections_are_all_served() {
     let accepted = result
         .events
         .iter()
-        .filter(|e| format!("{:?}", e.what).contains("accepted a connection"))
+        .filter(|e| e.what == What::Ssh(SshEvent::Accepted))
         .count();
     assert_eq!(accepted, 65);
     assert_eq!(result.outcome.client_exit, Some(0));

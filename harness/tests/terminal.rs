@@ -56,7 +56,7 @@ client = { exit = 0 }
         !result
             .events
             .iter()
-            .any(|e| format!("{:?}", e.what).contains("logout")),
+            .any(|e| e.what.to_string().contains("logout")),
         "the steps after the wait never ran"
     );
 }
