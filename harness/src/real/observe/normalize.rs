@@ -21,7 +21,8 @@
 //!   proxy connection, one server process. The streams, which run
 //!   concurrently, follow each other in a fixed order: the step, the
 //!   client's ssh processes, the server's processes (by name), the
-//!   proxy, its connections (by number), the command lines' exits.
+//!   proxy, its connections (by number), the command lines' exits (by
+//!   number: a `pkill` line and the line it killed end in either order).
 //! - Two races inside a stream are settled: the server sends exit-status
 //!   when it reaps the child and EOF when it reads the end of the
 //!   child's output (OpenSSH's session.c and serverloop.c), two causes
@@ -47,7 +48,9 @@ enum Stream {
     ServerProcess,
     Proxy,
     Connection(u64),
-    CommandLines,
+    /// A command line's exit, by its number: command lines run
+    /// concurrently, so which of two exits is seen first is not causal.
+    CommandLine(usize),
 }
 
 /// A line of a phase: when, who, what (the event, for the rules that
@@ -195,8 +198,8 @@ fn classify(
             step(actor, killed_list(killed))
         }
         What::Harness(HarnessEvent::Runs { .. }) => step(actor, text),
-        What::Harness(HarnessEvent::CommandLineExit { .. }) => {
-            Some((Stream::CommandLines, actor.to_string(), text))
+        What::Harness(HarnessEvent::CommandLineExit { n, .. }) => {
+            Some((Stream::CommandLine(*n), actor.to_string(), text))
         }
         What::Tcp(TcpEvent::Proxy(line)) => proxy(line),
         What::Client(ClientEvent::EofSent) if actor.starts_with("client ssh") => None,
@@ -443,6 +446,21 @@ mod tests {
         ];
         events.sort_by_key(|e| e.at);
         events
+    }
+
+    #[test]
+    fn command_lines_that_end_in_one_phase_are_written_by_number() {
+        let exit = |at, n| ev(at, "client", HarnessEvent::CommandLineExit { n, code: 0 });
+        let one_first = normalize(&[exit(10, 1), exit(11, 2)]);
+        let two_first = normalize(&[exit(10, 2), exit(11, 1)]);
+        assert_eq!(one_first, two_first);
+        assert_eq!(
+            one_first,
+            [
+                "client             command line 1 exit 0",
+                "client             command line 2 exit 0",
+            ]
+        );
     }
 
     #[test]
