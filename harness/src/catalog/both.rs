@@ -107,21 +107,23 @@ pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &C
             pair.record(result, false);
         }
     }
-    let real_jobs: Vec<(&Scenario, &RealTarget)> =
-        pairs.iter().map(|p| (p.scenario, p.target)).collect();
-    let results = run_isolated(
-        &repeat_each(&real_jobs, runs),
-        options.workers,
-        |(scenario, target)| crate::real::run(scenario, target),
-    );
-    for (pair, group) in pairs.iter_mut().zip(in_groups(results, runs)) {
-        for result in group {
-            pair.record(result, true);
-        }
-    }
+    // The real runs a few pairs at a time, each pair printed as soon as
+    // its runs are done: a catalog's real runs take minutes.
     let which = format!("{} seeds", seeds.count(None));
-    for pair in &pairs {
-        report_pair(&mut out, options, pair, &which, seeds, &mut count);
+    for chunk in pairs.chunks_mut(options.workers.max(1)) {
+        let real_jobs: Vec<(&Scenario, &RealTarget)> =
+            chunk.iter().map(|p| (p.scenario, p.target)).collect();
+        let results = run_isolated(
+            &repeat_each(&real_jobs, runs),
+            options.workers,
+            |(scenario, target)| crate::real::run(scenario, target),
+        );
+        for (pair, group) in chunk.iter_mut().zip(in_groups(results, runs)) {
+            for result in group {
+                pair.record(result, true);
+            }
+            report_pair(&mut out, options, pair, &which, seeds, &mut count);
+        }
     }
     if !options.json {
         out.line(&format!(

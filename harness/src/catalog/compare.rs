@@ -196,3 +196,176 @@ pub(crate) fn compare(sim: &[Observed], real: &[Observed], seeds: &str) -> Compa
     }
     comparison
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Swarm;
+    use crate::trace::{Event, What};
+    use hangar_scenario::{Target, load_str};
+
+    fn scenario(steps: &str) -> Scenario {
+        load_str("t.toml", &format!("title = \"t\"\nsource = \"s\"\n{steps}")).unwrap()
+    }
+
+    fn one_command() -> Scenario {
+        scenario("[[step]]\nat = \"0s\"\nrun = \"ssh server 'exit 7'\"\n")
+    }
+
+    fn ended(exit: i32, at_ms: u64) -> Outcome {
+        Outcome {
+            client_exit: Some(exit),
+            client_ended_at: Some(Duration::from_millis(at_ms)),
+            ..Outcome::default()
+        }
+    }
+
+    /// A run whose client ssh logged `lines`, in order.
+    fn run(actor: &str, lines: &[&str], outcome: Outcome) -> RunResult {
+        let events = lines
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Event {
+                at: Duration::from_millis(i as u64),
+                actor: actor.to_string(),
+                what: What::Text(text.to_string()),
+            })
+            .collect();
+        RunResult {
+            target: Target::OpenSsh,
+            user_target: None,
+            seed: 0,
+            lane: "sim",
+            swarm: Swarm::default(),
+            events,
+            outcome,
+            wall: Duration::ZERO,
+        }
+    }
+
+    const SIM_STATUS_FIRST: &[&str] = &["<- exit-status 7", "<- EOF", "<- CLOSE"];
+    const SIM_EOF_FIRST: &[&str] = &["<- EOF", "<- exit-status 7", "<- CLOSE"];
+    const REAL_STATUS_FIRST: &[&str] = &[
+        "channel eof sent",
+        "exit-status 7",
+        "channel eof received",
+        "channel close received",
+    ];
+    const REAL_EOF_FIRST: &[&str] = &[
+        "channel eof received",
+        "exit-status 7",
+        "channel close received",
+    ];
+
+    fn observed(scenario: &Scenario, runs: &[(&str, &[&str], Outcome)]) -> Vec<Observed> {
+        runs.iter()
+            .map(|(actor, lines, outcome)| {
+                observe(
+                    scenario,
+                    &run(actor, lines, outcome.clone()),
+                    &Verdict::Pass,
+                    true,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_real_order_the_sim_never_produced_differs_and_a_sim_order_real_never_showed_is_a_note() {
+        let s = one_command();
+        let sim_both = observed(
+            &s,
+            &[
+                ("client ssh[2]", SIM_STATUS_FIRST, ended(7, 65)),
+                ("client ssh[2]", SIM_EOF_FIRST, ended(7, 65)),
+            ],
+        );
+        let real_status_first = observed(
+            &s,
+            &[
+                ("client ssh[800]", REAL_STATUS_FIRST, ended(7, 218)),
+                ("client ssh[900]", REAL_STATUS_FIRST, ended(7, 240)),
+            ],
+        );
+        // Orders compare as sets: every real order is among the sim's.
+        let c = compare(&sim_both, &real_status_first, "20 seeds");
+        assert_eq!(c.differences, Vec::<String>::new());
+        assert_eq!(
+            c.notes,
+            vec![
+                "order of client ssh: the sim produced [eof, exit-status, close], not seen in 2 real run(s) (real: [exit-status, eof, close])"
+            ]
+        );
+        let sim_status_first = observed(&s, &[("client ssh[2]", SIM_STATUS_FIRST, ended(7, 65))]);
+        let real_eof_first = observed(&s, &[("client ssh[800]", REAL_EOF_FIRST, ended(7, 218))]);
+        let c = compare(&sim_status_first, &real_eof_first, "20 seeds");
+        assert_eq!(
+            c.differences,
+            vec![
+                "order of client ssh: real produced [eof, exit-status, close], the sim never did over 20 seeds (sim: [exit-status, eof, close])"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_real_race_scenario_compares_outcomes_but_not_orders() {
+        let s = one_command();
+        let sim = observe(
+            &s,
+            &run("client ssh[2]", SIM_STATUS_FIRST, ended(7, 65)),
+            &Verdict::Pass,
+            false,
+        );
+        let real = observe(
+            &s,
+            &run("client ssh[8]", REAL_EOF_FIRST, ended(3, 65)),
+            &Verdict::Pass,
+            false,
+        );
+        let c = compare(&[sim], &[real], "20 seeds");
+        assert_eq!(
+            c.differences,
+            vec!["client exit: real produced [3], the sim never did over 20 seeds (sim: [7])"]
+        );
+    }
+
+    #[test]
+    fn a_remote_shell_is_sh_in_both_lanes() {
+        assert_eq!(process_name("bash"), "sh");
+        assert_eq!(process_name("sleep"), "sleep");
+        let s = one_command();
+        let with = |survivors: &[&str]| Outcome {
+            survivors: survivors.iter().map(|s| s.to_string()).collect(),
+            ..ended(0, 100)
+        };
+        let sim = observed(&s, &[("client ssh[2]", &[], with(&["sh[4]", "sleep[5]"]))]);
+        let real = observed(
+            &s,
+            &[("client ssh[7]", &[], with(&["bash[9120]", "sleep[9121]"]))],
+        );
+        assert_eq!(compare(&sim, &real, "20 seeds"), Comparison::default());
+        let other = observed(&s, &[("client ssh[7]", &[], with(&["sleep[9121]"]))]);
+        assert_eq!(
+            compare(&sim, &other, "20 seeds").differences,
+            vec![
+                "survivors: real produced [sleep], the sim never did over 20 seeds (sim: [sh, sleep])"
+            ]
+        );
+    }
+
+    #[test]
+    fn end_classes_count_from_the_last_step_and_tolerate_real_startup_time() {
+        let s = scenario(
+            "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"\n\n[[step]]\nat = \"5s\"\nnet = \"partition\"\n",
+        );
+        let class = |outcome: Outcome| end_class(&s, &outcome);
+        // The sim's quick end and a slow real peer's are both at once.
+        assert_eq!(class(ended(0, 65)), EndClass::AtOnce);
+        assert_eq!(class(ended(0, 1400)), EndClass::AtOnce);
+        assert_eq!(class(ended(0, 3000)), EndClass::AfterWait);
+        // Counted from the step at 5 s, the last one before the end.
+        assert_eq!(class(ended(255, 5300)), EndClass::AtOnce);
+        assert_eq!(class(ended(0, 30_065)), EndClass::AfterWait);
+        assert_eq!(class(Outcome::default()), EndClass::AtHorizon);
+    }
+}
