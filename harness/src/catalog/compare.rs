@@ -86,6 +86,9 @@ fn verdict_word(verdict: &Verdict) -> &'static str {
     }
 }
 
+/// ssh's exit status when it fails itself (ssh(1), EXIT STATUS).
+const SSH_FAILED: i32 = 255;
+
 /// The aspect of the run's teardown order on a stream.
 const ORDER: &str = "order of ";
 
@@ -113,13 +116,12 @@ pub(crate) fn observe(
     // A terminal's output is the remote prompt and echo, which differ
     // between the sim's shell and bash; only command lines' bytes compare.
     if !scenario.uses_terminal() {
-        set(
-            "bytes delivered",
-            format!(
-                "stdout {} / stderr {}",
-                outcome.stdout_bytes, outcome.stderr_bytes
-            ),
-        );
+        set("stdout bytes", outcome.stdout_bytes.to_string());
+        // ssh that fails (exit 255) writes why to stderr; the real lane
+        // logs that message (`-E`) instead, so its stderr lacks it.
+        if outcome.client_exit != Some(SSH_FAILED) {
+            set("stderr bytes", outcome.stderr_bytes.to_string());
+        }
     }
     let mut survivors: Vec<String> = outcome
         .survivor_names()
@@ -173,6 +175,14 @@ pub(crate) fn compare(sim: &[Observed], real: &[Observed], seeds: &str) -> Compa
     };
     let mut comparison = Comparison::default();
     for aspect in aspects {
+        if aspect.starts_with(ORDER) && !real.iter().any(|o| o.aspects.contains_key(aspect)) {
+            // The real lane logs the ssh of a command line only, not a
+            // terminal's nor scp's: what it did not see is no value.
+            comparison.notes.push(format!(
+                "{aspect}: not seen in the real lane (it logs the channel of a command line's ssh only)"
+            ));
+            continue;
+        }
         let in_sim = values(sim, aspect);
         let in_real = values(real, aspect);
         let listed = |set: &BTreeSet<String>| {
@@ -327,6 +337,44 @@ mod tests {
         assert_eq!(
             c.differences,
             vec!["client exit: real produced [3], the sim never did over 20 seeds (sim: [7])"]
+        );
+    }
+
+    #[test]
+    fn a_client_the_real_lane_does_not_log_and_the_message_of_a_failed_ssh_are_not_compared() {
+        let s = one_command();
+        let failed = |stderr: u64| Outcome {
+            stderr_bytes: stderr,
+            ..ended(255, 65)
+        };
+        // The sim's ssh wrote "client_loop: send disconnect: ..." to
+        // stderr; the real lane's logged it.
+        let sim = observed(
+            &s,
+            &[(
+                "client ssh[2]",
+                &["client_loop: send disconnect: Connection reset by peer"],
+                failed(56),
+            )],
+        );
+        let real = observed(
+            &s,
+            &[(
+                "client ssh[9]",
+                &["connection lost: broken pipe"],
+                failed(0),
+            )],
+        );
+        assert_eq!(compare(&sim, &real, "20 seeds"), Comparison::default());
+        // No client log in the real lane (a terminal's ssh): a note.
+        let unlogged = observed(&s, &[("client ssh[9]", &[], failed(0))]);
+        let c = compare(&sim, &unlogged, "20 seeds");
+        assert_eq!(c.differences, Vec::<String>::new());
+        assert_eq!(
+            c.notes,
+            vec![
+                "order of client ssh: not seen in the real lane (it logs the channel of a command line's ssh only)"
+            ]
         );
     }
 

@@ -17,8 +17,10 @@ pub(crate) enum Teardown {
     ExitSignal,
     Eof,
     Close,
-    /// The connection was reset (RST).
-    Reset,
+    /// The connection failed under the session: reset by the peer (RST),
+    /// or a write after the RST failed (the sim's ssh reports the reset
+    /// itself, the real one often the broken pipe of its next write).
+    ConnectionLost,
     /// The client's keepalives went unanswered and it gave up.
     KeepaliveTimeout,
 }
@@ -30,7 +32,7 @@ impl Teardown {
             Teardown::ExitSignal => "exit-signal",
             Teardown::Eof => "eof",
             Teardown::Close => "close",
-            Teardown::Reset => "reset",
+            Teardown::ConnectionLost => "connection-lost",
             Teardown::KeepaliveTimeout => "keepalive-timeout",
         }
     }
@@ -92,10 +94,11 @@ fn teardown_kind(text: &str) -> Option<Teardown> {
         Some(Teardown::Eof)
     } else if text == "CLOSE" || text == "channel close received" {
         Some(Teardown::Close)
-    } else if text.contains("Connection reset")
-        || text.starts_with("connection lost: Connection reset")
+    } else if text.starts_with("connection lost: ")
+        || text.contains("Connection reset")
+        || text.contains("Broken pipe")
     {
-        Some(Teardown::Reset)
+        Some(Teardown::ConnectionLost)
     } else if text.starts_with("Timeout, server") || text == "keepalive timeout" {
         Some(Teardown::KeepaliveTimeout)
     } else {
@@ -116,8 +119,13 @@ mod tests {
             ("<- CLOSE", "channel close received", Teardown::Close),
             (
                 "client_loop: send disconnect: Connection reset by peer",
-                "connection lost: Connection reset by 127.0.0.1 port 1",
-                Teardown::Reset,
+                "connection lost: broken pipe",
+                Teardown::ConnectionLost,
+            ),
+            (
+                "client_loop: send disconnect: Broken pipe",
+                "connection lost: reset",
+                Teardown::ConnectionLost,
             ),
             (
                 "Timeout, server server not responding.",
