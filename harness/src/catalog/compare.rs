@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use hangar_scenario::Scenario;
 
-use super::teardown::teardown_orders;
+use super::teardown::{step_times, teardown_orders};
 use crate::sim::{Outcome, RunResult};
 use crate::verdict::Verdict;
 
@@ -41,15 +41,14 @@ impl EndClass {
 }
 
 /// The class of a run's end: from the client's end in the outcome, and
-/// the step times of the scenario (the earliest time of a drawn one).
-pub(crate) fn end_class(scenario: &Scenario, outcome: &Outcome) -> EndClass {
+/// when the last step before it happened.
+pub(crate) fn end_class(outcome: &Outcome, steps: &[Duration]) -> EndClass {
     let (Some(_), Some(ended)) = (outcome.client_exit, outcome.client_ended_at) else {
         return EndClass::AtHorizon;
     };
-    let last_step = scenario
-        .steps
+    let last_step = steps
         .iter()
-        .map(|step| step.at.min)
+        .copied()
         .filter(|at| *at <= ended)
         .max()
         .unwrap_or_default();
@@ -112,7 +111,12 @@ pub(crate) fn observe(
             .client_exit
             .map_or("none".to_string(), |code| code.to_string()),
     );
-    set("end", end_class(scenario, outcome).name().to_string());
+    set(
+        "end",
+        end_class(outcome, &step_times(scenario, result))
+            .name()
+            .to_string(),
+    );
     // A terminal's output is the remote prompt and echo, which differ
     // between the sim's shell and bash; only command lines' bytes compare.
     if !scenario.uses_terminal() {
@@ -404,10 +408,9 @@ mod tests {
 
     #[test]
     fn end_classes_count_from_the_last_step_and_tolerate_real_startup_time() {
-        let s = scenario(
-            "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"\n\n[[step]]\nat = \"5s\"\nnet = \"partition\"\n",
-        );
-        let class = |outcome: Outcome| end_class(&s, &outcome);
+        // Steps at 0 s and 5 s, as the trace shows them.
+        let steps = [Duration::ZERO, Duration::from_secs(5)];
+        let class = |outcome: Outcome| end_class(&outcome, &steps);
         // The sim's quick end and a slow real peer's are both at once.
         assert_eq!(class(ended(0, 65)), EndClass::AtOnce);
         assert_eq!(class(ended(0, 900)), EndClass::AtOnce);
@@ -418,5 +421,32 @@ mod tests {
         assert_eq!(class(ended(255, 5300)), EndClass::AtOnce);
         assert_eq!(class(ended(0, 30_065)), EndClass::AfterWait);
         assert_eq!(class(Outcome::default()), EndClass::AtHorizon);
+    }
+
+    #[test]
+    fn steps_are_read_from_the_trace_of_either_lane() {
+        let mut result = run("client ssh[2]", &[], Outcome::default());
+        let at = Duration::from_millis;
+        for (ms, actor, text) in [
+            (0, "client sh[2]", "started by client init[1]"),
+            (10, "client ssh[3]", "connected"),
+            (700, "client terminal", "types \"logout\\n\""),
+            (
+                900,
+                "net",
+                "partition: no segment crosses in either direction",
+            ),
+            (950, "client sh[9]", "started by client bash[4]"),
+        ] {
+            result.events.push(Event {
+                at: at(ms),
+                actor: actor.to_string(),
+                what: What::Text(text.to_string()),
+            });
+        }
+        let s = scenario(
+            "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 9'\"\n\n[[step]]\nat = \"1s\"\nnet = \"partition\"\n",
+        );
+        assert_eq!(step_times(&s, &result), vec![at(0), at(700), at(900)]);
     }
 }

@@ -1,7 +1,11 @@
-//! The order of a run's teardown events, stream by stream, read from its
-//! trace in one place: the only code of the lane comparison that reads
-//! event text, so that it can read typed events instead when the trace
-//! has them.
+//! The order of a run's teardown events, stream by stream, and the times
+//! its steps happened, read from its trace in one place: the only code of
+//! the lane comparison that reads event text, so that it can read typed
+//! events instead when the trace has them.
+
+use std::time::Duration;
+
+use hangar_scenario::{Action, Scenario};
 
 use crate::sim::RunResult;
 use crate::trace::What;
@@ -79,6 +83,38 @@ pub(crate) fn teardown_orders(result: &RunResult) -> Vec<StreamOrder> {
         orders[n].events.push(kind);
     }
     orders
+}
+
+/// When the run's steps happened, as its trace shows them in both lanes:
+/// a command line's shell started by the client's init, a terminal's
+/// keystrokes or resize, one of the scenario's network faults (the sim's
+/// network also logs what a fault led to, which is no step). A
+/// `wait_for` and the real lane's slower typing put steps later than the
+/// scenario's times.
+pub(crate) fn step_times(scenario: &Scenario, result: &RunResult) -> Vec<Duration> {
+    let faults: Vec<String> = scenario
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Net(fault) => Some(fault.to_string()),
+            _ => None,
+        })
+        .collect();
+    result
+        .events
+        .iter()
+        .filter(|event| {
+            let What::Text(text) = &event.what else {
+                return false;
+            };
+            match event.actor.as_str() {
+                "net" => faults.iter().any(|fault| text.starts_with(fault.as_str())),
+                "client terminal" => true,
+                actor => actor.starts_with("client sh[") && text == "started by client init[1]",
+            }
+        })
+        .map(|event| event.at)
+        .collect()
 }
 
 /// A client's trace line as a teardown event: the sim's words
