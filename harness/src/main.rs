@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hangar::catalog::{self, RunOptions};
+use hangar::catalog::{self, Lane, RunOptions};
 use hangar::explore::{ExploreArgs, explore_command};
 use hangar::report;
 use hangar::shrink::{ShrinkArgs, shrink_command};
@@ -39,10 +39,12 @@ enum Command {
         /// (B excluded); only the runs that do not pass are printed.
         #[arg(long, conflicts_with = "seed")]
         seeds: Option<String>,
-        /// The lane: `sim` (simulated hosts and network) or `real` (real
-        /// servers and clients on 127.0.0.1: OpenSSH, Dropbear, hangar's own, yours).
+        /// The lane: `sim` (simulated hosts and network), `real` (real
+        /// servers and clients on 127.0.0.1: OpenSSH, Dropbear, hangar's own, yours),
+        /// or `both`: each scenario and target in the sim over seeds (`--seeds`,
+        /// default 0..20) and in the real lane `--repeat` times (default 3), compared.
         #[arg(long, default_value = "sim")]
-        lane: String,
+        lane: Lane,
         /// Print each run's full teardown trace.
         #[arg(short, long)]
         verbose: bool,
@@ -57,9 +59,10 @@ enum Command {
         #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
         /// Run each scenario N times and fail, with a diff, when the
-        /// (normalized, in the real lane) traces differ.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-        repeat: u32,
+        /// (normalized, in the real lane) traces differ (default 1; with
+        /// `--lane both`: the real runs compared with the sim, default 3).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: Option<u32>,
         /// Real lane: run a job that did not pass up to N more times; one
         /// that passes then is counted as passed and reported as flaky,
         /// every failed try printed in full.
@@ -174,7 +177,7 @@ fn command(cli: Cli) -> i32 {
                 return report::EXIT_BAD_INPUT;
             }
             let options = RunOptions {
-                repeat: repeat as usize,
+                repeat: repeat.map(|n| n as usize),
                 retries,
                 workers: workers(jobs),
                 targets,

@@ -7,9 +7,8 @@
 //! - [`Order::WaitEof`] (OpenSSH serverloop.c, session.c, nchan.c): the
 //!   exit status as soon as the child is reaped; EOF only after read-EOF
 //!   on both the stdout and the stderr pipe; CLOSE once both happened. A
-//!   background job holding either pipe holds the session open.
-//! - [`Order::OpenSsh`]: wait-eof, where the exit status and the EOF race
-//!   when the child's exit ends its pipes.
+//!   background job holding either pipe holds the session open. When the
+//!   child's exit ends the pipes, the exit status and the EOF race.
 //! - [`Order::CloseOnExit`] (sshd before 2000-11): at child exit, close the
 //!   pipes, then send the exit status, EOF and CLOSE: whatever is still in
 //!   the pipes is lost (a block already read is still sent).
@@ -33,14 +32,14 @@ use crate::trace::{PipeEvent, PipesClosed};
 /// A server's order of the session's last messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
-    WaitEof,
-    /// Wait-eof as OpenSSH's sshd does it, where the exit-status races the
-    /// EOF: the child's exit closes its pipes before its parent gets
-    /// SIGCHLD (exit_files before exit_notify, kernel/exit.c), so
+    /// The exit status races the EOF when the child's exit ends its
+    /// pipes: the exit closes them before the parent gets SIGCHLD
+    /// (exit_files before exit_notify, kernel/exit.c), so OpenSSH's
     /// server_loop2 may read the EOF before collect_children sees the
-    /// child (serverloop.c). Measured on OpenSSH 9.2: EOF first in 18 of 20
-    /// runs.
-    OpenSsh,
+    /// child (serverloop.c), and hangar-sshd's pumps may see it before its
+    /// wait for the child returns. Measured on OpenSSH 9.2: EOF first in
+    /// 18 of 20 runs; hangar-sshd showed both orders too.
+    WaitEof,
     CloseOnExit,
     Drain(Duration),
     Dropbear,
@@ -59,7 +58,7 @@ impl Order {
     /// The order of the server a target names.
     pub fn of_target(target: Target) -> Order {
         match target {
-            Target::OpenSsh => Order::OpenSsh,
+            Target::OpenSsh => Order::WaitEof,
             Target::Dropbear => Order::Dropbear,
             Target::Hangar(policy) => Order::of_policy(policy),
         }
@@ -89,9 +88,9 @@ pub trait SessionEnd: ChannelEnd {
     /// The child was reaped and the session now waits for EOF on its
     /// pipes (wait-eof): a side may say who holds them.
     fn waits_for_pipes(&self) {}
-    /// Whatever happens between the child's exit and a close-on-exit
-    /// server (or OpenSSH's SIGCHLD handling) acting on it: the sim's
-    /// scheduling turns, which the seed draws.
+    /// Whatever happens between the child's exit and the server acting on
+    /// it (its SIGCHLD handling, a close-on-exit server's check): the
+    /// sim's scheduling turns, which the seed draws.
     async fn before_acting_on_exit(&self) {}
     /// Tells the pumps to stop after the block they read.
     fn stop_pumps(&self);
@@ -107,12 +106,10 @@ pub trait SessionEnd: ChannelEnd {
 /// pumps have: at EOF on their pipe, or once told to stop.
 pub async fn tear_down<S: SessionEnd>(side: &S, order: Order, pumps: impl Future<Output = ()>) {
     match order {
-        Order::WaitEof | Order::OpenSsh => {
+        Order::WaitEof => {
             let exit = async {
                 let status = side.reap().await;
-                if order == Order::OpenSsh {
-                    side.before_acting_on_exit().await;
-                }
+                side.before_acting_on_exit().await;
                 side.waits_for_pipes();
                 side.send_status(status).await;
             };
@@ -186,7 +183,7 @@ pub async fn end_on_pty<C: ChannelEnd>(
             side.send_status(status).await;
             side.send_eof().await;
         }
-        Order::WaitEof | Order::OpenSsh | Order::Drain(_) => {
+        Order::WaitEof | Order::Drain(_) => {
             side.send_status(status).await;
             send_pending(pending).await;
             side.log(PipeEvent::PtyDrained);

@@ -1,0 +1,246 @@
+//! `hangar run`: the options checked before anything runs, the job list of
+//! the lane asked for, and the runs.
+
+use std::path::PathBuf;
+
+use hangar_scenario::{Scenario, Target};
+
+use super::judge::{JobRef, report_job};
+use super::load::load_all;
+use super::output::{Output, Tally, out_header};
+use super::pool::{in_groups, repeat_each};
+use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
+use crate::explore::SeedRange;
+use crate::real::{RealTarget, TargetsFile};
+use crate::report::EXIT_BAD_INPUT;
+use crate::sim;
+
+/// `hangar run`: returns the process exit code.
+pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
+    let checked = match check_options(options) {
+        Ok(checked) => checked,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let scenarios = match load_all(paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if scenarios.is_empty() {
+        eprintln!("error: no scenario files (*.toml) under the given paths");
+        return EXIT_BAD_INPUT;
+    }
+    match options.lane {
+        Lane::Sim => run_sim(&scenarios, options, &checked),
+        Lane::Real => run_real(&scenarios, options, &checked),
+        Lane::Both => both::run_both(&scenarios, options, &checked),
+    }
+}
+
+/// The options once checked: nothing runs before they all are.
+pub(crate) struct Checked {
+    pub(crate) seed: u64,
+    pub(crate) seed_range: Option<SeedRange>,
+    /// The sim lane's `--target`s; empty: each scenario's own.
+    pub(crate) sim_targets: Vec<Target>,
+    /// The real lane's targets (the real and both lanes).
+    pub(crate) real_targets: Vec<RealTarget>,
+}
+
+/// Checks the options against each other and the lane; the message is
+/// the error to print.
+fn check_options(options: &RunOptions) -> Result<Checked, String> {
+    let lane = options.lane;
+    let seed = parse_seed(&options.seed).map_err(|m| format!("error: {m}"))?;
+    let seed_range = options
+        .seeds
+        .as_deref()
+        .map(str::parse::<SeedRange>)
+        .transpose()
+        .map_err(|m| format!("error: {m}"))?;
+    if lane == Lane::Real && seed_range.is_some() {
+        return Err("error: --seeds: the real lane has no seed; seeds are for the sim lane\n  example: hangar run scenarios/ --seeds 0..100".to_string());
+    }
+    if lane == Lane::Sim && options.retries > 0 {
+        return Err("error: --retries: the sim lane gives the same run for the same seed; retries are for the real lane\n  example: hangar run scenarios/ --lane real --retries 1".to_string());
+    }
+    if lane == Lane::Both && options.retries > 0 {
+        return Err("error: --retries: `--lane both` compares every real run with the sim; retries are for the real lane\n  example: hangar run scenarios/ --lane both --repeat 5".to_string());
+    }
+    if lane == Lane::Sim && options.targets_file.is_some() {
+        return Err("error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml".to_string());
+    }
+    // Checked before any scenario runs: a bad file runs nothing.
+    let real_targets = if lane == Lane::Sim {
+        Vec::new()
+    } else {
+        real_targets(options)?
+    };
+    let mut sim_targets = Vec::new();
+    if lane == Lane::Sim {
+        for name in &options.targets {
+            let target = name
+                .parse::<Target>()
+                .map_err(|e| format!("error: --target: {e}"))?;
+            sim_targets.push(target);
+        }
+    }
+    Ok(Checked {
+        seed,
+        seed_range,
+        sim_targets,
+        real_targets,
+    })
+}
+
+fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
+    let mut out = Output::default();
+    let mut tally = Tally::default();
+    // `--repeat N`: each job N times in a row, compared.
+    let repeat = options.repeat.unwrap_or(1).max(1);
+    let mut jobs: Vec<(&Scenario, &RealTarget)> = scenarios
+        .iter()
+        .flat_map(|scenario| checked.real_targets.iter().map(move |t| (scenario, t)))
+        .collect();
+    // Said loudly, per run, and counted: a skip is never a pass.
+    jobs.retain(
+        |(scenario, target)| match crate::real::unsupported(scenario, target) {
+            Some(why) => {
+                tally.skipped += 1;
+                out.line(&skipped_line(scenario, target, "real", &why));
+                false
+            }
+            None => true,
+        },
+    );
+    let seed = checked.seed;
+    out_header(
+        &mut out,
+        options,
+        scenarios.len(),
+        jobs.len() as u64,
+        &seed.to_string(),
+    );
+    let repeated = repeat_each(&jobs, repeat);
+    let results = run_isolated(&repeated, options.workers, |(scenario, target)| {
+        crate::real::run(scenario, target)
+    });
+    for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
+        let job = JobRef {
+            scenario,
+            label: &target.label(),
+            target: target.like,
+            real_target: Some(target),
+            seed,
+            repeat,
+        };
+        report_job(&mut out, options, &job, results, &mut tally);
+    }
+    finish(&mut out, options, &tally)
+}
+
+fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
+    let mut out = Output::default();
+    let mut tally = Tally::default();
+    let repeat = options.repeat.unwrap_or(1).max(1);
+    let jobs: Vec<(&Scenario, Target)> = scenarios
+        .iter()
+        .flat_map(|scenario| {
+            let targets = if checked.sim_targets.is_empty() {
+                scenario.targets.clone()
+            } else {
+                checked.sim_targets.clone()
+            };
+            targets.into_iter().map(move |t| (scenario, t))
+        })
+        .collect();
+    // `--seeds A..B`: every job on every seed, one seed after the other
+    // (never a list of the range); only the runs that do not pass are
+    // printed.
+    let seed = checked.seed;
+    let (seeds, which) = match checked.seed_range {
+        Some(range) => (range, format!("seeds {range}")),
+        None => (
+            SeedRange {
+                start: seed,
+                end: seed.saturating_add(1),
+            },
+            format!("seed {seed}"),
+        ),
+    };
+    let runs = (jobs.len() as u64).saturating_mul(seeds.count(None));
+    out_header(&mut out, options, scenarios.len(), runs, &which);
+    tally.hide_passes = checked.seed_range.is_some() && !options.json;
+    for seed in seeds.iter(None) {
+        let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
+            sim::run(s, *t, seed)
+        });
+        for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
+            let job = JobRef {
+                scenario,
+                label: &target.to_string(),
+                target: *target,
+                real_target: None,
+                seed,
+                repeat,
+            };
+            report_job(&mut out, options, &job, results, &mut tally);
+        }
+    }
+    finish(&mut out, options, &tally)
+}
+
+/// The tally's last line (text only) and the exit code.
+fn finish(out: &mut Output, options: &RunOptions, tally: &Tally) -> i32 {
+    if !options.json {
+        out.line(&tally.summary());
+    }
+    tally.exit_code()
+}
+
+/// A job the real lane cannot run, with the reason.
+pub(crate) fn skipped_line(
+    scenario: &Scenario,
+    target: &RealTarget,
+    lane: &str,
+    why: &str,
+) -> String {
+    format!(
+        "skipped {} [{}] lane={lane}: {why}",
+        scenario.path,
+        target.label()
+    )
+}
+
+/// The real lane's targets: `--target` names among the built-ins and the
+/// targets file's (`--targets`, else `HANGAR_TARGETS`).
+fn real_targets(options: &RunOptions) -> Result<Vec<RealTarget>, String> {
+    let path = options
+        .targets_file
+        .clone()
+        .or_else(|| std::env::var_os(TARGETS_ENV).map(PathBuf::from));
+    let file = match path {
+        Some(path) => Some(TargetsFile::load(&path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    crate::real::targets::resolve(&options.targets, file.as_ref())
+        .map_err(|message| format!("error: {message}"))
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    if text == "random" {
+        // A seed from the OS, printed in every report so the run replays.
+        let state = std::collections::hash_map::RandomState::new();
+        return Ok(std::hash::BuildHasher::hash_one(&state, 0u8));
+    }
+    text.parse().map_err(|_| {
+        format!("--seed: expected a number or `random`, found `{text}`\n  example: --seed 42")
+    })
+}

@@ -1,0 +1,202 @@
+//! What `hangar run` prints: its lines, its header, each try of a job,
+//! the replay lines, and the tally that makes its last line and exit code.
+
+use std::io::Write;
+
+use super::RunOptions;
+use super::judge::{JobRef, Judged};
+use crate::real::RealTarget;
+use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
+use crate::verdict::Verdict;
+
+/// Standard output that stops quietly when its reader goes away
+/// (`hangar run ... | head`), instead of panicking.
+#[derive(Default)]
+pub(crate) struct Output {
+    closed: bool,
+}
+
+impl Output {
+    pub(crate) fn line(&mut self, text: &str) {
+        if !self.closed && writeln!(std::io::stdout().lock(), "{text}").is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+/// What a `hangar run` counted, for its last line and its exit code.
+#[derive(Default)]
+pub(crate) struct Tally {
+    pub(crate) passed: u64,
+    pub(crate) failed: u64,
+    /// Runs that passed only on a retry.
+    pub(crate) flaky: u64,
+    pub(crate) skipped: u64,
+    /// Runs in which the harness failed (verdict `error`).
+    pub(crate) errors: u64,
+    /// `--seeds`: passing runs are counted, not printed.
+    pub(crate) hide_passes: bool,
+}
+
+impl Tally {
+    pub(crate) fn summary(&self) -> String {
+        let mut line = format!("\n{} passed", self.passed);
+        if self.flaky > 0 {
+            line.push_str(&format!(" ({} of them only on a retry: flaky)", self.flaky));
+        }
+        line.push_str(&format!(", {} failed or unknown", self.failed));
+        if self.errors > 0 {
+            line.push_str(&format!(", {} error(s) of the harness", self.errors));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line
+    }
+
+    /// 3 when the harness failed on some run, else 1 when some run did
+    /// not pass, else 0.
+    pub(crate) fn exit_code(&self) -> i32 {
+        if self.errors > 0 {
+            EXIT_HARNESS_ERROR
+        } else if self.failed > 0 {
+            EXIT_FAIL
+        } else {
+            EXIT_PASS
+        }
+    }
+}
+
+pub(crate) fn out_header(
+    out: &mut Output,
+    options: &RunOptions,
+    files: usize,
+    runs: u64,
+    seeds: &str,
+) {
+    if !options.json {
+        out.line(&format!(
+            "hangar: {files} scenario file(s), {runs} run(s), lane {}, {seeds}, {} worker(s)",
+            options.lane, options.workers
+        ));
+    }
+}
+
+/// Prints a run in which the harness failed, in the run's place: verdict
+/// `error`, the panic's message and place, and the replay line.
+pub(crate) fn report_error(out: &mut Output, options: &RunOptions, job: &JobRef, message: &str) {
+    let replay = job_replay(job);
+    if options.json {
+        let lane = if job.real_target.is_some() {
+            report::LANE_REAL
+        } else {
+            report::LANE_SIM
+        };
+        let line = report::error_json(job.scenario, lane, job.label, job.seed, message, &replay);
+        out.line(&line.to_string());
+    } else {
+        out.line(&report::error_summary_line(
+            &job.scenario.path,
+            job.label,
+            job.seed,
+            message,
+            &replay,
+        ));
+    }
+}
+
+/// The command that runs a job again.
+pub(crate) fn job_replay(job: &JobRef) -> String {
+    let path = &job.scenario.path;
+    match job.real_target {
+        Some(target) => real_replay(path, target),
+        None => report::replay_command(job.scenario, job.target, job.seed),
+    }
+}
+
+/// The command that runs a real job again.
+pub(crate) fn real_replay(path: &str, target: &RealTarget) -> String {
+    match target {
+        RealTarget {
+            name,
+            file: Some(file),
+            ..
+        } => {
+            format!("hangar run {path} --lane real --targets {file} --target {name} -v")
+        }
+        target => format!("hangar run {path} --lane real --target {} -v", target.name),
+    }
+}
+
+/// Prints one try of a job: `try` is `(n, of)` when the job ran more than
+/// once. A real run that did not pass is printed in full even without
+/// `-v`: unlike a seed, it cannot be replayed exactly.
+pub(crate) fn report_try(
+    out: &mut Output,
+    options: &RunOptions,
+    job: &JobRef,
+    judged: &Judged,
+    r#try: Option<(usize, usize)>,
+) {
+    let (scenario, result, verdict) = (job.scenario, &judged.result, &judged.verdict);
+    if let Some(diff) = &judged.difference {
+        let text = format!(
+            "{} [{}]: {} runs, traces differ; {diff}",
+            scenario.path, job.label, job.repeat
+        );
+        if options.json {
+            // Standard output stays one JSON object a line.
+            eprintln!("{text}");
+        } else {
+            out.line(&text);
+        }
+    }
+    if options.json {
+        let mut line = report::json_value(scenario, result, verdict);
+        if options.events {
+            line["events"] = report::events_json(&result.events);
+        }
+        if let Some((n, of)) = r#try {
+            line["try"] = serde_json::json!(n);
+            line["tries"] = serde_json::json!(of);
+        }
+        out.line(&line.to_string());
+        return;
+    }
+    if options.verbose || (job.real_target.is_some() && *verdict != Verdict::Pass) {
+        out.line(&format!(
+            "\n{}",
+            report::trace_text(scenario, result, verdict)
+        ));
+    }
+    let mut line = report::summary_line(scenario, result, verdict);
+    match r#try {
+        Some((n, of)) if n < of => {
+            line.push_str(&format!("\n          try {n} of {of}: run again"))
+        }
+        Some((n, _)) if *verdict == Verdict::Pass => line.push_str(&format!(
+            "\n          flaky: passed on try {n}, after failing before"
+        )),
+        Some((n, _)) => line.push_str(&format!("\n          try {n}: still not passing")),
+        None => {}
+    }
+    out.line(&line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_outrank_passes_and_errors_outrank_failures() {
+        let mut tally = Tally {
+            passed: 3,
+            ..Tally::default()
+        };
+        assert_eq!(tally.exit_code(), EXIT_PASS);
+        tally.failed = 1;
+        assert_eq!(tally.exit_code(), EXIT_FAIL);
+        tally.errors = 1;
+        assert_eq!(tally.exit_code(), EXIT_HARNESS_ERROR);
+    }
+}

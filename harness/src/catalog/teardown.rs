@@ -1,0 +1,238 @@
+//! The order of a run's teardown events, stream by stream, and the times
+//! its steps happened, read from the typed events of its trace in one
+//! place: the sim's SSH messages and the real client's log name the same
+//! events with different types.
+
+use std::time::Duration;
+
+use hangar_scenario::{Action, Scenario};
+
+use crate::run::RunResult;
+use crate::trace::{ClientEnd, ClientEvent, Event, ProcessEvent, SshEvent, TcpEvent, Way, What};
+
+/// A teardown event both lanes see, from the client's side of the
+/// session: what it received on the channel, and how the connection
+/// under it ended when it did not end cleanly. The sim's trace has no
+/// TCP FIN (its network model does not log segments), so the client's
+/// view is what both lanes can put in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Teardown {
+    ExitStatus,
+    ExitSignal,
+    Eof,
+    Close,
+    /// The connection failed under the session: reset by the peer (RST),
+    /// or a write after the RST failed (the sim's ssh reports the reset
+    /// itself, the real one often the broken pipe of its next write).
+    ConnectionLost,
+    /// The client's keepalives went unanswered and it gave up.
+    KeepaliveTimeout,
+}
+
+impl Teardown {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Teardown::ExitStatus => "exit-status",
+            Teardown::ExitSignal => "exit-signal",
+            Teardown::Eof => "eof",
+            Teardown::Close => "close",
+            Teardown::ConnectionLost => "connection-lost",
+            Teardown::KeepaliveTimeout => "keepalive-timeout",
+        }
+    }
+}
+
+/// One stream's teardown events in the order they were seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StreamOrder {
+    /// `client ssh`, then `client ssh 2`... in the order the clients
+    /// first showed a teardown event (pids differ between runs).
+    pub(crate) stream: String,
+    pub(crate) events: Vec<Teardown>,
+}
+
+/// The teardown events of every client ssh of a run, one stream each.
+pub(crate) fn teardown_orders(result: &RunResult) -> Vec<StreamOrder> {
+    let mut actors: Vec<&str> = Vec::new();
+    let mut orders: Vec<StreamOrder> = Vec::new();
+    for event in &result.events {
+        if !event.actor.starts_with("client ssh") {
+            continue;
+        }
+        let Some(kind) = teardown_kind(&event.what) else {
+            continue;
+        };
+        let n = match actors.iter().position(|a| *a == event.actor) {
+            Some(n) => n,
+            None => {
+                actors.push(&event.actor);
+                let stream = match actors.len() {
+                    1 => "client ssh".to_string(),
+                    n => format!("client ssh {n}"),
+                };
+                orders.push(StreamOrder {
+                    stream,
+                    events: Vec::new(),
+                });
+                actors.len() - 1
+            }
+        };
+        orders[n].events.push(kind);
+    }
+    orders
+}
+
+/// When the run's steps happened, as its trace shows them in both lanes:
+/// a command line's shell started by the client's init, a terminal's
+/// keystrokes or resize, one of the scenario's network faults (the sim's
+/// network also logs what a fault led to, which is no step). A
+/// `wait_for` and the real lane's slower typing put steps later than the
+/// scenario's times.
+pub(crate) fn step_times(scenario: &Scenario, result: &RunResult) -> Vec<Duration> {
+    let faults: Vec<_> = scenario
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Net(fault) => Some(fault),
+            _ => None,
+        })
+        .collect();
+    let is_step = |event: &Event| match (&event.what, event.actor.as_str()) {
+        (What::Tcp(TcpEvent::Fault { fault } | TcpEvent::FaultStep { fault }), "net") => {
+            faults.contains(&fault)
+        }
+        (_, "client terminal") => true,
+        (What::Process(ProcessEvent::Started { parent }), actor) => {
+            actor.starts_with("client sh[") && parent == "client init[1]"
+        }
+        _ => false,
+    };
+    result
+        .events
+        .iter()
+        .filter(|event| is_step(event))
+        .map(|event| event.at)
+        .collect()
+}
+
+/// A client's event as a teardown event: the sim's messages received
+/// (`<- exit-status 7`, `<- EOF`) and the real client's log
+/// (`exit-status 7`, `channel eof received`). What the client sends is
+/// not in the order: its EOF races the server's in the real lane (a
+/// command line's stdin is /dev/null).
+fn teardown_kind(what: &What) -> Option<Teardown> {
+    let lost = |why: &str| why.contains("Connection reset") || why.contains("Broken pipe");
+    match what {
+        What::Ssh(SshEvent::ExitStatus {
+            way: Way::Received, ..
+        })
+        | What::Client(ClientEvent::ExitStatus { .. }) => Some(Teardown::ExitStatus),
+        What::Ssh(SshEvent::ExitSignal {
+            way: Way::Received, ..
+        })
+        | What::Client(ClientEvent::ExitSignal { .. }) => Some(Teardown::ExitSignal),
+        What::Ssh(SshEvent::Eof {
+            way: Way::Received, ..
+        })
+        | What::Client(ClientEvent::EofReceived) => Some(Teardown::Eof),
+        What::Ssh(SshEvent::Close {
+            way: Way::Received, ..
+        })
+        | What::Client(ClientEvent::CloseReceived) => Some(Teardown::Close),
+        What::Client(ClientEvent::ConnectionLost { .. }) => Some(Teardown::ConnectionLost),
+        What::Ssh(SshEvent::ClientDisconnected {
+            why: ClientEnd::SendFailed(why) | ClientEnd::Ended(why),
+        }) if lost(why) => Some(Teardown::ConnectionLost),
+        What::Ssh(SshEvent::ClientDisconnected {
+            why: ClientEnd::KeepaliveTimeout,
+        })
+        | What::Client(ClientEvent::KeepaliveTimeout) => Some(Teardown::KeepaliveTimeout),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::EofCause;
+
+    #[test]
+    fn both_lanes_events_give_the_same_teardown_events() {
+        let received = Way::Received;
+        let sent = Way::Sent;
+        let sim_lost = |why: &str| SshEvent::ClientDisconnected {
+            why: ClientEnd::SendFailed(why.into()),
+        };
+        for (sim, real, kind) in [
+            (
+                What::Ssh(SshEvent::ExitStatus {
+                    way: received,
+                    code: 7,
+                }),
+                What::Client(ClientEvent::ExitStatus { code: Some(7) }),
+                Teardown::ExitStatus,
+            ),
+            (
+                What::Ssh(SshEvent::ExitSignal {
+                    way: received,
+                    signal: "TERM".into(),
+                }),
+                What::Client(ClientEvent::ExitSignal { signal: None }),
+                Teardown::ExitSignal,
+            ),
+            (
+                What::Ssh(SshEvent::Eof {
+                    way: received,
+                    cause: EofCause::Plain,
+                }),
+                What::Client(ClientEvent::EofReceived),
+                Teardown::Eof,
+            ),
+            (
+                What::Ssh(SshEvent::Close {
+                    way: received,
+                    answer: false,
+                }),
+                What::Client(ClientEvent::CloseReceived),
+                Teardown::Close,
+            ),
+            (
+                What::Ssh(sim_lost("Connection reset by peer")),
+                What::Client(ClientEvent::ConnectionLost {
+                    why: "broken pipe".into(),
+                }),
+                Teardown::ConnectionLost,
+            ),
+            (
+                What::Ssh(sim_lost("Broken pipe")),
+                What::Client(ClientEvent::ConnectionLost {
+                    why: "reset".into(),
+                }),
+                Teardown::ConnectionLost,
+            ),
+            (
+                What::Ssh(SshEvent::ClientDisconnected {
+                    why: ClientEnd::KeepaliveTimeout,
+                }),
+                What::Client(ClientEvent::KeepaliveTimeout),
+                Teardown::KeepaliveTimeout,
+            ),
+        ] {
+            assert_eq!(teardown_kind(&sim), Some(kind), "{sim}");
+            assert_eq!(teardown_kind(&real), Some(kind), "{real}");
+        }
+        for sent in [
+            What::Ssh(SshEvent::Eof {
+                way: sent,
+                cause: EofCause::Plain,
+            }),
+            What::Client(ClientEvent::EofSent),
+            What::Ssh(SshEvent::Close {
+                way: sent,
+                answer: true,
+            }),
+        ] {
+            assert_eq!(teardown_kind(&sent), None, "{sent}");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `hangar run --lane both` on quick scenarios against OpenSSH: the sim
+//! over seeds and the real lane over repeated runs agree, and the output
+//! says so in its documented form.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use common::real_peers;
+
+/// Two scenarios that end at once, whose lanes agree on OpenSSH.
+const AGREEING: [&str; 2] = [
+    "scenarios/exit/killed-by-signal.toml",
+    "scenarios/pipes/late-writer.toml",
+];
+
+fn hangar(args: &[&str]) -> Output {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap()
+}
+
+fn both(extra: &[&str]) -> Output {
+    let mut args = vec!["run"];
+    args.extend(AGREEING);
+    args.extend([
+        "--lane", "both", "--target", "openssh", "--seeds", "0..5", "--repeat", "2",
+    ]);
+    args.extend(extra);
+    hangar(&args)
+}
+
+#[test]
+fn quick_scenarios_agree_on_openssh_one_line_each_and_a_summary() {
+    let Some(_turn) = real_peers() else {
+        return;
+    };
+    let out = both(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "hangar: 2 scenario file(s), 2 scenario x target pair(s), lane both, sim seeds 0..5, 2 real run(s) each, "
+        ),
+        "{stdout}"
+    );
+    for (line, path) in lines[1..].iter().zip(AGREEING) {
+        assert_eq!(
+            *line,
+            format!("agree   {path} [openssh]: 5 sim seed(s), 2 real run(s)")
+        );
+    }
+    assert_eq!(
+        lines.last(),
+        Some(&"sim agrees with real on 2 of 2 scenario x target pairs"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_rows_name_the_pair_and_its_differences() {
+    let Some(_turn) = real_peers() else {
+        return;
+    };
+    let out = both(&["--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for (row, path) in rows.iter().zip(AGREEING) {
+        assert_eq!(row["scenario"], path);
+        assert_eq!(row["target"], "openssh");
+        assert_eq!(row["lane"], "both");
+        assert_eq!(row["agree"], true);
+        assert_eq!(row["sim_seeds"], "0..5");
+        assert_eq!(row["real_runs"], 2);
+        assert_eq!(row["differences"], serde_json::json!([]));
+    }
+}
+
+#[test]
+fn retries_and_unknown_lanes_are_bad_input() {
+    let out = hangar(&["run", AGREEING[0], "--lane", "both", "--retries", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("retries are for the real lane"), "{stderr}");
+    let out = hangar(&["run", AGREEING[0], "--lane", "bth"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the lanes are `sim`, `real` and `both`"),
+        "{stderr}"
+    );
+}
