@@ -26,7 +26,7 @@ fn run_line(line: &str, target: Target, seed: u64) -> RunResult {
 fn copy_size(result: &RunResult) -> Option<u64> {
     let trace = render_events(&result.events);
     trace.lines().find_map(|line| {
-        let (_, rest) = line.split_once("client scp[2]")?;
+        let (_, rest) = line.split_once("client scp[3]")?;
         let rest = rest.trim_start().strip_prefix("wrote copy: ")?;
         rest.split(' ').next()?.parse().ok()
     })

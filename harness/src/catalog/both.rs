@@ -59,6 +59,8 @@ impl Pair<'_> {
 #[derive(Default)]
 struct Count {
     agree: u64,
+    /// Pairs that agreed only on a retry.
+    flaky: u64,
     differ: u64,
     skipped: u64,
     errors: u64,
@@ -122,14 +124,19 @@ pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &C
             for result in group {
                 pair.record(result, true);
             }
-            report_pair(&mut out, options, pair, &which, seeds, &mut count);
+            let earlier = retry_real(pair, options, runs, &which);
+            report_pair(&mut out, options, pair, &which, seeds, &earlier, &mut count);
         }
     }
     if !options.json {
         out.line(&format!(
-            "\nsim agrees with real on {} of {} scenario x target pairs{}{}{}",
+            "\nsim agrees with real on {} of {} scenario x target pairs{}{}{}{}",
             count.agree,
             pairs.len(),
+            match count.flaky {
+                0 => String::new(),
+                n => format!(" ({n} flaky: agreed on a retry)"),
+            },
             match count.differ {
                 0 => String::new(),
                 n => format!(", {n} differ"),
@@ -153,13 +160,45 @@ pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &C
     }
 }
 
-/// Prints one pair's agreement line (or JSON row) and counts it.
+/// `--retries N`: while the pair's real runs show what no seed did, runs
+/// them again, up to N times; the differences of each try given up on.
+/// A real run can lose a scheduler race on a busy machine: a pair that
+/// agrees on a later try is counted as agreeing and reported as flaky,
+/// with what its earlier tries showed.
+fn retry_real(pair: &mut Pair, options: &RunOptions, runs: usize, which: &str) -> Vec<Vec<String>> {
+    let mut earlier = Vec::new();
+    for _ in 0..options.retries {
+        if pair.error.is_some() {
+            break;
+        }
+        let differences = compare(&pair.sim, &pair.real, which).differences;
+        if differences.is_empty() {
+            break;
+        }
+        earlier.push(differences);
+        pair.real.clear();
+        let job = [(pair.scenario, pair.target)];
+        let results = run_isolated(
+            &repeat_each(&job, runs),
+            options.workers,
+            |(scenario, target)| crate::real::run(scenario, target),
+        );
+        for result in results {
+            pair.record(result, true);
+        }
+    }
+    earlier
+}
+
+/// Prints one pair's agreement line (or JSON row) and counts it;
+/// `earlier` holds the differences of the tries before the last.
 fn report_pair(
     out: &mut Output,
     options: &RunOptions,
     pair: &Pair,
     which: &str,
     seeds: SeedRange,
+    earlier: &[Vec<String>],
     count: &mut Count,
 ) {
     let (path, label) = (&pair.scenario.path, pair.target.label());
@@ -178,6 +217,9 @@ fn report_pair(
     let Comparison { differences, notes } = compare(&pair.sim, &pair.real, which);
     if differences.is_empty() {
         count.agree += 1;
+        if !earlier.is_empty() {
+            count.flaky += 1;
+        }
     } else {
         count.differ += 1;
     }
@@ -191,6 +233,8 @@ fn report_pair(
             "real_runs": pair.real.len(),
             "differences": differences,
             "notes": notes,
+            "tries": earlier.len() + 1,
+            "earlier_differences": earlier,
         });
         out.line(&row.to_string());
         return;
@@ -205,6 +249,19 @@ fn report_pair(
         pair.sim.len(),
         pair.real.len()
     );
+    if !earlier.is_empty() {
+        let last = earlier.len() + 1;
+        if differences.is_empty() {
+            text.push_str(&format!(" (flaky: agreed on try {last})"));
+        } else {
+            text.push_str(&format!(" (on each of {last} tries)"));
+        }
+        for (n, tried) in earlier.iter().enumerate() {
+            for difference in tried {
+                text.push_str(&format!("\n          try {}: {difference}", n + 1));
+            }
+        }
+    }
     for difference in &differences {
         text.push_str(&format!("\n          {difference}"));
     }

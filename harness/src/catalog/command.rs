@@ -71,9 +71,6 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     if lane == Lane::Sim && options.retries > 0 {
         return Err("error: --retries: the sim lane gives the same run for the same seed; retries are for the real lane\n  example: hangar run scenarios/ --lane real --retries 1".to_string());
     }
-    if lane == Lane::Both && options.retries > 0 {
-        return Err("error: --retries: `--lane both` compares every real run with the sim; retries are for the real lane\n  example: hangar run scenarios/ --lane both --repeat 5".to_string());
-    }
     if lane == Lane::Sim && options.targets_file.is_some() {
         return Err("error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml".to_string());
     }

@@ -21,9 +21,12 @@ pub(crate) enum Teardown {
     ExitSignal,
     Eof,
     Close,
-    /// The connection failed under the session: reset by the peer (RST),
-    /// or a write after the RST failed (the sim's ssh reports the reset
-    /// itself, the real one often the broken pipe of its next write).
+    /// The connection failed under the session: closed or reset by the
+    /// peer, or a write after the RST failed (the sim's ssh reports the
+    /// reset itself, the real one often the broken pipe of its next
+    /// write; on loopback the real one may see the RST that answered its
+    /// last write before the FIN that came first, where the sim's reads
+    /// the FIN: both are ssh's fatal "connection lost").
     ConnectionLost,
     /// The client's keepalives went unanswered and it gave up.
     KeepaliveTimeout,
@@ -139,9 +142,15 @@ fn teardown_kind(what: &What) -> Option<Teardown> {
             way: Way::Received, ..
         })
         | What::Client(ClientEvent::CloseReceived) => Some(Teardown::Close),
-        What::Client(ClientEvent::ConnectionLost { .. }) => Some(Teardown::ConnectionLost),
+        // ssh's fatal error on the connection (packet.c sshpkt_vfatal):
+        // closed, reset, timed out, or a write that a reset broke. The real
+        // lane's log names each; the sim's ssh says which errno it got.
+        What::Client(ClientEvent::ConnectionLost { .. })
+        | What::Ssh(SshEvent::ClientDisconnected {
+            why: ClientEnd::SendFailed(_),
+        }) => Some(Teardown::ConnectionLost),
         What::Ssh(SshEvent::ClientDisconnected {
-            why: ClientEnd::SendFailed(why) | ClientEnd::Ended(why),
+            why: ClientEnd::Ended(why),
         }) if lost(why) => Some(Teardown::ConnectionLost),
         What::Ssh(SshEvent::ClientDisconnected {
             why: ClientEnd::KeepaliveTimeout,
@@ -200,6 +209,13 @@ mod tests {
                 What::Ssh(sim_lost("Connection reset by peer")),
                 What::Client(ClientEvent::ConnectionLost {
                     why: "broken pipe".into(),
+                }),
+                Teardown::ConnectionLost,
+            ),
+            (
+                What::Ssh(sim_lost("Connection closed")),
+                What::Client(ClientEvent::ConnectionLost {
+                    why: "closed".into(),
                 }),
                 Teardown::ConnectionLost,
             ),

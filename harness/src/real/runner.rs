@@ -449,7 +449,8 @@ fn spawn_line(
     Ok(child)
 }
 
-/// Reads a pipe to its end on a thread of its own, counting the bytes.
+/// Reads a pipe to its end on a thread of its own, counting the bytes as
+/// a user's session would have written them ([`as_a_user_reads_it`]).
 fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
     let Some(mut pipe) = pipe else { return };
     std::thread::spawn(move || {
@@ -458,9 +459,21 @@ fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
             if n == 0 {
                 break;
             }
-            total.fetch_add(n as u64, Ordering::Relaxed);
+            total.fetch_add(as_a_user_reads_it(&block[..n]), Ordering::Relaxed);
         }
     });
+}
+
+/// ssh's goodbye of a pty session (clientloop.c: "Connection to %s
+/// closed.") names the host by its HostName, which is the run's address
+/// here where a user's names the server: each one counts as the sim's
+/// and a user's `Connection to server closed.`, so that byte counts
+/// compare across lanes. ssh writes the line in one write(2).
+fn as_a_user_reads_it(block: &[u8]) -> u64 {
+    const REAL: &[u8] = b"Connection to 127.0.0.1 closed.";
+    const USER: &[u8] = b"Connection to server closed.";
+    let goodbyes = block.windows(REAL.len()).filter(|w| *w == REAL).count();
+    (block.len() - goodbyes * (REAL.len() - USER.len())) as u64
 }
 
 /// A network fault, through the proxy. A crash or restart also kills the
@@ -597,4 +610,19 @@ fn server_host_processes(peer: &Peer) -> Vec<Marked> {
             name: p.name.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_a_user_reads_it;
+
+    #[test]
+    fn the_goodbye_counts_as_naming_the_server() {
+        assert_eq!(
+            as_a_user_reads_it(b"Connection to 127.0.0.1 closed.\r\n"),
+            "Connection to server closed.\r\n".len() as u64
+        );
+        assert_eq!(as_a_user_reads_it(b"Killed\n"), 7);
+        assert_eq!(as_a_user_reads_it(b""), 0);
+    }
 }

@@ -138,16 +138,7 @@ fn done_text(status: WaitStatus) -> String {
     match status {
         WaitStatus::Exited(0) => "Done".into(),
         WaitStatus::Exited(code) => format!("Exit {code}"),
-        WaitStatus::Signaled(sig) => match sig {
-            Signal::Hup => "Hangup",
-            Signal::Int => "Interrupt",
-            Signal::Quit => "Quit",
-            Signal::Kill => "Killed",
-            Signal::Pipe => "Broken pipe",
-            Signal::Alrm => "Alarm clock",
-            _ => "Terminated",
-        }
-        .into(),
+        WaitStatus::Signaled(sig) => sig.description().into(),
     }
 }
 

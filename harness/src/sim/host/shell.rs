@@ -59,6 +59,10 @@ pub struct Shell {
     pub(super) jobs: Option<JobTable>,
     /// Set while a trap runs: traps do not nest.
     in_trap: bool,
+    /// dash's report of a foreground child killed by a signal: its
+    /// strsignal(3) on stderr (jobs.c dowait and sprint_status: not for
+    /// SIGINT or SIGPIPE). bash -c says nothing.
+    reports_killed: bool,
 }
 
 /// A program running `script` as `sh -c` would. `shell_pid` is `$$`
@@ -78,9 +82,25 @@ pub fn sh_program(
     }
 }
 
-/// A command line as the harness runs it (`sh -c` with stdin from
-/// /dev/null and stdout/stderr on fresh pipes): its pid and the read ends
-/// of its stdout and stderr.
+/// A program running `script` as Debian's /bin/sh, dash 0.5.12, runs
+/// `sh -c`: unlike bash it forks even for the last command (measured:
+/// `sh -c 'sleep 3'` is a dash with a sleep child), and when a foreground
+/// child dies of a signal it says so on stderr (`Killed`).
+pub fn dash_program(script: Script, env: Arc<HostEnv>) -> impl FnOnce(Proc) -> Program {
+    move |proc: Proc| -> Program {
+        Box::pin(async move {
+            let mut shell = Shell::new(proc, env, None);
+            shell.reports_killed = true;
+            match shell.run_script(&script, false).await {
+                Flow::Continue(code) | Flow::Exit(code) => code,
+            }
+        })
+    }
+}
+
+/// A command line as the harness runs it (`/bin/sh -c`, which is dash,
+/// with stdin from /dev/null and stdout/stderr on fresh pipes): its pid
+/// and the read ends of its stdout and stderr.
 pub fn start_command_line(
     kernel: &Kernel,
     env: Arc<HostEnv>,
@@ -92,7 +112,7 @@ pub fn start_command_line(
     fds.set(0, OpenFile::dev_null());
     fds.set(1, OpenFile::pipe(out_w));
     fds.set(2, OpenFile::pipe(err_w));
-    let pid = kernel.spawn(INIT_PID, "sh", fds, sh_program(script, env, None));
+    let pid = kernel.spawn(INIT_PID, "sh", fds, dash_program(script, env));
     (pid, out_r, err_r)
 }
 
@@ -108,6 +128,7 @@ impl Shell {
             background: Vec::new(),
             jobs: None,
             in_trap: false,
+            reports_killed: false,
         }
     }
 
@@ -170,6 +191,7 @@ impl Shell {
     /// job in its own process group that keeps the terminal as stdin.
     async fn start_background(&mut self, and_or: &AndOr) {
         let job_control = self.jobs.is_some();
+        let reports_killed = self.reports_killed;
         let mut fds = self.proc.fds();
         if !job_control {
             fds.set(0, crate::sim::unix::OpenFile::dev_null());
@@ -190,6 +212,7 @@ impl Shell {
             }
             Box::pin(async move {
                 let mut shell = Shell::new(proc, env, Some(shell_pid));
+                shell.reports_killed = reports_killed;
                 match shell.run_and_or(&and_or, true).await {
                     Flow::Continue(code) | Flow::Exit(code) => code,
                 }
@@ -238,12 +261,14 @@ impl Shell {
                     let env = self.env.clone();
                     let shell_pid = self.shell_pid;
                     let job_control = self.jobs.is_some();
+                    let reports_killed = self.reports_killed;
                     let child = self.proc.spawn("sh", fds, move |proc: Proc| -> Program {
                         if job_control {
                             jobs::restore_job_signals(&proc);
                         }
                         Box::pin(async move {
                             let mut shell = Shell::new(proc, env, Some(shell_pid));
+                            shell.reports_killed = reports_killed;
                             match shell.run_script(&body, true).await {
                                 Flow::Continue(code) | Flow::Exit(code) => code,
                             }
@@ -296,7 +321,18 @@ impl Shell {
             return self.run_foreground_job(child, text).await;
         }
         match self.proc.wait(child).await {
-            Some(status) => Flow::Continue(status.shell_status()),
+            Some(status) => {
+                if let WaitStatus::Signaled(sig) = status
+                    && self.reports_killed
+                    && !matches!(sig, Signal::Int | Signal::Pipe)
+                {
+                    let _ = self
+                        .proc
+                        .write(2, format!("{}\n", sig.description()).as_bytes())
+                        .await;
+                }
+                Flow::Continue(status.shell_status())
+            }
             None => Flow::Continue(127),
         }
     }
@@ -511,7 +547,7 @@ fn background_name(and_or: &AndOr) -> String {
 mod tests {
     use std::time::Duration;
 
-    use crate::sim::host::testing::run_line;
+    use crate::sim::host::testing::{run_bash_line, run_line};
     use crate::sim::unix::{Signal, WaitStatus};
 
     #[test]
@@ -634,9 +670,32 @@ mod tests {
     }
 
     #[test]
-    fn the_last_command_is_execed_in_place() {
+    fn a_command_line_forks_even_its_last_command_as_dash_does() {
+        // dash 0.5.12 (Debian's /bin/sh), measured: `sh -c 'sleep 3'`
+        // is a dash with a sleep child.
         let ran = run_line("sleep 1", &[]);
-        assert!(ran.trace.contains("host sleep[2]"), "{}", ran.trace);
-        assert!(!ran.trace.contains("sleep[3]"), "{}", ran.trace);
+        assert!(ran.trace.contains("host sleep[3]"), "{}", ran.trace);
+        assert!(!ran.trace.contains("execs"), "{}", ran.trace);
+    }
+
+    #[test]
+    fn dash_says_which_signal_killed_a_foreground_child() {
+        // Measured: `sh -c 'sleep 30'` with the sleep killed by SIGKILL
+        // writes "Killed\n" to stderr and exits 137.
+        let ran = run_line("sh -c 'kill -TERM $$'; sh -c 'kill -INT $$'; echo $?", &[]);
+        assert_eq!(ran.stderr, "Terminated\n", "{}", ran.trace);
+        assert_eq!(ran.stdout, "130\n");
+    }
+
+    #[test]
+    fn the_last_command_of_a_remote_shell_is_execed_in_place() {
+        // bash -c, the login shell sshd runs a command with, execs it.
+        let ran = run_bash_line("sleep 1");
+        assert!(
+            ran.lines()
+                .any(|l| l.contains("host sh[2]") && l.ends_with("execs sleep")),
+            "{ran}"
+        );
+        assert!(!ran.contains("sleep[3]"), "{ran}");
     }
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 use hangar_scenario::{ClientOptions, Host, ServerOptions, Target};
 
 use super::env::HostEnv;
-use super::shell::start_command_line;
+use super::shell::{sh_program, start_command_line};
 use crate::sim::net::Network;
-use crate::sim::unix::{Kernel, Pid, PipeEnd, WaitStatus};
+use crate::sim::unix::{FdTable, INIT_PID, Kernel, OpenFile, Pid, PipeEnd, WaitStatus};
 use crate::sim::{Swarm, Terminal, start_login_shell};
 use crate::trace::{Trace, render_events};
 
@@ -85,6 +85,24 @@ pub fn type_session(steps: &[(&str, Duration)]) -> Typed {
 
 /// The pause of [`type_session`] that hangs the terminal up.
 pub const HANG_UP: Duration = Duration::from_nanos(1);
+
+/// Runs `line` as bash -c runs it (a login shell's command: sshd's
+/// session), with no stdio; the trace.
+pub fn run_bash_line(line: &str) -> String {
+    crate::sim::unix::block_on(async {
+        let trace = Trace::default();
+        let kernel = Kernel::new("host", trace.clone(), BTreeMap::new());
+        let env = lone_host_env(&trace);
+        let script = hangar_shell::parse(line).expect("test line parses");
+        let mut fds = FdTable::default();
+        for fd in 0..3 {
+            fds.set(fd, OpenFile::dev_null());
+        }
+        let pid = kernel.spawn(INIT_PID, "sh", fds, sh_program(script, env, None));
+        kernel.exited(pid).await.expect("the line ran");
+        render_events(&trace.events())
+    })
+}
 
 /// Runs `line` with `sh -c` on a host with the given virtual files, with
 /// stdin from /dev/null and stdout/stderr captured; virtual time runs.

@@ -360,7 +360,8 @@ async fn sh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         return complain(&proc, "sh: only `sh -c 'command'` is supported".into()).await;
     };
     match hangar_shell::parse(command) {
-        Ok(script) => shell::sh_program(script, env, None)(proc.clone()).await,
+        // /bin/sh is dash on Debian.
+        Ok(script) => shell::dash_program(script, env)(proc.clone()).await,
         Err(e) => {
             let _ = proc
                 .write(2, format!("sh: syntax error: {}\n", e.message).as_bytes())
@@ -450,13 +451,14 @@ mod tests {
     #[test]
     fn kill_signals_a_process_group_with_a_negative_pid() {
         // setsid[3] forks pid 4, which leads a new group and session and
-        // execs `sh -c`; its `sleep 5 &` is pid 5, in the same group.
+        // execs `sh -c` (dash); its `sleep 5 &` is pid 5 and its last
+        // `sleep 5` pid 6, in the same group.
         let ran = run_line(
             "setsid -f sh -c 'sleep 5 & sleep 5'; kill -TERM -4; echo $?",
             &[],
         );
         assert_eq!(ran.stdout, "0\n");
-        for pid in [4, 5] {
+        for pid in [5, 6] {
             let name = format!("sleep[{pid}]");
             let killed = ran
                 .trace

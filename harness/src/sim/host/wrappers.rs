@@ -179,7 +179,11 @@ mod tests {
         // setsid(1) does not fork: the shell waits for it.
         let ran = run_line("setsid sleep 2", &[]);
         assert!(ran.ended_at >= Duration::from_secs(2));
-        assert!(ran.trace.contains("host sleep[2]"), "{}", ran.trace);
+        assert!(
+            ran.trace.contains("host setsid[3]     execs sleep"),
+            "{}",
+            ran.trace
+        );
     }
 
     #[test]

@@ -139,6 +139,28 @@ impl Signal {
     }
 }
 
+impl Signal {
+    /// strsignal(3), glibc's wording, as shells print a job a signal ended.
+    pub fn description(self) -> &'static str {
+        match self {
+            Signal::Hup => "Hangup",
+            Signal::Int => "Interrupt",
+            Signal::Quit => "Quit",
+            Signal::Kill => "Killed",
+            Signal::Pipe => "Broken pipe",
+            Signal::Alrm => "Alarm clock",
+            Signal::Term => "Terminated",
+            Signal::Chld => "Child exited",
+            Signal::Cont => "Continued",
+            Signal::Stop => "Stopped (signal)",
+            Signal::Tstp => "Stopped",
+            Signal::Ttin => "Stopped (tty input)",
+            Signal::Ttou => "Stopped (tty output)",
+            Signal::Winch => "Window changed",
+        }
+    }
+}
+
 impl fmt::Display for Signal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SIG{}", self.name())
