@@ -39,6 +39,7 @@ use super::signals;
 use crate::ssh::algorithms::AcceptAnyHostKey;
 use crate::ssh::escapes::{self, Escape, Escapes};
 use crate::ssh::server_alive::{is_server_alive_timeout, server_alive};
+use crate::ssh::strerror::strerror;
 
 /// ssh(1)'s status for every failure of its own.
 pub const SSH_FAILURE: i32 = 255;
@@ -485,16 +486,5 @@ async fn next_winch(winch: &mut Option<tokio::signal::unix::Signal>) {
             stream.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// The C library's wording of an errno, as ssh(1) prints it.
-fn strerror(kind: std::io::ErrorKind) -> &'static str {
-    match kind {
-        std::io::ErrorKind::ConnectionReset => "Connection reset by peer",
-        std::io::ErrorKind::TimedOut => "Connection timed out",
-        std::io::ErrorKind::BrokenPipe => "Broken pipe",
-        std::io::ErrorKind::ConnectionRefused => "Connection refused",
-        _ => "Connection closed",
     }
 }

@@ -259,11 +259,9 @@ fn actor_host_and_name(actor: &str) -> Option<(&str, &str)> {
 
 impl Waiting {
     fn holds(&mut self, screen: Option<&str>, trace: &Trace) -> bool {
-        let pattern = match &self.condition {
-            Condition::Screen(pattern) => return screen.is_some_and(|text| pattern.is_match(text)),
-            Condition::TraceLine(pattern) => Some(pattern),
-            Condition::Process { .. } => None,
-        };
+        if let Condition::Screen(pattern) = &self.condition {
+            return screen.is_some_and(|text| pattern.is_match(text));
+        }
         let events = trace.events_from(self.seen);
         self.seen += events.len();
         // The last run of data may still grow: look at it again next time.
@@ -275,22 +273,20 @@ impl Waiting {
         {
             self.seen -= 1;
         }
-        match (&self.condition, pattern) {
-            (_, Some(pattern)) => events
+        match &self.condition {
+            Condition::TraceLine(pattern) => events
                 .iter()
                 .flat_map(trace_lines)
                 .any(|line| pattern.is_match(&line)),
-            (
-                Condition::Process {
-                    host,
-                    program,
-                    started,
-                },
-                None,
-            ) => events
+            Condition::Process {
+                host,
+                program,
+                started,
+            } => events
                 .iter()
                 .any(|e| is_process_event(e, *host, program, *started)),
-            _ => false,
+            // Answered from the screen above.
+            Condition::Screen(_) => false,
         }
     }
 }

@@ -597,24 +597,16 @@ impl Checker<'_> {
                 None
             }
             [(name, v)] => self.wait_condition(raw, key, name, v),
-            [(first, _), rest @ ..] => {
-                let later = rest
-                    .iter()
-                    .max_by_key(|(_, v)| v.span().start)
-                    .expect("at least two conditions");
-                let earliest = given
-                    .iter()
-                    .min_by_key(|(_, v)| v.span().start)
-                    .map_or(*first, |(name, _)| *name);
-                let message = format!(
-                    "a wait has one condition; `{earliest}` and `{}` are two",
-                    later.0
+            _ => {
+                // The first in the file stands; the last is the one too many.
+                let mut in_file = given.clone();
+                in_file.sort_by_key(|(_, v)| v.span().start);
+                let (first, _) = in_file[0];
+                let (later, v) = in_file[in_file.len() - 1];
+                let message = format!("a wait has one condition; `{first}` and `{later}` are two");
+                let p = Problem::new(v.span().start, &format!("{key}.{later}"), message).example(
+                    format!("wait for `{later}` in a [[step]] of its own, after this one"),
                 );
-                let p = Problem::new(later.1.span().start, &format!("{key}.{}", later.0), message)
-                    .example(format!(
-                        "wait for `{}` in a [[step]] of its own, after this one",
-                        later.0
-                    ));
                 self.problems.push(p);
                 None
             }

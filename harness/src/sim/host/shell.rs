@@ -72,14 +72,7 @@ pub fn sh_program(
     env: Arc<HostEnv>,
     shell_pid: Option<Pid>,
 ) -> impl FnOnce(Proc) -> Program {
-    move |proc: Proc| -> Program {
-        Box::pin(async move {
-            let mut shell = Shell::new(proc, env, shell_pid);
-            match shell.run_script(&script, true).await {
-                Flow::Continue(code) | Flow::Exit(code) => code,
-            }
-        })
-    }
+    shell_program(script, env, shell_pid, false)
 }
 
 /// A program running `script` as Debian's /bin/sh, dash 0.5.12, runs
@@ -87,11 +80,22 @@ pub fn sh_program(
 /// `sh -c 'sleep 3'` is a dash with a sleep child), and when a foreground
 /// child dies of a signal it says so on stderr (`Killed`).
 pub fn dash_program(script: Script, env: Arc<HostEnv>) -> impl FnOnce(Proc) -> Program {
+    shell_program(script, env, None, true)
+}
+
+/// bash -c (`dash` false: execs its last command, says nothing of a
+/// killed child) or dash -c (forks it, and says).
+fn shell_program(
+    script: Script,
+    env: Arc<HostEnv>,
+    shell_pid: Option<Pid>,
+    dash: bool,
+) -> impl FnOnce(Proc) -> Program {
     move |proc: Proc| -> Program {
         Box::pin(async move {
-            let mut shell = Shell::new(proc, env, None);
-            shell.reports_killed = true;
-            match shell.run_script(&script, false).await {
+            let mut shell = Shell::new(proc, env, shell_pid);
+            shell.reports_killed = dash;
+            match shell.run_script(&script, !dash).await {
                 Flow::Continue(code) | Flow::Exit(code) => code,
             }
         })

@@ -27,6 +27,7 @@ use crate::sim::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, sa
 use crate::ssh::algorithms::AcceptAnyHostKey;
 use crate::ssh::escapes::{self, Escape, Escapes};
 use crate::ssh::server_alive::{is_server_alive_timeout, server_alive};
+use crate::ssh::strerror::strerror;
 use crate::trace::{ClientEnd, Dir, EofCause, SshEvent, Stream, Way, What};
 
 /// ssh(1)'s status for every failure of its own.
@@ -594,15 +595,4 @@ async fn typed(proc: &Proc, live: &mut Live, block: Vec<u8>) -> Option<Ended> {
         let _ = proc.write(2, note.as_bytes()).await;
     }
     None
-}
-
-/// The C library's wording of an errno, as ssh(1) prints it.
-fn strerror(kind: std::io::ErrorKind) -> &'static str {
-    match kind {
-        std::io::ErrorKind::ConnectionReset => "Connection reset by peer",
-        std::io::ErrorKind::TimedOut => "Connection timed out",
-        std::io::ErrorKind::BrokenPipe => "Broken pipe",
-        std::io::ErrorKind::ConnectionRefused => "Connection refused",
-        _ => "Connection closed",
-    }
 }

@@ -964,6 +964,15 @@ fn a_wait_with_neither_or_both_conditions() {
          are two\n  \
          example: wait for `ended` in a [[step]] of its own, after this one"
     );
+    // Whatever order the keys come in, the one later in the file is refused.
+    assert_eq!(
+        error_with(
+            "[[step]]\nwait_for = { ended = 'ssh', host = 'client', started = 'sleep', timeout = \"5s\" }\n"
+        ),
+        "x.toml:4:56: step[1].wait_for.started: a wait has one condition; `ended` and `started` \
+         are two\n  \
+         example: wait for `started` in a [[step]] of its own, after this one"
+    );
 }
 
 #[test]
