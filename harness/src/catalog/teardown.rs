@@ -143,11 +143,13 @@ fn teardown_kind(what: &What) -> Option<Teardown> {
         })
         | What::Client(ClientEvent::CloseReceived) => Some(Teardown::Close),
         // ssh's fatal error on the connection (packet.c sshpkt_vfatal):
-        // closed, reset, timed out, or a write that a reset broke. The real
-        // lane's log names each; the sim's ssh says which errno it got.
+        // closed, reset, timed out, or a write that a reset broke; or the
+        // server's FIN under an open channel (clientloop.c "closed by
+        // remote host"). The real lane's log and stderr name each; the
+        // sim's ssh says which errno it got.
         What::Client(ClientEvent::ConnectionLost { .. })
         | What::Ssh(SshEvent::ClientDisconnected {
-            why: ClientEnd::SendFailed(_),
+            why: ClientEnd::SendFailed(_) | ClientEnd::ClosedByRemote,
         }) => Some(Teardown::ConnectionLost),
         What::Ssh(SshEvent::ClientDisconnected {
             why: ClientEnd::Ended(why),
@@ -223,6 +225,15 @@ mod tests {
                 What::Ssh(sim_lost("Broken pipe")),
                 What::Client(ClientEvent::ConnectionLost {
                     why: "reset".into(),
+                }),
+                Teardown::ConnectionLost,
+            ),
+            (
+                What::Ssh(SshEvent::ClientDisconnected {
+                    why: ClientEnd::ClosedByRemote,
+                }),
+                What::Client(ClientEvent::ConnectionLost {
+                    why: "closed by remote host".into(),
                 }),
                 Teardown::ConnectionLost,
             ),

@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use hangar_scenario::{Host, NetFault, Scenario};
@@ -32,6 +32,8 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::at_terminal::AtTerminal;
+use super::observe::SaidOnStderr;
+use super::observe::ssh_log::openssh_stderr_line;
 use super::peer::Peer;
 use super::processes::{MARKER, Marked, client_marker, kill_group, kill_marked, marked};
 use super::proxy::{Dir, Proxy, Side};
@@ -157,6 +159,7 @@ fn run_on(
         lines: Vec::new(),
         stdout: Arc::new(AtomicU64::new(0)),
         stderr: Arc::new(AtomicU64::new(0)),
+        said: Arc::new(Mutex::new(Vec::new())),
         tick: scenario.world.tick,
     };
     let settle = Settle {
@@ -172,6 +175,7 @@ fn run_on(
         mut lines,
         stdout,
         stderr,
+        said,
         ..
     } = lane;
     let stopped_at = started.elapsed();
@@ -180,7 +184,8 @@ fn run_on(
         at.refresh();
         at.observe(&trace, &peer);
     }
-    let observed = observer.finish();
+    let said = said.lock().map(|s| s.clone()).unwrap_or_default();
+    let observed = observer.finish(&said);
     let mut survivors: Vec<String> = session_processes(&peer)
         .into_iter()
         .map(|m| format!("{}[{}]", m.name, m.pid))
@@ -272,6 +277,8 @@ struct RealLane<'a> {
     lines: Vec<CommandLine>,
     stdout: Arc<AtomicU64>,
     stderr: Arc<AtomicU64>,
+    /// What the command lines' clients said on stderr only.
+    said: Arc<Mutex<Vec<SaidOnStderr>>>,
     tick: Duration,
 }
 
@@ -305,7 +312,14 @@ impl Lane for RealLane<'_> {
                 );
                 let line = at_this_terminal(written, self.terminal.as_ref());
                 let bin = self.terminal.as_ref().map(AtTerminal::bin);
-                let child = spawn_line(&line, self.peer, bin, &self.stdout, &self.stderr)
+                let output = LineOutput {
+                    number: self.lines.len() + 1,
+                    started: self.started,
+                    stdout: self.stdout.clone(),
+                    stderr: self.stderr.clone(),
+                    said: self.said.clone(),
+                };
+                let child = spawn_line(&line, self.peer, bin, output)
                     .map_err(|e| RunError(format!("starting `{line}`: {e}")))?;
                 // The harness plays the client host's init.
                 trace.log(
@@ -408,6 +422,18 @@ fn session_processes(peer: &Peer) -> Vec<Marked> {
         .collect()
 }
 
+/// Where a command line's output goes: counted, and ssh's words on
+/// stderr kept as client events.
+struct LineOutput {
+    /// The command line, from 1.
+    number: usize,
+    /// When the scenario's clock started.
+    started: Instant,
+    stdout: Arc<AtomicU64>,
+    stderr: Arc<AtomicU64>,
+    said: Arc<Mutex<Vec<SaidOnStderr>>>,
+}
+
 /// `sh -c line` with the run's `ssh` and `pkill` first in PATH and the
 /// client's marker, stdin from /dev/null, stdout and stderr counted; the
 /// leader of a new process group.
@@ -415,8 +441,7 @@ fn spawn_line(
     line: &str,
     peer: &Peer,
     terminal_bin: Option<&std::path::Path>,
-    stdout: &Arc<AtomicU64>,
-    stderr: &Arc<AtomicU64>,
+    output: LineOutput,
 ) -> std::io::Result<Child> {
     // The run's `pkill` first: it reaches only the processes that carry
     // the client's marker, which the command line passes on.
@@ -429,29 +454,53 @@ fn spawn_line(
     if let Some(bin) = terminal_bin {
         path = format!("{}:{path}", bin.display());
     }
+    // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
+    let logs = super::observe::line_log_dir(&peer.dir, output.number);
+    std::fs::create_dir_all(&logs)?;
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
         .env("PATH", path)
         .env(MARKER, client_marker(peer))
-        // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
-        .env(
-            super::observe::SSH_LOG_VAR,
-            super::observe::log_dir(&peer.dir),
-        )
+        .env(super::observe::SSH_LOG_VAR, logs)
         .current_dir(&peer.dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
-    count(child.stdout.take(), stdout.clone());
-    count(child.stderr.take(), stderr.clone());
+    count(child.stdout.take(), output.stdout.clone(), |_| {});
+    let LineOutput {
+        number,
+        started,
+        said,
+        ..
+    } = output;
+    let mut partial = Vec::new();
+    count(child.stderr.take(), output.stderr, move |block| {
+        let at = started.elapsed();
+        for line in whole_lines(&mut partial, block) {
+            if let Some(event) = openssh_stderr_line(&String::from_utf8_lossy(&line))
+                && let Ok(mut said) = said.lock()
+            {
+                said.push(SaidOnStderr {
+                    at,
+                    line: number,
+                    event,
+                });
+            }
+        }
+    });
     Ok(child)
 }
 
 /// Reads a pipe to its end on a thread of its own, counting the bytes as
-/// a user's session would have written them ([`as_a_user_reads_it`]).
-fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
+/// a user's session would have written them ([`as_a_user_reads_it`]) and
+/// showing each block to `look`.
+fn count(
+    pipe: Option<impl Read + Send + 'static>,
+    total: Arc<AtomicU64>,
+    mut look: impl FnMut(&[u8]) + Send + 'static,
+) {
     let Some(mut pipe) = pipe else { return };
     std::thread::spawn(move || {
         let mut block = [0u8; 64 * 1024];
@@ -460,18 +509,37 @@ fn count(pipe: Option<impl Read + Send + 'static>, total: Arc<AtomicU64>) {
                 break;
             }
             total.fetch_add(as_a_user_reads_it(&block[..n]), Ordering::Relaxed);
+            look(&block[..n]);
         }
     });
 }
 
-/// ssh's goodbye of a pty session (clientloop.c: "Connection to %s
-/// closed.") names the host by its HostName, which is the run's address
+/// The longest line kept whole; ssh's messages are far shorter, and a
+/// stream without newlines must not grow without bound.
+const LONGEST_LINE: usize = 4096;
+
+/// The lines `block` completes, after what `partial` held of the last one.
+fn whole_lines(partial: &mut Vec<u8>, block: &[u8]) -> Vec<Vec<u8>> {
+    let mut lines = Vec::new();
+    for &byte in block {
+        if byte == b'\n' {
+            lines.push(std::mem::take(partial));
+        } else if partial.len() < LONGEST_LINE {
+            partial.push(byte);
+        }
+    }
+    lines
+}
+
+/// ssh's goodbye of a pty session and its word on the server's FIN
+/// (clientloop.c: "Connection to %s closed." and "... closed by remote
+/// host.") name the host by its HostName, which is the run's address
 /// here where a user's names the server: each one counts as the sim's
-/// and a user's `Connection to server closed.`, so that byte counts
+/// and a user's `Connection to server closed`, so that byte counts
 /// compare across lanes. ssh writes the line in one write(2).
 fn as_a_user_reads_it(block: &[u8]) -> u64 {
-    const REAL: &[u8] = b"Connection to 127.0.0.1 closed.";
-    const USER: &[u8] = b"Connection to server closed.";
+    const REAL: &[u8] = b"Connection to 127.0.0.1 closed";
+    const USER: &[u8] = b"Connection to server closed";
     let goodbyes = block.windows(REAL.len()).filter(|w| *w == REAL).count();
     (block.len() - goodbyes * (REAL.len() - USER.len())) as u64
 }
@@ -614,7 +682,7 @@ fn server_host_processes(peer: &Peer) -> Vec<Marked> {
 
 #[cfg(test)]
 mod tests {
-    use super::as_a_user_reads_it;
+    use super::{LONGEST_LINE, as_a_user_reads_it, whole_lines};
 
     #[test]
     fn the_goodbye_counts_as_naming_the_server() {
@@ -622,7 +690,25 @@ mod tests {
             as_a_user_reads_it(b"Connection to 127.0.0.1 closed.\r\n"),
             "Connection to server closed.\r\n".len() as u64
         );
+        assert_eq!(
+            as_a_user_reads_it(b"Connection to 127.0.0.1 closed by remote host.\r\n"),
+            "Connection to server closed by remote host.\r\n".len() as u64
+        );
         assert_eq!(as_a_user_reads_it(b"Killed\n"), 7);
         assert_eq!(as_a_user_reads_it(b""), 0);
+    }
+
+    #[test]
+    fn lines_are_whole_across_blocks_and_bounded() {
+        let mut partial = Vec::new();
+        assert!(whole_lines(&mut partial, b"Connection to ").is_empty());
+        assert_eq!(
+            whole_lines(&mut partial, b"x closed.\r\nnext"),
+            [b"Connection to x closed.\r".to_vec()]
+        );
+        assert_eq!(partial, b"next");
+        let endless = vec![b'a'; 3 * LONGEST_LINE];
+        whole_lines(&mut partial, &endless);
+        assert_eq!(partial.len(), LONGEST_LINE);
     }
 }

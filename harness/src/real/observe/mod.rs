@@ -46,10 +46,28 @@ pub fn log_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("client-logs")
 }
 
+/// The directory the clients of command line `line` (from 1) log to, so
+/// that a log tells which line's ssh wrote it.
+pub fn line_log_dir(run_dir: &Path, line: usize) -> PathBuf {
+    log_dir(run_dir).join(line.to_string())
+}
+
+/// A client event read from a command line's stderr rather than from a
+/// client's log ([`ssh_log::openssh_stderr_line`]).
+#[derive(Clone, Debug)]
+pub struct SaidOnStderr {
+    pub at: Duration,
+    /// The command line, from 1.
+    pub line: usize,
+    pub event: ClientEvent,
+}
+
 /// One client log being read as it grows.
 struct ClientLog {
     /// `client ssh[pid]`.
     actor: String,
+    /// The command line whose ssh this is, from 1.
+    line: usize,
     read: u64,
     partial: String,
     first_seen: Duration,
@@ -63,8 +81,9 @@ enum Kind {
 }
 
 impl ClientLog {
-    /// `ssh-<pid>.log` (OpenSSH) or `hangar-ssh-<pid>.log`.
-    fn for_file(name: &str, now: Duration) -> Option<ClientLog> {
+    /// `ssh-<pid>.log` (OpenSSH) or `hangar-ssh-<pid>.log`, in the
+    /// directory of command line `line`.
+    fn for_file(name: &str, line: usize, now: Duration) -> Option<ClientLog> {
         let (kind, pid) = if let Some(rest) = name.strip_prefix("hangar-ssh-") {
             (Kind::Hangar(String::new()), rest)
         } else {
@@ -76,6 +95,7 @@ impl ClientLog {
         let pid: u32 = pid.strip_suffix(".log")?.parse().ok()?;
         Some(ClientLog {
             actor: format!("client ssh[{pid}]"),
+            line,
             read: 0,
             partial: String::new(),
             first_seen: now,
@@ -107,6 +127,23 @@ impl ClientLog {
         }
     }
 
+    fn is_openssh(&self) -> bool {
+        matches!(self.kind, Kind::Openssh(_))
+    }
+
+    /// Whether the log already tells how the connection ended.
+    fn tells_its_end(&self) -> bool {
+        let Kind::Openssh(log) = &self.kind else {
+            return true;
+        };
+        log.events().iter().any(|(_, e)| {
+            matches!(
+                e,
+                ClientEvent::ConnectionLost { .. } | ClientEvent::KeepaliveTimeout
+            )
+        })
+    }
+
     fn events(&self) -> Vec<Event> {
         let events: Vec<(Duration, ClientEvent)> = match &self.kind {
             Kind::Openssh(log) => log.events().to_vec(),
@@ -134,27 +171,63 @@ struct Seen {
 }
 
 impl Seen {
+    /// Reads the logs of every command line's directory (`<line>/`).
     fn poll_logs(&mut self, dir: &Path, now: Duration) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
-        paths.sort();
-        for path in paths {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if !self.logs.contains_key(&path) {
-                let Some(log) = ClientLog::for_file(name, now) else {
+        let mut lines: Vec<(usize, PathBuf)> = entries(dir)
+            .into_iter()
+            .filter_map(|path| {
+                let line = path.file_name()?.to_str()?.parse().ok()?;
+                Some((line, path))
+            })
+            .collect();
+        lines.sort();
+        for (line, line_dir) in lines {
+            for path in entries(&line_dir) {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
-                self.logs.insert(path.clone(), log);
-            }
-            if let Some(log) = self.logs.get_mut(&path) {
-                log.poll(&path, now);
+                if !self.logs.contains_key(&path) {
+                    let Some(log) = ClientLog::for_file(name, line, now) else {
+                        continue;
+                    };
+                    self.logs.insert(path.clone(), log);
+                }
+                if let Some(log) = self.logs.get_mut(&path) {
+                    log.poll(&path, now);
+                }
             }
         }
     }
+
+    /// Who said `said`: the first OpenSSH client of its line whose log
+    /// does not tell its end already and that no earlier line of stderr
+    /// was given to (`claimed`). `None` when the line's clients are
+    /// hangar's (their log has it) or each has its end.
+    fn speaker(&self, said: &SaidOnStderr, claimed: &mut Vec<String>) -> Option<String> {
+        let of_line: Vec<&ClientLog> = self.logs.values().filter(|l| l.line == said.line).collect();
+        if of_line.is_empty() {
+            // A client that keeps no log (a target file's own): the words
+            // are OpenSSH's, so the client is one like it.
+            return Some("client ssh".to_string());
+        }
+        let actor = of_line
+            .into_iter()
+            .find(|l| l.is_openssh() && !l.tells_its_end() && !claimed.contains(&l.actor))?
+            .actor
+            .clone();
+        claimed.push(actor.clone());
+        Some(actor)
+    }
+}
+
+/// A directory's entries, sorted; none when it cannot be read.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    paths.sort();
+    paths
 }
 
 /// Watches one run: its client logs and its server-side processes.
@@ -193,9 +266,10 @@ impl Observer {
         }
     }
 
-    /// Stops watching and returns what was seen, as events in time order.
-    /// Called when the run stops: what is alive then survived.
-    pub fn finish(mut self) -> Vec<Event> {
+    /// Stops watching and returns what was seen, with what the command
+    /// lines' clients said on stderr, as events in time order. Called when
+    /// the run stops: what is alive then survived.
+    pub fn finish(mut self, on_stderr: &[SaidOnStderr]) -> Vec<Event> {
         self.stop.store(true, Ordering::SeqCst);
         let Some(mut seen) = self.thread.take().and_then(|t| t.join().ok()) else {
             return Vec::new();
@@ -203,6 +277,16 @@ impl Observer {
         // The clients' last words, written as they exited.
         seen.poll_logs(&self.dir, self.started.elapsed());
         let mut events: Vec<Event> = seen.logs.values().flat_map(ClientLog::events).collect();
+        let mut claimed = Vec::new();
+        for said in on_stderr {
+            if let Some(actor) = seen.speaker(said, &mut claimed) {
+                events.push(Event {
+                    at: said.at,
+                    actor,
+                    what: What::Client(said.event.clone()),
+                });
+            }
+        }
         events.extend(
             seen.procs
                 .events()
@@ -364,6 +448,48 @@ mod tests {
         assert_eq!(
             repeat_difference(&texts).unwrap(),
             "run 1 and run 3 differ:\n  a\n- b\n+ x\n  c\n"
+        );
+    }
+
+    #[test]
+    fn words_on_stderr_go_to_the_lines_openssh_client_that_has_not_ended() {
+        let mut seen = Seen::default();
+        let now = Duration::ZERO;
+        for (path, name, line) in [
+            ("1/ssh-10.log", "ssh-10.log", 1),
+            ("1/ssh-11.log", "ssh-11.log", 1),
+            ("2/hangar-ssh-20.log", "hangar-ssh-20.log", 2),
+        ] {
+            let log = ClientLog::for_file(name, line, now).unwrap();
+            seen.logs.insert(PathBuf::from(path), log);
+        }
+        if let Some(Kind::Openssh(log)) = seen
+            .logs
+            .get_mut(Path::new("1/ssh-10.log"))
+            .map(|l| &mut l.kind)
+        {
+            log.line(now, "Connection reset by 127.0.0.1 port 4711");
+        }
+        let said = |line| SaidOnStderr {
+            at: now,
+            line,
+            event: ClientEvent::ConnectionLost {
+                why: "closed by remote host".into(),
+            },
+        };
+        let mut claimed = Vec::new();
+        // ssh[10] told its end in its log already.
+        assert_eq!(
+            seen.speaker(&said(1), &mut claimed).as_deref(),
+            Some("client ssh[11]")
+        );
+        assert_eq!(seen.speaker(&said(1), &mut claimed), None);
+        // hangar's client logs its end itself.
+        assert_eq!(seen.speaker(&said(2), &mut claimed), None);
+        // A line whose client keeps no log.
+        assert_eq!(
+            seen.speaker(&said(3), &mut claimed).as_deref(),
+            Some("client ssh")
         );
     }
 }

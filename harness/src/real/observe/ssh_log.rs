@@ -161,6 +161,21 @@ fn own_message(line: &str) -> Option<ClientEvent> {
     })
 }
 
+/// A line of OpenSSH's stderr that its `-E` log lacks: clientloop.c's
+/// `quit_message()` writes to fd 2 only. `Connection to HOST closed by
+/// remote host.` is how ssh tells that the server's FIN came under an
+/// open channel (client_process_net_input, a read of 0 bytes): the
+/// connection is lost as surely as by a reset, and ssh exits 255.
+pub fn openssh_stderr_line(line: &str) -> Option<ClientEvent> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let host = line
+        .strip_prefix("Connection to ")?
+        .strip_suffix(" closed by remote host.")?;
+    (!host.is_empty() && !host.contains(' ')).then(|| ClientEvent::ConnectionLost {
+        why: "closed by remote host".into(),
+    })
+}
+
 /// Takes the run's addresses and ports out of a message: `127.0.0.1 port
 /// 4711` and `[127.0.0.1]:4711` become `server`.
 pub fn without_addresses(text: &str) -> String {
@@ -298,6 +313,19 @@ Timeout, server 127.0.0.1 not responding.
             openssh(text),
             ["keepalive sent", "keepalive sent", "keepalive timeout"]
         );
+    }
+
+    #[test]
+    fn the_servers_fin_is_read_from_stderr_as_a_lost_connection() {
+        let lost = |line| openssh_stderr_line(line).map(|e| e.to_string());
+        assert_eq!(
+            lost("Connection to 127.0.0.1 closed by remote host.\r\n").as_deref(),
+            Some("connection lost: closed by remote host")
+        );
+        // The pty goodbye is no loss; a remote program's own words are not ssh's.
+        assert_eq!(lost("Connection to 127.0.0.1 closed.\r\n"), None);
+        assert_eq!(lost("Connection to a b closed by remote host."), None);
+        assert_eq!(lost("closed by remote host."), None);
     }
 
     #[test]
