@@ -454,8 +454,15 @@ fn spawn_line(
     if let Some(bin) = terminal_bin {
         path = format!("{}:{path}", bin.display());
     }
+    let LineOutput {
+        number,
+        started,
+        stdout,
+        stderr,
+        said,
+    } = output;
     // `run` steps only: the `ssh` wrapper logs with -vvv to this directory.
-    let logs = super::observe::line_log_dir(&peer.dir, output.number);
+    let logs = super::observe::line_log_dir(&peer.dir, number);
     std::fs::create_dir_all(&logs)?;
     let mut child = Command::new("/bin/sh")
         .args(["-c", line])
@@ -468,15 +475,9 @@ fn spawn_line(
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
-    count(child.stdout.take(), output.stdout.clone(), |_| {});
-    let LineOutput {
-        number,
-        started,
-        said,
-        ..
-    } = output;
+    count(child.stdout.take(), stdout, |_| {});
     let mut partial = Vec::new();
-    count(child.stderr.take(), output.stderr, move |block| {
+    count(child.stderr.take(), stderr, move |block| {
         let at = started.elapsed();
         for line in whole_lines(&mut partial, block) {
             if let Some(event) = openssh_stderr_line(&String::from_utf8_lossy(&line))

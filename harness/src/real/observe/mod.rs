@@ -127,11 +127,8 @@ impl ClientLog {
         }
     }
 
-    fn is_openssh(&self) -> bool {
-        matches!(self.kind, Kind::Openssh(_))
-    }
-
-    /// Whether the log already tells how the connection ended.
+    /// Whether the log already tells how the connection ended: hangar's
+    /// client logs every end it has, OpenSSH's a fatal error or a timeout.
     fn tells_its_end(&self) -> bool {
         let Kind::Openssh(log) = &self.kind else {
             return true;
@@ -212,7 +209,7 @@ impl Seen {
         }
         let actor = of_line
             .into_iter()
-            .find(|l| l.is_openssh() && !l.tells_its_end() && !claimed.contains(&l.actor))?
+            .find(|l| !l.tells_its_end() && !claimed.contains(&l.actor))?
             .actor
             .clone();
         claimed.push(actor.clone());
