@@ -59,6 +59,9 @@ pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
         if over.stdout_bytes.is_some() {
             expect.stdout_bytes = over.stdout_bytes;
         }
+        if over.stderr_bytes.is_some() {
+            expect.stderr_bytes = over.stderr_bytes;
+        }
         if over.survivors.is_some() {
             expect.survivors = over.survivors.clone();
         }
@@ -142,6 +145,14 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
         differences.push(format!(
             "stdout bytes: expected {want}, got {}",
             outcome.stdout_bytes
+        ));
+    }
+    if let Some(want) = expect.stderr_bytes
+        && want != outcome.stderr_bytes
+    {
+        differences.push(format!(
+            "stderr bytes: expected {want}, got {}",
+            outcome.stderr_bytes
         ));
     }
     if let Some(want) = &expect.survivors {

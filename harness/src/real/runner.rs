@@ -40,8 +40,8 @@ use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
 use crate::run::{
-    Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
-    run_steps,
+    Due, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal,
+    Wake, run_steps,
 };
 use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
@@ -193,7 +193,10 @@ fn run_on(
     survivors.sort();
     // The proxy's log up to here: what the cleanup below causes is not the run's.
     let proxy_cut = runtime.block_on(super::observe::connections_ended(&proxy, hit_horizon));
-    for line in &mut lines {
+    for (i, line) in lines.iter_mut().enumerate() {
+        if line.ended.is_none() && !line.vanished {
+            trace.log(HARNESS, HarnessEvent::WatchdogKilled { n: i + 1 });
+        }
         kill_group(line.child.id());
         let _ = line.child.wait();
     }

@@ -20,6 +20,6 @@ mod virtual_file;
 pub use outcome::Outcome;
 pub use result::{LaneRun, RunError, RunResult, UserTarget};
 pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};
-pub use steps::{Lane, Settle, Stopped, Wake, run_steps};
+pub use steps::{HARNESS, Lane, Settle, Stopped, Wake, run_steps};
 pub use timeline::{Due, Timeline, UserTerminal, trace_lines};
 pub use virtual_file::{virtual_byte, virtual_bytes};

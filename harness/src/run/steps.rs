@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use super::result::RunError;
 use super::timeline::{Due, Timeline, UserTerminal};
-use crate::trace::Trace;
+use crate::trace::{HarnessEvent, Trace};
+
+/// The actor of the harness's own events in a trace.
+pub const HARNESS: &str = "harness";
 
 /// One lane's world as the step loop drives it.
 pub trait Lane {
@@ -73,6 +76,12 @@ pub fn run_steps(
         let due = match timeline.advance(now, lane.terminal(), trace) {
             Ok(due) => due,
             Err(out) => {
+                trace.log(
+                    HARNESS,
+                    HarnessEvent::WaitTimedOut {
+                        waited: out.0.clone(),
+                    },
+                );
                 return Ok(Stopped {
                     hit_horizon: true,
                     timed_out: Some(out.0),
@@ -107,6 +116,7 @@ pub fn run_steps(
             settled_since = None;
         }
         if lane.now() >= settle.horizon {
+            trace.log(HARNESS, HarnessEvent::Horizon);
             return Ok(Stopped {
                 hit_horizon: true,
                 timed_out: None,

@@ -1,4 +1,5 @@
-//! What the harness itself does in a run: the steps it plays.
+//! What the harness itself does in a run: the steps it plays, and
+//! where and why it stops one.
 
 use std::fmt;
 
@@ -14,6 +15,14 @@ pub enum HarnessEvent {
     CommandLineExit { n: usize, code: i32 },
     /// A real host's crash killed these processes (`sleep[12]`), or none.
     CrashKilled { killed: Vec<String> },
+    /// The run reached the scenario's horizon with something still
+    /// running: it stops here.
+    Horizon,
+    /// A `wait_for` ran out of time: the run stops here.
+    WaitTimedOut { waited: String },
+    /// A real command line `n` (from 1) was still running when the run
+    /// stopped: the watchdog killed its process group.
+    WatchdogKilled { n: usize },
 }
 
 impl fmt::Display for HarnessEvent {
@@ -26,6 +35,11 @@ impl fmt::Display for HarnessEvent {
             }
             HarnessEvent::CrashKilled { killed } => {
                 write!(f, "crash: killed {}", killed.join(", "))
+            }
+            HarnessEvent::Horizon => f.write_str("horizon reached: the run stops"),
+            HarnessEvent::WaitTimedOut { waited } => write!(f, "stops: {waited}"),
+            HarnessEvent::WatchdogKilled { n } => {
+                write!(f, "watchdog killed command line {n}")
             }
         }
     }
@@ -57,6 +71,17 @@ mod tests {
             (
                 HarnessEvent::CrashKilled { killed: Vec::new() },
                 "crash: no process to kill",
+            ),
+            (HarnessEvent::Horizon, "horizon reached: the run stops"),
+            (
+                HarnessEvent::WaitTimedOut {
+                    waited: "waited 2s for exited; it did not come".into(),
+                },
+                "stops: waited 2s for exited; it did not come",
+            ),
+            (
+                HarnessEvent::WatchdogKilled { n: 2 },
+                "watchdog killed command line 2",
             ),
         ];
         for (event, text) in table {

@@ -59,6 +59,10 @@ pub enum SshEvent {
         child: String,
         escape: bool,
     },
+    /// A session channel opened (RFC 4254 6.1).
+    ChannelOpen {
+        way: Way,
+    },
     PtyReq {
         way: Way,
         term: String,
@@ -163,6 +167,7 @@ impl fmt::Display for SshEvent {
                 let escape = if *escape { "~& " } else { "" };
                 write!(f, "{escape}goes to the background as {child}")
             }
+            SshEvent::ChannelOpen { way } => write!(f, "{way} channel open session"),
             SshEvent::PtyReq {
                 way,
                 term,
@@ -336,6 +341,10 @@ mod tests {
             (SshEvent::Authenticated, "authenticated"),
             (SshEvent::AuthenticationFailed, "authentication failed"),
             (SshEvent::Accepted, "accepted a connection"),
+            (
+                SshEvent::ChannelOpen { way: Way::Sent },
+                "-> channel open session",
+            ),
             (
                 SshEvent::Background {
                     child: "client ssh[4]".into(),

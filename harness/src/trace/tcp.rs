@@ -38,6 +38,13 @@ pub enum TcpEvent {
         side: Host,
         why: String,
     },
+    /// A FIN or RST of the simulated network leaves for the peer, on the
+    /// connection from the client's `port`.
+    Segment {
+        port: u16,
+        dir: Dir,
+        segment: Segment,
+    },
     /// A line of the real lane's fault proxy.
     Proxy(ProxyLine),
 }
@@ -188,6 +195,9 @@ impl fmt::Display for TcpEvent {
             ),
             TcpEvent::SideFails { side, why } => {
                 write!(f, "{side} side of the connection fails: {why}")
+            }
+            TcpEvent::Segment { port, dir, segment } => {
+                write!(f, "connection from port {port}: {dir} {segment}")
             }
             TcpEvent::Proxy(line) => write!(f, "{line}"),
         }

@@ -261,6 +261,11 @@ pub(crate) const KEYS: &[Key] = &[
         example: "stdout_bytes = 5",
     },
     Key {
+        path: "expect.stderr_bytes",
+        expected: crate::size::EXPECTED_SIZE,
+        example: "stderr_bytes = 5",
+    },
+    Key {
         path: "expect.survivors",
         expected: "an array of process names",
         example: r#"survivors = ["sleep"]"#,
@@ -502,6 +507,7 @@ mod tests {
                 "client",
                 "lost_bytes",
                 "stdout_bytes",
+                "stderr_bytes",
                 "survivors",
                 "screen"
             ]

@@ -209,6 +209,7 @@
 //! | `client` | inline table, below | `client = { exit = 0, after = "30s", within = "31s" }` |
 //! | `lost_bytes` | size: remote output that never reached the client | `lost_bytes = 0` |
 //! | `stdout_bytes` | size: what the client wrote to its stdout | `stdout_bytes = 5` |
+//! | `stderr_bytes` | size: what the client wrote to its stderr, ssh's own words included | `stderr_bytes = 5` |
 //! | `survivors` | array of process names alive at the end (sorted on load) | `survivors = ["sleep"]` |
 //! | `screen` | array of regexes that must each match the client terminal's final screen (multi-line mode) | `screen = ['server\$ $']` |
 //!

@@ -800,6 +800,9 @@ impl Checker<'_> {
         if let Some(v) = &raw.stdout_bytes {
             expect.stdout_bytes = self.ok(size(v, &format!("{path}.stdout_bytes")));
         }
+        if let Some(v) = &raw.stderr_bytes {
+            expect.stderr_bytes = self.ok(size(v, &format!("{path}.stderr_bytes")));
+        }
         if let Some(v) = &raw.survivors {
             let names = self.ok(strings(v, &format!("{path}.survivors")));
             expect.survivors = names.map(|names| {

@@ -272,6 +272,9 @@ pub struct Expect {
     pub lost_bytes: Option<u64>,
     /// Bytes the client wrote to its own stdout.
     pub stdout_bytes: Option<u64>,
+    /// Bytes the client wrote to its own stderr: the remote command's
+    /// stderr and ssh's own messages.
+    pub stderr_bytes: Option<u64>,
     /// Names of server processes still alive when the run ends, sorted.
     pub survivors: Option<Vec<String>>,
     /// Regexes that must each match the client terminal's final screen

@@ -190,6 +190,9 @@ fn expect(e: &Expect) -> Vec<String> {
     if let Some(bytes) = e.stdout_bytes {
         lines.push("stdout_bytes", size(bytes));
     }
+    if let Some(bytes) = e.stderr_bytes {
+        lines.push("stderr_bytes", size(bytes));
+    }
     if let Some(names) = &e.survivors {
         lines.push("survivors", strings(names));
     }

@@ -22,7 +22,8 @@
 //!   concurrently, follow each other in a fixed order: the step, the
 //!   client's ssh processes, the server's processes (by name), the
 //!   proxy, its connections (by number), the command lines' exits (by
-//!   number: a `pkill` line and the line it killed end in either order).
+//!   number: a `pkill` line and the line it killed end in either order),
+//!   and last where the harness stopped the run and what it killed.
 //! - Two races inside a stream are settled: the server sends exit-status
 //!   when it reaps the child and EOF when it reads the end of the
 //!   child's output (OpenSSH's session.c and serverloop.c), two causes
@@ -51,6 +52,9 @@ enum Stream {
     /// A command line's exit, by its number: command lines run
     /// concurrently, so which of two exits is seen first is not causal.
     CommandLine(usize),
+    /// Where and why the harness stopped the run, and what its watchdog
+    /// killed: after everything else of the phase.
+    Stop,
 }
 
 /// A line of a phase: when, who, what (the event, for the rules that
@@ -198,6 +202,11 @@ fn classify(
             step(actor, killed_list(killed))
         }
         What::Harness(HarnessEvent::Runs { .. }) => step(actor, text),
+        What::Harness(
+            HarnessEvent::Horizon
+            | HarnessEvent::WaitTimedOut { .. }
+            | HarnessEvent::WatchdogKilled { .. },
+        ) => Some((Stream::Stop, actor.to_string(), text)),
         What::Harness(HarnessEvent::CommandLineExit { n, .. }) => {
             Some((Stream::CommandLine(*n), actor.to_string(), text))
         }
@@ -459,6 +468,25 @@ mod tests {
             [
                 "client             command line 1 exit 0",
                 "client             command line 2 exit 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_harness_stopping_the_run_comes_last_in_its_phase() {
+        let stop = normalize(&[
+            ev(10, "harness", HarnessEvent::Horizon),
+            ev(10, "harness", HarnessEvent::WatchdogKilled { n: 1 }),
+            ev(11, "proxy", opened()),
+            ev(12, "server sleep[7]", started()),
+        ]);
+        assert_eq!(
+            stop,
+            [
+                "server sleep       started",
+                "proxy              connection 1 opened",
+                "harness            horizon reached: the run stops",
+                "harness            watchdog killed command line 1",
             ]
         );
     }

@@ -170,6 +170,7 @@ async fn session(
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
+    trace.log(&me, SshEvent::ChannelOpen { way: Way::Sent });
     let channel = match handle.channel_open_session().await {
         Ok(channel) => channel,
         Err(e) => {

@@ -335,6 +335,10 @@ impl russh::server::Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::ChannelOpen { way: Way::Received },
+        );
         // Data arrives through `data`; an unread Channel would block russh.
         drop(channel);
         reply.accept().await;

@@ -269,7 +269,7 @@ impl Network {
         let inner = turmoil::net::TcpStream::connect((host_name(peer), port)).await?;
         // Accepted: it left the queue.
         drop(queued);
-        Ok(SimStream::new(self.clone(), inner, local, peer))
+        Ok(SimStream::new(self.clone(), inner, local, peer, true))
     }
 
     /// A place in the accept queue of `port` on `peer`, if there is room;

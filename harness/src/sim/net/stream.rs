@@ -24,7 +24,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::network::{Block, Network, host_name};
 use crate::sim::unix::saturating;
-use crate::trace::TcpEvent;
+use crate::trace::{Dir, Segment, TcpEvent};
 
 pub struct SimStream {
     net: Network,
@@ -47,10 +47,20 @@ pub struct SimStream {
     alarm: crate::sim::clock::Alarm,
     /// Set once the application shut down its write side (FIN queued).
     shutdown_pending: bool,
+    /// Set once this side's FIN left: close(2) after shutdown(2) sends
+    /// no second one.
+    fin_sent: bool,
     /// When the last queued segment finishes leaving (bandwidth pacing).
     wire_free_at: Instant,
     /// The connection's name in the network's books: the client's port.
     client_port: u16,
+    /// Whether this side made the connection (connect(2)) rather than
+    /// accepted it: its segments go client -> server. Both ends of a
+    /// connection within one host (a server's ssh to its own sshd) are on
+    /// one host, so the host cannot tell.
+    dialed: bool,
+    /// The dialing side's port, which names the connection in the trace.
+    dialer_port: u16,
 }
 
 impl SimStream {
@@ -59,7 +69,14 @@ impl SimStream {
         inner: turmoil::net::TcpStream,
         local: Host,
         peer: Host,
+        dialed: bool,
     ) -> SimStream {
+        let dialer_addr = if dialed {
+            inner.local_addr()
+        } else {
+            inner.peer_addr()
+        };
+        let dialer_port = dialer_addr.map(|a| a.port()).unwrap_or(0);
         let peer_epoch = net.epoch(peer);
         let local_epoch = net.epoch(local);
         let client_addr = match local {
@@ -82,6 +99,9 @@ impl SimStream {
             timer: None,
             alarm: crate::sim::clock::Alarm::default(),
             shutdown_pending: false,
+            fin_sent: false,
+            dialed,
+            dialer_port,
         }
     }
 
@@ -92,7 +112,34 @@ impl SimStream {
         local: Host,
         peer: Host,
     ) -> SimStream {
-        SimStream::new(net, inner, local, peer)
+        SimStream::new(net, inner, local, peer, false)
+    }
+
+    /// The direction of this side's segments.
+    fn outbound(&self) -> Dir {
+        if self.dialed {
+            Dir::ClientToServer
+        } else {
+            Dir::ServerToClient
+        }
+    }
+
+    /// Logs a segment that leaves this side (`Fin`) or that the peer
+    /// answers with (`Rst`, the other way).
+    fn log_segment(&self, segment: Segment) {
+        let dir = match (segment, self.outbound()) {
+            (Segment::Fin, out) => out,
+            (Segment::Rst, Dir::ClientToServer) => Dir::ServerToClient,
+            (Segment::Rst, Dir::ServerToClient) => Dir::ClientToServer,
+        };
+        self.net.trace.log(
+            "net",
+            TcpEvent::Segment {
+                port: self.dialer_port,
+                dir,
+                segment,
+            },
+        );
     }
 
     fn fail(&mut self, kind: io::ErrorKind, why: &str) -> io::Error {
@@ -163,6 +210,7 @@ impl SimStream {
                 .forgotten
                 .contains(&(self.client_port, self.peer));
             if peer_forgot {
+                self.log_segment(Segment::Rst);
                 return Err(self.fail(
                     io::ErrorKind::ConnectionReset,
                     &format!(
@@ -172,6 +220,7 @@ impl SimStream {
                 ));
             }
             if peer_restarted {
+                self.log_segment(Segment::Rst);
                 return Err(self.fail(
                     io::ErrorKind::ConnectionReset,
                     &format!(
@@ -212,6 +261,10 @@ impl SimStream {
                 && let Poll::Ready(Ok(())) = Pin::new(inner).poll_shutdown(cx)
             {
                 self.shutdown_pending = false;
+                if !self.fin_sent {
+                    self.fin_sent = true;
+                    self.log_segment(Segment::Fin);
+                }
             }
         }
         match next_wake {
@@ -348,6 +401,11 @@ impl Drop for SimStream {
             let net = self.net.clone();
             let (local, peer) = (self.local, self.peer);
             let queue = std::mem::take(&mut self.queue);
+            let fin = (!self.fin_sent).then(|| TcpEvent::Segment {
+                port: self.dialer_port,
+                dir: self.outbound(),
+                segment: Segment::Fin,
+            });
             tokio::spawn(async move {
                 let mut inner = inner;
                 net.until_open(local, peer).await;
@@ -359,7 +417,13 @@ impl Drop for SimStream {
                         return;
                     }
                 }
+                if let Some(fin) = fin {
+                    net.trace.log("net", fin);
+                }
             });
+        } else if !self.fin_sent {
+            // The FIN leaves now, as `inner` is dropped.
+            self.log_segment(Segment::Fin);
         }
     }
 }

@@ -43,6 +43,7 @@ net = "heal"
 client = { exit = 0, after = "30s", within = "31s" }
 lost_bytes = 0
 stdout_bytes = "1KiB"
+stderr_bytes = 0
 survivors = ["sleep", "nohup", "cat"]
 
 [expect.dropbear]
@@ -187,6 +188,7 @@ fn full_file_loads_into_the_model() {
             }),
             lost_bytes: Some(0),
             stdout_bytes: Some(1024),
+            stderr_bytes: Some(0),
             survivors: Some(vec!["cat".into(), "nohup".into(), "sleep".into()]),
             screen: None,
         },
@@ -495,15 +497,15 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("[expect.clinet]\nexit = 0\n"),
         "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
-         [expect] are `client`, `lost_bytes`, `stdout_bytes`, `survivors` and `screen`, and a \
-         table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, `survivors` and `screen`, \
+         and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
          within = \"31s\" }"
     );
     assert_eq!(
         error_with("[expect]\nlost_byte = 0\n"),
         "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
-         the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `survivors` and \
-         `screen`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+         the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, \
+         `survivors` and `screen`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
     );
     assert_eq!(
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),

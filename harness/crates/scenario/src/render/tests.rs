@@ -102,6 +102,7 @@ wait_for = { trace = "-> CLOSE", timeout = "250ms" }
 client = { exit = 0, after = "30s", within = "31s" }
 lost_bytes = 0
 stdout_bytes = "1KiB"
+stderr_bytes = 45
 survivors = ["sleep", "cat"]
 screen = ['Stopped +sleep 100', "it's \"quoted\"", '^\s*$']
 
