@@ -68,6 +68,12 @@ pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
         if over.screen.is_some() {
             expect.screen = over.screen.clone();
         }
+        if over.stdout.is_some() {
+            expect.stdout = over.stdout.clone();
+        }
+        if over.stderr.is_some() {
+            expect.stderr = over.stderr.clone();
+        }
     }
     expect
 }
@@ -169,11 +175,38 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
             }
         }
     }
+    for (stream, patterns, written) in [
+        ("stdout", &expect.stdout, &outcome.stdout_start),
+        ("stderr", &expect.stderr, &outcome.stderr_start),
+    ] {
+        let Some(patterns) = patterns else { continue };
+        let text = String::from_utf8_lossy(written);
+        for pattern in patterns {
+            if !crate::run::screen_regex(pattern).is_some_and(|re| re.is_match(&text)) {
+                differences.push(format!(
+                    "{stream}: nothing matches /{pattern}/ in {}",
+                    excerpt(&text)
+                ));
+            }
+        }
+    }
     if differences.is_empty() {
         Verdict::Pass
     } else {
         Verdict::Fail(differences)
     }
+}
+
+/// What a stream held, quoted with its control characters escaped and
+/// cut short enough for one line of a report.
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 120;
+    let quoted = format!("{text:?}");
+    if quoted.chars().count() <= SHOWN {
+        return quoted;
+    }
+    let cut: String = quoted.chars().take(SHOWN).collect();
+    format!("{cut}... ({} bytes)", text.len())
 }
 
 #[cfg(test)]
@@ -231,6 +264,39 @@ mod tests {
             check(&expect_exit(ExitExpect::Never, None), &outcome),
             Verdict::Pass
         );
+    }
+
+    #[test]
+    fn output_patterns_match_each_stream_and_quote_what_came() {
+        let outcome = Outcome {
+            stdout_start: b"out\n".to_vec(),
+            stderr_start: b"oops\nConnection to server closed.\r\n".to_vec(),
+            ..Outcome::default()
+        };
+        let expect = Expect {
+            stdout: Some(vec![r"\Aout\n\z".into()]),
+            stderr: Some(vec!["^oops$".into(), r"closed\.\r$".into()]),
+            ..Expect::default()
+        };
+        assert_eq!(check(&expect, &outcome), Verdict::Pass);
+        let expect = Expect {
+            stdout: Some(vec!["^oops$".into()]),
+            ..Expect::default()
+        };
+        assert_eq!(
+            check(&expect, &outcome),
+            Verdict::Fail(vec![
+                r#"stdout: nothing matches /^oops$/ in "out\n""#.into()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_long_stream_is_cut_in_the_report() {
+        let long = "x".repeat(500);
+        let shown = excerpt(&long);
+        assert!(shown.ends_with("... (500 bytes)"), "{shown}");
+        assert!(shown.len() < 150);
     }
 
     #[test]

@@ -40,8 +40,8 @@ use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
 use crate::run::{
-    Due, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal,
-    Wake, run_steps,
+    ClientOutput, Due, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline,
+    UserTerminal, Wake, run_steps,
 };
 use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
@@ -157,8 +157,8 @@ fn run_on(
         proxy: &proxy,
         trace: &trace,
         lines: Vec::new(),
-        stdout: Arc::new(AtomicU64::new(0)),
-        stderr: Arc::new(AtomicU64::new(0)),
+        stdout: Arc::default(),
+        stderr: Arc::default(),
         said: Arc::new(Mutex::new(Vec::new())),
         tick: scenario.world.tick,
     };
@@ -243,11 +243,15 @@ fn run_on(
         }
         _ => Vec::new(),
     };
+    let taken = |output: &Mutex<ClientOutput>| output.lock().map(|o| o.clone()).unwrap_or_default();
+    let (stdout, stderr) = (taken(&stdout), taken(&stderr));
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
-        stdout_bytes: stdout.load(Ordering::Relaxed),
-        stderr_bytes: stderr.load(Ordering::Relaxed),
+        stdout_bytes: stdout.bytes,
+        stderr_bytes: stderr.bytes,
+        stdout_start: stdout.start,
+        stderr_start: stderr.start,
         lost_bytes: 0,
         lost_bytes_unmeasured: true,
         survivors,
@@ -278,8 +282,8 @@ struct RealLane<'a> {
     proxy: &'a Proxy,
     trace: &'a Trace,
     lines: Vec<CommandLine>,
-    stdout: Arc<AtomicU64>,
-    stderr: Arc<AtomicU64>,
+    stdout: Arc<Mutex<ClientOutput>>,
+    stderr: Arc<Mutex<ClientOutput>>,
     /// What the command lines' clients said on stderr only.
     said: Arc<Mutex<Vec<SaidOnStderr>>>,
     tick: Duration,
@@ -432,8 +436,8 @@ struct LineOutput {
     number: usize,
     /// When the scenario's clock started.
     started: Instant,
-    stdout: Arc<AtomicU64>,
-    stderr: Arc<AtomicU64>,
+    stdout: Arc<Mutex<ClientOutput>>,
+    stderr: Arc<Mutex<ClientOutput>>,
     said: Arc<Mutex<Vec<SaidOnStderr>>>,
 }
 
@@ -497,12 +501,12 @@ fn spawn_line(
     Ok(child)
 }
 
-/// Reads a pipe to its end on a thread of its own, counting the bytes as
+/// Reads a pipe to its end on a thread of its own, taking the bytes as
 /// a user's session would have written them ([`as_a_user_reads_it`]) and
 /// showing each block to `look`.
 fn count(
     pipe: Option<impl Read + Send + 'static>,
-    total: Arc<AtomicU64>,
+    output: Arc<Mutex<ClientOutput>>,
     mut look: impl FnMut(&[u8]) + Send + 'static,
 ) {
     let Some(mut pipe) = pipe else { return };
@@ -512,7 +516,9 @@ fn count(
             if n == 0 {
                 break;
             }
-            total.fetch_add(as_a_user_reads_it(&block[..n]), Ordering::Relaxed);
+            if let Ok(mut output) = output.lock() {
+                output.take(&as_a_user_reads_it(&block[..n]));
+            }
             look(&block[..n]);
         }
     });
@@ -541,11 +547,21 @@ fn whole_lines(partial: &mut Vec<u8>, block: &[u8]) -> Vec<Vec<u8>> {
 /// here where a user's names the server: each one counts as the sim's
 /// and a user's `Connection to server closed`, so that byte counts
 /// compare across lanes. ssh writes the line in one write(2).
-fn as_a_user_reads_it(block: &[u8]) -> u64 {
+fn as_a_user_reads_it(block: &[u8]) -> Vec<u8> {
     const REAL: &[u8] = b"Connection to 127.0.0.1 closed";
     const USER: &[u8] = b"Connection to server closed";
-    let goodbyes = block.windows(REAL.len()).filter(|w| *w == REAL).count();
-    (block.len() - goodbyes * (REAL.len() - USER.len())) as u64
+    let mut read = Vec::with_capacity(block.len());
+    let mut rest = block;
+    while !rest.is_empty() {
+        if rest.starts_with(REAL) {
+            read.extend_from_slice(USER);
+            rest = &rest[REAL.len()..];
+        } else {
+            read.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    read
 }
 
 /// A network fault, through the proxy. A crash or restart also kills the
@@ -689,17 +705,21 @@ mod tests {
     use super::{LONGEST_LINE, as_a_user_reads_it, whole_lines};
 
     #[test]
-    fn the_goodbye_counts_as_naming_the_server() {
+    fn the_goodbye_reads_as_naming_the_server() {
         assert_eq!(
             as_a_user_reads_it(b"Connection to 127.0.0.1 closed.\r\n"),
-            "Connection to server closed.\r\n".len() as u64
+            b"Connection to server closed.\r\n"
         );
         assert_eq!(
-            as_a_user_reads_it(b"Connection to 127.0.0.1 closed by remote host.\r\n"),
-            "Connection to server closed by remote host.\r\n".len() as u64
+            as_a_user_reads_it(b"x\nConnection to 127.0.0.1 closed by remote host.\r\n"),
+            b"x\nConnection to server closed by remote host.\r\n"
         );
-        assert_eq!(as_a_user_reads_it(b"Killed\n"), 7);
-        assert_eq!(as_a_user_reads_it(b""), 0);
+        assert_eq!(as_a_user_reads_it(b"Killed\n"), b"Killed\n");
+        assert_eq!(
+            as_a_user_reads_it(b"Connection to 127.0.0.2"),
+            b"Connection to 127.0.0.2"
+        );
+        assert!(as_a_user_reads_it(b"").is_empty());
     }
 
     #[test]

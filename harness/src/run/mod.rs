@@ -7,9 +7,11 @@
 //! - [`steps`]: the loop, and the [`Lane`] trait the sim and the real lane
 //!   implement.
 //! - [`screen`]: the client terminal's screen, as an emulator shows it.
+//! - [`client_output`]: what the command lines wrote, counted and kept.
 //! - [`outcome`], [`result`]: the facts expectations are checked against,
 //!   and the rest of a run's result.
 
+mod client_output;
 mod outcome;
 mod result;
 mod screen;
@@ -17,6 +19,7 @@ mod steps;
 pub(crate) mod timeline;
 mod virtual_file;
 
+pub use client_output::ClientOutput;
 pub use outcome::Outcome;
 pub use result::{LaneRun, RunError, RunResult, UserTarget};
 pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};

@@ -12,6 +12,10 @@ pub struct Outcome {
     /// Bytes the command lines wrote to their stdout and stderr.
     pub stdout_bytes: u64,
     pub stderr_bytes: u64,
+    /// The start of what they wrote there ([`super::ClientOutput`]), for
+    /// `[expect] stdout` and `stderr`.
+    pub stdout_start: Vec<u8>,
+    pub stderr_start: Vec<u8>,
     /// Bytes the remote side wrote that never reached the client.
     pub lost_bytes: u64,
     /// The real lane cannot see bytes lost inside the server: then

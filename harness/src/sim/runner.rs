@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
 use crate::run::{
-    Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal, Wake,
-    run_steps,
+    ClientOutput, Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal,
+    Wake, run_steps,
 };
 use crate::sim::clock::{Quiet, RunClock};
 use crate::sim::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
@@ -37,8 +37,8 @@ struct RunStep {
 /// Bytes written to the command lines' stdout and stderr.
 #[derive(Default)]
 struct Captured {
-    stdout: u64,
-    stderr: u64,
+    stdout: ClientOutput,
+    stderr: ClientOutput,
 }
 
 pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, RunError> {
@@ -179,8 +179,10 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
-        stdout_bytes: captured.stdout,
-        stderr_bytes: captured.stderr,
+        stdout_bytes: captured.stdout.bytes,
+        stderr_bytes: captured.stderr.bytes,
+        stdout_start: captured.stdout.start.clone(),
+        stderr_start: captured.stderr.start.clone(),
         lost_bytes,
         lost_bytes_unmeasured: false,
         survivors,
@@ -319,8 +321,8 @@ async fn client_host(
             let captured = captured.clone();
             tokio::spawn(reader.for_each_block(move |block| {
                 let mut c = captured.lock().unwrap();
-                let count = if is_err { &mut c.stderr } else { &mut c.stdout };
-                *count += block.len() as u64;
+                let output = if is_err { &mut c.stderr } else { &mut c.stdout };
+                output.take(block);
             }));
         }
         let exited = kernel.clone();

@@ -275,6 +275,16 @@ pub(crate) const KEYS: &[Key] = &[
         expected: "an array of regexes the client's final screen must each match",
         example: r"screen = ['server\$ $']",
     },
+    Key {
+        path: "expect.stdout",
+        expected: "an array of regexes what the client wrote to its stdout must each match",
+        example: r"stdout = ['\Aout\n\z']",
+    },
+    Key {
+        path: "expect.stderr",
+        expected: "an array of regexes what the client wrote to its stderr must each match",
+        example: r"stderr = ['^oops$']",
+    },
 ];
 
 const WAIT_FOR: &str = r#"wait_for = { screen = 'server\$ $', timeout = "5s" }"#;
@@ -509,7 +519,9 @@ mod tests {
                 "stdout_bytes",
                 "stderr_bytes",
                 "survivors",
-                "screen"
+                "screen",
+                "stdout",
+                "stderr"
             ]
         );
         assert_eq!(

@@ -212,6 +212,14 @@
 //! | `stderr_bytes` | size: what the client wrote to its stderr, ssh's own words included | `stderr_bytes = 5` |
 //! | `survivors` | array of process names alive at the end (sorted on load) | `survivors = ["sleep"]` |
 //! | `screen` | array of regexes that must each match the client terminal's final screen (multi-line mode) | `screen = ['server\$ $']` |
+//! | `stdout` | array of regexes that must each match what the client wrote to its stdout (multi-line mode; the first 64 KiB) | `stdout = ['\Aout\n\z']` |
+//! | `stderr` | array of regexes that must each match what the client wrote to its stderr, ssh's own words included | `stderr = ['^oops$']` |
+//!
+//! `stdout` and `stderr` see the first 64 KiB the command lines wrote
+//! there, read as UTF-8 (an invalid byte becomes U+FFFD). ssh's own words
+//! on stderr count: its goodbye `Connection to server closed.` reads the
+//! same in both lanes, but when ssh fails (exit 255) the real lane keeps
+//! its message in ssh's log, not on stderr.
 //!
 //! `client` takes `exit` (an exit code from 0 to 255, or `"none"`: still
 //! running at the horizon), `after` and `within` (durations: the earliest
@@ -253,9 +261,9 @@ pub use duration::{
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
-    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host, NetFault, NetOptions,
-    Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor,
-    World,
+    Action, CAPTURED_OUTPUT, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host,
+    NetFault, NetOptions, Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile,
+    WaitCondition, WaitFor, World,
 };
 pub use position::{line_col, string_offset};
 pub use render::to_toml;

@@ -814,6 +814,12 @@ impl Checker<'_> {
         if let Some(v) = &raw.screen {
             expect.screen = self.ok(regexes(self.text, v, &format!("{path}.screen")));
         }
+        if let Some(v) = &raw.stdout {
+            expect.stdout = self.ok(regexes(self.text, v, &format!("{path}.stdout")));
+        }
+        if let Some(v) = &raw.stderr {
+            expect.stderr = self.ok(regexes(self.text, v, &format!("{path}.stderr")));
+        }
         for (name, _) in &raw.unknown {
             let p = unknown_key(name.span().start, path, name.get_ref());
             self.problems.push(p);

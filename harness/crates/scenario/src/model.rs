@@ -280,7 +280,17 @@ pub struct Expect {
     /// Regexes that must each match the client terminal's final screen
     /// text, in multi-line mode (checked to compile on load).
     pub screen: Option<Vec<String>>,
+    /// Regexes that must each match what the client wrote to its stdout
+    /// (the first [`CAPTURED_OUTPUT`] bytes), in multi-line mode.
+    pub stdout: Option<Vec<String>>,
+    /// The same for the client's stderr.
+    pub stderr: Option<Vec<String>>,
 }
+
+/// How much of the client's stdout and of its stderr `[expect] stdout`
+/// and `stderr` see: the start of each, as a user reading a terminal
+/// would; a transfer of megabytes is checked by its byte count.
+pub const CAPTURED_OUTPUT: usize = 64 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientExpect {

@@ -229,6 +229,8 @@ pub(crate) struct RawExpect {
     pub stderr_bytes: Value,
     pub survivors: Value,
     pub screen: Value,
+    pub stdout: Value,
+    pub stderr: Value,
     pub unknown: Vec<(Spanned<String>, Spanned<Leaf>)>,
 }
 
@@ -246,6 +248,8 @@ impl RawExpect {
             "stderr_bytes" => self.stderr_bytes = Some(map.next_value()?),
             "survivors" => self.survivors = Some(map.next_value()?),
             "screen" => self.screen = Some(map.next_value()?),
+            "stdout" => self.stdout = Some(map.next_value()?),
+            "stderr" => self.stderr = Some(map.next_value()?),
             _ => return Ok(false),
         }
         Ok(true)

@@ -199,6 +199,12 @@ fn expect(e: &Expect) -> Vec<String> {
     if let Some(regexes) = &e.screen {
         lines.push("screen", strings(regexes));
     }
+    if let Some(regexes) = &e.stdout {
+        lines.push("stdout", strings(regexes));
+    }
+    if let Some(regexes) = &e.stderr {
+        lines.push("stderr", strings(regexes));
+    }
     lines.0
 }
 

@@ -45,6 +45,7 @@ lost_bytes = 0
 stdout_bytes = "1KiB"
 stderr_bytes = 0
 survivors = ["sleep", "nohup", "cat"]
+stdout = ['\Aok\n']
 
 [expect.dropbear]
 client = { exit = 0, within = "1s" }
@@ -191,6 +192,8 @@ fn full_file_loads_into_the_model() {
             stderr_bytes: Some(0),
             survivors: Some(vec!["cat".into(), "nohup".into(), "sleep".into()]),
             screen: None,
+            stdout: Some(vec![r"\Aok\n".into()]),
+            stderr: None,
         },
         expect_by_target: vec![
             (
@@ -497,15 +500,15 @@ fn unknown_keys_list_the_valid_ones() {
     assert_eq!(
         error_with("[expect.clinet]\nexit = 0\n"),
         "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
-         [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, `survivors` and `screen`, \
-         and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, `survivors`, `screen`, \
+         `stdout` and `stderr`, and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
          within = \"31s\" }"
     );
     assert_eq!(
         error_with("[expect]\nlost_byte = 0\n"),
         "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
          the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, \
-         `survivors` and `screen`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+         `survivors`, `screen`, `stdout` and `stderr`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
     );
     assert_eq!(
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
@@ -1063,6 +1066,16 @@ fn regexes_that_do_not_compile_are_reported_inside_the_string() {
         error_with("[expect]\nscreen = ['ok', 'a[b']\n"),
         "x.toml:4:19: expect.screen: the regex does not compile: unclosed character class\n  \
          example: screen = ['server\\$ $']"
+    );
+    assert_eq!(
+        error_with("[expect]\nstdout = ['\\Aok\\n', '(']\n"),
+        "x.toml:4:22: expect.stdout: the regex does not compile: unclosed group\n  \
+         example: stdout = ['\\Aout\\n\\z']"
+    );
+    assert_eq!(
+        error_with("[expect.openssh]\nstderr = 'oops'\n"),
+        "x.toml:4:10: expect.openssh.stderr: expected an array of regexes what the client \
+         wrote to its stderr must each match, found `oops`\n  example: stderr = ['^oops$']"
     );
     let err = error_with("[expect.dropbear]\nscreen = [\"\"\"\n(x\"\"\"]\n");
     assert!(

@@ -105,6 +105,8 @@ stdout_bytes = "1KiB"
 stderr_bytes = 45
 survivors = ["sleep", "cat"]
 screen = ['Stopped +sleep 100', "it's \"quoted\"", '^\s*$']
+stdout = ['\Aearly\nlate\n\z']
+stderr = ['^oops$']
 
 [expect.openssh]
 
