@@ -6,7 +6,8 @@
 //! - [`pool`]: the worker pool that runs jobs, isolated from each other.
 //! - [`judge`]: a job's runs judged against the expectations, retried.
 //! - [`output`]: what a run prints: lines, headers, replay lines, the tally.
-//! - [`both`]: `--lane both`, the sim lane compared with the real lane.
+//! - [`both`]: `--lane both`, the sim lane compared with the real lane
+//!   ([`compare`]) on the times of the steps ([`step_times`]).
 
 mod both;
 mod command;
@@ -17,7 +18,7 @@ mod lane;
 mod load;
 mod output;
 mod pool;
-mod teardown;
+mod step_times;
 
 pub use command::run_paths;
 pub use isolation::{RunFailure, isolated, run_isolated};

@@ -62,8 +62,14 @@ pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
         if over.stderr_bytes.is_some() {
             expect.stderr_bytes = over.stderr_bytes;
         }
-        if over.survivors.is_some() {
+        // One answer or several: a target's own replaces the base's either way.
+        if over.survivors.is_some() || over.survivors_any.is_some() {
             expect.survivors = over.survivors.clone();
+            expect.survivors_any = over.survivors_any.clone();
+        }
+        if over.order.is_some() || over.order_any.is_some() {
+            expect.order = over.order.clone();
+            expect.order_any = over.order_any.clone();
         }
         if over.screen.is_some() {
             expect.screen = over.screen.clone();
@@ -167,6 +173,27 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
             differences.push(format!("survivors: expected {want:?}, got {got:?}"));
         }
     }
+    if let Some(sets) = &expect.survivors_any {
+        let got = outcome.survivor_names();
+        if !sets.contains(&got) {
+            differences.push(format!("survivors: expected one of {sets:?}, got {got:?}"));
+        }
+    }
+    let seen: Vec<&str> = outcome.client_teardown.iter().map(|e| e.name()).collect();
+    if let Some(order) = &expect.order
+        && !in_order(&seen, order)
+    {
+        differences.push(format!(
+            "order: expected {order:?} in this order, the client saw {seen:?}"
+        ));
+    }
+    if let Some(orders) = &expect.order_any
+        && !orders.iter().any(|order| in_order(&seen, order))
+    {
+        differences.push(format!(
+            "order: expected one of {orders:?}, the client saw {seen:?}"
+        ));
+    }
     if let Some(patterns) = &expect.screen {
         let screen = outcome.screen.as_deref().unwrap_or("");
         for pattern in patterns {
@@ -195,6 +222,18 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
     } else {
         Verdict::Fail(differences)
     }
+}
+
+/// Whether the events `order` names happened exactly so: `seen` without
+/// the events `order` does not name is `order` (an event named but not
+/// seen, or seen twice, breaks it).
+fn in_order(seen: &[&str], order: &[String]) -> bool {
+    let named: Vec<&str> = seen
+        .iter()
+        .copied()
+        .filter(|event| order.iter().any(|o| o == event))
+        .collect();
+    named == order.iter().map(String::as_str).collect::<Vec<_>>()
 }
 
 /// What a stream held, quoted with its control characters escaped and
@@ -289,6 +328,68 @@ mod tests {
                 r#"stdout: nothing matches /^oops$/ in "out\n""#.into()
             ])
         );
+    }
+
+    #[test]
+    fn an_order_names_some_events_and_the_others_may_come_between() {
+        use crate::run::TeardownEvent::*;
+        let outcome = Outcome {
+            client_teardown: vec![ExitStatus, Eof, Close],
+            ..Outcome::default()
+        };
+        let order = |events: &[&str]| events.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        for (wanted, holds) in [
+            (order(&["exit-status", "eof", "close"]), true),
+            (order(&["exit-status", "close"]), true),
+            (order(&["eof", "exit-status"]), false),
+            (order(&["exit-signal"]), false),
+            (order(&["close", "close"]), false),
+        ] {
+            let expect = Expect {
+                order: Some(wanted.clone()),
+                ..Expect::default()
+            };
+            assert_eq!(
+                check(&expect, &outcome) == Verdict::Pass,
+                holds,
+                "{wanted:?}"
+            );
+        }
+        let expect = Expect {
+            order_any: Some(vec![
+                order(&["eof", "exit-status"]),
+                order(&["exit-status", "eof"]),
+            ]),
+            ..Expect::default()
+        };
+        assert_eq!(check(&expect, &outcome), Verdict::Pass);
+        let expect = Expect {
+            order: Some(order(&["eof", "exit-status"])),
+            ..Expect::default()
+        };
+        assert_eq!(
+            check(&expect, &outcome),
+            Verdict::Fail(vec![
+                r#"order: expected ["eof", "exit-status"] in this order, the client saw ["exit-status", "eof", "close"]"#.into()
+            ])
+        );
+    }
+
+    #[test]
+    fn survivors_any_takes_one_of_its_sets() {
+        let outcome = Outcome {
+            survivors: vec!["sleep[7]".into()],
+            ..Outcome::default()
+        };
+        let expect = |sets: Vec<Vec<String>>| Expect {
+            survivors_any: Some(sets),
+            ..Expect::default()
+        };
+        assert_eq!(
+            check(&expect(vec![vec![], vec!["sleep".into()]]), &outcome),
+            Verdict::Pass
+        );
+        assert_eq!(check(&expect(vec![vec![]]), &outcome).name(), "fail");
     }
 
     #[test]

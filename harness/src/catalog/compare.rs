@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use hangar_scenario::Scenario;
 
-use super::teardown::{step_times, teardown_orders};
-use crate::run::{Outcome, RunResult};
+use super::step_times::step_times;
+use crate::run::{Outcome, RunResult, teardown_orders};
 use crate::verdict::Verdict;
 
 /// How soon after the last step before it a client's end counts as "at
@@ -142,7 +142,7 @@ pub(crate) fn observe(
         },
     );
     if orders {
-        for order in teardown_orders(result) {
+        for order in teardown_orders(&result.events) {
             let events: Vec<&str> = order.events.iter().map(|e| e.name()).collect();
             set(&format!("{ORDER}{}", order.stream), events.join(", "));
         }

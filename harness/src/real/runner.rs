@@ -41,7 +41,7 @@ use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
 use crate::run::{
     ClientOutput, Due, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline,
-    UserTerminal, Wake, run_steps,
+    UserTerminal, Wake, client_teardown, run_steps,
 };
 use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
@@ -252,6 +252,7 @@ fn run_on(
         stderr_bytes: stderr.bytes,
         stdout_start: stdout.start,
         stderr_start: stderr.start,
+        client_teardown: client_teardown(&events),
         lost_bytes: 0,
         lost_bytes_unmeasured: true,
         survivors,

@@ -8,6 +8,7 @@
 //!   implement.
 //! - [`screen`]: the client terminal's screen, as an emulator shows it.
 //! - [`client_output`]: what the command lines wrote, counted and kept.
+//! - [`teardown_order`]: the client's teardown events in the order seen.
 //! - [`outcome`], [`result`]: the facts expectations are checked against,
 //!   and the rest of a run's result.
 
@@ -16,6 +17,7 @@ mod outcome;
 mod result;
 mod screen;
 mod steps;
+mod teardown_order;
 pub(crate) mod timeline;
 mod virtual_file;
 
@@ -24,5 +26,6 @@ pub use outcome::Outcome;
 pub use result::{LaneRun, RunError, RunResult, UserTarget};
 pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};
 pub use steps::{HARNESS, Lane, Settle, Stopped, Wake, run_steps};
+pub use teardown_order::{StreamOrder, TeardownEvent, client_teardown, teardown_orders};
 pub use timeline::{Due, Timeline, UserTerminal, trace_lines};
 pub use virtual_file::{virtual_byte, virtual_bytes};

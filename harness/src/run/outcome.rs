@@ -16,6 +16,9 @@ pub struct Outcome {
     /// `[expect] stdout` and `stderr`.
     pub stdout_start: Vec<u8>,
     pub stderr_start: Vec<u8>,
+    /// The client's teardown events in the order it saw them
+    /// ([`super::client_teardown`]), for `[expect] order`.
+    pub client_teardown: Vec<super::TeardownEvent>,
     /// Bytes the remote side wrote that never reached the client.
     pub lost_bytes: u64,
     /// The real lane cannot see bytes lost inside the server: then

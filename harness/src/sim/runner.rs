@@ -12,7 +12,7 @@ use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
 use crate::run::{
     ClientOutput, Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal,
-    Wake, run_steps,
+    Wake, client_teardown, run_steps,
 };
 use crate::sim::clock::{Quiet, RunClock};
 use crate::sim::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
@@ -176,6 +176,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         .map(|(pid, name)| format!("{name}[{pid}]"))
         .collect();
     survivors.sort();
+    let events = trace.events();
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
@@ -183,6 +184,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         stderr_bytes: captured.stderr.bytes,
         stdout_start: captured.stdout.start.clone(),
         stderr_start: captured.stderr.start.clone(),
+        client_teardown: client_teardown(&events),
         lost_bytes,
         lost_bytes_unmeasured: false,
         survivors,
@@ -195,7 +197,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     Ok(RunResult {
         target,
         lane: LaneRun::Sim { seed, swarm },
-        events: trace.events(),
+        events,
         outcome,
         wall: started.elapsed(),
     })

@@ -285,6 +285,21 @@ pub(crate) const KEYS: &[Key] = &[
         expected: "an array of regexes what the client wrote to its stderr must each match",
         example: r"stderr = ['^oops$']",
     },
+    Key {
+        path: "expect.order",
+        expected: "an array of teardown events in the order they must happen",
+        example: r#"order = ["exit-status", "eof", "close"]"#,
+    },
+    Key {
+        path: "expect.order_any",
+        expected: "a non-empty array of orders (arrays of teardown events), one of which must hold",
+        example: r#"order_any = [["exit-status", "eof"], ["eof", "exit-status"]]"#,
+    },
+    Key {
+        path: "expect.survivors_any",
+        expected: "a non-empty array of arrays of process names, one of which must be the survivors",
+        example: r#"survivors_any = [[], ["sleep"]]"#,
+    },
 ];
 
 const WAIT_FOR: &str = r#"wait_for = { screen = 'server\$ $', timeout = "5s" }"#;
@@ -521,7 +536,10 @@ mod tests {
                 "survivors",
                 "screen",
                 "stdout",
-                "stderr"
+                "stderr",
+                "order",
+                "order_any",
+                "survivors_any"
             ]
         );
         assert_eq!(

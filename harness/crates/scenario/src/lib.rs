@@ -214,12 +214,26 @@
 //! | `screen` | array of regexes that must each match the client terminal's final screen (multi-line mode) | `screen = ['server\$ $']` |
 //! | `stdout` | array of regexes that must each match what the client wrote to its stdout (multi-line mode; the first 64 KiB) | `stdout = ['\Aout\n\z']` |
 //! | `stderr` | array of regexes that must each match what the client wrote to its stderr, ssh's own words included | `stderr = ['^oops$']` |
+//! | `order` | array of teardown events the client's ssh must see in this order | `order = ["eof", "exit-status", "close"]` |
+//! | `order_any` | non-empty array of such orders, one of which must hold | `order_any = [["exit-status", "eof"], ["eof", "exit-status"]]` |
+//! | `survivors_any` | non-empty array of survivor lists, one of which must be the run's | `survivors_any = [[], ["sleep"]]` |
 //!
 //! `stdout` and `stderr` see the first 64 KiB the command lines wrote
 //! there, read as UTF-8 (an invalid byte becomes U+FFFD). ssh's own words
 //! on stderr count: its goodbye `Connection to server closed.` reads the
 //! same in both lanes, but when ssh fails (exit 255) the real lane keeps
 //! its message in ssh's log, not on stderr.
+//!
+//! The teardown events ([`TEARDOWN_EVENTS`]) are what the client's ssh
+//! (the first one that saw any) received or met as its session ended:
+//! `exit-status`, `exit-signal`, `eof`, `close` (RFC 4254 6.10, 5.3),
+//! `connection-lost` (the connection closed or reset under an open
+//! channel) and `keepalive-timeout`. An order lists some of them; the
+//! events it does not name may come anywhere, and each one it names must
+//! be seen exactly where it is listed. Where a peer's answer is a race,
+//! `order_any` and `survivors_any` state the honest alternatives; each
+//! goes alone, not with `order` or `survivors` in the same table, and a
+//! target's table that sets either form replaces both of the base's.
 //!
 //! `client` takes `exit` (an exit code from 0 to 255, or `"none"`: still
 //! running at the horizon), `after` and `within` (durations: the earliest
@@ -240,6 +254,7 @@ mod keys;
 mod keystrokes;
 mod load;
 mod model;
+mod order;
 mod pattern;
 mod position;
 mod ranges;
@@ -265,6 +280,7 @@ pub use model::{
     NetFault, NetOptions, Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile,
     WaitCondition, WaitFor, World,
 };
+pub use order::TEARDOWN_EVENTS;
 pub use position::{line_col, string_offset};
 pub use render::to_toml;
 pub use size::{EXPECTED_SIZE, ParseSizeError, format_size, parse_size};

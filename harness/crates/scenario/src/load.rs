@@ -30,6 +30,7 @@ use crate::model::{
     Action, ClientExpect, ClientOptions, Drawn, Expect, Host, NetFault, Quantifier, Scenario,
     SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
+use crate::order::{alternatives, sorted_names, teardown_order};
 use crate::pattern::{regex, regexes};
 use crate::position::{line_col, string_offset};
 use crate::ranges::{duration_range, size_range};
@@ -819,6 +820,36 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.stderr {
             expect.stderr = self.ok(regexes(self.text, v, &format!("{path}.stderr")));
+        }
+        if let Some(v) = &raw.order {
+            expect.order = self.ok(teardown_order(v, &format!("{path}.order")));
+        }
+        if let Some(v) = &raw.order_any {
+            let key = format!("{path}.order_any");
+            expect.order_any = self.ok(alternatives(v, &key, teardown_order));
+        }
+        if let Some(v) = &raw.survivors_any {
+            let key = format!("{path}.survivors_any");
+            expect.survivors_any = self.ok(alternatives(v, &key, sorted_names));
+        }
+        for (one, given, any, v) in [
+            ("order", raw.order.is_some(), "order_any", &raw.order_any),
+            (
+                "survivors",
+                raw.survivors.is_some(),
+                "survivors_any",
+                &raw.survivors_any,
+            ),
+        ] {
+            if let (true, Some(v)) = (given, v) {
+                let message = format!(
+                    "`{one}` and `{any}` in one table: give `{one}` for one answer or `{any}` \
+                     for several"
+                );
+                let key = format!("{path}.{any}");
+                self.problems
+                    .push(Problem::new(v.span().start, &key, message));
+            }
         }
         for (name, _) in &raw.unknown {
             let p = unknown_key(name.span().start, path, name.get_ref());

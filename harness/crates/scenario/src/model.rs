@@ -285,6 +285,13 @@ pub struct Expect {
     pub stdout: Option<Vec<String>>,
     /// The same for the client's stderr.
     pub stderr: Option<Vec<String>>,
+    /// Teardown events of the client's ssh ([`crate::TEARDOWN_EVENTS`])
+    /// that must happen in this order; others may come between them.
+    pub order: Option<Vec<String>>,
+    /// Orders of which one must hold, where a peer's order is a race.
+    pub order_any: Option<Vec<Vec<String>>>,
+    /// Sets of survivors (each sorted) of which one must be the run's.
+    pub survivors_any: Option<Vec<Vec<String>>>,
 }
 
 /// How much of the client's stdout and of its stderr `[expect] stdout`

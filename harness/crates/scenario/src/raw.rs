@@ -231,6 +231,9 @@ pub(crate) struct RawExpect {
     pub screen: Value,
     pub stdout: Value,
     pub stderr: Value,
+    pub order: Value,
+    pub order_any: Value,
+    pub survivors_any: Value,
     pub unknown: Vec<(Spanned<String>, Spanned<Leaf>)>,
 }
 
@@ -250,6 +253,9 @@ impl RawExpect {
             "screen" => self.screen = Some(map.next_value()?),
             "stdout" => self.stdout = Some(map.next_value()?),
             "stderr" => self.stderr = Some(map.next_value()?),
+            "order" => self.order = Some(map.next_value()?),
+            "order_any" => self.order_any = Some(map.next_value()?),
+            "survivors_any" => self.survivors_any = Some(map.next_value()?),
             _ => return Ok(false),
         }
         Ok(true)

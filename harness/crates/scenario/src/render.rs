@@ -193,17 +193,24 @@ fn expect(e: &Expect) -> Vec<String> {
     if let Some(bytes) = e.stderr_bytes {
         lines.push("stderr_bytes", size(bytes));
     }
-    if let Some(names) = &e.survivors {
-        lines.push("survivors", strings(names));
+    for (key, list) in [
+        ("survivors", &e.survivors),
+        ("screen", &e.screen),
+        ("stdout", &e.stdout),
+        ("stderr", &e.stderr),
+        ("order", &e.order),
+    ] {
+        if let Some(items) = list {
+            lines.push(key, strings(items));
+        }
     }
-    if let Some(regexes) = &e.screen {
-        lines.push("screen", strings(regexes));
-    }
-    if let Some(regexes) = &e.stdout {
-        lines.push("stdout", strings(regexes));
-    }
-    if let Some(regexes) = &e.stderr {
-        lines.push("stderr", strings(regexes));
+    for (key, alternatives) in [
+        ("order_any", &e.order_any),
+        ("survivors_any", &e.survivors_any),
+    ] {
+        if let Some(items) = alternatives {
+            lines.push(key, arrays(items));
+        }
     }
     lines.0
 }
@@ -304,6 +311,11 @@ fn size(bytes: u64) -> String {
 fn strings(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| string(s)).collect();
     format!("[{}]", quoted.join(", "))
+}
+
+fn arrays(items: &[Vec<String>]) -> String {
+    let inner: Vec<String> = items.iter().map(|a| strings(a)).collect();
+    format!("[{}]", inner.join(", "))
 }
 
 fn inline_table(pairs: &[String]) -> String {

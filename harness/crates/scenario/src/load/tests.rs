@@ -46,6 +46,7 @@ stdout_bytes = "1KiB"
 stderr_bytes = 0
 survivors = ["sleep", "nohup", "cat"]
 stdout = ['\Aok\n']
+order = ["exit-status", "close"]
 
 [expect.dropbear]
 client = { exit = 0, within = "1s" }
@@ -194,6 +195,9 @@ fn full_file_loads_into_the_model() {
             screen: None,
             stdout: Some(vec![r"\Aok\n".into()]),
             stderr: None,
+            order: Some(vec!["exit-status".into(), "close".into()]),
+            order_any: None,
+            survivors_any: None,
         },
         expect_by_target: vec![
             (
@@ -501,14 +505,14 @@ fn unknown_keys_list_the_valid_ones() {
         error_with("[expect.clinet]\nexit = 0\n"),
         "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
          [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, `survivors`, `screen`, \
-         `stdout` and `stderr`, and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         `stdout`, `stderr`, `order`, `order_any` and `survivors_any`, and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
          within = \"31s\" }"
     );
     assert_eq!(
         error_with("[expect]\nlost_byte = 0\n"),
         "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
          the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, \
-         `survivors`, `screen`, `stdout` and `stderr`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+         `survivors`, `screen`, `stdout`, `stderr`, `order`, `order_any` and `survivors_any`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
     );
     assert_eq!(
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
@@ -1083,6 +1087,52 @@ fn regexes_that_do_not_compile_are_reported_inside_the_string() {
             "x.toml:5:1: expect.dropbear.screen: the regex does not compile: unclosed group"
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn teardown_orders_and_alternatives_name_what_is_wrong() {
+    assert_eq!(
+        error_with("[expect]\norder = [\"exit-status\", \"eof\", \"clsoe\"]\n"),
+        "x.toml:4:32: expect.order: unknown teardown event `clsoe` (did you mean `close`?); \
+         the events are `exit-status`, `exit-signal`, `eof`, `close`, `connection-lost` and \
+         `keepalive-timeout`\n  example: order = [\"exit-status\", \"eof\", \"close\"]"
+    );
+    assert_eq!(
+        error_with("[expect.dropbear]\norder_any = [\"eof\"]\n"),
+        "x.toml:4:14: expect.dropbear.order_any: expected a non-empty array of orders (arrays \
+         of teardown events), one of which must hold, found `eof`\n  \
+         example: order_any = [[\"exit-status\", \"eof\"], [\"eof\", \"exit-status\"]]"
+    );
+    assert_eq!(
+        error_with("[expect]\nsurvivors_any = []\n"),
+        "x.toml:4:17: expect.survivors_any: expected a non-empty array of arrays of process \
+         names, one of which must be the survivors, found an array\n  \
+         example: survivors_any = [[], [\"sleep\"]]"
+    );
+    assert_eq!(
+        error_with("[expect]\nsurvivors = []\nsurvivors_any = [[\"sleep\"]]\n"),
+        "x.toml:5:17: expect.survivors_any: `survivors` and `survivors_any` in one table: give \
+         `survivors` for one answer or `survivors_any` for several\n  \
+         example: survivors_any = [[], [\"sleep\"]]"
+    );
+    let s = crate::load_str(
+        "x.toml",
+        "title = \"t\"\nsource = \"s\"\n[[step]]\nrun = \"true\"\n[expect]\n\
+         order_any = [[\"eof\", \"exit-status\"], [\"exit-status\", \"eof\"]]\n\
+         survivors_any = [[\"sleep\", \"nohup\"], []]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.expect.order_any,
+        Some(vec![
+            vec!["eof".to_string(), "exit-status".to_string()],
+            vec!["exit-status".to_string(), "eof".to_string()],
+        ])
+    );
+    assert_eq!(
+        s.expect.survivors_any,
+        Some(vec![vec!["nohup".to_string(), "sleep".to_string()], vec![]])
     );
 }
 

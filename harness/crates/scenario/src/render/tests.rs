@@ -107,8 +107,10 @@ survivors = ["sleep", "cat"]
 screen = ['Stopped +sleep 100', "it's \"quoted\"", '^\s*$']
 stdout = ['\Aearly\nlate\n\z']
 stderr = ['^oops$']
+order_any = [["exit-status", "eof", "close"], ["eof", "exit-status", "close"]]
 
 [expect.openssh]
+survivors_any = [[], ["sleep"]]
 
 [expect.dropbear]
 client = {}

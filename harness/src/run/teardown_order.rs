@@ -1,14 +1,8 @@
-//! The order of a run's teardown events, stream by stream, and the times
-//! its steps happened, read from the typed events of its trace in one
-//! place: the sim's SSH messages and the real client's log name the same
-//! events with different types.
+//! The order of a run's teardown events, stream by stream, read from the
+//! typed events of its trace in one place: the sim's SSH messages and
+//! the real client's log name the same events with different types.
 
-use std::time::Duration;
-
-use hangar_scenario::{Action, Scenario};
-
-use crate::run::RunResult;
-use crate::trace::{ClientEnd, ClientEvent, Event, ProcessEvent, SshEvent, TcpEvent, Way, What};
+use crate::trace::{ClientEnd, ClientEvent, Event, SshEvent, Way, What};
 
 /// A teardown event both lanes see, from the client's side of the
 /// session: what it received on the channel, and how the connection
@@ -16,7 +10,7 @@ use crate::trace::{ClientEnd, ClientEvent, Event, ProcessEvent, SshEvent, TcpEve
 /// TCP FIN (its network model does not log segments), so the client's
 /// view is what both lanes can put in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Teardown {
+pub enum TeardownEvent {
     ExitStatus,
     ExitSignal,
     Eof,
@@ -32,33 +26,43 @@ pub(crate) enum Teardown {
     KeepaliveTimeout,
 }
 
-impl Teardown {
-    pub(crate) fn name(self) -> &'static str {
+impl TeardownEvent {
+    pub fn name(self) -> &'static str {
         match self {
-            Teardown::ExitStatus => "exit-status",
-            Teardown::ExitSignal => "exit-signal",
-            Teardown::Eof => "eof",
-            Teardown::Close => "close",
-            Teardown::ConnectionLost => "connection-lost",
-            Teardown::KeepaliveTimeout => "keepalive-timeout",
+            TeardownEvent::ExitStatus => "exit-status",
+            TeardownEvent::ExitSignal => "exit-signal",
+            TeardownEvent::Eof => "eof",
+            TeardownEvent::Close => "close",
+            TeardownEvent::ConnectionLost => "connection-lost",
+            TeardownEvent::KeepaliveTimeout => "keepalive-timeout",
         }
     }
 }
 
+/// The teardown events of the first client ssh that showed one: the
+/// client whose order `[expect] order` checks.
+pub fn client_teardown(events: &[Event]) -> Vec<TeardownEvent> {
+    teardown_orders(events)
+        .into_iter()
+        .next()
+        .map(|order| order.events)
+        .unwrap_or_default()
+}
+
 /// One stream's teardown events in the order they were seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct StreamOrder {
+pub struct StreamOrder {
     /// `client ssh`, then `client ssh 2`... in the order the clients
     /// first showed a teardown event (pids differ between runs).
-    pub(crate) stream: String,
-    pub(crate) events: Vec<Teardown>,
+    pub stream: String,
+    pub events: Vec<TeardownEvent>,
 }
 
 /// The teardown events of every client ssh of a run, one stream each.
-pub(crate) fn teardown_orders(result: &RunResult) -> Vec<StreamOrder> {
+pub fn teardown_orders(events: &[Event]) -> Vec<StreamOrder> {
     let mut actors: Vec<&str> = Vec::new();
     let mut orders: Vec<StreamOrder> = Vec::new();
-    for event in &result.events {
+    for event in events {
         if !event.actor.starts_with("client ssh") {
             continue;
         }
@@ -85,63 +89,30 @@ pub(crate) fn teardown_orders(result: &RunResult) -> Vec<StreamOrder> {
     orders
 }
 
-/// When the run's steps happened, as its trace shows them in both lanes:
-/// a command line's shell started by the client's init, a terminal's
-/// keystrokes or resize, one of the scenario's network faults (the sim's
-/// network also logs what a fault led to, which is no step). A
-/// `wait_for` and the real lane's slower typing put steps later than the
-/// scenario's times.
-pub(crate) fn step_times(scenario: &Scenario, result: &RunResult) -> Vec<Duration> {
-    let faults: Vec<_> = scenario
-        .steps
-        .iter()
-        .filter_map(|step| match &step.action {
-            Action::Net(fault) => Some(fault),
-            _ => None,
-        })
-        .collect();
-    let is_step = |event: &Event| match (&event.what, event.actor.as_str()) {
-        (What::Tcp(TcpEvent::Fault { fault } | TcpEvent::FaultStep { fault }), "net") => {
-            faults.contains(&fault)
-        }
-        (_, "client terminal") => true,
-        (What::Process(ProcessEvent::Started { parent }), actor) => {
-            actor.starts_with("client sh[") && parent == "client init[1]"
-        }
-        _ => false,
-    };
-    result
-        .events
-        .iter()
-        .filter(|event| is_step(event))
-        .map(|event| event.at)
-        .collect()
-}
-
 /// A client's event as a teardown event: the sim's messages received
 /// (`<- exit-status 7`, `<- EOF`) and the real client's log
 /// (`exit-status 7`, `channel eof received`). What the client sends is
 /// not in the order: its EOF races the server's in the real lane (a
 /// command line's stdin is /dev/null).
-fn teardown_kind(what: &What) -> Option<Teardown> {
+fn teardown_kind(what: &What) -> Option<TeardownEvent> {
     let lost = |why: &str| why.contains("Connection reset") || why.contains("Broken pipe");
     match what {
         What::Ssh(SshEvent::ExitStatus {
             way: Way::Received, ..
         })
-        | What::Client(ClientEvent::ExitStatus { .. }) => Some(Teardown::ExitStatus),
+        | What::Client(ClientEvent::ExitStatus { .. }) => Some(TeardownEvent::ExitStatus),
         What::Ssh(SshEvent::ExitSignal {
             way: Way::Received, ..
         })
-        | What::Client(ClientEvent::ExitSignal { .. }) => Some(Teardown::ExitSignal),
+        | What::Client(ClientEvent::ExitSignal { .. }) => Some(TeardownEvent::ExitSignal),
         What::Ssh(SshEvent::Eof {
             way: Way::Received, ..
         })
-        | What::Client(ClientEvent::EofReceived) => Some(Teardown::Eof),
+        | What::Client(ClientEvent::EofReceived) => Some(TeardownEvent::Eof),
         What::Ssh(SshEvent::Close {
             way: Way::Received, ..
         })
-        | What::Client(ClientEvent::CloseReceived) => Some(Teardown::Close),
+        | What::Client(ClientEvent::CloseReceived) => Some(TeardownEvent::Close),
         // ssh's fatal error on the connection (packet.c sshpkt_vfatal):
         // closed, reset, timed out, or a write that a reset broke; or the
         // server's FIN under an open channel (clientloop.c "closed by
@@ -150,14 +121,14 @@ fn teardown_kind(what: &What) -> Option<Teardown> {
         What::Client(ClientEvent::ConnectionLost { .. })
         | What::Ssh(SshEvent::ClientDisconnected {
             why: ClientEnd::SendFailed(_) | ClientEnd::ClosedByRemote,
-        }) => Some(Teardown::ConnectionLost),
+        }) => Some(TeardownEvent::ConnectionLost),
         What::Ssh(SshEvent::ClientDisconnected {
             why: ClientEnd::Ended(why),
-        }) if lost(why) => Some(Teardown::ConnectionLost),
+        }) if lost(why) => Some(TeardownEvent::ConnectionLost),
         What::Ssh(SshEvent::ClientDisconnected {
             why: ClientEnd::KeepaliveTimeout,
         })
-        | What::Client(ClientEvent::KeepaliveTimeout) => Some(Teardown::KeepaliveTimeout),
+        | What::Client(ClientEvent::KeepaliveTimeout) => Some(TeardownEvent::KeepaliveTimeout),
         _ => None,
     }
 }
@@ -181,7 +152,7 @@ mod tests {
                     code: 7,
                 }),
                 What::Client(ClientEvent::ExitStatus { code: Some(7) }),
-                Teardown::ExitStatus,
+                TeardownEvent::ExitStatus,
             ),
             (
                 What::Ssh(SshEvent::ExitSignal {
@@ -189,7 +160,7 @@ mod tests {
                     signal: "TERM".into(),
                 }),
                 What::Client(ClientEvent::ExitSignal { signal: None }),
-                Teardown::ExitSignal,
+                TeardownEvent::ExitSignal,
             ),
             (
                 What::Ssh(SshEvent::Eof {
@@ -197,7 +168,7 @@ mod tests {
                     cause: EofCause::Plain,
                 }),
                 What::Client(ClientEvent::EofReceived),
-                Teardown::Eof,
+                TeardownEvent::Eof,
             ),
             (
                 What::Ssh(SshEvent::Close {
@@ -205,28 +176,28 @@ mod tests {
                     answer: false,
                 }),
                 What::Client(ClientEvent::CloseReceived),
-                Teardown::Close,
+                TeardownEvent::Close,
             ),
             (
                 What::Ssh(sim_lost("Connection reset by peer")),
                 What::Client(ClientEvent::ConnectionLost {
                     why: "broken pipe".into(),
                 }),
-                Teardown::ConnectionLost,
+                TeardownEvent::ConnectionLost,
             ),
             (
                 What::Ssh(sim_lost("Connection closed")),
                 What::Client(ClientEvent::ConnectionLost {
                     why: "closed".into(),
                 }),
-                Teardown::ConnectionLost,
+                TeardownEvent::ConnectionLost,
             ),
             (
                 What::Ssh(sim_lost("Broken pipe")),
                 What::Client(ClientEvent::ConnectionLost {
                     why: "reset".into(),
                 }),
-                Teardown::ConnectionLost,
+                TeardownEvent::ConnectionLost,
             ),
             (
                 What::Ssh(SshEvent::ClientDisconnected {
@@ -235,14 +206,14 @@ mod tests {
                 What::Client(ClientEvent::ConnectionLost {
                     why: "closed by remote host".into(),
                 }),
-                Teardown::ConnectionLost,
+                TeardownEvent::ConnectionLost,
             ),
             (
                 What::Ssh(SshEvent::ClientDisconnected {
                     why: ClientEnd::KeepaliveTimeout,
                 }),
                 What::Client(ClientEvent::KeepaliveTimeout),
-                Teardown::KeepaliveTimeout,
+                TeardownEvent::KeepaliveTimeout,
             ),
         ] {
             assert_eq!(teardown_kind(&sim), Some(kind), "{sim}");
@@ -261,5 +232,19 @@ mod tests {
         ] {
             assert_eq!(teardown_kind(&sent), None, "{sent}");
         }
+    }
+
+    #[test]
+    fn scenario_files_name_every_teardown_event() {
+        let all = [
+            TeardownEvent::ExitStatus,
+            TeardownEvent::ExitSignal,
+            TeardownEvent::Eof,
+            TeardownEvent::Close,
+            TeardownEvent::ConnectionLost,
+            TeardownEvent::KeepaliveTimeout,
+        ];
+        let names: Vec<&str> = all.iter().map(|e| e.name()).collect();
+        assert_eq!(names, hangar_scenario::TEARDOWN_EVENTS);
     }
 }
