@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use hangar_scenario::{ExitExpect, Expect, Scenario, Target, format_duration};
+use hangar_scenario::{ExitExpect, Expect, LaneKind, Scenario, Target, format_duration};
 
 use crate::run::Outcome;
 
@@ -42,46 +42,55 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The expectations for `target`: the base, with the target's own table
-/// replacing each field it sets.
-pub fn expectations_for(scenario: &Scenario, target: Target) -> Expect {
+/// The expectations for `target` in `lane`: the base, with the lane's
+/// table and then the target's own replacing each field they set.
+pub fn expectations_for(scenario: &Scenario, target: Target, lane: LaneKind) -> Expect {
     let mut expect = scenario.expect.clone();
-    for (t, over) in &scenario.expect_by_target {
-        if *t != target {
-            continue;
-        }
-        if let Some(client) = &over.client {
-            expect.client = Some(client.clone());
-        }
-        if over.lost_bytes.is_some() {
-            expect.lost_bytes = over.lost_bytes;
-        }
-        if over.stdout_bytes.is_some() {
-            expect.stdout_bytes = over.stdout_bytes;
-        }
-        if over.stderr_bytes.is_some() {
-            expect.stderr_bytes = over.stderr_bytes;
-        }
-        // One answer or several: a target's own replaces the base's either way.
-        if over.survivors.is_some() || over.survivors_any.is_some() {
-            expect.survivors = over.survivors.clone();
-            expect.survivors_any = over.survivors_any.clone();
-        }
-        if over.order.is_some() || over.order_any.is_some() {
-            expect.order = over.order.clone();
-            expect.order_any = over.order_any.clone();
-        }
-        if over.screen.is_some() {
-            expect.screen = over.screen.clone();
-        }
-        if over.stdout.is_some() {
-            expect.stdout = over.stdout.clone();
-        }
-        if over.stderr.is_some() {
-            expect.stderr = over.stderr.clone();
-        }
+    let by_lane = scenario.expect_by_lane.iter().filter(|(l, _)| *l == lane);
+    let by_target = scenario
+        .expect_by_target
+        .iter()
+        .filter(|(t, _)| *t == target);
+    for over in by_lane.map(|(_, e)| e).chain(by_target.map(|(_, e)| e)) {
+        override_with(&mut expect, over);
     }
     expect
+}
+
+/// Each field `over` sets replaces `expect`'s.
+fn override_with(expect: &mut Expect, over: &Expect) {
+    if let Some(client) = &over.client {
+        expect.client = Some(client.clone());
+    }
+    let sizes = [
+        (&mut expect.lost_bytes, over.lost_bytes),
+        (&mut expect.stdout_bytes, over.stdout_bytes),
+        (&mut expect.stderr_bytes, over.stderr_bytes),
+    ];
+    for (field, value) in sizes {
+        if value.is_some() {
+            *field = value;
+        }
+    }
+    let patterns = [
+        (&mut expect.screen, &over.screen),
+        (&mut expect.stdout, &over.stdout),
+        (&mut expect.stderr, &over.stderr),
+    ];
+    for (field, value) in patterns {
+        if value.is_some() {
+            field.clone_from(value);
+        }
+    }
+    // One answer or several: a table that sets either form replaces both.
+    if over.survivors.is_some() || over.survivors_any.is_some() {
+        expect.survivors.clone_from(&over.survivors);
+        expect.survivors_any.clone_from(&over.survivors_any);
+    }
+    if over.order.is_some() || over.order_any.is_some() {
+        expect.order.clone_from(&over.order);
+        expect.order_any.clone_from(&over.order_any);
+    }
 }
 
 pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
@@ -390,6 +399,34 @@ mod tests {
             Verdict::Pass
         );
         assert_eq!(check(&expect(vec![vec![]]), &outcome).name(), "fail");
+    }
+
+    #[test]
+    fn the_lane_table_applies_before_the_target_table() {
+        let scenario = hangar_scenario::load_str(
+            "t.toml",
+            "title = \"t\"\nsource = \"s\"\n[[step]]\nrun = \"true\"\n\
+             [expect]\nclient = { exit = 0, within = \"1s\" }\nstdout_bytes = 0\n\
+             [expect.real]\nclient = { exit = 0, within = \"2s\" }\nstdout_bytes = 1\n\
+             [expect.dropbear]\nstdout_bytes = 2\n",
+        )
+        .unwrap();
+        let within = |e: &Expect| e.client.as_ref().and_then(|c| c.within);
+        let sim = expectations_for(&scenario, Target::OpenSsh, LaneKind::Sim);
+        assert_eq!(
+            (within(&sim), sim.stdout_bytes),
+            (Some(Duration::from_secs(1)), Some(0))
+        );
+        let real = expectations_for(&scenario, Target::OpenSsh, LaneKind::Real);
+        assert_eq!(
+            (within(&real), real.stdout_bytes),
+            (Some(Duration::from_secs(2)), Some(1))
+        );
+        let real = expectations_for(&scenario, Target::Dropbear, LaneKind::Real);
+        assert_eq!(
+            (within(&real), real.stdout_bytes),
+            (Some(Duration::from_secs(2)), Some(2))
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use hangar::catalog::load_named;
 use hangar::explore::{Exploration, ExploreOptions, SeedRange, Shard, explore};
 use hangar::verdict::{check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Policy, Scenario, Target};
 
 const TARGET: Target = Target::Hangar(Policy::CloseOnExit);
@@ -65,7 +66,7 @@ fn until_fail_stops_early_on_a_failing_expectation() {
     let found = run(&scenario, None, true);
     assert!(found.seeds_run < 60, "ran {} seeds", found.seeds_run);
     assert!(found.groups.iter().any(|g| g.key.verdict == "fail"));
-    let expect = expectations_for(&scenario, TARGET);
+    let expect = expectations_for(&scenario, TARGET, LaneKind::Sim);
     let failing = found
         .groups
         .iter()

@@ -6,6 +6,7 @@ use hangar::report::trace_text;
 use hangar::run::RunResult;
 use hangar::sim::clock::{last_run_steps, without_jumps};
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Scenario, Target, load_str};
 
 fn scenario(toml: &str) -> Scenario {
@@ -18,7 +19,10 @@ fn scenario(toml: &str) -> Scenario {
 
 fn run(scenario: &Scenario, target: Target) -> (RunResult, String) {
     let result = hangar::sim::run(scenario, target, 0).unwrap();
-    let verdict = check(&expectations_for(scenario, target), &result.outcome);
+    let verdict = check(
+        &expectations_for(scenario, target, LaneKind::Sim),
+        &result.outcome,
+    );
     let text = trace_text(scenario, &result, &verdict);
     assert_eq!(verdict, Verdict::Pass, "\n{text}");
     (result, text)

@@ -9,6 +9,7 @@ use common::real_peers;
 use hangar::real::processes::leftovers_of_this_process;
 use hangar::run::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Scenario, Target, load_str};
 
 fn scenario(toml: &str) -> Scenario {
@@ -22,7 +23,10 @@ fn scenario(toml: &str) -> Scenario {
 fn run(s: &Scenario, target: Target) -> (RunResult, Verdict) {
     let result = hangar::real::run(s, &hangar::real::RealTarget::builtin(target))
         .unwrap_or_else(|e| panic!("{e}"));
-    let verdict = check(&expectations_for(s, target), &result.outcome);
+    let verdict = check(
+        &expectations_for(s, target, LaneKind::Real),
+        &result.outcome,
+    );
     (result, verdict)
 }
 

@@ -17,6 +17,7 @@ use hangar::catalog::load_named;
 use hangar::real::RealTarget;
 use hangar::real::observe::snapshot_text;
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::Target;
 use rstest::rstest;
 
@@ -51,7 +52,10 @@ fn real_scenario(
         return;
     };
     let result = hangar::real::run(&scenario, &real_target).unwrap_or_else(|e| panic!("{e}"));
-    let verdict = check(&expectations_for(&scenario, target), &result.outcome);
+    let verdict = check(
+        &expectations_for(&scenario, target, LaneKind::Real),
+        &result.outcome,
+    );
     let text = snapshot_text(&scenario, &result, &verdict);
     assert_eq!(verdict, Verdict::Pass, "{verdict:?}\n{text}");
     if scenario

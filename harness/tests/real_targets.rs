@@ -14,6 +14,7 @@ use hangar::real::processes::leftovers_of_this_process;
 use hangar::real::{RealTarget, TargetsFile};
 use hangar::run::RunResult;
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Policy, Scenario, Target, load_str};
 
 fn repo() -> PathBuf {
@@ -115,7 +116,10 @@ fn scenario(toml: &str) -> Scenario {
 fn run(s: &Scenario, target: &RealTarget) -> (RunResult, Verdict) {
     assert_eq!(hangar::real::unsupported(s, target), None);
     let result = hangar::real::run(s, target).unwrap_or_else(|e| panic!("{e}"));
-    let verdict = check(&expectations_for(s, target.like), &result.outcome);
+    let verdict = check(
+        &expectations_for(s, target.like, LaneKind::Real),
+        &result.outcome,
+    );
     (result, verdict)
 }
 

@@ -9,6 +9,7 @@ use hangar::run::RunResult;
 use hangar::sim::run;
 use hangar::trace::{SshEvent, What, render_events};
 use hangar::verdict::{check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Scenario, Target, load_str};
 
 fn scenario(toml: &str) -> Scenario {
@@ -37,7 +38,10 @@ fn run_within(toml: &str, wall: Duration) -> RunResult {
 fn verdict(toml: &str) -> String {
     let s = scenario(toml);
     let result = run(&s, Target::OpenSsh, 0).unwrap();
-    let verdict = check(&expectations_for(&s, Target::OpenSsh), &result.outcome);
+    let verdict = check(
+        &expectations_for(&s, Target::OpenSsh, LaneKind::Sim),
+        &result.outcome,
+    );
     format!("{} {:?}", verdict.name(), verdict.details())
 }
 

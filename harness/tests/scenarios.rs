@@ -10,6 +10,7 @@ use hangar::catalog::load_named;
 use hangar::report::trace_text;
 use hangar::sim::clock::without_jumps;
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::Target;
 use rstest::rstest;
 
@@ -58,7 +59,10 @@ fn scenario(
     let run = |seed| hangar::sim::run(&scenario, target, seed).unwrap_or_else(|e| panic!("{e}"));
 
     let result = run(SNAPSHOT_SEED);
-    let verdict = check(&expectations_for(&scenario, target), &result.outcome);
+    let verdict = check(
+        &expectations_for(&scenario, target, LaneKind::Sim),
+        &result.outcome,
+    );
     let text = trace_text(&scenario, &result, &verdict);
     assert_eq!(verdict, Verdict::Pass, "\n{text}");
     assert_eq!(
@@ -74,7 +78,10 @@ fn scenario(
     for seed in DETERMINISM_SEEDS {
         let first = run(seed);
         let again = run(seed);
-        let verdict = check(&expectations_for(&scenario, target), &first.outcome);
+        let verdict = check(
+            &expectations_for(&scenario, target, LaneKind::Sim),
+            &first.outcome,
+        );
         assert_eq!(
             trace_text(&scenario, &first, &verdict),
             trace_text(&scenario, &again, &verdict),

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use hangar::catalog::load;
 use hangar::verdict::{check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Policy, Target};
 
 const PADDED: &str = r#"title = "cat big loses bytes over close-on-exit, with noise around it"
@@ -43,7 +44,7 @@ fn a_failing_seed_shrinks_to_a_smaller_file_that_still_fails() {
     let seed = (0..50)
         .find(|s| {
             let o = hangar::sim::run(&original, target, *s).unwrap().outcome;
-            check(&expectations_for(&original, target), &o).name() == "fail"
+            check(&expectations_for(&original, target, LaneKind::Sim), &o).name() == "fail"
         })
         .expect("some seed truncates");
     let out = Command::new(env!("CARGO_BIN_EXE_hangar"))
@@ -70,7 +71,7 @@ fn a_failing_seed_shrinks_to_a_smaller_file_that_still_fails() {
     assert!(shrunk.world.files.len() < original.world.files.len());
     let outcome = hangar::sim::run(&shrunk, target, seed).unwrap().outcome;
     assert_eq!(
-        check(&expectations_for(&shrunk, target), &outcome).name(),
+        check(&expectations_for(&shrunk, target, LaneKind::Sim), &outcome).name(),
         "fail"
     );
 }

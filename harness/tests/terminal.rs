@@ -8,6 +8,7 @@ use hangar::report::trace_text;
 use hangar::run::RunResult;
 use hangar::sim::run;
 use hangar::verdict::{Verdict, check, expectations_for};
+use hangar_scenario::LaneKind;
 use hangar_scenario::{Scenario, Target, load_str};
 
 fn scenario(toml: &str) -> Scenario {
@@ -20,7 +21,10 @@ fn scenario(toml: &str) -> Scenario {
 
 fn run_openssh(s: &Scenario) -> (RunResult, Verdict) {
     let result = run(s, Target::OpenSsh, 0).unwrap();
-    let verdict = check(&expectations_for(s, Target::OpenSsh), &result.outcome);
+    let verdict = check(
+        &expectations_for(s, Target::OpenSsh, LaneKind::Sim),
+        &result.outcome,
+    );
     (result, verdict)
 }
 

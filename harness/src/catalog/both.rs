@@ -39,7 +39,7 @@ impl Pair<'_> {
             Ok(Err(e)) => return self.fail(e.to_string()),
             Err(failure) => return self.fail(failure.0),
         };
-        let expectations = expectations_for(self.scenario, self.target.like);
+        let expectations = expectations_for(self.scenario, self.target.like, result.lane_kind());
         let verdict = check(&expectations, &result.outcome);
         let orders = !self.scenario.tags.iter().any(|t| t == REAL_RACE);
         let observed = observe(self.scenario, &result, &verdict, orders);

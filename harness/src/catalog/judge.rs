@@ -103,7 +103,7 @@ fn judge(job: &JobRef, results: Vec<RunOutcome>) -> Result<Judged, RunFailure> {
     if done.is_empty() {
         return Err(RunFailure("the job did not run".to_string()));
     }
-    let expectations = expectations_for(job.scenario, job.target);
+    let expectations = expectations_for(job.scenario, job.target, done[0].lane_kind());
     let mut verdicts: Vec<Verdict> = done
         .iter()
         .map(|r| check(&expectations, &r.outcome))

@@ -12,6 +12,7 @@ use super::seeds::{SeedRange, Shard};
 use crate::catalog::{RunFailure, isolated};
 use crate::sim::{self, Swarm};
 use crate::verdict::{check, expectations_for};
+use hangar_scenario::LaneKind;
 
 pub struct ExploreOptions {
     pub target: Target,
@@ -84,7 +85,7 @@ pub fn explore(scenario: &Scenario, options: &ExploreOptions) -> Exploration {
     let started = Instant::now();
     let (range, shard) = (options.seeds, options.shard);
     let planned = range.count(shard);
-    let expect = expectations_for(scenario, options.target);
+    let expect = expectations_for(scenario, options.target, LaneKind::Sim);
     // The next index into the shard's seeds: workers share the range
     // through it, so no list of seeds is ever built.
     let next = AtomicU64::new(0);

@@ -39,6 +39,14 @@ pub struct UserTarget {
 }
 
 impl RunResult {
+    /// The lane, as `[expect.sim]` and `[expect.real]` name it.
+    pub fn lane_kind(&self) -> hangar_scenario::LaneKind {
+        match self.lane {
+            LaneRun::Sim { .. } => hangar_scenario::LaneKind::Sim,
+            LaneRun::Real { .. } => hangar_scenario::LaneKind::Real,
+        }
+    }
+
     /// `sim` or `real`.
     pub fn lane_name(&self) -> &'static str {
         match self.lane {

@@ -30,7 +30,11 @@ pub struct Shrunk {
 fn verdict_of(scenario: &Scenario, target: Target, seed: u64) -> Result<&'static str, RunFailure> {
     let result =
         isolated(|| sim::run(scenario, target, seed))?.map_err(|e| RunFailure(e.to_string()))?;
-    Ok(check(&expectations_for(scenario, target), &result.outcome).name())
+    Ok(check(
+        &expectations_for(scenario, target, result.lane_kind()),
+        &result.outcome,
+    )
+    .name())
 }
 
 /// Shrinks `original`, which must not pass on `target` with `seed`. The

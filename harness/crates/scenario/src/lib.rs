@@ -243,6 +243,12 @@
 //! `[expect.<target>]` overrides `[expect]` for one target, with the same
 //! keys: a key set there replaces the base one. Quote target names that
 //! contain `:` or `=`: `[expect."hangar:close-on-exit"]`.
+//!
+//! `[expect.sim]` and `[expect.real]` override `[expect]` in one lane,
+//! before a target's table does. They are for what cannot agree by
+//! nature, such as time: a real peer takes tenths of a second to set a
+//! session up where the sim takes hundredths. A difference in what
+//! happens is a fault of the model to fix, not to write down here.
 
 mod commands;
 mod defaults;
@@ -277,8 +283,8 @@ pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
     Action, CAPTURED_OUTPUT, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host,
-    NetFault, NetOptions, Quantifier, Scenario, SeedExpect, ServerOptions, Step, VirtualFile,
-    WaitCondition, WaitFor, World,
+    LaneKind, NetFault, NetOptions, Quantifier, Scenario, SeedExpect, ServerOptions, Step,
+    VirtualFile, WaitCondition, WaitFor, World,
 };
 pub use order::TEARDOWN_EVENTS;
 pub use position::{line_col, string_offset};

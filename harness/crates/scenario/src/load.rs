@@ -27,8 +27,8 @@ use crate::fault::NET_FAULT_FORMS;
 use crate::keys::{self, segment};
 use crate::keystrokes;
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Drawn, Expect, Host, NetFault, Quantifier, Scenario,
-    SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
+    Action, ClientExpect, ClientOptions, Drawn, Expect, Host, LaneKind, NetFault, Quantifier,
+    Scenario, SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
 use crate::order::{alternatives, sorted_names, teardown_order};
 use crate::pattern::{regex, regexes};
@@ -86,6 +86,9 @@ pub(crate) fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
     }
 }
 
+/// `[expect]`: the base, the targets' tables, the lanes' tables.
+type ExpectSection = (Expect, Vec<(Target, Expect)>, Vec<(LaneKind, Expect)>);
+
 struct Checker<'a> {
     text: &'a str,
     problems: Vec<Problem>,
@@ -134,9 +137,9 @@ impl Checker<'_> {
             self.problems.push(p);
         }
         let steps = self.steps(&raw.step, world.horizon);
-        let (expect, expect_by_target) = match &raw.expect {
+        let (expect, expect_by_target, expect_by_lane) = match &raw.expect {
             Some(section) => self.expect_section(section.get_ref()),
-            None => (Expect::default(), Vec::new()),
+            None => (Expect::default(), Vec::new(), Vec::new()),
         };
         let seeds = raw.seeds.as_ref().map(|s| self.seeds(s.get_ref()));
         Scenario {
@@ -150,6 +153,7 @@ impl Checker<'_> {
             steps,
             expect,
             expect_by_target,
+            expect_by_lane,
         }
     }
 
@@ -744,7 +748,7 @@ impl Checker<'_> {
         }
     }
 
-    fn expect_section(&mut self, section: &RawExpectSection) -> (Expect, Vec<(Target, Expect)>) {
+    fn expect_section(&mut self, section: &RawExpectSection) -> ExpectSection {
         let base = self.expect(&section.base, "expect");
         let mut by_target: Vec<(Target, Expect)> = Vec::new();
         let mut seen: Vec<(Target, String)> = Vec::new();
@@ -786,7 +790,19 @@ impl Checker<'_> {
             };
             self.problems.extend(p);
         }
-        (base, by_target)
+        let mut by_lane: Vec<(LaneKind, Expect)> = section
+            .by_lane
+            .iter()
+            .filter_map(|(name, table)| {
+                let lane = LaneKind::from_name(name.get_ref())?;
+                Some((
+                    lane,
+                    self.expect(table.get_ref(), &format!("expect.{}", lane.name())),
+                ))
+            })
+            .collect();
+        by_lane.sort_by_key(|(lane, _)| *lane);
+        (base, by_target, by_lane)
     }
 
     /// The keys of `[expect]` or `[expect.<target>]`; `path` names it.

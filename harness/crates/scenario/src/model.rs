@@ -32,6 +32,34 @@ pub struct Scenario {
     /// Per-target overrides: `[expect.openssh]`, `[expect.dropbear]`,
     /// `[expect."hangar:close-on-exit"]`. A field set here replaces the base.
     pub expect_by_target: Vec<(Target, Expect)>,
+    /// Per-lane overrides, `[expect.sim]` and `[expect.real]`, for what
+    /// cannot agree by nature (a real peer's session setup takes tenths
+    /// of a second). Applied before the target's own table.
+    pub expect_by_lane: Vec<(LaneKind, Expect)>,
+}
+
+/// The lane a run took: the simulated world or real peers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LaneKind {
+    Sim,
+    Real,
+}
+
+impl LaneKind {
+    /// As `[expect.<lane>]` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LaneKind::Sim => "sim",
+            LaneKind::Real => "real",
+        }
+    }
+
+    /// The lane `[expect.<name>]` names, if `name` is one.
+    pub fn from_name(name: &str) -> Option<LaneKind> {
+        [LaneKind::Sim, LaneKind::Real]
+            .into_iter()
+            .find(|lane| lane.name() == name)
+    }
 }
 
 impl Scenario {

@@ -302,6 +302,7 @@ pub(crate) struct RawClientExpect {
 pub(crate) struct RawExpectSection {
     pub base: RawExpect,
     pub by_target: Vec<(Spanned<String>, Spanned<RawExpect>)>,
+    pub by_lane: Vec<(Spanned<String>, Spanned<RawExpect>)>,
     pub unknown: Vec<(Spanned<String>, Spanned<Leaf>)>,
 }
 
@@ -327,7 +328,9 @@ impl<'de> Visitor<'de> for ExpectVisitor {
             if section.base.read_key(key.get_ref(), &mut map)? {
                 continue;
             }
-            if key.get_ref().parse::<Target>().is_ok() {
+            if crate::model::LaneKind::from_name(key.get_ref()).is_some() {
+                section.by_lane.push((key, map.next_value()?));
+            } else if key.get_ref().parse::<Target>().is_ok() {
                 section.by_target.push((key, map.next_value()?));
             } else {
                 section.unknown.push((key, map.next_value()?));

@@ -41,6 +41,9 @@ pub fn to_toml(scenario: &Scenario) -> String {
         file.section(Some("[[step]]"), lines);
     }
     file.section(Some("[expect]"), expect(&scenario.expect));
+    for (lane, expect_in) in &scenario.expect_by_lane {
+        file.always(&format!("[expect.{}]", lane.name()), expect(expect_in));
+    }
     for (target, expect_for) in &scenario.expect_by_target {
         // Written even when empty: the table itself is what was loaded.
         let header = format!("[expect.{}]", key(&target.to_string()));

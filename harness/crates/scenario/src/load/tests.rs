@@ -53,6 +53,9 @@ client = { exit = 0, within = "1s" }
 
 [expect."hangar:close-on-exit"]
 client = { exit = "none" }
+
+[expect.real]
+client = { exit = 0, after = "30s", within = "32s" }
 "#;
 
 fn secs(s: u64) -> Duration {
@@ -222,6 +225,17 @@ fn full_file_loads_into_the_model() {
                 },
             ),
         ],
+        expect_by_lane: vec![(
+            LaneKind::Real,
+            Expect {
+                client: Some(ClientExpect {
+                    exit: Some(ExitExpect::Code(0)),
+                    after: Some(secs(30)),
+                    within: Some(secs(32)),
+                }),
+                ..Expect::default()
+            },
+        )],
     };
     let loaded = load("scenarios/pipes/bg.toml", FULL).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded, expected);

@@ -109,6 +109,12 @@ stdout = ['\Aearly\nlate\n\z']
 stderr = ['^oops$']
 order_any = [["exit-status", "eof", "close"], ["eof", "exit-status", "close"]]
 
+[expect.sim]
+client = { within = "1s" }
+
+[expect.real]
+client = { within = "2s" }
+
 [expect.openssh]
 survivors_any = [[], ["sleep"]]
 
