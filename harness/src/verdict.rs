@@ -110,7 +110,7 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
         let expected_to_end = match client.exit {
             Some(ExitExpect::Code(_)) => true,
             Some(ExitExpect::Never) => false,
-            None => client.within.is_some(),
+            None => client.exit_any.is_some() || client.within.is_some(),
         };
         match (client.exit, outcome.client_exit) {
             (_, None) if expected_to_end => {
@@ -129,6 +129,11 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
                 format_duration(outcome.client_ended_at.unwrap_or_default())
             )),
             _ => {}
+        }
+        if let (Some(codes), Some(got)) = (&client.exit_any, outcome.client_exit)
+            && !codes.contains(&got)
+        {
+            differences.push(format!("client exit: expected one of {codes:?}, got {got}"));
         }
         if let Some(at) = outcome.client_ended_at {
             if let Some(after) = client.after
@@ -277,8 +282,8 @@ mod tests {
         Expect {
             client: Some(ClientExpect {
                 exit: Some(exit),
-                after: None,
                 within: within_s.map(Duration::from_secs),
+                ..ClientExpect::default()
             }),
             ..Expect::default()
         }
@@ -382,6 +387,27 @@ mod tests {
                 r#"order: expected ["eof", "exit-status"] in this order, the client saw ["exit-status", "eof", "close"]"#.into()
             ])
         );
+    }
+
+    #[test]
+    fn exit_any_takes_one_of_its_codes_and_expects_the_client_to_end() {
+        let expect = Expect {
+            client: Some(ClientExpect {
+                exit_any: Some(vec![0, 255]),
+                ..ClientExpect::default()
+            }),
+            ..Expect::default()
+        };
+        assert_eq!(check(&expect, &exited(255, 1)), Verdict::Pass);
+        assert_eq!(
+            check(&expect, &exited(1, 1)),
+            Verdict::Fail(vec!["client exit: expected one of [0, 255], got 1".into()])
+        );
+        let running = Outcome {
+            hit_horizon: true,
+            ..Outcome::default()
+        };
+        assert_eq!(check(&expect, &running).name(), "unknown");
     }
 
     #[test]

@@ -232,13 +232,18 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         path: "expect.client",
-        expected: "a table with `exit`, `after` and `within`",
+        expected: "a table with `exit` or `exit_any`, `after` and `within`",
         example: r#"client = { exit = 0, after = "30s", within = "31s" }"#,
     },
     Key {
         path: "expect.client.exit",
         expected: "an exit code from 0 to 255, or \"none\"",
         example: r#"client = { exit = 0 }"#,
+    },
+    Key {
+        path: "expect.client.exit_any",
+        expected: "a non-empty array of exit codes from 0 to 255",
+        example: r#"client = { exit_any = [0, 255] }"#,
     },
     Key {
         path: "expect.client.after",
@@ -525,7 +530,10 @@ mod tests {
             children("step.wait_for"),
             ["screen", "trace", "started", "ended", "host", "timeout"]
         );
-        assert_eq!(children("expect.client"), ["exit", "after", "within"]);
+        assert_eq!(
+            children("expect.client"),
+            ["exit", "exit_any", "after", "within"]
+        );
         assert_eq!(
             children("expect"),
             [

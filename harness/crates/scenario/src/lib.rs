@@ -236,7 +236,8 @@
 //! target's table that sets either form replaces both of the base's.
 //!
 //! `client` takes `exit` (an exit code from 0 to 255, or `"none"`: still
-//! running at the horizon), `after` and `within` (durations: the earliest
+//! running at the horizon) or `exit_any` (exit codes, one of which the
+//! client's must be: `exit_any = [0, 255]`), `after` and `within` (durations: the earliest
 //! and the latest time the client may exit; `after` not later than
 //! `within`).
 //!

@@ -30,7 +30,7 @@ use crate::model::{
     Action, ClientExpect, ClientOptions, Drawn, Expect, Host, LaneKind, NetFault, Quantifier,
     Scenario, SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
-use crate::order::{alternatives, sorted_names, teardown_order};
+use crate::order::{alternatives, exit_code, sorted_names, teardown_order};
 use crate::pattern::{regex, regexes};
 use crate::position::{line_col, string_offset};
 use crate::ranges::{duration_range, size_range};
@@ -878,6 +878,17 @@ impl Checker<'_> {
         let mut client = ClientExpect::default();
         if let Some(v) = &raw.exit {
             client.exit = self.ok(exit(v, &format!("{path}.exit")));
+        }
+        if let Some(v) = &raw.exit_any {
+            let key = format!("{path}.exit_any");
+            client.exit_any = self.ok(alternatives(v, &key, exit_code));
+            if raw.exit.is_some() {
+                let message = "`exit` and `exit_any` together: give `exit` for one answer or \
+                               `exit_any` for several"
+                    .to_owned();
+                self.problems
+                    .push(Problem::new(v.span().start, &key, message));
+            }
         }
         if let Some(v) = &raw.after {
             client.after = self.ok(duration(v, &format!("{path}.after")));

@@ -332,6 +332,9 @@ pub struct ClientExpect {
     /// `exit = 7`; `exit = "none"` (the client must still be running at the
     /// horizon) is `Some(ExitExpect::Never)`.
     pub exit: Option<ExitExpect>,
+    /// `exit_any = [0, 255]`: exit codes of which the client's must be one,
+    /// where a peer races.
+    pub exit_any: Option<Vec<i32>>,
     /// Earliest virtual time the client may exit.
     pub after: Option<Duration>,
     /// Latest virtual time the client may exit.

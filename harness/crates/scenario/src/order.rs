@@ -1,6 +1,6 @@
 //! Expectations that name one of several honest answers, and the order
-//! of the client's teardown events: `order`, `order_any` and
-//! `survivors_any` in `[expect]`.
+//! of the client's teardown events: `order`, `order_any`,
+//! `survivors_any` and the client's `exit_any` in `[expect]`.
 
 use crate::error::Problem;
 use crate::keys;
@@ -54,6 +54,14 @@ pub(crate) fn alternatives<T>(
         Leaf::Array(items) if !items.is_empty() => {
             items.iter().map(|item| each(item, key)).collect()
         }
+        _ => Err(expected(v, key)),
+    }
+}
+
+/// An exit code, 0 to 255.
+pub(crate) fn exit_code(v: &Value, key: &str) -> Result<i32, Problem> {
+    match v.get_ref() {
+        Leaf::Int(n) if (0..=255).contains(n) => Ok(*n as i32),
         _ => Err(expected(v, key)),
     }
 }

@@ -292,6 +292,7 @@ impl<'de> Visitor<'de> for TargetExpectVisitor {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawClientExpect {
     pub exit: Value,
+    pub exit_any: Value,
     pub after: Value,
     pub within: Value,
 }

@@ -227,6 +227,10 @@ fn client_expect(c: &ClientExpect) -> String {
         Some(ExitExpect::Never) => pairs.push("exit = \"none\"".to_owned()),
         None => {}
     }
+    if let Some(codes) = &c.exit_any {
+        let codes: Vec<String> = codes.iter().map(i32::to_string).collect();
+        pairs.push(format!("exit_any = [{}]", codes.join(", ")));
+    }
     if let Some(after) = c.after {
         pairs.push(format!("after = {}", duration(after)));
     }

@@ -188,6 +188,7 @@ fn full_file_loads_into_the_model() {
         expect: Expect {
             client: Some(ClientExpect {
                 exit: Some(ExitExpect::Code(0)),
+                exit_any: None,
                 after: Some(secs(30)),
                 within: Some(secs(31)),
             }),
@@ -208,6 +209,7 @@ fn full_file_loads_into_the_model() {
                 Expect {
                     client: Some(ClientExpect {
                         exit: Some(ExitExpect::Code(0)),
+                        exit_any: None,
                         after: None,
                         within: Some(secs(1)),
                     }),
@@ -230,6 +232,7 @@ fn full_file_loads_into_the_model() {
             Expect {
                 client: Some(ClientExpect {
                     exit: Some(ExitExpect::Code(0)),
+                    exit_any: None,
                     after: Some(secs(30)),
                     within: Some(secs(32)),
                 }),
@@ -532,7 +535,7 @@ fn unknown_keys_list_the_valid_ones() {
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
         "x.toml:4:12: expect.\"hangar:close-on-exit\".client.exitt: unknown key `exitt` (did \
          you mean `exit`?); the keys of [expect.\"hangar:close-on-exit\".client] are `exit`, \
-         `after` and `within`\n  example: client = { exit = 0 }"
+         `exit_any`, `after` and `within`\n  example: client = { exit = 0 }"
     );
     assert!(
         error_with("[client]\nserveraliveinterval = 1\n").starts_with(
@@ -1123,6 +1126,16 @@ fn teardown_orders_and_alternatives_name_what_is_wrong() {
         "x.toml:4:17: expect.survivors_any: expected a non-empty array of arrays of process \
          names, one of which must be the survivors, found an array\n  \
          example: survivors_any = [[], [\"sleep\"]]"
+    );
+    assert_eq!(
+        error_with("[expect]\nclient = { exit_any = [0, 256] }\n"),
+        "x.toml:4:27: expect.client.exit_any: expected a non-empty array of exit codes from 0 \
+         to 255, found the integer `256`\n  example: client = { exit_any = [0, 255] }"
+    );
+    assert_eq!(
+        error_with("[expect]\nclient = { exit = 0, exit_any = [0, 255] }\n"),
+        "x.toml:4:33: expect.client.exit_any: `exit` and `exit_any` together: give `exit` for \
+         one answer or `exit_any` for several\n  example: client = { exit_any = [0, 255] }"
     );
     assert_eq!(
         error_with("[expect]\nsurvivors = []\nsurvivors_any = [[\"sleep\"]]\n"),
