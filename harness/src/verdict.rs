@@ -10,7 +10,7 @@ use std::fmt;
 
 use hangar_scenario::{ExitExpect, Expect, LaneKind, Scenario, Target, format_duration};
 
-use crate::run::Outcome;
+use crate::run::{FileSeen, Outcome, host_path};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -81,6 +81,9 @@ fn override_with(expect: &mut Expect, over: &Expect) {
         if value.is_some() {
             field.clone_from(value);
         }
+    }
+    if over.files.is_some() {
+        expect.files.clone_from(&over.files);
     }
     // One answer or several: a table that sets either form replaces both.
     if over.survivors.is_some() || over.survivors_any.is_some() {
@@ -185,6 +188,21 @@ pub fn check(expect: &Expect, outcome: &Outcome) -> Verdict {
         let got = outcome.survivor_names();
         if *want != got {
             differences.push(format!("survivors: expected {want:?}, got {got:?}"));
+        }
+    }
+    for want in expect.files.iter().flatten() {
+        let seen = outcome
+            .files
+            .iter()
+            .find(|f| f.host == want.host && f.path == want.path)
+            .map_or(FileSeen::Unmeasured, |f| f.seen);
+        if !seen.satisfies(want.state) {
+            differences.push(format!(
+                "file {}: expected {}, found {}",
+                host_path(want.host, &want.path),
+                want.state.describe(),
+                seen.describe()
+            ));
         }
     }
     if let Some(sets) = &expect.survivors_any {

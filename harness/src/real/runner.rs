@@ -40,8 +40,8 @@ use super::proxy::{Dir, Proxy, Side};
 use super::targets::RealTarget;
 use super::watch::{ProcInfo, all_processes};
 use crate::run::{
-    ClientOutput, Due, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline,
-    UserTerminal, Wake, client_teardown, run_steps,
+    ClientOutput, Due, FileAtEnd, FileSeen, HARNESS, Lane, LaneRun, Outcome, RunError, RunResult,
+    Settle, Timeline, UserTerminal, Wake, client_teardown, run_steps,
 };
 use crate::trace::{HarnessEvent, ProcessEvent, TcpEvent, Trace};
 
@@ -221,6 +221,7 @@ fn run_on(
         );
     }
     drop(proxy);
+    let files = files_at_end(scenario, &peer, terminal.is_some());
     drop(peer);
     let mut events = trace.events();
     if let Some(at) = terminal.as_ref() {
@@ -253,6 +254,7 @@ fn run_on(
         stdout_start: stdout.start,
         stderr_start: stderr.start,
         client_teardown: client_teardown(&events),
+        files,
         lost_bytes: 0,
         lost_bytes_unmeasured: true,
         survivors,
@@ -563,6 +565,34 @@ fn as_a_user_reads_it(block: &[u8]) -> Vec<u8> {
         }
     }
     read
+}
+
+/// The files the scenario's expectations name, as the run left them: the
+/// server's under the run's own home (none without one: unmeasured), the
+/// client's where its command lines, or its terminal's shell, started.
+fn files_at_end(scenario: &Scenario, peer: &Peer, at_terminal: bool) -> Vec<FileAtEnd> {
+    let client_dir = if at_terminal {
+        peer.dir.join("client")
+    } else {
+        peer.dir.clone()
+    };
+    scenario
+        .expected_files()
+        .into_iter()
+        .map(|(host, path)| {
+            let dir = match host {
+                Host::Client => Some(client_dir.clone()),
+                Host::Server => peer.home(),
+            };
+            let seen = match dir.map(|d| std::fs::symlink_metadata(d.join(&path))) {
+                None => FileSeen::Unmeasured,
+                Some(Err(_)) => FileSeen::Absent,
+                Some(Ok(meta)) if meta.is_dir() => FileSeen::Directory,
+                Some(Ok(meta)) => FileSeen::Regular(meta.len()),
+            };
+            FileAtEnd { host, path, seen }
+        })
+        .collect()
 }
 
 /// A network fault, through the proxy. A crash or restart also kills the

@@ -56,6 +56,9 @@ fn outcome_text(result: &RunResult) -> String {
         "\noutcome:\n  client command: {client}\n  bytes: stdout {} / stderr {} delivered, {} lost\n  server processes alive at the end: {survivors}\n",
         o.stdout_bytes, o.stderr_bytes, o.lost_bytes
     );
+    if let Some(files) = crate::run::files_line(&o.files) {
+        out.push_str(&format!("  {files}\n"));
+    }
     if let Some(waited) = channel_wait(result) {
         out.push_str(&format!("  {waited}\n"));
     }

@@ -9,10 +9,12 @@
 //! - [`screen`]: the client terminal's screen, as an emulator shows it.
 //! - [`client_output`]: what the command lines wrote, counted and kept.
 //! - [`teardown_order`]: the client's teardown events in the order seen.
+//! - [`files_seen`]: what a run left on the hosts' disks.
 //! - [`outcome`], [`result`]: the facts expectations are checked against,
 //!   and the rest of a run's result.
 
 mod client_output;
+mod files_seen;
 mod outcome;
 mod result;
 mod screen;
@@ -22,6 +24,7 @@ pub(crate) mod timeline;
 mod virtual_file;
 
 pub use client_output::ClientOutput;
+pub use files_seen::{FileAtEnd, FileSeen, files_line, host_path};
 pub use outcome::Outcome;
 pub use result::{LaneRun, RunError, RunResult, UserTarget};
 pub use screen::{COLUMNS, SCROLLBACK, Screen, screen_regex};

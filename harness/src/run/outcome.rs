@@ -19,6 +19,8 @@ pub struct Outcome {
     /// The client's teardown events in the order it saw them
     /// ([`super::client_teardown`]), for `[expect] order`.
     pub client_teardown: Vec<super::TeardownEvent>,
+    /// The files the scenario's expectations name, as the run left them.
+    pub files: Vec<super::FileAtEnd>,
     /// Bytes the remote side wrote that never reached the client.
     pub lost_bytes: u64,
     /// The real lane cannot see bytes lost inside the server: then

@@ -11,13 +11,13 @@ use tokio::sync::mpsc;
 use super::swarm::Swarm;
 use super::terminal::{Terminal, start_login_shell};
 use crate::run::{
-    ClientOutput, Due, Lane, LaneRun, Outcome, RunError, RunResult, Settle, Timeline, UserTerminal,
-    Wake, client_teardown, run_steps,
+    ClientOutput, Due, FileAtEnd, FileSeen, Lane, LaneRun, Outcome, RunError, RunResult, Settle,
+    Timeline, UserTerminal, Wake, client_teardown, run_steps,
 };
 use crate::sim::clock::{Quiet, RunClock};
 use crate::sim::host::{HostEnv, SessionReport, serve_sshd, start_command_line};
 use crate::sim::net::{Network, host_name};
-use crate::sim::unix::{Kernel, RunState, Tty};
+use crate::sim::unix::{FileKind, Kernel, RunState, Tty};
 use crate::trace::Trace;
 
 /// How long the world must stay quiet after the last command line ended
@@ -177,6 +177,22 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         .collect();
     survivors.sort();
     let events = trace.events();
+    let files = scenario
+        .expected_files()
+        .into_iter()
+        .map(|(host, path)| {
+            let kernel = match host {
+                Host::Client => &client_kernel,
+                Host::Server => &server_kernel,
+            };
+            let seen = match kernel.stat(&path) {
+                None => FileSeen::Absent,
+                Some(FileKind::Regular(bytes)) => FileSeen::Regular(bytes),
+                Some(FileKind::Directory) => FileSeen::Directory,
+            };
+            FileAtEnd { host, path, seen }
+        })
+        .collect();
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
@@ -185,6 +201,7 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
         stdout_start: captured.stdout.start.clone(),
         stderr_start: captured.stderr.start.clone(),
         client_teardown: client_teardown(&events),
+        files,
         lost_bytes,
         lost_bytes_unmeasured: false,
         survivors,

@@ -11,10 +11,10 @@
 use hangar_shell::ast::{Command, Script, Span, Word, WordPart};
 
 /// The command names the simulated hosts know.
-pub const KNOWN_COMMANDS: [&str; 23] = [
+pub const KNOWN_COMMANDS: [&str; 27] = [
     "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "logout", "kill",
     "pkill", "wait", "trap", "nohup", "setsid", "sh", "timeout", "ssh", "scp", "tmux", "xterm",
-    "stty",
+    "stty", "touch", "test", "rm", "mkdir",
 ];
 
 const STAND_IN_HINT: &str = "use `sleep 30` as a stand-in for a long-running program";
@@ -272,7 +272,7 @@ mod tests {
             "`vim` is not a command the simulated hosts know; they know `sleep`, `echo`, \
              `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, `logout`, `kill`, \
              `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh`, `scp`, `tmux`, \
-             `xterm` and `stty`"
+             `xterm`, `stty`, `touch`, `test`, `rm` and `mkdir`"
         );
         assert_eq!(
             hint,

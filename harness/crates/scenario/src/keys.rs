@@ -305,6 +305,11 @@ pub(crate) const KEYS: &[Key] = &[
         expected: "a non-empty array of arrays of process names, one of which must be the survivors",
         example: r#"survivors_any = [[], ["sleep"]]"#,
     },
+    Key {
+        path: "expect.files",
+        expected: "a table of `host:path` to `exists`, `absent`, `directory` or `{ size = <bytes> }`",
+        example: r#"files = { "server:done" = "exists", "client:copy" = { size = "1MiB" } }"#,
+    },
 ];
 
 const WAIT_FOR: &str = r#"wait_for = { screen = 'server\$ $', timeout = "5s" }"#;
@@ -547,7 +552,8 @@ mod tests {
                 "stderr",
                 "order",
                 "order_any",
-                "survivors_any"
+                "survivors_any",
+                "files"
             ]
         );
         assert_eq!(

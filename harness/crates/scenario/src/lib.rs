@@ -216,6 +216,7 @@
 //! | `stderr` | array of regexes that must each match what the client wrote to its stderr, ssh's own words included | `stderr = ['^oops$']` |
 //! | `order` | array of teardown events the client's ssh must see in this order | `order = ["eof", "exit-status", "close"]` |
 //! | `order_any` | non-empty array of such orders, one of which must hold | `order_any = [["exit-status", "eof"], ["eof", "exit-status"]]` |
+//! | `files` | table of `host:path` (relative to the home the host's sessions start in) to `exists`, `absent`, `directory` or `{ size = <bytes> }` | `files = { "server:done" = "exists", "client:copy" = { size = "1MiB" } }` |
 //! | `survivors_any` | non-empty array of survivor lists, one of which must be the run's | `survivors_any = [[], ["sleep"]]` |
 //!
 //! `stdout` and `stderr` see the first 64 KiB the command lines wrote
@@ -257,6 +258,7 @@ mod drawn;
 mod duration;
 mod error;
 mod fault;
+mod files;
 mod keys;
 mod keystrokes;
 mod load;
@@ -283,9 +285,9 @@ pub use duration::{
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
-    Action, CAPTURED_OUTPUT, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Host,
-    LaneKind, NetFault, NetOptions, Quantifier, Scenario, SeedExpect, ServerOptions, Step,
-    VirtualFile, WaitCondition, WaitFor, World,
+    Action, CAPTURED_OUTPUT, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, FileExpect,
+    FileState, Host, LaneKind, NetFault, NetOptions, Quantifier, Scenario, SeedExpect,
+    ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
 pub use order::TEARDOWN_EVENTS;
 pub use position::{line_col, string_offset};

@@ -24,6 +24,7 @@ use crate::defaults;
 use crate::duration::format_duration;
 use crate::error::{LoadError, Problem};
 use crate::fault::NET_FAULT_FORMS;
+use crate::files::file_expectations;
 use crate::keys::{self, segment};
 use crate::keystrokes;
 use crate::model::{
@@ -843,6 +844,9 @@ impl Checker<'_> {
         if let Some(v) = &raw.order_any {
             let key = format!("{path}.order_any");
             expect.order_any = self.ok(alternatives(v, &key, teardown_order));
+        }
+        if let Some(v) = &raw.files {
+            expect.files = self.ok(file_expectations(v, &format!("{path}.files")));
         }
         if let Some(v) = &raw.survivors_any {
             let key = format!("{path}.survivors_any");

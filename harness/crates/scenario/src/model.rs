@@ -320,6 +320,55 @@ pub struct Expect {
     pub order_any: Option<Vec<Vec<String>>>,
     /// Sets of survivors (each sorted) of which one must be the run's.
     pub survivors_any: Option<Vec<Vec<String>>>,
+    /// What must be on the hosts' disks at the end, sorted by host and path.
+    pub files: Option<Vec<FileExpect>>,
+}
+
+/// `"server:done" = "exists"`: one file the run must leave so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileExpect {
+    pub host: Host,
+    /// Relative to the home the host's sessions start in.
+    pub path: String,
+    pub state: FileState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileState {
+    /// A file or a directory is there.
+    Exists,
+    Absent,
+    Directory,
+    /// A regular file of this many bytes.
+    Size(u64),
+}
+
+impl FileState {
+    /// As the scenario file writes it.
+    pub fn describe(self) -> String {
+        match self {
+            FileState::Exists => "exists".to_owned(),
+            FileState::Absent => "absent".to_owned(),
+            FileState::Directory => "directory".to_owned(),
+            FileState::Size(bytes) => format!("{{ size = {bytes} }}"),
+        }
+    }
+}
+
+impl Scenario {
+    /// Every file an expectation names, whatever the target or lane: what
+    /// a runner looks at when the run ends.
+    pub fn expected_files(&self) -> Vec<(Host, String)> {
+        let mut files: Vec<(Host, String)> = std::iter::once(&self.expect)
+            .chain(self.expect_by_target.iter().map(|(_, e)| e))
+            .chain(self.expect_by_lane.iter().map(|(_, e)| e))
+            .flat_map(|e| e.files.iter().flatten())
+            .map(|f| (f.host, f.path.clone()))
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
 }
 
 /// How much of the client's stdout and of its stderr `[expect] stdout`

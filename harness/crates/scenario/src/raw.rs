@@ -234,6 +234,7 @@ pub(crate) struct RawExpect {
     pub order: Value,
     pub order_any: Value,
     pub survivors_any: Value,
+    pub files: Value,
     pub unknown: Vec<(Spanned<String>, Spanned<Leaf>)>,
 }
 
@@ -256,6 +257,7 @@ impl RawExpect {
             "order" => self.order = Some(map.next_value()?),
             "order_any" => self.order_any = Some(map.next_value()?),
             "survivors_any" => self.survivors_any = Some(map.next_value()?),
+            "files" => self.files = Some(map.next_value()?),
             _ => return Ok(false),
         }
         Ok(true)

@@ -13,8 +13,8 @@ use crate::defaults;
 use crate::duration::format_duration;
 use crate::keystrokes;
 use crate::model::{
-    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, Scenario, ServerOptions,
-    WaitCondition, WaitFor, World,
+    Action, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, FileState, Host, Scenario,
+    ServerOptions, WaitCondition, WaitFor, World,
 };
 use crate::size::format_size;
 use crate::target::Target;
@@ -206,6 +206,23 @@ fn expect(e: &Expect) -> Vec<String> {
         if let Some(items) = list {
             lines.push(key, strings(items));
         }
+    }
+    if let Some(files) = &e.files {
+        let pairs: Vec<String> = files
+            .iter()
+            .map(|f| {
+                let host = match f.host {
+                    Host::Client => "client",
+                    Host::Server => "server",
+                };
+                let state = match f.state {
+                    FileState::Size(bytes) => format!("{{ size = {} }}", size(bytes)),
+                    other => string(&other.describe()),
+                };
+                format!("{} = {state}", key(&format!("{host}:{}", f.path)))
+            })
+            .collect();
+        lines.push("files", inline_table(&pairs));
     }
     for (key, alternatives) in [
         ("order_any", &e.order_any),

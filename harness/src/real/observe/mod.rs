@@ -370,6 +370,9 @@ pub fn snapshot_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict)
         "\noutcome:\n  client command: {client}\n  bytes: stdout {} / stderr {} delivered\n  server processes alive at the end: {survivors}\n",
         o.stdout_bytes, o.stderr_bytes
     ));
+    if let Some(files) = crate::run::files_line(&o.files) {
+        out.push_str(&format!("  {files}\n"));
+    }
     if o.waiting.is_empty() {
         out.push_str("  still waiting: nothing\n");
     } else {

@@ -5,6 +5,7 @@
 //! writes descriptors and spawns processes through [`crate::sim::unix::Proc`].
 
 mod env;
+mod file_utils;
 mod jobs;
 mod login;
 mod redirect;

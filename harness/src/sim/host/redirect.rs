@@ -23,7 +23,9 @@ pub fn apply(
             }
             RedirectOp::Write(word) | RedirectOp::Append(word) => {
                 let name = expand(word);
-                fds.set(redirect.fd, open_write(&name));
+                // XCU 2.7.2: `>` creates or truncates, `>>` creates.
+                let truncate = matches!(redirect.op, RedirectOp::Write(_));
+                fds.set(redirect.fd, open_write(kernel, &name, truncate));
             }
             RedirectOp::Dup(from) => {
                 if !fds.dup2(*from, redirect.fd) {
@@ -63,9 +65,11 @@ pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
     }
 }
 
-/// open(2) O_WRONLY|O_CREAT: a device or an output file.
-pub fn open_write(name: &str) -> Arc<OpenFile> {
+/// open(2) O_WRONLY|O_CREAT, with O_TRUNC when `truncate`: a device, or
+/// an output file, which exists from now on.
+pub fn open_write(kernel: &Kernel, name: &str, truncate: bool) -> Arc<OpenFile> {
     OpenFile::device(name).unwrap_or_else(|| {
+        kernel.create_file(name, truncate);
         Arc::new(OpenFile::Output {
             name: name.to_string(),
         })

@@ -517,6 +517,7 @@ pub(super) fn is_builtin(name: &str) -> bool {
             | "false"
             | "echo"
             | "printf"
+            | "test"
             | "disown"
             | "fg"
             | "bg"

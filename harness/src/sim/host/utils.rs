@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::env::HostEnv;
 use super::redirect::open_read;
-use super::{shell, ssh, wrappers};
+use super::{file_utils, shell, ssh, wrappers};
 use crate::sim::unix::{Errno, Proc, Program, Signal, Termios, saturating};
 
 /// coreutils' read size for cat and head (io_blksize: 128 KiB).
@@ -37,6 +37,9 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "tmux" => super::tmux::tmux(proc, env, argv).await,
         "pkill" => pkill(&proc, &argv).await,
         "stty" => stty(&proc, &argv).await,
+        "touch" => file_utils::touch(&proc, &argv).await,
+        "rm" => file_utils::rm(&proc, &argv).await,
+        "mkdir" => file_utils::mkdir(&proc, &argv).await,
         _ => run_builtin_utility(&proc, &argv).await,
     }
 }
@@ -49,6 +52,7 @@ pub async fn run_builtin_utility(proc: &Proc, argv: &[String]) -> i32 {
         "false" => 1,
         "echo" => echo(proc, argv).await,
         "printf" => printf(proc, argv).await,
+        "test" => file_utils::test(proc, argv).await,
         name => {
             let _ = proc
                 .write(2, format!("sh: {name}: not found\n").as_bytes())

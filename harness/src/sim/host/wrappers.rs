@@ -28,7 +28,8 @@ pub async fn nohup(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         fds.set(0, OpenFile::dev_null());
     }
     if fds.get(1).is_some_and(|f| f.is_terminal()) {
-        fds.set(1, open_write("nohup.out"));
+        // nohup(1p): O_APPEND|O_CREAT.
+        fds.set(1, open_write(&proc.kernel, "nohup.out", false));
         let _ = proc
             .write(
                 2,

@@ -40,7 +40,7 @@
 //! - systemd.scope(5): a process stays in the scope (control group) of its
 //!   parent whatever it does with sessions, so a scope can be killed whole.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -121,8 +121,11 @@ struct KernelState {
     write_pacing: std::time::Duration,
     /// Declared virtual files: name -> size.
     virtual_files: BTreeMap<String, u64>,
-    /// Bytes written to regular files, by name.
+    /// Bytes written to regular files, by name: every regular file a
+    /// process created, with its size.
     written: BTreeMap<String, u64>,
+    /// Directories made by mkdir(2).
+    dirs: BTreeSet<String>,
     /// Every terminal of the host, for the exit of controlling processes.
     ttys: Vec<Arc<Tty>>,
     next_scope: u32,
@@ -159,6 +162,7 @@ impl Kernel {
                 write_pacing: std::time::Duration::ZERO,
                 virtual_files,
                 written: BTreeMap::new(),
+                dirs: BTreeSet::new(),
                 ttys: Vec::new(),
                 next_scope: 1,
                 names: Vec::new(),
@@ -226,8 +230,64 @@ impl Kernel {
             .lock()
             .unwrap()
             .written
-            .entry(name.to_string())
+            .entry(path_key(name))
             .or_default() += bytes;
+    }
+
+    /// open(2) with O_CREAT, and O_TRUNC for `>`: the file exists from
+    /// now on, empty when truncated.
+    pub fn create_file(&self, name: &str, truncate: bool) {
+        let name = path_key(name);
+        let mut st = self.state.lock().unwrap();
+        if truncate {
+            st.virtual_files.remove(&name);
+            st.written.insert(name, 0);
+        } else if !st.virtual_files.contains_key(&name) {
+            st.written.entry(name).or_default();
+        }
+    }
+
+    /// stat(2): what `name` is, if anything.
+    pub fn stat(&self, name: &str) -> Option<FileKind> {
+        let name = path_key(name);
+        let st = self.state.lock().unwrap();
+        if st.dirs.contains(&name) {
+            return Some(FileKind::Directory);
+        }
+        st.written
+            .get(&name)
+            .or(st.virtual_files.get(&name))
+            .map(|size| FileKind::Regular(*size))
+    }
+
+    /// unlink(2) of a regular file (EISDIR for a directory unless
+    /// `recursive`, which takes everything under it, as rm -r does);
+    /// ENOENT when there is nothing.
+    pub fn remove(&self, name: &str, recursive: bool) -> Result<(), &'static str> {
+        let name = path_key(name);
+        let mut st = self.state.lock().unwrap();
+        if st.dirs.contains(&name) {
+            if !recursive {
+                return Err("Is a directory");
+            }
+            let inside = format!("{name}/");
+            let under = |path: &String| *path == name || path.starts_with(&inside);
+            st.dirs.retain(|d| !under(d));
+            st.written.retain(|f, _| !under(f));
+            st.virtual_files.retain(|f, _| !under(f));
+            return Ok(());
+        }
+        let removed = st.written.remove(&name).is_some() | st.virtual_files.remove(&name).is_some();
+        removed.then_some(()).ok_or("No such file or directory")
+    }
+
+    /// mkdir(2): EEXIST when the name is taken.
+    pub fn mkdir(&self, name: &str) -> Result<(), &'static str> {
+        if self.stat(name).is_some() {
+            return Err("File exists");
+        }
+        self.state.lock().unwrap().dirs.insert(path_key(name));
+        Ok(())
     }
 
     pub fn written(&self, name: &str) -> u64 {
@@ -235,7 +295,7 @@ impl Kernel {
             .lock()
             .unwrap()
             .written
-            .get(name)
+            .get(&path_key(name))
             .copied()
             .unwrap_or(0)
     }
@@ -1001,6 +1061,22 @@ async fn drive(proc: Proc, program: Program) {
 pub struct Proc {
     pub kernel: Kernel,
     pub pid: Pid,
+}
+
+/// What stat(2) finds at a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file of this many bytes.
+    Regular(u64),
+    Directory,
+}
+
+/// A path as the host's file store keys it: relative to the home every
+/// process starts in (`./done` and `done/` are `done`).
+fn path_key(name: &str) -> String {
+    let name = name.trim_end_matches('/');
+    let name = name.strip_prefix("./").unwrap_or(name);
+    name.to_string()
 }
 
 /// Errors of the I/O calls, with their errno names.

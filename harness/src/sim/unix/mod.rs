@@ -27,7 +27,9 @@ pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 pub use crate::run::{virtual_byte, virtual_bytes};
 pub use file::{FdTable, OpenFile};
-pub use kernel::{ChildChange, Errno, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label};
+pub use kernel::{
+    ChildChange, Errno, FileKind, INIT_PID, Kernel, Pid, Proc, Program, RunState, proc_label,
+};
 pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};
 pub use signal::{DefaultAction, Disposition, Signal, WaitStatus};
 pub use tty::{SlaveRead, Termios, Tty};

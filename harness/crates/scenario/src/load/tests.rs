@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{ExitExpect, Host, NetOptions, WaitCondition, WaitFor};
+use crate::model::{ExitExpect, FileExpect, FileState, Host, NetOptions, WaitCondition, WaitFor};
 use crate::target::Policy;
 
 const FULL: &str = r#"title  = "A background job holding stdout keeps an OpenSSH session open"
@@ -47,6 +47,7 @@ stderr_bytes = 0
 survivors = ["sleep", "nohup", "cat"]
 stdout = ['\Aok\n']
 order = ["exit-status", "close"]
+files = { "server:done" = "exists", "client:./copy" = { size = "1KiB" }, "server:d/x" = "absent" }
 
 [expect.dropbear]
 client = { exit = 0, within = "1s" }
@@ -202,6 +203,23 @@ fn full_file_loads_into_the_model() {
             order: Some(vec!["exit-status".into(), "close".into()]),
             order_any: None,
             survivors_any: None,
+            files: Some(vec![
+                FileExpect {
+                    host: Host::Client,
+                    path: "copy".into(),
+                    state: FileState::Size(1024),
+                },
+                FileExpect {
+                    host: Host::Server,
+                    path: "d/x".into(),
+                    state: FileState::Absent,
+                },
+                FileExpect {
+                    host: Host::Server,
+                    path: "done".into(),
+                    state: FileState::Exists,
+                },
+            ]),
         },
         expect_by_target: vec![
             (
@@ -522,14 +540,14 @@ fn unknown_keys_list_the_valid_ones() {
         error_with("[expect.clinet]\nexit = 0\n"),
         "x.toml:3:9: expect.clinet: unknown key `clinet` (did you mean `client`?); the keys of \
          [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, `survivors`, `screen`, \
-         `stdout`, `stderr`, `order`, `order_any` and `survivors_any`, and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
+         `stdout`, `stderr`, `order`, `order_any`, `survivors_any` and `files`, and a table per target such as [expect.dropbear]\n  example: client = { exit = 0, after = \"30s\", \
          within = \"31s\" }"
     );
     assert_eq!(
         error_with("[expect]\nlost_byte = 0\n"),
         "x.toml:4:1: expect.lost_byte: unknown key `lost_byte` (did you mean `lost_bytes`?); \
          the keys of [expect] are `client`, `lost_bytes`, `stdout_bytes`, `stderr_bytes`, \
-         `survivors`, `screen`, `stdout`, `stderr`, `order`, `order_any` and `survivors_any`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
+         `survivors`, `screen`, `stdout`, `stderr`, `order`, `order_any`, `survivors_any` and `files`, and a table per target such as [expect.dropbear]\n  example: lost_bytes = 0"
     );
     assert_eq!(
         error_with("[expect.\"hangar:close-on-exit\"]\nclient = { exitt = 0 }\n"),
@@ -618,7 +636,7 @@ fn unknown_commands_name_the_command_and_show_a_stand_in() {
         "x.toml:5:8: step[1].run: `emacs` is not a command the simulated hosts know; they \
          know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
          `logout`, `kill`, `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, \
-         `ssh`, `scp`, `tmux`, `xterm` and `stty`\n  \
+         `ssh`, `scp`, `tmux`, `xterm`, `stty`, `touch`, `test`, `rm` and `mkdir`\n  \
          example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
          stand-in for a long-running program"
     );
@@ -1126,6 +1144,30 @@ fn teardown_orders_and_alternatives_name_what_is_wrong() {
         "x.toml:4:17: expect.survivors_any: expected a non-empty array of arrays of process \
          names, one of which must be the survivors, found an array\n  \
          example: survivors_any = [[], [\"sleep\"]]"
+    );
+    assert_eq!(
+        error_with("[expect]\nfiles = { \"server:/etc/passwd\" = \"exists\" }\n"),
+        "x.toml:4:34: expect.files.\"server:/etc/passwd\": `server:/etc/passwd`: the path must \
+         be relative to the home the sessions start in, without `..`\n  \
+         example: files = { \"server:done\" = \"exists\", \"client:copy\" = { size = \"1MiB\" } }"
+    );
+    assert_eq!(
+        error_with("[expect]\nfiles = { \"srv:x\" = \"exists\" }\n"),
+        "x.toml:4:21: expect.files.\"srv:x\": `srv:x` names no host: a file is `server:path` \
+         or `client:path`\n  \
+         example: files = { \"server:done\" = \"exists\", \"client:copy\" = { size = \"1MiB\" } }"
+    );
+    assert_eq!(
+        error_with("[expect]\nfiles = { \"server:x\" = \"there\" }\n"),
+        "x.toml:4:24: expect.files.\"server:x\": expected `exists`, `absent`, `directory`, or \
+         `{ size = <bytes> }`, found `there`\n  \
+         example: files = { \"server:done\" = \"exists\", \"client:copy\" = { size = \"1MiB\" } }"
+    );
+    assert_eq!(
+        error_with("[expect]\nfiles = { \"server:x\" = { size = \"big\" } }\n"),
+        "x.toml:4:33: expect.files.\"server:x\".size: expected a size in bytes such as `1048576`, \
+         `64KiB` or `1MiB`, found `big`\n  \
+         example: files = { \"server:done\" = \"exists\", \"client:copy\" = { size = \"1MiB\" } }"
     );
     assert_eq!(
         error_with("[expect]\nclient = { exit_any = [0, 256] }\n"),

@@ -108,6 +108,7 @@ screen = ['Stopped +sleep 100', "it's \"quoted\"", '^\s*$']
 stdout = ['\Aearly\nlate\n\z']
 stderr = ['^oops$']
 order_any = [["exit-status", "eof", "close"], ["eof", "exit-status", "close"]]
+files = { "client:copy" = { size = "1MiB" }, "server:d" = "directory", "server:done" = "exists", "server:gone" = "absent" }
 
 [expect.sim]
 client = { exit_any = [0, 255], within = "1s" }

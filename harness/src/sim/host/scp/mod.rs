@@ -712,7 +712,8 @@ impl Conn {
     /// read `size` bytes, check the source's status, acknowledge.
     async fn receive(&mut self, path: &str, size: u64) -> Flow<()> {
         let mut fds = self.proc.fds();
-        fds.set(FILE_FD, open_write(path));
+        // scp.c sink(): open(O_WRONLY|O_CREAT), then ftruncate(2) to the size.
+        fds.set(FILE_FD, open_write(&self.proc.kernel, path, true));
         self.proc.kernel.set_fds(self.proc.pid, fds);
         self.send(&[0]).await?;
         // The buffer goes to the file only when full, and the rest at the
