@@ -476,11 +476,9 @@ survivors = ["sleep"]
 }
 
 #[test]
-fn hangar_targets_have_no_scp() {
+fn hangar_targets_copy_with_openssh_scp() {
     let s = catalog("scenarios/race/scp-big.toml");
-    let why = hangar::real::unsupported(&s, &hangar_target(Policy::WaitEof)).unwrap();
-    assert_eq!(
-        why,
-        "the scenario runs `scp`, and target `hangar:wait-eof` has no scp client (hangar-ssh copies no files)"
-    );
+    for policy in [Policy::WaitEof, Policy::CloseOnExit] {
+        assert_eq!(hangar::real::unsupported(&s, &hangar_target(policy)), None);
+    }
 }

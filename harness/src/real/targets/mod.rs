@@ -193,13 +193,8 @@ impl RealTarget {
     pub fn unsupported(&self, scenario: &Scenario) -> Option<String> {
         if self.scp.is_none() && runs_scp(scenario) {
             return Some(format!(
-                "the scenario runs `scp`, and target `{}` has no scp client{}",
+                "the scenario runs `scp`, and target `{}` has no scp client (no `scp` in its definition)",
                 self.name,
-                if self.file.is_none() {
-                    " (hangar-ssh copies no files)"
-                } else {
-                    " (no `scp` in its definition)"
-                }
             ));
         }
         if !scenario.world.files.is_empty() && !self.has_private_home() {
@@ -383,11 +378,12 @@ mod tests {
             assert_eq!(real.label(), target.to_string());
             assert_eq!(real.user(), None);
         }
+        // Every built-in copies: the hangar targets with OpenSSH's scp.
         assert!(RealTarget::builtin(Target::OpenSsh).scp.is_some());
         assert!(
             RealTarget::builtin(Target::Hangar(hangar_scenario::Policy::CloseOnExit))
                 .scp
-                .is_none()
+                .is_some()
         );
     }
 

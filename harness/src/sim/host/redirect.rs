@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use hangar_shell::ast::{Redirect, RedirectOp};
 
-use crate::sim::unix::{FdTable, Kernel, OpenFile};
+use crate::sim::unix::{FdTable, FileKind, Kernel, OpenFile};
 
 /// Applies `redirects` on `fds`; `expand` turns a target word into text.
 /// Errors are the shell's diagnostic (the command is then not run, status 1).
@@ -41,7 +41,9 @@ pub fn apply(
 }
 
 /// open(2) O_RDONLY: a device (/dev/null, /dev/zero, /dev/urandom), a
-/// terminal (`/dev/pts/N`) or a declared virtual file. Opening a terminal
+/// terminal (`/dev/pts/N`), a declared virtual file, or a file a process
+/// wrote. The host keeps only a written file's size, so it reads back as
+/// a virtual file of that size: the bytes differ, their count does not. Opening a terminal
 /// does not make it a controlling one (O_NOCTTY behaviour of a process
 /// that already has a session).
 pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
@@ -55,7 +57,12 @@ pub fn open_read(kernel: &Kernel, name: &str) -> Result<Arc<OpenFile>, String> {
     {
         return Ok(OpenFile::tty(&tty));
     }
-    match kernel.virtual_file(name) {
+    let size = match kernel.stat(name) {
+        Some(FileKind::Regular(size)) => Some(size),
+        Some(FileKind::Directory) => return Err(format!("{name}: Is a directory")),
+        None => None,
+    };
+    match size {
         Some(size) => Ok(Arc::new(OpenFile::Virtual {
             name: name.to_string(),
             size,
