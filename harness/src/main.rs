@@ -143,12 +143,14 @@ fn workers(jobs: Option<usize>) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    hangar::real::interrupt::install();
     // Each run is isolated on its own; this catches what fails around the
     // runs (loading, reporting): exit 3, the harness failed, never a crash.
     let code = catalog::isolated(|| command(cli)).unwrap_or_else(|failure| {
         eprintln!("error: hangar itself failed: {failure}");
         report::EXIT_HARNESS_ERROR
     });
+    let code = hangar::real::interrupt::exit_unless_interrupted(code);
     ExitCode::from(u8::try_from(code).unwrap_or(report::EXIT_HARNESS_ERROR as u8))
 }
 

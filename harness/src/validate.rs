@@ -95,6 +95,11 @@ fn check_command(command: &Command, base: usize, host: &mut Host<'_>) -> Result<
         Command::Subshell { body, .. } | Command::Group { body, .. } => {
             return check_in(body, base, host);
         }
+        Command::Pipeline { commands, .. } => {
+            return commands
+                .iter()
+                .try_for_each(|command| check_command(command, base, host));
+        }
     };
     check_redirects(&simple.redirects, base, host)?;
     // Look through wrappers to the command they run.
@@ -297,7 +302,8 @@ mod tests {
                 .message
                 .contains("not modelled")
         );
-        assert!(check("sh -c 'sleep 1 | cat'").is_err());
+        assert!(check("sh -c 'sleep 1 |& cat'").is_err());
+        assert!(check("sh -c 'sleep 1 | cat'").is_ok());
         assert!(check("timeout -k 1 5 ssh server 'ls'").is_err());
         assert!(check("nohup ssh -n server 'exit 7'").is_ok());
     }

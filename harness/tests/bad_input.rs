@@ -57,10 +57,14 @@ fn a_bad_target_lists_the_targets() {
 fn an_unsupported_shell_construct_points_into_the_run_line() {
     let err = error_of(
         "p.toml",
-        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh server true | cat\"\n"),
+        &format!("{HEAD}[[step]]\nat = \"0s\"\nrun = \"ssh server true |& cat\"\n"),
     );
     assert!(err.starts_with("p.toml:5:24: step[1].run:"), "{err}");
-    assert!(err.contains("pipelines"), "{err}");
+    assert!(err.contains("`|&` is a bash extension"), "{err}");
+    assert!(
+        err.contains("2>&1 |"),
+        "the hint shows the POSIX way: {err}"
+    );
 }
 
 #[test]

@@ -320,3 +320,84 @@ client = { exit = 137, within = "10s" }
     assert!(!result.outcome.hit_horizon, "{:?}", result.outcome);
     assert_nothing_left();
 }
+
+/// SIGTERM (a CI job's timeout) or Ctrl-C to `hangar run --lane real` in
+/// the middle of a run: the server, the client and the remote command
+/// end with it, and so do the run's directories.
+#[test]
+fn an_interrupted_harness_leaves_nothing_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+
+    let Some(_serial) = real_peers() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("hangar-interrupt-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("long.toml");
+    std::fs::write(
+        &file,
+        "title = \"t\"\nsource = \"s\"\n[world]\nhorizon = \"90s\"\n[[step]]\nrun = \"ssh server 'sleep 60'\"\n",
+    )
+    .unwrap();
+    for signal in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGINT,
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hangar"))
+            .args(["run", "--lane", "real", "--target", "openssh"])
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let started = Instant::now();
+        while !hangar::real::processes::leftovers_of(pid)
+            .iter()
+            .any(|m| m.name == "sleep")
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the remote sleep never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("hangar did not exit on {signal}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let left = hangar::real::processes::leftovers_of(pid);
+        // Whatever the verdict, this test leaves nothing either.
+        hangar::real::processes::kill_all(|| hangar::real::processes::leftovers_of(pid));
+        assert!(
+            left.is_empty(),
+            "{signal}: processes outlived hangar: {left:?}"
+        );
+        let mut said = String::new();
+        if let Some(mut stderr) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+        }
+        assert_eq!(
+            status.code(),
+            Some(128 + signal as i32),
+            "{status:?}; hangar said: {said}"
+        );
+        assert_eq!(status.signal(), None);
+        let prefix = format!("hangar-{pid}-");
+        let dirs: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .collect();
+        assert!(dirs.is_empty(), "{signal}: run directories left: {dirs:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,12 +10,14 @@
 //! - [`processes`]: process groups, the run's marker, and the end of every
 //!   process a run started.
 //! - [`runner`]: one run, with its watchdog.
+//! - [`interrupt`]: Ctrl-C or SIGTERM ends the runs' processes first.
 //! - [`scoped_kill`]: the `pkill` a run's processes get, which reaches
 //!   only the run's own; [`literal_kill`]: `kill` of a literal id, refused.
 //! - [`observe`]: the client's log and the server's processes as trace
 //!   events, and the normalized trace real snapshots freeze.
 
 pub mod at_terminal;
+pub mod interrupt;
 pub mod literal_kill;
 pub mod observe;
 pub mod peer;

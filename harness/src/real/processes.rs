@@ -63,7 +63,12 @@ pub fn read_marker(pid: u32) -> Option<Option<String>> {
 /// marked ones of its runs and the servers, whose command lines name the
 /// runs' directories (`hangar-<pid>-<n>`). Empty after every run ends.
 pub fn leftovers_of_this_process() -> Vec<Marked> {
-    let me = std::process::id();
+    leftovers_of(std::process::id())
+}
+
+/// The live processes of the runs of the harness process `me`, as
+/// [`leftovers_of_this_process`] finds them.
+pub fn leftovers_of(me: u32) -> Vec<Marked> {
     let prefix = format!("{MARKER}={me}-");
     let dir_part = format!("hangar-{me}-");
     live_processes(|pid| {
@@ -112,6 +117,25 @@ fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_string())
         .unwrap_or_default()
+}
+
+/// SIGKILL to each process and to the group it leads, until `find`
+/// finds none (bounded, as [`kill_marked`]); how many there were.
+pub fn kill_all(find: impl Fn() -> Vec<Marked>) -> usize {
+    let mut ended = std::collections::BTreeSet::new();
+    for _ in 0..50 {
+        let left = find();
+        if left.is_empty() {
+            break;
+        }
+        for m in left {
+            ended.insert(m.pid);
+            let _ = kill(Pid::from_raw(m.pid as i32), Signal::SIGKILL);
+            kill_group(m.pid);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ended.len()
 }
 
 /// SIGKILL to every marked process of the run, until none is left

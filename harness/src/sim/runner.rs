@@ -166,7 +166,11 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
     let sessions = sessions.lock().unwrap().clone();
     let lost_bytes = sessions
         .iter()
-        .map(|s| (s.stdout.lost() + s.stderr.lost()) as u64)
+        .map(|s| {
+            let unwanted = s.stdout_unwanted.load(std::sync::atomic::Ordering::Relaxed);
+            let stdout = if unwanted { 0 } else { s.stdout.lost() };
+            (stdout + s.stderr.lost()) as u64
+        })
         .sum();
     let captured = captured.lock().unwrap();
     let mut survivors: Vec<String> = server_kernel

@@ -38,6 +38,9 @@ pub enum PipeEvent {
     },
     /// sshd closes the child's pipes; `lost` unread bytes go with them.
     Closed { when: PipesClosed, lost: u64 },
+    /// sshd closes the child's stdout pipe on the client's
+    /// `eow@openssh.com`; `lost` unread bytes go with it.
+    StdoutClosedOnEow { lost: u64 },
     /// The drain after the child's exit hit its limit.
     DrainLimit { ms: u128 },
     /// sshd closes the pty at the child's exit with bytes unread.
@@ -65,6 +68,10 @@ impl fmt::Display for PipeEvent {
                     "closes the child's pipes {when}: {lost} unread bytes lost"
                 )
             }
+            PipeEvent::StdoutClosedOnEow { lost } => write!(
+                f,
+                "closes the child's stdout pipe: the client wants no more ({lost} unread bytes dropped)"
+            ),
             PipeEvent::DrainLimit { ms } => write!(f, "drain limit {ms}ms reached"),
             PipeEvent::PtyClosedAtExit { lost } => {
                 write!(f, "closes the pty at child exit: {lost} unread bytes lost")

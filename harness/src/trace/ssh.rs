@@ -98,6 +98,16 @@ pub enum SshEvent {
         way: Way,
         signal: String,
     },
+    /// Writing the channel's data to the client's stdout failed (its
+    /// reader is gone): the client drops what comes after.
+    StdoutWriteFailed {
+        why: String,
+    },
+    /// `eow@openssh.com`: the client will write no more of the channel's
+    /// data, so the server may stop reading the child's stdout.
+    Eow {
+        way: Way,
+    },
     /// The `~.` escape.
     EscapeDisconnect,
     /// The `~^Z` escape.
@@ -192,6 +202,13 @@ impl fmt::Display for SshEvent {
             }
             SshEvent::ExitStatus { way, code } => write!(f, "{way} exit-status {code}"),
             SshEvent::ExitSignal { way, signal } => write!(f, "{way} exit-signal {signal}"),
+            SshEvent::StdoutWriteFailed { why } => {
+                write!(
+                    f,
+                    "write to stdout failed: {why}; drops the rest of the data"
+                )
+            }
+            SshEvent::Eow { way } => write!(f, "{way} eow@openssh.com"),
             SshEvent::EscapeDisconnect => f.write_str("~. disconnects"),
             SshEvent::EscapeSuspend => f.write_str("~^Z suspends ssh"),
             SshEvent::CaughtSignal { signal } => {

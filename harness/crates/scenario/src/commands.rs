@@ -11,10 +11,10 @@
 use hangar_shell::ast::{Command, Script, Span, Word, WordPart};
 
 /// The command names the simulated hosts know.
-pub const KNOWN_COMMANDS: [&str; 27] = [
-    "sleep", "echo", "printf", "cat", "head", "yes", "true", "false", "exit", "logout", "kill",
-    "pkill", "wait", "trap", "nohup", "setsid", "sh", "timeout", "ssh", "scp", "tmux", "xterm",
-    "stty", "touch", "test", "rm", "mkdir",
+pub const KNOWN_COMMANDS: [&str; 28] = [
+    "sleep", "echo", "printf", "cat", "head", "wc", "yes", "true", "false", "exit", "logout",
+    "kill", "pkill", "wait", "trap", "nohup", "setsid", "sh", "timeout", "ssh", "scp", "tmux",
+    "xterm", "stty", "touch", "test", "rm", "mkdir",
 ];
 
 const STAND_IN_HINT: &str = "use `sleep 30` as a stand-in for a long-running program";
@@ -58,6 +58,7 @@ fn command(command: &Command) -> Option<UnknownCommand> {
     match command {
         Command::Simple(simple) => simple_command(&simple.words),
         Command::Subshell { body, .. } | Command::Group { body, .. } => find_unknown(body),
+        Command::Pipeline { commands, .. } => commands.iter().find_map(self::command),
     }
 }
 
@@ -270,7 +271,7 @@ mod tests {
         assert_eq!(
             message,
             "`vim` is not a command the simulated hosts know; they know `sleep`, `echo`, \
-             `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, `logout`, `kill`, \
+             `printf`, `cat`, `head`, `wc`, `yes`, `true`, `false`, `exit`, `logout`, `kill`, \
              `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, `ssh`, `scp`, `tmux`, \
              `xterm`, `stty`, `touch`, `test`, `rm` and `mkdir`"
         );

@@ -159,7 +159,7 @@
 //! | `resize` | the client terminal's new size, COLSxROWS | | `resize = "120x40"` |
 //!
 //! A `run` line is a line of hangar's shell subset that runs at least one
-//! command (no pipelines, no variables but `$$` and `$?`; see
+//! command (pipelines `a | b` included; no variables but `$$` and `$?`; see
 //! [`hangar_shell`]). Its commands, also
 //! those wrapped by `nohup`, `setsid` and `timeout`, must be in
 //! [`KNOWN_COMMANDS`]; what `ssh host '...'` and `sh -c '...'` run is

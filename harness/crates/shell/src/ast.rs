@@ -39,10 +39,17 @@ pub enum Connector {
     Or,
 }
 
-/// One command of an and-or list. Pipelines (`|`) are not in the subset.
+/// One command of an and-or list.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Simple(SimpleCommand),
+    /// `a | b | c`: each command's stdout is the next one's stdin, each
+    /// in its own child; the status is the last one's. XCU 2.9.2. Two
+    /// commands or more, none of them a pipeline; `!` is not in the subset.
+    Pipeline {
+        commands: Vec<Command>,
+        span: Span,
+    },
     /// `( list )`: runs in a subshell (a forked copy of the shell). XCU 2.9.4.
     Subshell {
         body: Script,
@@ -107,4 +114,16 @@ pub enum RedirectOp {
     Dup(u32),
     /// `n>&-` / `n<&-`: close fd `n`.
     Close,
+}
+
+impl Command {
+    /// Where the command is in the source, redirections included.
+    pub fn span(&self) -> Span {
+        match self {
+            Command::Simple(simple) => simple.span,
+            Command::Pipeline { span, .. }
+            | Command::Subshell { span, .. }
+            | Command::Group { span, .. } => *span,
+        }
+    }
 }

@@ -239,7 +239,7 @@ impl Parser<'_> {
     /// XCU 2.9.3 AND-OR Lists: `&&` and `||`, left-associative, with
     /// newlines allowed after the operator.
     fn and_or(&mut self) -> Result<AndOr, ParseError> {
-        let first = self.command(None)?;
+        let first = self.pipeline(None)?;
         let mut rest = Vec::new();
         loop {
             let token = self.peek()?.clone();
@@ -250,9 +250,33 @@ impl Parser<'_> {
             };
             self.bump()?;
             self.skip_newlines()?;
-            rest.push((connector, self.command(Some(&token))?));
+            rest.push((connector, self.pipeline(Some(&token))?));
         }
         Ok(AndOr { first, rest })
+    }
+
+    /// XCU 2.9.2 Pipelines: commands joined by `|`, a newline allowed
+    /// after each `|`. A single command stays itself.
+    fn pipeline(&mut self, after: Option<&Token>) -> Result<Command, ParseError> {
+        let first = self.command(after)?;
+        let mut commands = vec![first];
+        loop {
+            let token = self.peek()?.clone();
+            if token.kind != Tok::Pipe {
+                break;
+            }
+            self.bump()?;
+            self.skip_newlines()?;
+            commands.push(self.command(Some(&token))?);
+        }
+        if commands.len() == 1 {
+            return Ok(commands.remove(0));
+        }
+        let span = Span {
+            start: commands[0].span().start,
+            end: commands[commands.len() - 1].span().end,
+        };
+        Ok(Command::Pipeline { commands, span })
     }
 
     /// One command, in command position. `after` is the `&&`/`||` before
@@ -665,6 +689,26 @@ mod tests {
     }
 
     #[test]
+    fn pipelines() {
+        assert_eq!(
+            shape("a | b |\n c && d | e & f"),
+            ["a | b | c && d | e &", "f"]
+        );
+        let Command::Pipeline { commands, span: at } = only_command("cat big | ( wc -c ) >o")
+        else {
+            panic!("not a pipeline");
+        };
+        assert_eq!(commands.len(), 2);
+        assert_eq!(at, span(0, 22));
+        assert!(matches!(commands[1], Command::Subshell { .. }));
+        let e = err("a |");
+        assert_eq!(e.span, span(2, 3));
+        assert!(e.message.contains("after `|`"), "{}", e.message);
+        assert_eq!(err("| a").span, span(0, 1));
+        assert_eq!(err("a | | b").span, span(2, 3));
+    }
+
+    #[test]
     fn lists() {
         assert_eq!(
             shape("a; b & c && d || e\nf"),
@@ -1029,7 +1073,7 @@ mod tests {
         assert_eq!(err("echo ok; ls *").span, span(12, 13));
         assert_eq!(err("cd ~").span, span(3, 4));
         assert_eq!(err("echo $HOME").span, span(5, 10));
-        assert_eq!(err("ps | grep x").span, span(3, 4));
+        assert_eq!(err("ps | grep *").span, span(10, 11));
         // The first problem in the text is the one reported.
         assert_eq!(err(") | x").span, span(0, 1));
     }

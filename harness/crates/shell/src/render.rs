@@ -58,6 +58,15 @@ impl Display for Command {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let redirects = match self {
             Command::Simple(simple) => return write!(f, "{simple}"),
+            Command::Pipeline { commands, .. } => {
+                for (i, command) in commands.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" | ")?;
+                    }
+                    write!(f, "{command}")?;
+                }
+                return Ok(());
+            }
             Command::Subshell {
                 body, redirects, ..
             } => {

@@ -266,6 +266,7 @@ fn runs_scp(scenario: &Scenario) -> bool {
                     .any(|p| matches!(p, WordPart::Literal(t) if t == "scp"))
             }),
             Command::Subshell { body, .. } | Command::Group { body, .. } => script(body),
+            Command::Pipeline { commands, .. } => commands.iter().any(command),
         }
     }
     scenario.steps.iter().any(|step| match &step.action {

@@ -8,6 +8,7 @@ mod env;
 mod file_utils;
 mod jobs;
 mod login;
+mod pipeline;
 mod redirect;
 mod scp;
 mod shell;

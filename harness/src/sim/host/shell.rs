@@ -34,7 +34,7 @@ use crate::sim::unix::{
 };
 use crate::trace::ProcessEvent;
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(super) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What running a piece of script leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub struct Shell {
     /// dash's report of a foreground child killed by a signal: its
     /// strsignal(3) on stderr (jobs.c dowait and sprint_status: not for
     /// SIGINT or SIGPIPE). bash -c says nothing.
-    reports_killed: bool,
+    pub(super) reports_killed: bool,
 }
 
 /// A program running `script` as `sh -c` would. `shell_pid` is `$$`
@@ -228,10 +228,17 @@ impl Shell {
         }
     }
 
-    fn run_command<'a>(&'a mut self, command: &'a Command, exec_last: bool) -> BoxFuture<'a, Flow> {
+    pub(super) fn run_command<'a>(
+        &'a mut self,
+        command: &'a Command,
+        exec_last: bool,
+    ) -> BoxFuture<'a, Flow> {
         Box::pin(async move {
             match command {
                 Command::Simple(simple) => self.run_simple(simple, exec_last).await,
+                Command::Pipeline { commands, .. } => {
+                    self.run_pipeline(commands, command.to_string()).await
+                }
                 Command::Group {
                     body, redirects, ..
                 } => {
@@ -320,24 +327,29 @@ impl Shell {
     /// Waits for a foreground child; traps wait until it is done (bash and
     /// dash defer them, XCU 2.11). With job control the child is a job
     /// that owns the terminal until it ends or stops.
-    async fn wait_foreground(&mut self, child: Pid, text: String) -> Flow {
+    pub(super) async fn wait_foreground(&mut self, child: Pid, text: String) -> Flow {
         if self.jobs.is_some() {
             return self.run_foreground_job(child, text).await;
         }
         match self.proc.wait(child).await {
             Some(status) => {
-                if let WaitStatus::Signaled(sig) = status
-                    && self.reports_killed
-                    && !matches!(sig, Signal::Int | Signal::Pipe)
-                {
-                    let _ = self
-                        .proc
-                        .write(2, format!("{}\n", sig.description()).as_bytes())
-                        .await;
-                }
+                self.report_if_killed(status).await;
                 Flow::Continue(status.shell_status())
             }
             None => Flow::Continue(127),
+        }
+    }
+
+    /// dash's word on a foreground command killed by a signal.
+    pub(super) async fn report_if_killed(&self, status: WaitStatus) {
+        if let WaitStatus::Signaled(sig) = status
+            && self.reports_killed
+            && !matches!(sig, Signal::Int | Signal::Pipe)
+        {
+            let _ = self
+                .proc
+                .write(2, format!("{}\n", sig.description()).as_bytes())
+                .await;
         }
     }
 
@@ -528,23 +540,31 @@ pub(super) fn is_builtin(name: &str) -> bool {
 /// The name of an asynchronous list's process: the utility it execs, or
 /// `sh` for a list that stays a shell.
 fn background_name(and_or: &AndOr) -> String {
-    match (&and_or.first, and_or.rest.is_empty()) {
-        (Command::Simple(simple), true) => {
-            let name: String = simple.words[0]
-                .parts
-                .iter()
-                .filter_map(|p| match p {
-                    WordPart::Literal(text) => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect();
-            if is_builtin(&name) {
-                "sh".to_string()
-            } else {
-                name
-            }
-        }
-        _ => "sh".to_string(),
+    if and_or.rest.is_empty() {
+        process_name(&and_or.first)
+    } else {
+        "sh".to_string()
+    }
+}
+
+/// The name a forked command's process starts with: its utility's, or
+/// `sh` for a built-in or a compound command.
+pub(super) fn process_name(command: &Command) -> String {
+    let Command::Simple(simple) = command else {
+        return "sh".to_string();
+    };
+    let name: String = simple.words[0]
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            WordPart::Literal(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    if is_builtin(&name) {
+        "sh".to_string()
+    } else {
+        name
     }
 }
 

@@ -10,6 +10,13 @@
 //!   probes went unanswered, so CountMax 0 gives up at the first quiet
 //!   interval (clientloop.c server_alive_check; see `server_alive.rs`);
 //! - `-f` forks after authentication; the parent exits 0;
+//! - SIGPIPE is ignored (ssh.c main); when writing the channel's data to
+//!   stdout fails, the rest is dropped and, to an OpenSSH server only,
+//!   `eow@openssh.com` is sent (nchan.c chan_write_failed and
+//!   chan_send_eow2, which checks the peer's version for SSH_NEW_OPENSSH):
+//!   that server then stops reading the command's stdout, and the command
+//!   dies of SIGPIPE at its next write. Other servers never hear of it,
+//!   and a command that writes forever keeps the session open;
 //! - `-t`/`-tt`/`-T` and a login shell on a terminal decide the pty; with
 //!   one, the local terminal goes raw for the session and is restored at
 //!   the end ("Connection to server closed.", but not after a keepalive
@@ -18,7 +25,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hangar_scenario::Host;
+use hangar_scenario::{Host, Target};
 use russh::ChannelMsg;
 
 use super::env::HostEnv;
@@ -54,6 +61,10 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
             return SSH_FAILURE;
         }
     };
+    proc.kernel
+        .set_disposition(proc.pid, Signal::Pipe, Disposition::Ignore);
+    // The server's version string says whether it is OpenSSH (compat.c).
+    let tells_eow = env.target == Target::OpenSsh;
     if args.null_stdin {
         let mut fds = proc.fds();
         fds.set(0, OpenFile::dev_null());
@@ -109,7 +120,7 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         let mut fds = proc.fds();
         fds.set(0, OpenFile::dev_null());
         let child = proc.spawn("ssh", fds, move |child: Proc| -> Program {
-            Box::pin(session(child, handle, args))
+            Box::pin(session(child, handle, args, tells_eow))
         });
         trace.log(
             &me,
@@ -120,7 +131,7 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         );
         return 0;
     }
-    session(proc, handle, args).await
+    session(proc, handle, args, tells_eow).await
 }
 
 fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
@@ -153,6 +164,10 @@ struct Live {
     channel: russh::Channel<russh::client::Msg>,
     writer: Box<dyn tokio::io::AsyncWrite + Send + Unpin>,
     stdin_open: bool,
+    /// Until a write of the channel's data to stdout fails.
+    stdout_open: bool,
+    /// The server is OpenSSH: a failed stdout write is told with `eow`.
+    tells_eow: bool,
     exit_status: Option<i32>,
     /// Whether the session has a pty (ssh then says goodbye at the end).
     pty: bool,
@@ -167,6 +182,7 @@ async fn session(
     proc: Proc,
     handle: russh::client::Handle<AcceptAnyHostKey>,
     args: SshArgs,
+    tells_eow: bool,
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
@@ -243,6 +259,8 @@ async fn session(
         channel,
         writer,
         stdin_open: true,
+        stdout_open: true,
+        tells_eow,
         exit_status: None,
         pty,
         saved,
@@ -427,8 +445,10 @@ async fn window_change(proc: &Proc, channel: &russh::Channel<russh::client::Msg>
     let _ = channel.window_change(cols.into(), rows.into(), 0, 0).await;
 }
 
-/// Channel data: traced, then written to stdout or stderr.
-async fn received(proc: &Proc, stream: Stream, data: &[u8]) {
+/// Channel data: traced, then written to stdout or stderr. Once a write
+/// to stdout failed, stdout data is dropped (the channel's output state
+/// is closed, nchan.c).
+async fn received(proc: &Proc, live: &mut Live, stream: Stream, data: &[u8]) {
     proc.kernel.trace().push(
         proc.label(),
         What::Data {
@@ -437,9 +457,38 @@ async fn received(proc: &Proc, stream: Stream, data: &[u8]) {
             bytes: data.len() as u64,
         },
     );
-    let fd = if stream == Stream::Stderr { 2 } else { 1 };
-    let _ = proc.write(fd, data).await;
+    if stream == Stream::Stderr {
+        let _ = proc.write(2, data).await;
+        return;
+    }
+    if !live.stdout_open {
+        return;
+    }
+    let Err(e) = proc.write(1, data).await else {
+        return;
+    };
+    live.stdout_open = false;
+    let trace = proc.kernel.trace();
+    trace.log(
+        proc.label(),
+        SshEvent::StdoutWriteFailed {
+            why: e.strerror().to_string(),
+        },
+    );
+    if live.tells_eow {
+        trace.log(proc.label(), SshEvent::Eow { way: Way::Sent });
+        // russh has no call for a request of its own naming; the sim
+        // carries eow as a `signal` request of that name, which only the
+        // simulated sshd reads.
+        let _ = live
+            .channel
+            .signal(russh::Sig::Custom(EOW.to_string()))
+            .await;
+    }
 }
+
+/// OpenSSH's channel request for "end of write" (PROTOCOL, 2.1).
+pub(super) const EOW: &str = "eow@openssh.com";
 
 /// One channel message; true when it was CLOSE.
 async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool {
@@ -447,8 +496,8 @@ async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool 
     let me = proc.label();
     match msg {
         // RFC 4254 5.2: extended data type 1 is stderr.
-        ChannelMsg::Data { data } => received(proc, Stream::Stdout, &data).await,
-        ChannelMsg::ExtendedData { data, .. } => received(proc, Stream::Stderr, &data).await,
+        ChannelMsg::Data { data } => received(proc, live, Stream::Stdout, &data).await,
+        ChannelMsg::ExtendedData { data, .. } => received(proc, live, Stream::Stderr, &data).await,
         ChannelMsg::ExitStatus { exit_status: code } => {
             trace.log(
                 &me,

@@ -56,6 +56,9 @@ pub struct SessionReport {
     pub closed: AtomicBool,
     /// Set once the child has exited.
     pub child_exited: AtomicBool,
+    /// Set when the client's `eow@openssh.com` closed the stdout pipe:
+    /// what it held was dropped at the client's word, not lost.
+    pub stdout_unwanted: AtomicBool,
 }
 
 /// The sshd host's software: init, the listening sshd, one sshd process
@@ -156,6 +159,7 @@ async fn connection(
         sessions: Vec::new(),
         pty_size: None,
         tty: None,
+        stdout_unwanted: watch::channel(false).0,
     };
     let ended = match russh::server::run_stream(config, stream, handler).await {
         Ok(running) => running.await,
@@ -213,6 +217,8 @@ struct Conn {
     pty_size: Option<(u16, u16)>,
     /// The session's terminal, once it has one: channel data is typed into it.
     tty: Option<Arc<Tty>>,
+    /// Set when the client sends `eow@openssh.com`.
+    stdout_unwanted: watch::Sender<bool>,
 }
 
 impl Drop for Conn {
@@ -296,6 +302,7 @@ impl Conn {
             stderr: stderr_r.pipe.clone(),
             closed: AtomicBool::new(false),
             child_exited: AtomicBool::new(false),
+            stdout_unwanted: AtomicBool::new(false),
         });
         self.env.sessions.lock().unwrap().push(report.clone());
         let teardown = Teardown {
@@ -308,6 +315,7 @@ impl Conn {
             report,
             target: self.env.target,
             scheduling_turns: self.env.swarm.sigchld_turns,
+            stdout_unwanted: self.stdout_unwanted.subscribe(),
         };
         let task = match tty {
             Some(tty) => {
@@ -440,6 +448,28 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
+    /// nchan.c chan_rcvd_eow: OpenSSH's sshd stops reading the child's
+    /// stdout (chan_shutdown_read), so the child's next write raises
+    /// SIGPIPE. Dropbear and hangar-sshd ignore requests they do not know
+    /// (RFC 4254 5.4), and the client sends it to OpenSSH only.
+    async fn signal(
+        &mut self,
+        _channel: ChannelId,
+        signal: russh::Sig,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if matches!(&signal, russh::Sig::Custom(name) if name == super::ssh::EOW) {
+            self.proc
+                .kernel
+                .trace()
+                .log(self.proc.label(), SshEvent::Eow { way: Way::Received });
+            if self.env.target == Target::OpenSsh {
+                self.stdout_unwanted.send_replace(true);
+            }
+        }
+        Ok(())
+    }
+
     async fn channel_eof(
         &mut self,
         _channel: ChannelId,
@@ -480,15 +510,18 @@ pub(super) struct Teardown {
     /// Turns the pipe readers get between the child's exit and an OpenSSH
     /// or close-on-exit server acting on it (drawn from the seed).
     scheduling_turns: u32,
+    /// Becomes true on the client's `eow@openssh.com`.
+    stdout_unwanted: watch::Receiver<bool>,
 }
 
 impl Teardown {
     async fn run(self, stdout: PipeEnd, stderr: PipeEnd) {
         let (stop_tx, stop) = watch::channel(false);
+        let (stop_stdout_tx, stop_stdout) = watch::channel(false);
         let out = tokio::spawn(pump(
             self.pump_ctx(Stream::Stdout),
             stdout.pipe.clone(),
-            stop.clone(),
+            stop_stdout,
         ));
         let err = tokio::spawn(pump(
             self.pump_ctx(Stream::Stderr),
@@ -503,8 +536,21 @@ impl Teardown {
             teardown: &self,
             pipes: Mutex::new(Some((stdout, stderr))),
             stop: stop_tx,
+            stop_stdout: stop_stdout_tx,
+            stdout_closed_on_eow: AtomicBool::new(false),
         };
-        tear_down(&side, Order::of_target(self.target), pumps).await;
+        let mut unwanted = self.stdout_unwanted.clone();
+        let on_eow = async {
+            if unwanted.wait_for(|u| *u).await.is_ok() {
+                side.close_stdout_on_eow();
+            }
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            biased;
+            _ = tear_down(&side, Order::of_target(self.target), pumps) => {}
+            _ = on_eow => {}
+        }
     }
 
     pub(super) fn pump_ctx(&self, stream: Stream) -> PumpCtx {
@@ -614,6 +660,29 @@ struct PipeSession<'a> {
     /// The server's read ends of the child's stdout and stderr, until closed.
     pipes: Mutex<Option<(PipeEnd, PipeEnd)>>,
     stop: watch::Sender<bool>,
+    stop_stdout: watch::Sender<bool>,
+    /// chan_rcvd_eow closed the input side: no EOF is sent for it.
+    stdout_closed_on_eow: AtomicBool,
+}
+
+impl PipeSession<'_> {
+    /// close(2) of sshd's read end of the child's stdout: what it held is
+    /// dropped, and the child's writes fail with EPIPE. The slot gets the
+    /// read end of an empty pipe without writers, which reads as EOF.
+    fn close_stdout_on_eow(&self) {
+        let _ = self.stop_stdout.send(true);
+        let mut pipes = self.pipes.lock().unwrap();
+        let Some((stdout, _)) = pipes.as_mut() else {
+            return;
+        };
+        let lost = stdout.pipe.pending() as u64;
+        *stdout = self.teardown.kernel.pipe().0;
+        self.stdout_closed_on_eow.store(true, Ordering::Relaxed);
+        let report = &self.teardown.report;
+        report.stdout_unwanted.store(true, Ordering::Relaxed);
+        drop(pipes);
+        self.log(PipeEvent::StdoutClosedOnEow { lost });
+    }
 }
 
 impl ChannelEnd for Teardown {
@@ -660,7 +729,9 @@ impl ChannelEnd for PipeSession<'_> {
     }
 
     async fn send_eof(&self) {
-        self.teardown.send_eof().await
+        if !self.stdout_closed_on_eow.load(Ordering::Relaxed) {
+            self.teardown.send_eof().await
+        }
     }
 
     async fn send_close(&self) {
@@ -694,6 +765,7 @@ impl SessionEnd for PipeSession<'_> {
 
     fn stop_pumps(&self) {
         let _ = self.stop.send(true);
+        let _ = self.stop_stdout.send(true);
     }
 
     async fn flush_pending(&self) {

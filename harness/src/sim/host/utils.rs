@@ -27,6 +27,7 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "cat" => cat(&proc, &argv).await,
         "head" => head(&proc, &argv).await,
         "yes" => yes(&proc, &argv).await,
+        "wc" => wc(&proc, &argv).await,
         "kill" => kill(&proc, &argv).await,
         "nohup" => wrappers::nohup(proc, env, argv).await,
         "setsid" => wrappers::setsid(proc, env, argv).await,
@@ -211,7 +212,7 @@ async fn cat(proc: &Proc, argv: &[String]) -> i32 {
 /// head(1) with `-c N`: copies the first N bytes of FILE or stdin.
 async fn head(proc: &Proc, argv: &[String]) -> i32 {
     let (count, rest) = match (argv.get(1).map(String::as_str), argv.get(2)) {
-        (Some("-c"), Some(n)) => (n.parse::<u64>().ok(), &argv[3..]),
+        (Some("-c"), Some(n)) => (byte_count(n), &argv[3..]),
         _ => (None, &argv[1..]),
     };
     let Some(count) = count else {
@@ -225,6 +226,65 @@ async fn head(proc: &Proc, argv: &[String]) -> i32 {
         None => 0,
     };
     i32::from(copy_to_stdout(proc, fd, Some(count)).await.is_err())
+}
+
+/// A count with GNU head's multiplier suffixes (head(1): `b` 512, `kB`
+/// 1000, `K` 1024, `MB` 1000*1000, `M` 1024*1024, `G` 1024^3).
+fn byte_count(text: &str) -> Option<u64> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit: u64 = match &text[digits.len()..] {
+        "" => 1,
+        "b" => 512,
+        "kB" => 1000,
+        "K" | "KiB" => 1024,
+        "MB" => 1000 * 1000,
+        "M" | "MiB" => 1024 * 1024,
+        "G" | "GiB" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(unit)
+}
+
+/// wc(1) with `-c` (bytes) or `-l` (newlines) of FILE or stdin; the
+/// count alone for stdin, followed by the name for a file.
+async fn wc(proc: &Proc, argv: &[String]) -> i32 {
+    let (lines, rest) = match argv.get(1).map(String::as_str) {
+        Some("-c") => (false, &argv[2..]),
+        Some("-l") => (true, &argv[2..]),
+        _ => {
+            return complain(
+                proc,
+                "wc: only `wc -c [FILE]` and `wc -l [FILE]` are supported".into(),
+            )
+            .await;
+        }
+    };
+    let fd = match rest.first() {
+        Some(name) => match open_operand(proc, name) {
+            Ok(fd) => fd,
+            Err(e) => return complain(proc, format!("wc: {e}")).await,
+        },
+        None => 0,
+    };
+    let mut count = 0u64;
+    loop {
+        let block = match proc.read(fd, IO_BLOCK).await {
+            Ok(block) if block.is_empty() => break,
+            Ok(block) => block,
+            Err(_) => return 1,
+        };
+        count += if lines {
+            block.iter().filter(|b| **b == b'\n').count() as u64
+        } else {
+            block.len() as u64
+        };
+        proc.kernel.pace().await;
+    }
+    let text = match rest.first() {
+        Some(name) => format!("{count} {name}\n"),
+        None => format!("{count}\n"),
+    };
+    i32::from(proc.write(1, text.as_bytes()).await.is_err())
 }
 
 /// yes(1): writes the line (default `y`) until a write fails.
@@ -379,7 +439,7 @@ async fn sh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
 mod tests {
     use std::time::Duration;
 
-    use super::parse_seconds;
+    use super::{byte_count, parse_seconds};
     use crate::sim::host::testing::run_line;
     use crate::sim::unix::{WaitStatus, saturating};
 
@@ -478,5 +538,25 @@ mod tests {
         let ran = run_line("kill 99; echo $?", &[]);
         assert_eq!(ran.stdout, "1\n");
         assert_eq!(ran.stderr, "kill: (99) - No such process\n");
+    }
+
+    #[test]
+    fn counts_take_heads_suffixes() {
+        assert_eq!(byte_count("1M"), Some(1 << 20));
+        assert_eq!(byte_count("2K"), Some(2048));
+        assert_eq!(byte_count("1kB"), Some(1000));
+        assert_eq!(byte_count("3"), Some(3));
+        assert_eq!(byte_count("1Q"), None);
+        assert_eq!(byte_count("M"), None);
+        assert_eq!(byte_count("99999999999999999999G"), None);
+    }
+
+    #[test]
+    fn wc_counts_bytes_or_lines_of_stdin_or_a_file() {
+        assert_eq!(run_line("wc -c big", &[("big", 1000)]).stdout, "1000 big\n");
+        assert_eq!(run_line("printf 'a\\nb\\n' | wc -l", &[]).stdout, "2\n");
+        let ran = run_line("wc -w", &[]);
+        assert_eq!(ran.status, WaitStatus::Exited(1));
+        assert!(ran.stderr.contains("wc -c"), "{}", ran.stderr);
     }
 }

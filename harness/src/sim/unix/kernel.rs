@@ -1090,6 +1090,18 @@ pub enum Errno {
     Eintr,
 }
 
+impl Errno {
+    /// strerror(3) of the error, as glibc words it.
+    pub fn strerror(self) -> &'static str {
+        match self {
+            Errno::Ebadf => "Bad file descriptor",
+            Errno::Epipe => "Broken pipe",
+            Errno::Eio => "Input/output error",
+            Errno::Eintr => "Interrupted system call",
+        }
+    }
+}
+
 impl Proc {
     pub fn label(&self) -> String {
         self.kernel.label(self.pid)

@@ -602,13 +602,13 @@ fn toml_syntax_errors_have_a_position() {
 
 #[test]
 fn shell_parse_errors_point_inside_the_run_string() {
-    // The column of `|` in the file, whatever the quoting.
+    // The column of `|&` in the file, whatever the quoting.
     for (line, col) in [
-        ("run = \"ps ax | grep x\"", 14),
-        ("run = 'ps ax | grep x'", 14),
-        ("run = \"echo \\\"a\\\" | grep x\"", 19),
-        ("run = \"\\u0065cho a | grep x\"", 20),
-        ("run   =   \"\"\"\nps ax | grep x\"\"\"", 7),
+        ("run = \"ps ax |& grep x\"", 14),
+        ("run = 'ps ax |& grep x'", 14),
+        ("run = \"echo \\\"a\\\" |& grep x\"", 19),
+        ("run = \"\\u0065cho a |& grep x\"", 20),
+        ("run   =   \"\"\"\nps ax |& grep x\"\"\"", 7),
     ] {
         let err = load(
             "x.toml",
@@ -620,11 +620,11 @@ fn shell_parse_errors_point_inside_the_run_string() {
         assert_eq!(err.key.as_deref(), Some("step[1].run"));
         assert_eq!(
             err.message,
-            hangar_shell::parse("ps ax | grep x").unwrap_err().message
+            hangar_shell::parse("ps ax |& grep x").unwrap_err().message
         );
         assert_eq!(
             err.example,
-            Some(hangar_shell::parse("ps ax | grep x").unwrap_err().hint)
+            Some(hangar_shell::parse("ps ax |& grep x").unwrap_err().hint)
         );
     }
 }
@@ -634,7 +634,7 @@ fn unknown_commands_name_the_command_and_show_a_stand_in() {
     assert_eq!(
         error_with("[[step]]\nat = \"0s\"\nrun = \"emacs </dev/null >/dev/null 2>&1 &\"\n"),
         "x.toml:5:8: step[1].run: `emacs` is not a command the simulated hosts know; they \
-         know `sleep`, `echo`, `printf`, `cat`, `head`, `yes`, `true`, `false`, `exit`, \
+         know `sleep`, `echo`, `printf`, `cat`, `head`, `wc`, `yes`, `true`, `false`, `exit`, \
          `logout`, `kill`, `pkill`, `wait`, `trap`, `nohup`, `setsid`, `sh`, `timeout`, \
          `ssh`, `scp`, `tmux`, `xterm`, `stty`, `touch`, `test`, `rm` and `mkdir`\n  \
          example: run = \"sleep 30 </dev/null >/dev/null 2>&1 &\"   # use `sleep 30` as a \
