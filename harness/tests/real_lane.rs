@@ -391,7 +391,7 @@ fn an_interrupted_harness_leaves_nothing_behind() {
             "{status:?}; hangar said: {said}"
         );
         assert_eq!(status.signal(), None);
-        let prefix = format!("hangar-{pid}-");
+        let prefix = hangar::real::processes::run_dir_prefix(pid);
         let dirs: Vec<_> = std::fs::read_dir(std::env::temp_dir())
             .unwrap()
             .flatten()

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use nix::libc;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
-use super::processes::{kill_all, leftovers_of_this_process};
+use super::processes::{kill_all, leftovers_of_this_process, run_dir_prefix};
 
 /// The write end of the pipe the handler writes to; -1 until installed.
 static WAKE: AtomicI32 = AtomicI32::new(-1);
@@ -83,7 +83,7 @@ fn wait_and_clean_up(read_end: OwnedFd) {
 
 /// The runs' directories (`hangar-<pid>-<n>` in the temporary directory).
 fn remove_run_dirs() {
-    let prefix = format!("hangar-{}-", std::process::id());
+    let prefix = run_dir_prefix(std::process::id());
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
     };

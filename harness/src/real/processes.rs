@@ -70,7 +70,7 @@ pub fn leftovers_of_this_process() -> Vec<Marked> {
 /// [`leftovers_of_this_process`] finds them.
 pub fn leftovers_of(me: u32) -> Vec<Marked> {
     let prefix = format!("{MARKER}={me}-");
-    let dir_part = format!("hangar-{me}-");
+    let dir_part = run_dir_prefix(me);
     live_processes(|pid| {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         pid != me
@@ -119,8 +119,9 @@ fn read_trimmed(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// SIGKILL to each process and to the group it leads, until `find`
-/// finds none (bounded, as [`kill_marked`]); how many there were.
+/// SIGKILL to every process `find` finds, until it finds none (bounded:
+/// a process cannot ignore SIGKILL, but it may take a moment); how many
+/// there were.
 pub fn kill_all(find: impl Fn() -> Vec<Marked>) -> usize {
     let mut ended = std::collections::BTreeSet::new();
     for _ in 0..50 {
@@ -131,26 +132,21 @@ pub fn kill_all(find: impl Fn() -> Vec<Marked>) -> usize {
         for m in left {
             ended.insert(m.pid);
             let _ = kill(Pid::from_raw(m.pid as i32), Signal::SIGKILL);
-            kill_group(m.pid);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     ended.len()
 }
 
-/// SIGKILL to every marked process of the run, until none is left
-/// (bounded: a process cannot ignore SIGKILL, but it may take a moment).
+/// SIGKILL to every marked process of the run, until none is left.
 pub fn kill_marked(run_id: &str) {
-    for _ in 0..50 {
-        let left = marked(run_id);
-        if left.is_empty() {
-            return;
-        }
-        for m in left {
-            let _ = kill(Pid::from_raw(m.pid as i32), Signal::SIGKILL);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    kill_all(|| marked(run_id));
+}
+
+/// The start of the names of the run directories of the harness process
+/// `harness_pid` in the temporary directory (`hangar-<pid>-<n>`).
+pub fn run_dir_prefix(harness_pid: u32) -> String {
+    format!("hangar-{harness_pid}-")
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn at_a_terminal_the_pipeline_is_one_job() {
+    fn at_a_terminal_the_pipeline_runs_and_the_prompt_comes_back() {
         let typed = type_session(&[("yes | head -c 4\n", std::time::Duration::from_secs(1))]);
         // The output, then the prompt again: the job ended.
         assert!(

@@ -537,7 +537,6 @@ impl Teardown {
             pipes: Mutex::new(Some((stdout, stderr))),
             stop: stop_tx,
             stop_stdout: stop_stdout_tx,
-            stdout_closed_on_eow: AtomicBool::new(false),
         };
         let mut unwanted = self.stdout_unwanted.clone();
         let on_eow = async {
@@ -661,8 +660,6 @@ struct PipeSession<'a> {
     pipes: Mutex<Option<(PipeEnd, PipeEnd)>>,
     stop: watch::Sender<bool>,
     stop_stdout: watch::Sender<bool>,
-    /// chan_rcvd_eow closed the input side: no EOF is sent for it.
-    stdout_closed_on_eow: AtomicBool,
 }
 
 impl PipeSession<'_> {
@@ -677,7 +674,6 @@ impl PipeSession<'_> {
         };
         let lost = stdout.pipe.pending() as u64;
         *stdout = self.teardown.kernel.pipe().0;
-        self.stdout_closed_on_eow.store(true, Ordering::Relaxed);
         let report = &self.teardown.report;
         report.stdout_unwanted.store(true, Ordering::Relaxed);
         drop(pipes);
@@ -729,7 +725,8 @@ impl ChannelEnd for PipeSession<'_> {
     }
 
     async fn send_eof(&self) {
-        if !self.stdout_closed_on_eow.load(Ordering::Relaxed) {
+        // chan_rcvd_eow closed the input side: no EOF is sent for it.
+        if !self.teardown.report.stdout_unwanted.load(Ordering::Relaxed) {
             self.teardown.send_eof().await
         }
     }
