@@ -15,6 +15,11 @@ const AGREEING: [&str; 2] = [
     "scenarios/pipes/late-writer.toml",
 ];
 
+/// A real run can lose a scheduler race while the other tests load the
+/// machine: the pair then runs again and is reported as flaky (the
+/// format of that report is part of what these tests check).
+const RETRIES: &str = "2";
+
 fn hangar(args: &[&str]) -> Output {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     Command::new(env!("CARGO_BIN_EXE_hangar"))
@@ -39,10 +44,15 @@ fn quick_scenarios_agree_on_openssh_one_line_each_and_a_summary() {
     let Some(_turn) = real_peers() else {
         return;
     };
-    let out = both(&[]);
+    let out = both(&["--retries", RETRIES]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    let lines: Vec<&str> = stdout.lines().collect();
+    // A flaky pair's line goes on with the differences of its earlier
+    // tries, indented: the pair lines are those that are not indented.
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|line| !line.starts_with(' '))
+        .collect();
     assert!(
         lines[0].starts_with(
             "hangar: 2 scenario file(s), 2 scenario x target pair(s), lane both, sim seeds 0..5, 2 real run(s) each, "
@@ -50,14 +60,15 @@ fn quick_scenarios_agree_on_openssh_one_line_each_and_a_summary() {
         "{stdout}"
     );
     for (line, path) in lines[1..].iter().zip(AGREEING) {
-        assert_eq!(
-            *line,
-            format!("agree   {path} [openssh]: 5 sim seed(s), 2 real run(s)")
+        let agreed = format!("agree   {path} [openssh]: 5 sim seed(s), 2 real run(s)");
+        assert!(
+            *line == agreed || line.starts_with(&format!("{agreed} (flaky: agreed on try ")),
+            "{stdout}"
         );
     }
-    assert_eq!(
-        lines.last(),
-        Some(&"sim agrees with real on 2 of 2 scenario x target pairs"),
+    let summary = lines.last().unwrap();
+    assert!(
+        summary.starts_with("sim agrees with real on 2 of 2 scenario x target pairs"),
         "{stdout}"
     );
 }
@@ -67,8 +78,7 @@ fn json_rows_name_the_pair_and_its_differences() {
     let Some(_turn) = real_peers() else {
         return;
     };
-    // A retry is for a pair that differs: an agreeing pair runs once.
-    let out = both(&["--format", "json", "--retries", "1"]);
+    let out = both(&["--format", "json", "--retries", RETRIES]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let rows: Vec<serde_json::Value> = stdout
@@ -84,8 +94,17 @@ fn json_rows_name_the_pair_and_its_differences() {
         assert_eq!(row["sim_seeds"], "0..5");
         assert_eq!(row["real_runs"], 2);
         assert_eq!(row["differences"], serde_json::json!([]));
-        assert_eq!(row["tries"], 1);
-        assert_eq!(row["earlier_differences"], serde_json::json!([]));
+        // A retry is for a pair that differs: each try given up on left
+        // its differences, and a pair that agreed at once has none.
+        let tries = row["tries"].as_u64().unwrap();
+        let earlier = row["earlier_differences"].as_array().unwrap();
+        assert_eq!(earlier.len() as u64, tries - 1, "{stdout}");
+        assert!(
+            earlier
+                .iter()
+                .all(|try_| !try_.as_array().unwrap().is_empty()),
+            "{stdout}"
+        );
     }
 }
 
