@@ -215,6 +215,19 @@ impl Values<'_> {
             Placeholder::ClientAliveInterval => secs(self.server.client_alive_interval),
             Placeholder::ClientAliveCountMax => self.server.client_alive_count_max.to_string(),
             Placeholder::DropbearKeepalive => secs(self.server.dropbear_keepalive),
+            Placeholder::ChannelTimeout => match self.server.channel_timeouts.as_slice() {
+                [] => "none".to_string(),
+                pairs => pairs
+                    .iter()
+                    .map(|t| t.to_sshd_config())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
+            Placeholder::UnusedConnectionTimeout => match self.server.unused_connection_timeout {
+                None => "none".to_string(),
+                some => secs(some),
+            },
+            Placeholder::DropbearIdleTimeout => secs(self.server.dropbear_idle_timeout),
             Placeholder::ServerAliveInterval => secs(self.client.server_alive_interval),
             Placeholder::ServerAliveCountMax => self.client.server_alive_count_max.to_string(),
             Placeholder::ConnectTimeout => secs(self.client.connect_timeout),

@@ -147,7 +147,35 @@ async fn run(args: ClientArgs) -> i32 {
         ));
         return SSH_FAILURE;
     }
+    if args.no_session {
+        return connection_only(handle, &args, events).await;
+    }
     session(handle, args, events).await
+}
+
+/// `-N`: no channel, the connection alone, until the server ends it or a
+/// signal ends ssh (clientloop.c client_loop runs without a session).
+async fn connection_only(
+    mut handle: Handle<AcceptAnyHostKey>,
+    args: &ClientArgs,
+    mut events: Events,
+) -> i32 {
+    let mut quit = match Quit::new() {
+        Ok(quit) => quit,
+        Err(e) => {
+            say(&format!("hangar-ssh: signal handlers: {e}"));
+            return SSH_FAILURE;
+        }
+    };
+    tokio::select! {
+        ended = &mut handle => {
+            let lost = lost_as(ended, &args.alias);
+            events.note(&lost.event);
+            say(&lost.message);
+        }
+        _ = quit.caught() => {}
+    }
+    SSH_FAILURE
 }
 
 /// `-i`, or ~/.ssh/id_ed25519 as ssh(1) tries by default.
@@ -423,19 +451,27 @@ struct Lost {
 }
 
 async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> Lost {
+    match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
+        Ok(ended) => lost_as(ended, alias),
+        Err(_) => lost_as(Ok(()), alias),
+    }
+}
+
+/// What ssh(1) says of a connection that ended this way.
+fn lost_as(ended: Result<(), russh::Error>, alias: &str) -> Lost {
     let closed = || Lost {
         message: format!("Connection to {alias} closed by remote host."),
         event: "connection-lost closed by remote host".into(),
         fatal: false,
     };
-    match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
-        Ok(Err(e)) if is_server_alive_timeout(&e) => Lost {
+    match ended {
+        Err(e) if is_server_alive_timeout(&e) => Lost {
             message: format!("Timeout, server {alias} not responding."),
             event: "keepalive-timeout".into(),
             fatal: true,
         },
-        Ok(Err(russh::Error::IO(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => closed(),
-        Ok(Err(russh::Error::IO(e))) => {
+        Err(russh::Error::IO(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => closed(),
+        Err(russh::Error::IO(e)) => {
             let why = strerror(e.kind());
             Lost {
                 message: format!("client_loop: send disconnect: {why}"),
@@ -443,12 +479,12 @@ async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> Lost {
                 fatal: true,
             }
         }
-        Ok(Err(e)) => Lost {
+        Err(e) => Lost {
             message: format!("Connection to {alias} closed: {e}"),
             event: format!("connection-lost {e}"),
             fatal: true,
         },
-        Ok(Ok(())) | Err(_) => closed(),
+        Ok(()) => closed(),
     }
 }
 

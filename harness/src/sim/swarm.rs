@@ -26,6 +26,11 @@ pub struct Swarm {
     /// Linux lets the parent go on first (sched_child_runs_first is 0),
     /// but not always (measured under `ssh -tt`: 3 children of 40 won).
     pub forked_child_first: bool,
+    /// The fraction of a second the server's monotonic clock shows at the
+    /// run's start (0..1 s): timeouts kept in whole seconds (ChannelTimeout,
+    /// UnusedConnectionTimeout, Dropbear's -I) fire anywhere in their last
+    /// second, as on a real machine whose clock has run for a while.
+    pub clock_phase: Duration,
     /// `name=value` of every value drawn from a range, for reports.
     drawn: Vec<String>,
 }
@@ -41,6 +46,7 @@ impl Default for Swarm {
             write_pacing: Duration::ZERO,
             step_at: Vec::new(),
             forked_child_first: false,
+            clock_phase: Duration::ZERO,
             drawn: Vec::new(),
         }
     }
@@ -78,6 +84,19 @@ impl Swarm {
         if forked_child_first {
             drawn.push("forked_child_first".to_string());
         }
+        // Drawn after it for the same reason; shown only where a timeout
+        // reads it.
+        let clock_phase = Duration::from_millis(rng.random_range(0..1000));
+        let server = &world.server;
+        if !server.channel_timeouts.is_empty()
+            || server.dropbear_idle_timeout.is_some()
+            || server.unused_connection_timeout.is_some()
+        {
+            drawn.push(format!(
+                "clock_phase={}",
+                hangar_scenario::format_duration(clock_phase)
+            ));
+        }
         Swarm {
             sigchld_turns,
             latency,
@@ -86,6 +105,7 @@ impl Swarm {
             write_pacing,
             step_at,
             forked_child_first,
+            clock_phase,
             drawn,
         }
     }

@@ -42,6 +42,9 @@ pub struct SshArgs {
     pub null_stdin: bool,
     /// `-f`: go to the background after authentication (implies `-n`).
     pub background: bool,
+    /// `-N`: no session: the connection alone, until it ends (a command
+    /// given with it is not run, as ssh(1) does).
+    pub no_session: bool,
     /// As given: 0 means off (ssh_config(5)).
     pub server_alive_interval: Option<Duration>,
     pub server_alive_count_max: Option<u32>,
@@ -101,6 +104,7 @@ pub fn parse_ssh_args(argv: &[String], dialect: &Dialect) -> Result<SshArgs, Str
         escape: Some(b'~'),
         null_stdin: false,
         background: false,
+        no_session: false,
         server_alive_interval: None,
         server_alive_count_max: None,
         connect_timeout: None,
@@ -128,6 +132,7 @@ pub fn parse_ssh_args(argv: &[String], dialect: &Dialect) -> Result<SshArgs, Str
                         args.background = true;
                         args.null_stdin = true;
                     }
+                    'N' => args.no_session = true,
                     other => return Err((dialect.unknown_flag)(other)),
                 }
                 continue;
@@ -250,7 +255,7 @@ mod tests {
     use super::*;
 
     const ANY: Dialect = Dialect {
-        flags: "nTtfopeilE",
+        flags: "nNTtfopeilE",
         options: OPTIONS,
         unknown_flag: |c| format!("unknown option -{c}"),
         unknown_option: |name| format!("-o {name} is not supported"),
@@ -277,6 +282,14 @@ mod tests {
         assert_eq!(args.server_alive_count_max, Some(1));
         assert_eq!(args.events, Some(PathBuf::from("ev")));
         assert_eq!(args.command, "sleep 30");
+    }
+
+    #[test]
+    fn n_upper_asks_for_no_session() {
+        assert!(!parse("server").unwrap().no_session);
+        let args = parse("-N server").unwrap();
+        assert!(args.no_session && !args.null_stdin);
+        assert!(parse("-fN server").unwrap().no_session);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use serde::{Serialize, Serializer};
 pub use super::harness::HarnessEvent;
 pub use super::io::{PipeEvent, PipesClosed, TtyEvent};
 pub use super::process::{ProcessEvent, SignalOutcome};
-pub use super::ssh::{ClientEnd, ClientEvent, EofCause, ScpEvent, ServerEnd, SshEvent, Way};
+pub use super::ssh::{
+    ClientEnd, ClientEvent, EofCause, ScpEvent, ServerEnd, ServerTimeout, SshEvent, Way,
+};
 pub use super::tcp::{ProxyLine, Segment, SynWait, TcpEvent};
 
 /// Something that happened at a virtual time to an actor.

@@ -13,6 +13,8 @@ pub enum PipesClosed {
     AtChildExit,
     AfterTheDrain,
     AfterFlushingAtChildExit,
+    /// The channel went quiet for its ChannelTimeout.
+    OnChannelTimeout,
 }
 
 impl fmt::Display for PipesClosed {
@@ -21,6 +23,7 @@ impl fmt::Display for PipesClosed {
             PipesClosed::AtChildExit => "at child exit",
             PipesClosed::AfterTheDrain => "after the drain",
             PipesClosed::AfterFlushingAtChildExit => "after flushing at child exit",
+            PipesClosed::OnChannelTimeout => "on the channel's timeout",
         })
     }
 }

@@ -22,8 +22,8 @@ mod tcp;
 
 pub use event::{
     ClientEnd, ClientEvent, DataRun, Dir, EofCause, Event, HarnessEvent, PipeEvent, PipesClosed,
-    ProcessEvent, ProxyLine, ScpEvent, Segment, ServerEnd, SignalOutcome, SshEvent, Stream,
-    SynWait, TcpEvent, TtyEvent, Way, What,
+    ProcessEvent, ProxyLine, ScpEvent, Segment, ServerEnd, ServerTimeout, SignalOutcome, SshEvent,
+    Stream, SynWait, TcpEvent, TtyEvent, Way, What,
 };
 pub use recorder::Trace;
 pub use render::{event_text, format_time, render_events};

@@ -125,6 +125,23 @@ pub enum SshEvent {
     ServerDisconnected {
         why: ServerEnd,
     },
+    /// A timeout of the server's own options fired.
+    ServerTimeout {
+        timeout: ServerTimeout,
+    },
+}
+
+/// Which of the server's timeouts fired (`[server]` options).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "timeout", content = "secs", rename_all = "snake_case")]
+pub enum ServerTimeout {
+    /// OpenSSH ChannelTimeout: the session channel went that long without
+    /// data; sshd closes it and leaves the command running.
+    Channel(u64),
+    /// OpenSSH UnusedConnectionTimeout: no channel was open for that long.
+    UnusedConnection(u64),
+    /// Dropbear `-I`: no packet went either way for that long.
+    Idle(u64),
 }
 
 /// How the client's connection ended under its channel.
@@ -215,6 +232,24 @@ impl fmt::Display for SshEvent {
                 write!(f, "caught {signal}: restores the terminal and exits 255")
             }
             SshEvent::ClientDisconnected { why } => why.fmt(f),
+            SshEvent::ServerTimeout { timeout } => match timeout {
+                // sshd's own words (channels.c channel_handler).
+                ServerTimeout::Channel(secs) => {
+                    write!(f, "channel 0: closing after {secs} seconds of inactivity")
+                }
+                // serverloop.c server_loop2.
+                ServerTimeout::UnusedConnection(secs) => write!(
+                    f,
+                    "terminating inactive connection: no channel open for {secs} s"
+                ),
+                // common-session.c checktimeouts.
+                ServerTimeout::Idle(secs) => {
+                    write!(
+                        f,
+                        "Idle timeout: no packet for {secs} s; closes the connection"
+                    )
+                }
+            },
             SshEvent::ServerDisconnected { why } => match why {
                 ServerEnd::Closed => f.write_str("connection closed"),
                 ServerEnd::KeepaliveTimeout => {
@@ -462,6 +497,18 @@ mod tests {
                 "<- exit-signal TERM",
             ),
             (SshEvent::EscapeDisconnect, "~. disconnects"),
+            (
+                SshEvent::ServerTimeout {
+                    timeout: ServerTimeout::Channel(3),
+                },
+                "channel 0: closing after 3 seconds of inactivity",
+            ),
+            (
+                SshEvent::ServerTimeout {
+                    timeout: ServerTimeout::Idle(2),
+                },
+                "Idle timeout: no packet for 2 s; closes the connection",
+            ),
             (SshEvent::EscapeSuspend, "~^Z suspends ssh"),
             (
                 SshEvent::CaughtSignal {

@@ -143,6 +143,21 @@ pub(crate) const KEYS: &[Key] = &[
         example: "KillUserProcesses = true",
     },
     Key {
+        path: "server.ChannelTimeout",
+        expected: "`type=interval` pairs such as `session:command=30s`",
+        example: r#"ChannelTimeout = "session:command=30s""#,
+    },
+    Key {
+        path: "server.UnusedConnectionTimeout",
+        expected: SSH_TIME,
+        example: r#"UnusedConnectionTimeout = "10s""#,
+    },
+    Key {
+        path: "server.DropbearIdleTimeout",
+        expected: SSH_TIME,
+        example: r#"DropbearIdleTimeout = "30s""#,
+    },
+    Key {
         path: "step",
         expected: "an array of tables, each written `[[step]]`",
         example: "[[step]]\nat = \"0s\"\nrun = \"ssh server 'sleep 30 &'\"",
@@ -562,7 +577,10 @@ mod tests {
                 "ClientAliveInterval",
                 "ClientAliveCountMax",
                 "DropbearKeepalive",
-                "KillUserProcesses"
+                "KillUserProcesses",
+                "ChannelTimeout",
+                "UnusedConnectionTimeout",
+                "DropbearIdleTimeout"
             ]
         );
     }

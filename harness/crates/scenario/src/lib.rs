@@ -135,6 +135,9 @@
 //! | `ClientAliveCountMax` | whole number, sshd_config(5) | `3` | `ClientAliveCountMax = 3` |
 //! | `DropbearKeepalive` | time, dropbear(8) `-K` | off | `DropbearKeepalive = "5s"` |
 //! | `KillUserProcesses` | boolean, logind.conf(5): every process of the user is killed when the user's last session ends | `false` | `KillUserProcesses = true` |
+//! | `ChannelTimeout` | `type=interval` pairs, sshd_config(5) (OpenSSH 9.2+): a session channel without traffic for the interval is closed, its command left running | none | `ChannelTimeout = "session:command=30s"` |
+//! | `UnusedConnectionTimeout` | time, sshd_config(5) (OpenSSH 9.2+): a connection with no open channel is closed | never | `UnusedConnectionTimeout = "10s"` |
+//! | `DropbearIdleTimeout` | time, dropbear(8) `-I`: the connection is closed after that long without a packet either way | off | `DropbearIdleTimeout = "30s"` |
 //!
 //! ## `[[step]]`: the timeline, one table per step
 //!
@@ -252,6 +255,7 @@
 //! session up where the sim takes hundredths. A difference in what
 //! happens is a fault of the model to fix, not to write down here.
 
+mod channel_timeout;
 mod commands;
 mod defaults;
 mod drawn;
@@ -278,6 +282,7 @@ mod values;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use channel_timeout::{SESSION_COMMAND, SESSION_SHELL, timeout_for};
 pub use commands::{KNOWN_COMMANDS, check_commands};
 pub use duration::{
     EXPECTED_DURATION, MAX_DURATION, ParseDurationError, format_duration, parse_duration,
@@ -285,9 +290,9 @@ pub use duration::{
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};
 pub use model::{
-    Action, CAPTURED_OUTPUT, ClientExpect, ClientOptions, Drawn, ExitExpect, Expect, FileExpect,
-    FileState, Host, LaneKind, NetFault, NetOptions, Quantifier, Scenario, SeedExpect,
-    ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
+    Action, CAPTURED_OUTPUT, ChannelTimeout, ClientExpect, ClientOptions, Drawn, ExitExpect,
+    Expect, FileExpect, FileState, Host, LaneKind, NetFault, NetOptions, Quantifier, Scenario,
+    SeedExpect, ServerOptions, Step, VirtualFile, WaitCondition, WaitFor, World,
 };
 pub use order::TEARDOWN_EVENTS;
 pub use position::{line_col, string_offset};

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, Deserializer};
 
+use crate::channel_timeout::channel_timeouts;
 use crate::commands;
 use crate::defaults;
 use crate::duration::format_duration;
@@ -374,6 +375,24 @@ impl Checker<'_> {
             "server.KillUserProcesses",
             boolean,
             &mut server.kill_user_processes,
+        );
+        if let Some(v) = &raw.channel_timeout {
+            let key = "server.ChannelTimeout";
+            if let Some(pairs) = self.ok(channel_timeouts(self.text, v, key)) {
+                server.channel_timeouts = pairs;
+            }
+        }
+        self.set(
+            &raw.unused_connection_timeout,
+            "server.UnusedConnectionTimeout",
+            ssh_switch,
+            &mut server.unused_connection_timeout,
+        );
+        self.set(
+            &raw.dropbear_idle_timeout,
+            "server.DropbearIdleTimeout",
+            ssh_switch,
+            &mut server.dropbear_idle_timeout,
         );
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use hangar_shell::ast::Script;
 
+pub use crate::channel_timeout::ChannelTimeout;
 use crate::target::Target;
 
 /// One scenario file: a world, a timeline and what must come out.
@@ -154,6 +155,15 @@ pub struct ServerOptions {
     /// logind.conf(5) KillUserProcesses: every process of the user is
     /// killed when the user's last session ends. Default false.
     pub kill_user_processes: bool,
+    /// sshd_config(5) ChannelTimeout (OpenSSH 9.2+): channels of a matching
+    /// type are closed after that long without traffic. Default none.
+    pub channel_timeouts: Vec<ChannelTimeout>,
+    /// sshd_config(5) UnusedConnectionTimeout (OpenSSH 9.2+): a connection
+    /// with no open channel is closed after this long. `None` = never.
+    pub unused_connection_timeout: Option<Duration>,
+    /// dropbear(8) `-I secs`: the connection is closed after this long
+    /// without a packet either way. `None` = off.
+    pub dropbear_idle_timeout: Option<Duration>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -194,6 +194,12 @@ pub(crate) struct RawServer {
     pub dropbear_keepalive: Value,
     #[serde(rename = "KillUserProcesses")]
     pub kill_user_processes: Value,
+    #[serde(rename = "ChannelTimeout")]
+    pub channel_timeout: Value,
+    #[serde(rename = "UnusedConnectionTimeout")]
+    pub unused_connection_timeout: Value,
+    #[serde(rename = "DropbearIdleTimeout")]
+    pub dropbear_idle_timeout: Value,
 }
 
 #[derive(Deserialize)]

@@ -179,6 +179,20 @@ fn server(s: &ServerOptions) -> Vec<String> {
     if s.kill_user_processes {
         lines.push("KillUserProcesses", "true".to_owned());
     }
+    if !s.channel_timeouts.is_empty() {
+        let pairs: Vec<String> = s
+            .channel_timeouts
+            .iter()
+            .map(|t| format!("{}={}", t.pattern, format_duration(t.after)))
+            .collect();
+        lines.push("ChannelTimeout", string(&pairs.join(" ")));
+    }
+    if let Some(timeout) = s.unused_connection_timeout {
+        lines.push("UnusedConnectionTimeout", duration(timeout));
+    }
+    if let Some(timeout) = s.dropbear_idle_timeout {
+        lines.push("DropbearIdleTimeout", duration(timeout));
+    }
     lines.0
 }
 

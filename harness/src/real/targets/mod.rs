@@ -237,7 +237,7 @@ impl RealTarget {
 /// The scenario's `[server]` settings that reach a target through a
 /// placeholder (0, off, when unset).
 type ServerSet = fn(&ServerOptions) -> bool;
-const SERVER_SETTINGS: [(Placeholder, &str, ServerSet); 2] = [
+const SERVER_SETTINGS: [(Placeholder, &str, ServerSet); 5] = [
     (
         Placeholder::ClientAliveInterval,
         "ClientAliveInterval",
@@ -246,6 +246,19 @@ const SERVER_SETTINGS: [(Placeholder, &str, ServerSet); 2] = [
     (Placeholder::DropbearKeepalive, "DropbearKeepalive", |s| {
         s.dropbear_keepalive.is_some()
     }),
+    (Placeholder::ChannelTimeout, "ChannelTimeout", |s| {
+        !s.channel_timeouts.is_empty()
+    }),
+    (
+        Placeholder::UnusedConnectionTimeout,
+        "UnusedConnectionTimeout",
+        |s| s.unused_connection_timeout.is_some(),
+    ),
+    (
+        Placeholder::DropbearIdleTimeout,
+        "DropbearIdleTimeout",
+        |s| s.dropbear_idle_timeout.is_some(),
+    ),
 ];
 
 /// Whether a command line of the scenario runs `scp` (as any word of a

@@ -30,6 +30,9 @@ pub enum Placeholder {
     ClientAliveInterval,
     ClientAliveCountMax,
     DropbearKeepalive,
+    ChannelTimeout,
+    UnusedConnectionTimeout,
+    DropbearIdleTimeout,
     ServerAliveInterval,
     ServerAliveCountMax,
     ConnectTimeout,
@@ -37,7 +40,7 @@ pub enum Placeholder {
 
 /// Every placeholder with its name and what it stands for (the README's
 /// table says the same).
-pub const PLACEHOLDERS: [(Placeholder, &str, &str); 21] = [
+pub const PLACEHOLDERS: [(Placeholder, &str, &str); 24] = [
     (
         Placeholder::Port,
         "port",
@@ -111,6 +114,21 @@ pub const PLACEHOLDERS: [(Placeholder, &str, &str); 21] = [
         Placeholder::DropbearKeepalive,
         "dropbear_keepalive",
         "the scenario's `[server] DropbearKeepalive` in seconds, 0 (off) when it sets none",
+    ),
+    (
+        Placeholder::ChannelTimeout,
+        "channel_timeout",
+        "the scenario's `[server] ChannelTimeout` as sshd_config(5) writes it (`session:command=3`), `none` when it sets none",
+    ),
+    (
+        Placeholder::UnusedConnectionTimeout,
+        "unused_connection_timeout",
+        "the scenario's `[server] UnusedConnectionTimeout` in seconds, `none` when it sets none",
+    ),
+    (
+        Placeholder::DropbearIdleTimeout,
+        "dropbear_idle_timeout",
+        "the scenario's `[server] DropbearIdleTimeout` in seconds, 0 (off) when it sets none",
     ),
     (
         Placeholder::ServerAliveInterval,

@@ -16,6 +16,7 @@ mod ssh;
 mod ssh_args;
 mod sshd;
 mod sshd_pty;
+mod sshd_timeouts;
 #[cfg(test)]
 pub(crate) mod testing;
 mod tmux;

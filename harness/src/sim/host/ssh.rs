@@ -120,7 +120,7 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         let mut fds = proc.fds();
         fds.set(0, OpenFile::dev_null());
         let child = proc.spawn("ssh", fds, move |child: Proc| -> Program {
-            Box::pin(session(child, handle, args, tells_eow))
+            Box::pin(logged_in(child, handle, args, tells_eow))
         });
         trace.log(
             &me,
@@ -131,7 +131,75 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         );
         return 0;
     }
-    session(proc, handle, args, tells_eow).await
+    logged_in(proc, handle, args, tells_eow).await
+}
+
+/// After authentication: the session, or with `-N` the connection alone.
+async fn logged_in(
+    proc: Proc,
+    handle: russh::client::Handle<AcceptAnyHostKey>,
+    args: SshArgs,
+    tells_eow: bool,
+) -> i32 {
+    if args.no_session {
+        connection_only(proc, handle).await
+    } else {
+        session(proc, handle, args, tells_eow).await
+    }
+}
+
+/// `-N`: no channel, the connection alone until the server ends it or a
+/// signal ends ssh (clientloop.c client_loop without a session); ssh's
+/// status is then 255.
+async fn connection_only(proc: Proc, mut handle: russh::client::Handle<AcceptAnyHostKey>) -> i32 {
+    let trace = proc.kernel.trace().clone();
+    let me = proc.label();
+    quit_on_signals(&proc);
+    tokio::select! {
+        ended = &mut handle => {
+            let (why, _) = client_end(Some(ended));
+            let message = why.to_string();
+            trace.log(&me, SshEvent::ClientDisconnected { why });
+            say(&proc, &message).await;
+        }
+        _ = proc.caught_signal() => {
+            let sig = proc.kernel.take_caught(proc.pid).map(|(s, _)| s);
+            let signal = sig.map_or("a signal".into(), |s| s.to_string());
+            trace.log(&me, SshEvent::CaughtSignal { signal });
+        }
+    }
+    SSH_FAILURE
+}
+
+/// clientloop.c signal_handler: SIGHUP, SIGINT, SIGQUIT and SIGTERM end
+/// the loop.
+fn quit_on_signals(proc: &Proc) {
+    for sig in [Signal::Hup, Signal::Int, Signal::Quit, Signal::Term] {
+        proc.kernel
+            .set_disposition(proc.pid, sig, Disposition::Trap(QUIT_ON_SIGNAL.into()));
+    }
+}
+
+/// Why the connection ended under ssh, as ssh(1) says it, and whether
+/// ssh still says goodbye after it (`None`: it had not ended a second
+/// after the channel did, so the server closed it).
+fn client_end(ended: Option<Result<(), russh::Error>>) -> (ClientEnd, bool) {
+    match ended {
+        // clientloop.c server_alive_check: logit, then cleanup_exit(255):
+        // no goodbye (measured, 9.2).
+        Some(Err(e)) if is_server_alive_timeout(&e) => (ClientEnd::KeepaliveTimeout, false),
+        // The server closed the socket without a word (a timeout of its
+        // own): clientloop.c's "closed by remote host".
+        Some(Err(russh::Error::IO(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            (ClientEnd::ClosedByRemote, true)
+        }
+        // fatal(): also no goodbye.
+        Some(Err(russh::Error::IO(e))) => {
+            (ClientEnd::SendFailed(strerror(e.kind()).to_string()), false)
+        }
+        Some(Err(e)) => (ClientEnd::Ended(e.to_string()), true),
+        Some(Ok(())) | None => (ClientEnd::ClosedByRemote, true),
+    }
 }
 
 fn client_config(args: &SshArgs, env: &HostEnv) -> russh::client::Config {
@@ -295,10 +363,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
     Box::pin(async move {
         let trace = proc.kernel.trace().clone();
         let me = proc.label();
-        for sig in [Signal::Hup, Signal::Int, Signal::Quit, Signal::Term] {
-            proc.kernel
-                .set_disposition(proc.pid, sig, Disposition::Trap(QUIT_ON_SIGNAL.into()));
-        }
+        quit_on_signals(&proc);
         if live.pty {
             proc.kernel.set_disposition(
                 proc.pid,
@@ -401,22 +466,9 @@ fn serve(proc: Proc, mut live: Live) -> Program {
             }
             _ => {
                 // The connection ended under the channel: say why, as ssh(1) does.
-                let why =
-                    match crate::sim::clock::timeout(Duration::from_secs(1), &mut handle).await {
-                        Some(Err(e)) if is_server_alive_timeout(&e) => {
-                            // clientloop.c server_alive_check: logit, then
-                            // cleanup_exit(255): no goodbye (measured, 9.2).
-                            goodbye = false;
-                            ClientEnd::KeepaliveTimeout
-                        }
-                        Some(Err(russh::Error::IO(e))) => {
-                            // fatal(): also no goodbye.
-                            goodbye = false;
-                            ClientEnd::SendFailed(strerror(e.kind()).to_string())
-                        }
-                        Some(Err(e)) => ClientEnd::Ended(e.to_string()),
-                        Some(Ok(())) | None => ClientEnd::ClosedByRemote,
-                    };
+                let ended = crate::sim::clock::timeout(Duration::from_secs(1), &mut handle).await;
+                let (why, says_goodbye) = client_end(ended);
+                goodbye = says_goodbye;
                 let message = why.to_string();
                 trace.log(&me, SshEvent::ClientDisconnected { why });
                 say(&proc, &message).await;

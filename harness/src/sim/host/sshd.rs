@@ -11,6 +11,9 @@
 //! its ends of the pipes and the remote processes live on. Sessions with a
 //! pty end as `sshd_pty.rs` describes.
 //!
+//! The server's own timeouts (ChannelTimeout, UnusedConnectionTimeout,
+//! Dropbear's `-I`) are kept as `sshd_timeouts.rs` describes.
+//!
 //! logind.conf(5) `KillUserProcesses=yes`: when the connection (the login
 //! session) ends, every process of its scope gets SIGTERM and SIGCONT, and
 //! SIGKILL after TimeoutStopSec (90 s) if still there, whatever session or
@@ -29,15 +32,16 @@ use tokio::sync::{mpsc, watch};
 use super::env::HostEnv;
 use super::login::login_shell;
 use super::shell::sh_program;
-use crate::sim::net::{SSH_PORT, SimStream};
+use super::sshd_timeouts::{Activity, channel_idle, channel_timeout, connection_timeout};
+use crate::sim::net::{Closable, SSH_PORT, SimStream};
 use crate::sim::unix::{
     FdTable, Kernel, OpenFile, Pid, Pipe, PipeEnd, Proc, Program, Signal, Tty, WaitStatus,
     saturating,
 };
 use crate::ssh::teardown::{ChannelEnd, Order, SessionEnd, tear_down};
 use crate::trace::{
-    Dir, EofCause, PipeEvent, PipesClosed, ProcessEvent, ServerEnd, SshEvent, Stream, Trace, Way,
-    What,
+    Dir, EofCause, PipeEvent, PipesClosed, ProcessEvent, ServerEnd, ServerTimeout, SshEvent,
+    Stream, Trace, Way, What,
 };
 
 /// systemd.kill(5): how long a stopping scope's processes get after SIGTERM
@@ -152,6 +156,9 @@ async fn connection(
     trace.log(&me, SshEvent::Accepted);
     // pam_systemd: the login session's processes form one scope.
     let scope = proc.kernel.new_scope(proc.pid);
+    let (stream, closer) = Closable::new(stream);
+    let activity = Arc::new(Activity::new());
+    let (channels, channels_seen) = watch::channel((false, 0));
     let handler = Conn {
         proc: proc.clone(),
         env: env.clone(),
@@ -160,12 +167,31 @@ async fn connection(
         pty_size: None,
         tty: None,
         stdout_unwanted: watch::channel(false).0,
+        activity: activity.clone(),
+        channels,
     };
-    let ended = match russh::server::run_stream(config, stream, handler).await {
-        Ok(running) => running.await,
-        Err(e) => Err(e),
+    let session = async {
+        match russh::server::run_stream(config, stream, handler).await {
+            Ok(running) => running.await,
+            Err(e) => Err(e),
+        }
+    };
+    // A timeout of the server's own closes the socket; the session then
+    // reads end-of-file and ends.
+    let closed_by_timeout = AtomicBool::new(false);
+    let timeouts = async {
+        let timeout = connection_timeout(&env, &activity, channels_seen).await;
+        trace.log(&me, SshEvent::ServerTimeout { timeout });
+        closed_by_timeout.store(true, Ordering::Relaxed);
+        closer.close();
+        std::future::pending().await
+    };
+    let ended = tokio::select! {
+        ended = session => ended,
+        never = timeouts => never,
     };
     let why = match ended {
+        _ if closed_by_timeout.load(Ordering::Relaxed) => ServerEnd::Closed,
         Ok(()) => ServerEnd::Closed,
         Err(russh::Error::KeepaliveTimeout) => ServerEnd::KeepaliveTimeout,
         Err(russh::Error::IO(e)) => ServerEnd::Lost(e.to_string()),
@@ -219,6 +245,10 @@ struct Conn {
     tty: Option<Arc<Tty>>,
     /// Set when the client sends `eow@openssh.com`.
     stdout_unwanted: watch::Sender<bool>,
+    /// When the connection last carried something (the server's timeouts).
+    activity: Arc<Activity>,
+    /// Whether the login is done, and how many channels are open.
+    channels: watch::Sender<(bool, usize)>,
 }
 
 impl Drop for Conn {
@@ -245,6 +275,7 @@ impl Conn {
         let trace = kernel.trace().clone();
         let env = self.env.clone();
         let name = if command.is_some() { "sh" } else { "bash" };
+        let idle_after = channel_timeout(&self.env, command.is_some());
         let program = move |proc: Proc| -> Program {
             match command {
                 None => login_shell(env)(proc),
@@ -260,6 +291,8 @@ impl Conn {
             }
         };
         let mut fds = FdTable::default();
+        // sshd closes the child's stdin when it frees the channel.
+        let (close_stdin, stdin_closed) = watch::channel(false);
         let tty = self.pty_size.take().map(|size| {
             let tty = kernel.open_pty();
             tty.set_size(size);
@@ -282,7 +315,8 @@ impl Conn {
                 fds.set(2, OpenFile::pipe(stderr_w));
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.stdin = Some(tx);
-                self.sessions.push(tokio::spawn(feed_stdin(rx, stdin_w)));
+                self.sessions
+                    .push(tokio::spawn(feed_stdin(rx, stdin_w, stdin_closed)));
                 (stdout_r, stderr_r)
             }
         };
@@ -316,6 +350,11 @@ impl Conn {
             target: self.env.target,
             scheduling_turns: self.env.swarm.sigchld_turns,
             stdout_unwanted: self.stdout_unwanted.subscribe(),
+            activity: self.activity.clone(),
+            idle_after,
+            clock_phase: self.env.swarm.clock_phase,
+            close_stdin,
+            eof_sent: AtomicBool::new(false),
         };
         let task = match tty {
             Some(tty) => {
@@ -334,7 +373,21 @@ impl russh::server::Handler for Conn {
     type Error = russh::Error;
 
     async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        self.activity.packet();
+        self.channels
+            .send_modify(|(logged_in, _)| *logged_in = true);
         Ok(Auth::Accept)
+    }
+
+    async fn channel_close(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.activity.packet();
+        self.channels
+            .send_modify(|(_, open)| *open = open.saturating_sub(1));
+        Ok(())
     }
 
     async fn channel_open_session(
@@ -343,6 +396,9 @@ impl russh::server::Handler for Conn {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        // A new channel's inactivity counts from its opening.
+        self.activity.data();
+        self.channels.send_modify(|(_, open)| *open += 1);
         self.proc.kernel.trace().log(
             self.proc.label(),
             SshEvent::ChannelOpen { way: Way::Received },
@@ -364,6 +420,7 @@ impl russh::server::Handler for Conn {
         _modes: &[(russh::Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         self.proc.kernel.trace().log(
             self.proc.label(),
             SshEvent::PtyReq {
@@ -383,6 +440,7 @@ impl russh::server::Handler for Conn {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         self.proc
             .kernel
             .trace()
@@ -396,6 +454,7 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         let command = String::from_utf8_lossy(data).into_owned();
         self.proc.kernel.trace().log(
             self.proc.label(),
@@ -416,6 +475,7 @@ impl russh::server::Handler for Conn {
         _pix_height: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         if let Some(tty) = &self.tty
             && let Some(pgid) = tty.set_size((col_width as u16, row_height as u16))
         {
@@ -431,6 +491,7 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.data();
         self.proc.kernel.trace().push(
             self.proc.label(),
             What::Data {
@@ -458,6 +519,7 @@ impl russh::server::Handler for Conn {
         signal: russh::Sig,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         if matches!(&signal, russh::Sig::Custom(name) if name == super::ssh::EOW) {
             self.proc
                 .kernel
@@ -475,6 +537,7 @@ impl russh::server::Handler for Conn {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.activity.packet();
         self.proc.kernel.trace().log(
             self.proc.label(),
             SshEvent::Eof {
@@ -488,12 +551,23 @@ impl russh::server::Handler for Conn {
 }
 
 /// Writes channel data into the child's stdin pipe, blocking when it is
-/// full; closes the pipe when the channel's EOF drops the sender.
-async fn feed_stdin(mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stdin: PipeEnd) {
-    while let Some(block) = rx.recv().await {
-        if stdin.pipe.write(&block).await.is_err() {
-            break;
+/// full; closes the pipe when the channel's EOF drops the sender, or when
+/// sshd frees the channel (`closed`).
+async fn feed_stdin(
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    stdin: PipeEnd,
+    mut closed: watch::Receiver<bool>,
+) {
+    let feed = async {
+        while let Some(block) = rx.recv().await {
+            if stdin.pipe.write(&block).await.is_err() {
+                break;
+            }
         }
+    };
+    tokio::select! {
+        () = feed => {}
+        _ = closed.wait_for(|c| *c) => {}
     }
 }
 
@@ -512,6 +586,14 @@ pub(super) struct Teardown {
     scheduling_turns: u32,
     /// Becomes true on the client's `eow@openssh.com`.
     stdout_unwanted: watch::Receiver<bool>,
+    /// When the connection last carried something.
+    pub(super) activity: Arc<Activity>,
+    /// The channel's ChannelTimeout in whole seconds, if it has one.
+    idle_after: Option<u64>,
+    clock_phase: Duration,
+    /// Closes the child's stdin (the channel is freed).
+    close_stdin: watch::Sender<bool>,
+    eof_sent: AtomicBool,
 }
 
 impl Teardown {
@@ -549,7 +631,31 @@ impl Teardown {
             biased;
             _ = tear_down(&side, Order::of_target(self.target), pumps) => {}
             _ = on_eow => {}
+            () = self.channel_idle() => side.close_idle().await,
         }
+    }
+
+    /// Resolves when the channel's ChannelTimeout has passed without data.
+    pub(super) async fn channel_idle(&self) {
+        channel_idle(&self.activity, self.idle_after, self.clock_phase).await;
+        self.trace.log(
+            &self.me,
+            SshEvent::ServerTimeout {
+                timeout: ServerTimeout::Channel(self.idle_after.unwrap_or_default()),
+            },
+        );
+    }
+
+    /// channels.c channel_force_close, then session.c
+    /// session_close_by_channel: sshd stops reading the command, sends EOF
+    /// if it had not, frees the channel (the command's stdin closes) and
+    /// sends CLOSE. The command is not signalled.
+    pub(super) async fn force_close(&self) {
+        let _ = self.close_stdin.send(true);
+        if !self.eof_sent.load(Ordering::Relaxed) {
+            ChannelEnd::send_eof(self).await;
+        }
+        ChannelEnd::send_close(self).await;
     }
 
     pub(super) fn pump_ctx(&self, stream: Stream) -> PumpCtx {
@@ -559,6 +665,7 @@ impl Teardown {
             handle: self.handle.clone(),
             channel: self.channel,
             stream,
+            activity: self.activity.clone(),
         }
     }
 
@@ -601,6 +708,7 @@ impl Teardown {
     }
 
     pub(super) async fn send_status(&self, status: WaitStatus) {
+        self.activity.packet();
         match status {
             WaitStatus::Exited(code) => {
                 self.trace.log(
@@ -638,6 +746,8 @@ impl Teardown {
     }
 
     pub(super) async fn send_eof(&self) {
+        self.eof_sent.store(true, Ordering::Relaxed);
+        self.activity.packet();
         self.trace.log(
             &self.me,
             SshEvent::Eof {
@@ -663,6 +773,15 @@ struct PipeSession<'a> {
 }
 
 impl PipeSession<'_> {
+    /// ChannelTimeout on a session without a pty: sshd closes its ends of
+    /// the pipes (what they held is lost; the command's next write gets
+    /// SIGPIPE), then closes the channel.
+    async fn close_idle(&self) {
+        self.stop_pumps();
+        self.close_pipes(PipesClosed::OnChannelTimeout);
+        self.teardown.force_close().await;
+    }
+
     /// close(2) of sshd's read end of the child's stdout: what it held is
     /// dropped, and the child's writes fail with EPIPE. The slot gets the
     /// read end of an empty pipe without writers, which reads as EOF.
@@ -705,6 +824,7 @@ impl ChannelEnd for Teardown {
             },
         );
         self.report.closed.store(true, Ordering::Relaxed);
+        self.activity.packet();
         let _ = self.handle.close(self.channel).await;
     }
 
@@ -804,10 +924,12 @@ pub(super) struct PumpCtx {
     handle: russh::server::Handle,
     channel: ChannelId,
     stream: Stream,
+    activity: Arc<Activity>,
 }
 
 impl PumpCtx {
     pub(super) async fn send(&self, block: Vec<u8>) -> bool {
+        self.activity.data();
         self.trace.push(
             self.me.clone(),
             What::Data {

@@ -4,7 +4,8 @@
 //! waited for, so a background job never holds the session and its later
 //! output is lost.
 //!
-//! Then sshd closes the master: the pty hangs up (pty(7)). When the
+//! Then sshd closes the master: the pty hangs up (pty(7)); so does a
+//! ChannelTimeout, while the session still runs. When the
 //! connection ends first, the session task is dropped with the master in
 //! it, which hangs the pty up while the shell still runs: SIGHUP reaches
 //! the session leader, and an interactive shell passes it to its jobs.
@@ -47,6 +48,14 @@ impl Teardown {
         let status = tokio::select! {
             status = self.reap() => status,
             _ = forward => unreachable!("the forwarder never ends"),
+            () = self.channel_idle() => {
+                // session.c session_close_by_channel, session_pty_cleanup:
+                // the master closes, the pty hangs up and the session gets
+                // SIGHUP; then the channel closes.
+                drop(master);
+                self.force_close().await;
+                return;
+            }
         };
         let pending = tty.take_output();
         end_on_pty(&self, Order::of_target(self.target), status, pending).await;

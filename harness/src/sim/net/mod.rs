@@ -9,8 +9,10 @@
 //! congestion control, windows and bandwidth (segments arrive after the
 //! link latency), SYN retries beyond one timeout, and ICMP.
 
+mod closable;
 mod network;
 mod stream;
 
+pub use closable::{Closable, Closer};
 pub use network::{Block, Network, SSH_PORT, host_name};
 pub use stream::SimStream;

@@ -132,6 +132,7 @@ fn full_file_loads_into_the_model() {
                 client_alive_count_max: 2,
                 dropbear_keepalive: Some(secs(5)),
                 kill_user_processes: false,
+                ..ServerOptions::default()
             },
             net: NetOptions {
                 latency: Drawn::fixed(ms(1)),
@@ -297,6 +298,7 @@ fn left_out_keys_take_their_defaults() {
             client_alive_count_max: 3,
             dropbear_keepalive: None,
             kill_user_processes: false,
+            ..ServerOptions::default()
         }
     );
     assert_eq!(s.steps.len(), 1, "the one step `load_with` adds");
@@ -312,6 +314,58 @@ fn ssh_options_take_seconds_as_ssh_config_does_and_zero_is_off() {
     let s = load_with("[server]\nClientAliveInterval = \"30\"\nDropbearKeepalive = \"0s\"\n");
     assert_eq!(s.world.server.client_alive_interval, Some(secs(30)));
     assert_eq!(s.world.server.dropbear_keepalive, None);
+}
+
+#[test]
+fn server_timeouts_read_as_sshd_config_and_dropbear_take_them() {
+    let s = load_with(
+        "[server]\nChannelTimeout = \"session:command=3s  session:*=1m\"\n\
+         UnusedConnectionTimeout = 2\nDropbearIdleTimeout = \"30s\"\n",
+    );
+    let server = &s.world.server;
+    assert_eq!(
+        server.channel_timeouts,
+        vec![
+            crate::ChannelTimeout {
+                pattern: "session:command".into(),
+                after: secs(3)
+            },
+            crate::ChannelTimeout {
+                pattern: "session:*".into(),
+                after: secs(60)
+            },
+        ]
+    );
+    assert_eq!(server.unused_connection_timeout, Some(secs(2)));
+    assert_eq!(server.dropbear_idle_timeout, Some(secs(30)));
+    let s = load_with("[server]\nUnusedConnectionTimeout = 0\n");
+    assert_eq!(s.world.server.unused_connection_timeout, None);
+}
+
+#[test]
+fn a_bad_channel_timeout_pair_is_pointed_at_with_an_example() {
+    let e = error_with("[server]\nChannelTimeout = \"session:command=3s session:shell\"\n");
+    assert!(e.contains("4:38: server.ChannelTimeout"), "{e}");
+    assert!(
+        e.contains("`session:shell` is not a `type=interval` pair"),
+        "{e}"
+    );
+    assert!(
+        e.contains(r#"ChannelTimeout = "session:command=30s""#),
+        "{e}"
+    );
+    let e = error_with("[server]\nChannelTimeout = \"session:command=soon\"\n");
+    assert!(e.contains("`soon` is not an interval"), "{e}");
+    let e = error_with("[server]\nChannelTimeout = \"ses sion=3\"\n");
+    assert!(e.contains("`ses` is not a `type=interval` pair"), "{e}");
+    let e = error_with("[server]\nChannelTimeout = \"a/b=3\"\n");
+    assert!(e.contains("`a/b` is not a channel type"), "{e}");
+    let e = error_with("[server]\nChannelTimeout = \"  \"\n");
+    assert!(e.contains("at least one `type=interval` pair"), "{e}");
+    let e = error_with("[server]\nChannelTimeout = 3\n");
+    assert!(e.contains("expected `type=interval` pairs"), "{e}");
+    let e = error_with("[server]\nChannelTimeout = \"*=9999999999\"\n");
+    assert!(e.contains("too long"), "{e}");
 }
 
 #[test]
@@ -1288,7 +1342,8 @@ fn unknown_keys_in_terminal_tables() {
         error_with("[server]\nKillUserprocesses = true\n"),
         "x.toml:4:1: server.KillUserprocesses: unknown key `KillUserprocesses` (did you mean \
          `KillUserProcesses`?); the keys of [server] are `ClientAliveInterval`, \
-         `ClientAliveCountMax`, `DropbearKeepalive` and `KillUserProcesses`\n  \
+         `ClientAliveCountMax`, `DropbearKeepalive`, `KillUserProcesses`, `ChannelTimeout`, \
+         `UnusedConnectionTimeout` and `DropbearIdleTimeout`\n  \
          example: KillUserProcesses = true"
     );
 }

@@ -59,6 +59,9 @@ ClientAliveInterval = "1s"
 ClientAliveCountMax = 0
 DropbearKeepalive = "1m"
 KillUserProcesses = true
+ChannelTimeout = "session:command=3s *=1500ms"
+UnusedConnectionTimeout = 10
+DropbearIdleTimeout = "30s"
 
 [[step]]
 at = "0s"
