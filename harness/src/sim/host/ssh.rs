@@ -30,7 +30,9 @@ use russh::ChannelMsg;
 
 use super::env::HostEnv;
 use super::ssh_args::{SshArgs, TtyRequest, parse_ssh_args};
-use crate::sim::unix::{Disposition, OpenFile, Proc, Program, Signal, Termios, saturating};
+use crate::sim::unix::{
+    Disposition, OpenFile, Proc, Program, Signal, SocketOwner, StoppedSocket, Termios, saturating,
+};
 use crate::ssh::algorithms::AcceptAnyHostKey;
 use crate::ssh::escapes::{self, Escape, Escapes};
 use crate::ssh::server_alive::{is_server_alive_timeout, server_alive};
@@ -97,6 +99,9 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         }
     };
     trace.log(&me, SshEvent::Connected { port: args.port });
+    // A stopped ssh neither reads nor answers its connection.
+    let owner = SocketOwner::new(proc.pid);
+    let stream = StoppedSocket::new(stream, proc.kernel.clone(), owner.clone());
     let config = client_config(&args, &env);
     let mut handle =
         match russh::client::connect_stream(Arc::new(config), stream, AcceptAnyHostKey).await {
@@ -119,9 +124,11 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         // ssh -f: the child carries the session on; the parent returns.
         let mut fds = proc.fds();
         fds.set(0, OpenFile::dev_null());
+        let carried = owner.clone();
         let child = proc.spawn("ssh", fds, move |child: Proc| -> Program {
-            Box::pin(logged_in(child, handle, args, tells_eow))
+            Box::pin(logged_in(child, handle, args, tells_eow, carried))
         });
+        owner.hand_over(child);
         trace.log(
             &me,
             SshEvent::Background {
@@ -131,7 +138,7 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         );
         return 0;
     }
-    logged_in(proc, handle, args, tells_eow).await
+    logged_in(proc, handle, args, tells_eow, owner).await
 }
 
 /// After authentication: the session, or with `-N` the connection alone.
@@ -140,11 +147,12 @@ async fn logged_in(
     handle: russh::client::Handle<AcceptAnyHostKey>,
     args: SshArgs,
     tells_eow: bool,
+    owner: SocketOwner,
 ) -> i32 {
     if args.no_session {
         connection_only(proc, handle).await
     } else {
-        session(proc, handle, args, tells_eow).await
+        session(proc, handle, args, tells_eow, owner).await
     }
 }
 
@@ -242,6 +250,8 @@ struct Live {
     /// The local terminal's settings before raw mode, to restore.
     saved: Option<Termios>,
     escapes: Option<Escapes>,
+    /// Whose stopping stops the connection.
+    owner: SocketOwner,
 }
 
 /// Opens the session channel, asks for a pty when ssh(1) would, starts the
@@ -251,6 +261,7 @@ async fn session(
     handle: russh::client::Handle<AcceptAnyHostKey>,
     args: SshArgs,
     tells_eow: bool,
+    owner: SocketOwner,
 ) -> i32 {
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
@@ -333,6 +344,7 @@ async fn session(
         pty,
         saved,
         escapes,
+        owner,
     };
     serve(proc, live).await
 }
@@ -424,7 +436,9 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                 fds.set(0, OpenFile::dev_null());
                 live.stdin_open = false;
                 live.escapes = None;
+                let owner = live.owner.clone();
                 let child = proc.spawn("ssh", fds, move |child: Proc| serve(child, live));
+                owner.hand_over(child);
                 trace.log(
                     &me,
                     SshEvent::Background {

@@ -406,6 +406,18 @@ impl Kernel {
         st.procs.get(&pid).and_then(|p| *p.stopped.borrow())
     }
 
+    /// Resolves once `pid` is not stopped (at once when it is not, or is
+    /// gone).
+    pub async fn until_not_stopped(&self, pid: Pid) {
+        let stopped = {
+            let st = self.state.lock().unwrap();
+            st.procs.get(&pid).map(|p| p.stopped.subscribe())
+        };
+        if let Some(mut stopped) = stopped {
+            let _ = stopped.wait_for(|sig| sig.is_none()).await;
+        }
+    }
+
     pub fn state_of(&self, pid: Pid) -> Option<RunState> {
         self.state.lock().unwrap().procs.get(&pid).map(|p| p.state)
     }

@@ -11,6 +11,7 @@ mod kernel;
 mod pipe;
 pub mod saturating;
 mod signal;
+mod stopped_socket;
 mod tty;
 
 /// Runs `f` on a single-threaded runtime with paused time, as a turmoil
@@ -32,4 +33,5 @@ pub use kernel::{
 };
 pub use pipe::{End, PIPE_CAPACITY, Pipe, PipeEnd};
 pub use signal::{DefaultAction, Disposition, Signal, WaitStatus};
+pub use stopped_socket::{SocketOwner, StoppedSocket};
 pub use tty::{SlaveRead, Termios, Tty};
