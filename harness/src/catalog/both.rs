@@ -41,8 +41,8 @@ impl Pair<'_> {
         };
         let expectations = expectations_for(self.scenario, self.target.like, result.lane_kind());
         let verdict = check(&expectations, &result.outcome);
-        let orders = !self.scenario.tags.iter().any(|t| t == REAL_RACE);
-        let observed = observe(self.scenario, &result, &verdict, orders);
+        let racy = self.scenario.tags.iter().any(|t| t == REAL_RACE);
+        let observed = observe(self.scenario, &result, &verdict, racy);
         if real {
             self.real.push(observed);
         } else {

@@ -91,13 +91,14 @@ const SSH_FAILED: i32 = 255;
 /// The aspect of the run's teardown order on a stream.
 const ORDER: &str = "order of ";
 
-/// Observes a run: `orders` false leaves out the teardown orders (a
-/// `real-race` scenario's differ by nature).
+/// Observes a run: `racy` leaves out what a `real-race` scenario's real
+/// runs vary in by nature: the teardown orders, and the other command
+/// lines' exits (two readers of one terminal: which gets the `^D`).
 pub(crate) fn observe(
     scenario: &Scenario,
     result: &RunResult,
     verdict: &Verdict,
-    orders: bool,
+    racy: bool,
 ) -> Observed {
     let outcome = &result.outcome;
     let mut aspects = BTreeMap::new();
@@ -111,6 +112,22 @@ pub(crate) fn observe(
             .client_exit
             .map_or("none".to_string(), |code| code.to_string()),
     );
+    // The other command lines (a `pkill`, a second ssh): the first one's
+    // is the client's exit above, unless the client is a terminal's ssh.
+    let others = if scenario.uses_terminal() { 0 } else { 1 };
+    let compared = if racy { 0 } else { outcome.command_exits.len() };
+    for (i, code) in outcome
+        .command_exits
+        .iter()
+        .enumerate()
+        .take(compared)
+        .skip(others)
+    {
+        set(
+            &format!("exit of command line {}", i + 1),
+            code.map_or("none".to_string(), |code| code.to_string()),
+        );
+    }
     set(
         "end",
         end_class(outcome, &step_times(scenario, result))
@@ -141,7 +158,7 @@ pub(crate) fn observe(
             survivors.join(", ")
         },
     );
-    if orders {
+    if !racy {
         for order in teardown_orders(&result.events) {
             let events: Vec<&str> = order.events.iter().map(|e| e.name()).collect();
             set(&format!("{ORDER}{}", order.stream), events.join(", "));
@@ -295,10 +312,35 @@ mod tests {
                     scenario,
                     &run(actor, lines, outcome.clone()),
                     &Verdict::Pass,
-                    true,
+                    false,
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn every_command_line_s_exit_compares_not_only_the_first() {
+        let s = scenario(
+            "[[step]]\nrun = \"ssh server 'sleep 5'\"\n[[step]]\nat = \"1s\"\nrun = \"pkill sleep\"\n",
+        );
+        let lines = |second: Option<i32>| Outcome {
+            command_exits: vec![Some(0), second],
+            ..ended(0, 2000)
+        };
+        let sim = observed(&s, &[("client ssh[2]", &[], lines(Some(1)))]);
+        let real = observed(&s, &[("client ssh[800]", &[], lines(Some(0)))]);
+        let c = compare(&sim, &real, "20 seeds");
+        assert_eq!(
+            c.differences,
+            vec![
+                "exit of command line 2: real produced [0], the sim never did over 20 seeds (sim: [1])"
+            ]
+        );
+        let still_running = observed(&s, &[("client ssh[800]", &[], lines(None))]);
+        assert_eq!(
+            still_running[0].aspects["exit of command line 2"],
+            "none".to_string()
+        );
     }
 
     #[test]
@@ -345,13 +387,13 @@ mod tests {
             &s,
             &run("client ssh[2]", SIM_STATUS_FIRST, ended(7, 65)),
             &Verdict::Pass,
-            false,
+            true,
         );
         let real = observe(
             &s,
             &run("client ssh[8]", REAL_EOF_FIRST, ended(3, 65)),
             &Verdict::Pass,
-            false,
+            true,
         );
         let c = compare(&[sim], &[real], "20 seeds");
         assert_eq!(

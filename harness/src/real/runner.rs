@@ -249,6 +249,10 @@ fn run_on(
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
+        command_exits: lines
+            .iter()
+            .map(|line| line.ended.map(|(code, _)| code))
+            .collect(),
         stdout_bytes: stdout.bytes,
         stderr_bytes: stderr.bytes,
         stdout_start: stdout.start,

@@ -9,6 +9,9 @@ pub struct Outcome {
     /// was still running when the run stopped.
     pub client_exit: Option<i32>,
     pub client_ended_at: Option<Duration>,
+    /// Exit status of every `run` step's command line, in step order
+    /// (`None`: still running when the run stopped).
+    pub command_exits: Vec<Option<i32>>,
     /// Bytes the command lines wrote to their stdout and stderr.
     pub stdout_bytes: u64,
     pub stderr_bytes: u64,

@@ -197,9 +197,16 @@ pub fn run(scenario: &Scenario, target: Target, seed: u64) -> Result<RunResult, 
             FileAtEnd { host, path, seen }
         })
         .collect();
+    let command_exits = finished
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|ended| ended.map(|(code, _)| code))
+        .collect();
     let outcome = Outcome {
         client_exit: first.map(|(code, _)| code),
         client_ended_at: first.map(|(_, at)| at),
+        command_exits,
         stdout_bytes: captured.stdout.bytes,
         stderr_bytes: captured.stderr.bytes,
         stdout_start: captured.stdout.start.clone(),

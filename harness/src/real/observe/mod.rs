@@ -104,8 +104,11 @@ impl ClientLog {
     }
 
     /// Reads what was added to the file since the last look; whole lines
-    /// go to the parser.
-    fn poll(&mut self, path: &Path, now: Duration) {
+    /// go to the parser, stamped with the time just after the read: a line
+    /// was written before it is read, so no line is stamped before the
+    /// step that started its ssh (a time taken before a slow look at
+    /// /proc could be).
+    fn poll(&mut self, path: &Path, clock: &dyn Fn() -> Duration) {
         let Ok(mut file) = std::fs::File::open(path) else {
             return;
         };
@@ -117,6 +120,7 @@ impl ClientLog {
             return;
         };
         self.read += n as u64;
+        let now = clock();
         self.partial.push_str(&String::from_utf8_lossy(&bytes));
         while let Some(i) = self.partial.find('\n') {
             let line: String = self.partial.drain(..=i).collect();
@@ -169,7 +173,7 @@ struct Seen {
 
 impl Seen {
     /// Reads the logs of every command line's directory (`<line>/`).
-    fn poll_logs(&mut self, dir: &Path, now: Duration) {
+    fn poll_logs(&mut self, dir: &Path, clock: &dyn Fn() -> Duration) {
         let mut lines: Vec<(usize, PathBuf)> = entries(dir)
             .into_iter()
             .filter_map(|path| {
@@ -184,13 +188,13 @@ impl Seen {
                     continue;
                 };
                 if !self.logs.contains_key(&path) {
-                    let Some(log) = ClientLog::for_file(name, line, now) else {
+                    let Some(log) = ClientLog::for_file(name, line, clock()) else {
                         continue;
                     };
                     self.logs.insert(path.clone(), log);
                 }
                 if let Some(log) = self.logs.get_mut(&path) {
-                    log.poll(&path, now);
+                    log.poll(&path, clock);
                 }
             }
         }
@@ -246,9 +250,8 @@ impl Observer {
             std::thread::spawn(move || {
                 let mut seen = Seen::default();
                 while !stop.load(Ordering::SeqCst) {
-                    let now = started.elapsed();
-                    seen.procs.poll(&run_id, now);
-                    seen.poll_logs(&dir, now);
+                    seen.procs.poll(&run_id, started.elapsed());
+                    seen.poll_logs(&dir, &|| started.elapsed());
                     std::thread::sleep(POLL);
                 }
                 seen.procs.poll(&run_id, started.elapsed());
@@ -272,7 +275,8 @@ impl Observer {
             return Vec::new();
         };
         // The clients' last words, written as they exited.
-        seen.poll_logs(&self.dir, self.started.elapsed());
+        let started = self.started;
+        seen.poll_logs(&self.dir, &|| started.elapsed());
         let mut events: Vec<Event> = seen.logs.values().flat_map(ClientLog::events).collect();
         let mut claimed = Vec::new();
         for said in on_stderr {

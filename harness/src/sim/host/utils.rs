@@ -389,16 +389,19 @@ async fn stty(proc: &Proc, argv: &[String]) -> i32 {
     i32::from(proc.tcsetattr(0, termios).await.is_err())
 }
 
-/// pkill(1) (procps) `[-SIGNAL] NAME`: signals every process of that
+/// pkill(1) (procps) `[-SIGNAL] [-x] NAME`: signals every process of that
 /// exact name but itself; status 1 when none matched.
 async fn pkill(proc: &Proc, argv: &[String]) -> i32 {
-    let (sig, name) = match &argv[1..] {
-        [name] => (Signal::Term, name),
+    // pkill(1) -x: match the whole name, which is how the model always
+    // matches, so it is taken and changes nothing.
+    let words: Vec<&String> = argv[1..].iter().filter(|w| *w != "-x").collect();
+    let (sig, name) = match words.as_slice() {
+        [name] => (Signal::Term, *name),
         [flag, name] => match flag.strip_prefix('-').and_then(Signal::parse) {
-            Some(sig) => (sig, name),
+            Some(sig) => (sig, *name),
             None => return complain(proc, format!("pkill: unknown signal {flag}")).await,
         },
-        _ => return complain(proc, "pkill: usage: pkill [-SIGNAL] NAME".into()).await,
+        _ => return complain(proc, "pkill: usage: pkill [-SIGNAL] [-x] NAME".into()).await,
     };
     let from = proc.label();
     let targets: Vec<_> = proc
@@ -442,6 +445,19 @@ mod tests {
     use super::{byte_count, parse_seconds};
     use crate::sim::host::testing::run_line;
     use crate::sim::unix::{WaitStatus, saturating};
+
+    #[test]
+    fn pkill_takes_a_signal_and_minus_x_and_says_when_nothing_matched() {
+        let ran = run_line(
+            "sleep 10 & pkill -x -STOP sleep; echo $?; pkill sleep; echo $?",
+            &[],
+        );
+        assert_eq!(ran.stdout, "0\n0\n");
+        assert!(ran.trace.contains("SIGSTOP"), "{}", ran.trace);
+        let ran = run_line("pkill -x nothing; echo $?; pkill -x -y sleep", &[]);
+        assert_eq!(ran.stdout, "1\n");
+        assert!(ran.stderr.contains("unknown signal -y"), "{}", ran.stderr);
+    }
 
     #[test]
     fn sleep_takes_virtual_time_with_units_and_fractions() {
