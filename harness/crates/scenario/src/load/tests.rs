@@ -369,6 +369,28 @@ fn a_bad_channel_timeout_pair_is_pointed_at_with_an_example() {
 }
 
 #[test]
+fn hostile_channel_timeouts_are_refused_without_a_panic() {
+    for value in [
+        "=",
+        "==",
+        "a=",
+        "=3",
+        "a==3",
+        "\\u00e9=3",
+        "é=3",
+        "session:*=3 \\t\\n x",
+        "*=99999999999999999999999",
+        "*=1e300",
+        "*=-1",
+        "*=3s=4s",
+        "\\u0000=1",
+    ] {
+        let e = error_with(&format!("[server]\nChannelTimeout = \"{value}\"\n"));
+        assert!(e.contains("server.ChannelTimeout"), "{value}: {e}");
+    }
+}
+
+#[test]
 fn per_target_tables_may_come_in_any_order_and_are_sorted_by_target() {
     let s = load_with(
         "[expect.\"hangar:wait-eof\"]\nlost_bytes = 1\n[expect.openssh]\nlost_bytes = 2\n",
