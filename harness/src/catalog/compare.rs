@@ -114,19 +114,14 @@ pub(crate) fn observe(
     );
     // The other command lines (a `pkill`, a second ssh): the first one's
     // is the client's exit above, unless the client is a terminal's ssh.
-    let others = if scenario.uses_terminal() { 0 } else { 1 };
-    let compared = if racy { 0 } else { outcome.command_exits.len() };
-    for (i, code) in outcome
-        .command_exits
-        .iter()
-        .enumerate()
-        .take(compared)
-        .skip(others)
-    {
-        set(
-            &format!("exit of command line {}", i + 1),
-            code.map_or("none".to_string(), |code| code.to_string()),
-        );
+    if !racy {
+        let others = if scenario.uses_terminal() { 0 } else { 1 };
+        for (i, code) in outcome.command_exits.iter().enumerate().skip(others) {
+            set(
+                &format!("exit of command line {}", i + 1),
+                code.map_or("none".to_string(), |code| code.to_string()),
+            );
+        }
     }
     set(
         "end",

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hangar_scenario::{ClientOptions, ServerOptions, Target};
+use hangar_scenario::{ClientOptions, ServerOptions, Target, whole_seconds};
 
 use super::processes::{MARKER, kill_group};
 use super::targets::template::{Placeholder, Template, shell_quote};
@@ -184,9 +184,9 @@ struct Values<'a> {
     client: &'a ClientOptions,
 }
 
-/// Whole seconds of a keepalive setting, at least 1; 0 (off) when unset.
+/// Whole seconds of a setting ([`whole_seconds`]); 0 (off) when unset.
 fn secs(d: Option<Duration>) -> String {
-    d.map_or(0, |d| d.as_secs().max(1)).to_string()
+    d.map_or(0, whole_seconds).to_string()
 }
 
 impl Values<'_> {

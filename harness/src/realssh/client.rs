@@ -160,12 +160,8 @@ async fn connection_only(
     args: &ClientArgs,
     mut events: Events,
 ) -> i32 {
-    let mut quit = match Quit::new() {
-        Ok(quit) => quit,
-        Err(e) => {
-            say(&format!("hangar-ssh: signal handlers: {e}"));
-            return SSH_FAILURE;
-        }
+    let Some(mut quit) = Quit::installed() else {
+        return SSH_FAILURE;
     };
     tokio::select! {
         ended = &mut handle => {
@@ -258,12 +254,8 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
         say("Pseudo-terminal will not be allocated because stdin is not a terminal.");
     }
     // clientloop.c signal_handler, in place before the terminal goes raw.
-    let mut quit = match Quit::new() {
-        Ok(quit) => quit,
-        Err(e) => {
-            say(&format!("hangar-ssh: signal handlers: {e}"));
-            return SSH_FAILURE;
-        }
+    let Some(mut quit) = Quit::installed() else {
+        return SSH_FAILURE;
     };
     // The requests that want a reply, in order (RFC 4254 6.2, 6.5).
     let mut awaiting = VecDeque::new();
@@ -453,6 +445,7 @@ struct Lost {
 async fn why_lost(mut handle: Handle<AcceptAnyHostKey>, alias: &str) -> Lost {
     match tokio::time::timeout(Duration::from_secs(1), &mut handle).await {
         Ok(ended) => lost_as(ended, alias),
+        // Not over a second after the channel: the server closed it.
         Err(_) => lost_as(Ok(()), alias),
     }
 }
@@ -497,6 +490,13 @@ struct Quit {
 }
 
 impl Quit {
+    /// The handlers, or `None` after saying why they could not be set.
+    fn installed() -> Option<Quit> {
+        Quit::new()
+            .map_err(|e| say(&format!("hangar-ssh: signal handlers: {e}")))
+            .ok()
+    }
+
     fn new() -> std::io::Result<Quit> {
         Ok(Quit {
             hangup: signal(SignalKind::hangup())?,

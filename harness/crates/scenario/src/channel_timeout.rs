@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use crate::duration::{MAX_DURATION, OVER_MAX, parse_duration};
+use crate::duration::{MAX_DURATION, OVER_MAX, parse_duration, whole_seconds};
 use crate::error::Problem;
 use crate::position::string_offset;
 use crate::raw::Leaf;
@@ -25,11 +25,7 @@ impl ChannelTimeout {
     /// them: a fraction is dropped, and a timeout set is at least 1 s
     /// (0 stays 0, off).
     pub fn to_sshd_config(&self) -> String {
-        let secs = match self.after.as_secs() {
-            0 if !self.after.is_zero() => 1,
-            secs => secs,
-        };
-        format!("{}={secs}", self.pattern)
+        format!("{}={}", self.pattern, whole_seconds(self.after))
     }
 }
 

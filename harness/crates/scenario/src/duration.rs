@@ -188,6 +188,17 @@ fn group_nanos(whole: &str, fraction: &str, unit_nanos: u128) -> Result<u128, Er
 /// Whole hours and whole minutes use `h` and `m`; everything else is written
 /// in the unit among `s`, `ms`, `us`, `ns` that gives the shortest text with
 /// at least one whole unit (the larger unit on a tie: `1.001s`, not `1001ms`).
+/// A time as the servers' configurations take it, in whole seconds: a
+/// fraction is dropped, and a time set is at least 1 s (0 is off). The
+/// real lane writes this into the servers' configurations and the sim's
+/// servers count with it, so that both lanes time out alike.
+pub fn whole_seconds(d: Duration) -> u64 {
+    match d.as_secs() {
+        0 if !d.is_zero() => 1,
+        secs => secs,
+    }
+}
+
 pub fn format_duration(d: Duration) -> String {
     let nanos = d.as_nanos();
     if nanos == 0 {
@@ -230,6 +241,14 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn server_times_are_whole_seconds_and_zero_only_when_off() {
+        assert_eq!(whole_seconds(ms(1500)), 1);
+        assert_eq!(whole_seconds(ms(200)), 1);
+        assert_eq!(whole_seconds(ms(3000)), 3);
+        assert_eq!(whole_seconds(ms(0)), 0);
     }
 
     #[test]

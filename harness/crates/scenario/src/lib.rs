@@ -286,6 +286,7 @@ pub use channel_timeout::{SESSION_COMMAND, SESSION_SHELL, timeout_for};
 pub use commands::{KNOWN_COMMANDS, check_commands};
 pub use duration::{
     EXPECTED_DURATION, MAX_DURATION, ParseDurationError, format_duration, parse_duration,
+    whole_seconds,
 };
 pub use error::LoadError;
 pub use fault::{NET_FAULT_FORMS, ParseNetFaultError};

@@ -124,9 +124,13 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         // ssh -f: the child carries the session on; the parent returns.
         let mut fds = proc.fds();
         fds.set(0, OpenFile::dev_null());
-        let carried = owner.clone();
+        let connection = Connection {
+            handle,
+            tells_eow,
+            owner: owner.clone(),
+        };
         let child = proc.spawn("ssh", fds, move |child: Proc| -> Program {
-            Box::pin(logged_in(child, handle, args, tells_eow, carried))
+            Box::pin(logged_in(child, connection, args))
         });
         owner.hand_over(child);
         trace.log(
@@ -138,21 +142,29 @@ pub async fn ssh(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         );
         return 0;
     }
-    logged_in(proc, handle, args, tells_eow, owner).await
+    let connection = Connection {
+        handle,
+        tells_eow,
+        owner,
+    };
+    logged_in(proc, connection, args).await
+}
+
+/// An authenticated connection, as the process that carries it holds it.
+struct Connection {
+    handle: russh::client::Handle<AcceptAnyHostKey>,
+    /// The server is OpenSSH: a failed stdout write is told with `eow`.
+    tells_eow: bool,
+    /// Whose stopping stops the connection.
+    owner: SocketOwner,
 }
 
 /// After authentication: the session, or with `-N` the connection alone.
-async fn logged_in(
-    proc: Proc,
-    handle: russh::client::Handle<AcceptAnyHostKey>,
-    args: SshArgs,
-    tells_eow: bool,
-    owner: SocketOwner,
-) -> i32 {
+async fn logged_in(proc: Proc, connection: Connection, args: SshArgs) -> i32 {
     if args.no_session {
-        connection_only(proc, handle).await
+        connection_only(proc, connection.handle).await
     } else {
-        session(proc, handle, args, tells_eow, owner).await
+        session(proc, connection, args).await
     }
 }
 
@@ -170,13 +182,18 @@ async fn connection_only(proc: Proc, mut handle: russh::client::Handle<AcceptAny
             trace.log(&me, SshEvent::ClientDisconnected { why });
             say(&proc, &message).await;
         }
-        _ = proc.caught_signal() => {
-            let sig = proc.kernel.take_caught(proc.pid).map(|(s, _)| s);
-            let signal = sig.map_or("a signal".into(), |s| s.to_string());
-            trace.log(&me, SshEvent::CaughtSignal { signal });
-        }
+        _ = proc.caught_signal() => trace.log(&me, caught_signal(&proc)),
     }
     SSH_FAILURE
+}
+
+/// The signal that ends ssh, taken off the process, as a trace event
+/// (clientloop.c signal_handler, then cleanup_exit(255): no goodbye on the
+/// wire; the socket closes).
+fn caught_signal(proc: &Proc) -> SshEvent {
+    let sig = proc.kernel.take_caught(proc.pid).map(|(s, _)| s);
+    let signal = sig.map_or("a signal".into(), |s| s.to_string());
+    SshEvent::CaughtSignal { signal }
 }
 
 /// clientloop.c signal_handler: SIGHUP, SIGINT, SIGQUIT and SIGTERM end
@@ -256,13 +273,12 @@ struct Live {
 
 /// Opens the session channel, asks for a pty when ssh(1) would, starts the
 /// command or a shell, and runs it until it closes; returns ssh's status.
-async fn session(
-    proc: Proc,
-    handle: russh::client::Handle<AcceptAnyHostKey>,
-    args: SshArgs,
-    tells_eow: bool,
-    owner: SocketOwner,
-) -> i32 {
+async fn session(proc: Proc, connection: Connection, args: SshArgs) -> i32 {
+    let Connection {
+        handle,
+        tells_eow,
+        owner,
+    } = connection;
     let trace = proc.kernel.trace().clone();
     let me = proc.label();
     trace.log(&me, SshEvent::ChannelOpen { way: Way::Sent });
@@ -467,17 +483,7 @@ fn serve(proc: Proc, mut live: Live) -> Program {
                     .disconnect(russh::Disconnect::ByApplication, "", "")
                     .await;
             }
-            Ended::Signaled => {
-                let sig = proc.kernel.take_caught(proc.pid).map(|(s, _)| s);
-                let name = sig.map_or("a signal".into(), |s| s.to_string());
-                // cleanup_exit(255): no goodbye on the wire; the socket closes.
-                trace.log(
-                    &me,
-                    SshEvent::CaughtSignal {
-                        signal: name.to_string(),
-                    },
-                );
-            }
+            Ended::Signaled => trace.log(&me, caught_signal(&proc)),
             _ => {
                 // The connection ended under the channel: say why, as ssh(1) does.
                 let ended = crate::sim::clock::timeout(Duration::from_secs(1), &mut handle).await;

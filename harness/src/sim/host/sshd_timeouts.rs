@@ -30,7 +30,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hangar_scenario::{SESSION_COMMAND, SESSION_SHELL, Target, timeout_for};
+use hangar_scenario::{SESSION_COMMAND, SESSION_SHELL, Target, timeout_for, whole_seconds};
 use tokio::sync::watch;
 
 use super::env::HostEnv;
@@ -77,12 +77,6 @@ impl Activity {
     }
 }
 
-/// Whole seconds of a timeout, as the servers take them: at least one
-/// (the real lane's templates write the same).
-pub(super) fn whole_secs(after: Duration) -> u64 {
-    after.as_secs().max(1)
-}
-
 /// The first moment at which a clock kept in whole seconds, whose
 /// fraction of a second at the run's start was `phase`, says `secs` have
 /// passed since `last`: `floor(t + phase) >= floor(last + phase) + secs`.
@@ -121,7 +115,7 @@ pub(super) fn channel_timeout(env: &HostEnv, command: bool) -> Option<u64> {
     } else {
         SESSION_SHELL
     };
-    timeout_for(&env.server.channel_timeouts, channel_type).map(whole_secs)
+    timeout_for(&env.server.channel_timeouts, channel_type).map(whole_seconds)
 }
 
 /// Resolves when the session channel has had no data for `secs`; never
@@ -145,14 +139,14 @@ pub(super) async fn connection_timeout(
     match env.target {
         Target::Dropbear => {
             if let Some(after) = server.dropbear_idle_timeout {
-                let secs = whole_secs(after);
+                let secs = whole_seconds(after);
                 quiet_for(|| activity.last_packet(), secs, env.swarm.clock_phase).await;
                 return ServerTimeout::Idle(secs);
             }
         }
         Target::OpenSsh => {
             if let Some(after) = server.unused_connection_timeout {
-                let secs = whole_secs(after);
+                let secs = whole_seconds(after);
                 loop {
                     let unused = |(logged_in, open): &(bool, usize)| *logged_in && *open == 0;
                     if channels.wait_for(unused).await.is_err() {
@@ -195,12 +189,5 @@ mod tests {
     fn an_expiry_passes_only_after_its_whole_second() {
         assert_eq!(whole_second_expiry(ms(200), 2, ms(0)), ms(3000));
         assert_eq!(whole_second_expiry(ms(200), 2, ms(900)), ms(3100));
-    }
-
-    #[test]
-    fn timeouts_are_whole_seconds_and_never_zero() {
-        assert_eq!(whole_secs(ms(1500)), 1);
-        assert_eq!(whole_secs(ms(200)), 1);
-        assert_eq!(whole_secs(ms(3000)), 3);
     }
 }
