@@ -454,10 +454,14 @@ impl Peer {
             } else {
                 ""
             };
-            write(
-                &wrapper,
-                &format!("#!/bin/sh\nexec {command} {log}\"$@\"\n"),
-            )?;
+            // scp names itself by argv[0] in its messages (log.c); bash's
+            // `exec -a` gives it the name a user's shell would, not the
+            // template's path.
+            let script = match program {
+                "scp" => format!("#!/bin/bash\nexec -a scp {command} \"$@\"\n"),
+                _ => format!("#!/bin/sh\nexec {command} {log}\"$@\"\n"),
+            };
+            write(&wrapper, &script)?;
             std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
                 .map_err(|e| PeerError(format!("{program} wrapper: {e}")))?;
         }

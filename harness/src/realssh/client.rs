@@ -274,6 +274,8 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
     awaiting.push_back(Request::Start);
     let started = if args.command.is_empty() {
         channel.request_shell(true).await
+    } else if args.subsystem {
+        channel.request_subsystem(true, &args.command).await
     } else {
         channel.exec(true, args.command.as_bytes()).await
     };
@@ -359,10 +361,10 @@ async fn session(handle: Handle<AcceptAnyHostKey>, args: ClientArgs, mut events:
                 .await;
         }
         Ended::Refused => {
-            let what = if args.command.is_empty() {
-                "shell"
-            } else {
-                "exec"
+            let what = match (args.command.is_empty(), args.subsystem) {
+                (true, _) => "shell",
+                (false, true) => "subsystem",
+                (false, false) => "exec",
             };
             say(&format!("{what} request failed on channel 0"));
         }

@@ -2,7 +2,7 @@
 //! ([`crate::ssh::args`]):
 //!
 //! ```text
-//! hangar-ssh [-n] [-N] [-T] [-t] [-tt] [-p PORT] [-i KEY] [-l USER] [-o Key=Value]... [-E EVENTS_FILE]
+//! hangar-ssh [-n] [-N] [-T] [-t] [-tt] [-s] [-p PORT] [-i KEY] [-l USER] [-o Key=Value]... [-E EVENTS_FILE]
 //!            HOST [COMMAND...]
 //! ```
 //!
@@ -12,16 +12,16 @@
 use crate::ssh::args::{Dialect, OPTIONS, parse_ssh_args};
 pub use crate::ssh::args::{SshArgs as ClientArgs, TtyRequest};
 
-pub const USAGE: &str = "usage: hangar-ssh [-n] [-N] [-T] [-t] [-tt] [-p PORT] [-i KEY] [-l USER] \
+pub const USAGE: &str = "usage: hangar-ssh [-n] [-N] [-T] [-t] [-tt] [-s] [-p PORT] [-i KEY] [-l USER] \
 [-o Key=Value]... [-E EVENTS_FILE] HOST [COMMAND...]";
 
 /// What hangar-ssh takes: no `-f`, and no `-e` (its escape character is `~`).
 const HANGAR_SSH: Dialect = Dialect {
-    flags: "nNTtpiloE",
+    flags: "nNTtspiloE",
     options: OPTIONS,
     unknown_flag: |other| {
         format!(
-            "unknown option -{other}; known: -n -N -T -t -tt -p PORT -i KEY -l USER -o Key=Value -E FILE"
+            "unknown option -{other}; known: -n -N -T -t -tt -s -p PORT -i KEY -l USER -o Key=Value -E FILE"
         )
     },
     unknown_option: |name| {

@@ -7,6 +7,9 @@
 //! - `exec` runs `$SHELL -c COMMAND`; `shell` runs a login shell; with a
 //!   `pty-req` first, on a new pty (`pty.rs`), else on pipes
 //!   (`session.rs`).
+//! - `subsystem` runs the command `--subsystem NAME=COMMAND` gives the
+//!   name, as an `exec` of it (sshd_config(5) `Subsystem`); other names
+//!   fail.
 //! - `signal` requests (RFC 4254 6.9) are delivered to the session's child.
 //! - Client-alive (sshd_config(5) ClientAliveInterval/CountMax): russh's
 //!   server keepalive ends the connection after `count-max` probes go
@@ -46,6 +49,7 @@ struct Shared {
     policy: Policy,
     login: Login,
     setenv: Vec<(String, String)>,
+    subsystems: Vec<(String, String)>,
     authorized: Vec<PublicKey>,
 }
 
@@ -59,6 +63,7 @@ pub async fn serve(args: ServerArgs) -> Result<(), String> {
         policy: args.policy,
         login: Login::invoking_user()?,
         setenv: args.setenv.clone(),
+        subsystems: args.subsystems.clone(),
         authorized,
     });
     let config = Arc::new(russh::server::Config {
@@ -402,9 +407,19 @@ impl russh::server::Handler for Conn {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.log.say(format!("<- subsystem {name}: not supported"));
-        session.channel_failure(id)?;
-        Ok(())
+        let command = self.shared.subsystems.iter().find(|(n, _)| n == name);
+        match command.map(|(_, command)| command.clone()) {
+            Some(command) => {
+                self.log
+                    .say(format!("<- subsystem {name}: runs {command:?}"));
+                self.start(id, Some(command), session)
+            }
+            None => {
+                self.log.say(format!("<- subsystem {name}: not configured"));
+                session.channel_failure(id)?;
+                Ok(())
+            }
+        }
     }
 
     async fn env_request(

@@ -3,7 +3,8 @@
 //! ```text
 //! hangar-sshd --listen 127.0.0.1:PORT --host-key PATH --authorized-keys PATH \
 //!             --policy wait-eof|close-on-exit|drain=DUR \
-//!             [--setenv NAME=VALUE]... [--client-alive-interval SECS] [--client-alive-count-max N]
+//!             [--setenv NAME=VALUE]... [--subsystem NAME=COMMAND]...
+//!             [--client-alive-interval SECS] [--client-alive-count-max N]
 //! ```
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -14,7 +15,7 @@ use hangar_scenario::{Policy, Target};
 
 pub const USAGE: &str = "usage: hangar-sshd --listen 127.0.0.1:PORT --host-key PATH \
 --authorized-keys PATH --policy wait-eof|close-on-exit|drain=DUR [--setenv NAME=VALUE]... \
-[--client-alive-interval SECS] [--client-alive-count-max N]";
+[--subsystem NAME=COMMAND]... [--client-alive-interval SECS] [--client-alive-count-max N]";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerArgs {
@@ -24,6 +25,9 @@ pub struct ServerArgs {
     pub policy: Policy,
     /// Set in every session's environment, in order (sshd_config(5) `SetEnv`).
     pub setenv: Vec<(String, String)>,
+    /// sshd_config(5) `Subsystem`: a `subsystem` request for the name runs
+    /// the command as an `exec` would (e.g. `sftp=/usr/lib/openssh/sftp-server`).
+    pub subsystems: Vec<(String, String)>,
     /// sshd_config(5) `ClientAliveInterval`: `None` (the default, 0) is off.
     pub client_alive_interval: Option<Duration>,
     /// sshd_config(5) `ClientAliveCountMax` (default 3).
@@ -37,6 +41,7 @@ pub fn parse_server_args(argv: &[String]) -> Result<ServerArgs, String> {
     let mut authorized_keys = None;
     let mut policy = None;
     let mut setenv = Vec::new();
+    let mut subsystems = Vec::new();
     let mut client_alive_interval = None;
     let mut client_alive_count_max = 3;
     let mut words = argv.iter();
@@ -56,15 +61,8 @@ pub fn parse_server_args(argv: &[String]) -> Result<ServerArgs, String> {
             "--host-key" => host_key = Some(PathBuf::from(value()?)),
             "--authorized-keys" => authorized_keys = Some(PathBuf::from(value()?)),
             "--policy" => policy = Some(parse_policy(&value()?)?),
-            "--setenv" => {
-                let pair = value()?;
-                match pair.split_once('=') {
-                    Some((var, val)) if !var.is_empty() => {
-                        setenv.push((var.to_string(), val.to_string()))
-                    }
-                    _ => return Err(format!("--setenv `{pair}`: expected NAME=VALUE")),
-                }
-            }
+            "--setenv" => setenv.push(name_value(name, &value()?, "NAME=VALUE")?),
+            "--subsystem" => subsystems.push(name_value(name, &value()?, "NAME=COMMAND")?),
             "--client-alive-interval" => {
                 let secs = value()?;
                 let secs: u64 = secs.parse().map_err(|_| {
@@ -88,9 +86,18 @@ pub fn parse_server_args(argv: &[String]) -> Result<ServerArgs, String> {
         authorized_keys: authorized_keys.ok_or_else(|| missing("--authorized-keys"))?,
         policy: policy.ok_or_else(|| missing("--policy"))?,
         setenv,
+        subsystems,
         client_alive_interval,
         client_alive_count_max,
     })
+}
+
+/// `NAME=VALUE` with a non-empty name; the value may hold `=` itself.
+fn name_value(flag: &str, pair: &str, shape: &str) -> Result<(String, String), String> {
+    match pair.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("{flag} `{pair}`: expected {shape}")),
+    }
 }
 
 /// hangar-sshd serves 127.0.0.1 only: it runs processes for anyone who
@@ -133,9 +140,14 @@ mod tests {
     fn reads_every_option() {
         let args = parse(&format!(
             "{BASE} --policy drain=250ms --setenv A=1 --setenv B=x=y \
+             --subsystem sftp=/usr/lib/openssh/sftp-server \
              --client-alive-interval 2 --client-alive-count-max 1"
         ))
         .unwrap();
+        assert_eq!(
+            args.subsystems,
+            [("sftp".into(), "/usr/lib/openssh/sftp-server".into())]
+        );
         assert_eq!(args.listen, "127.0.0.1:2222".parse().unwrap());
         assert_eq!(args.policy, Policy::Drain(Duration::from_millis(250)));
         assert_eq!(
@@ -152,6 +164,7 @@ mod tests {
         assert_eq!(args.client_alive_interval, None);
         assert_eq!(args.client_alive_count_max, 3);
         assert!(args.setenv.is_empty());
+        assert!(args.subsystems.is_empty());
     }
 
     #[test]
@@ -186,6 +199,10 @@ mod tests {
             parse(&format!("{BASE} --policy"))
                 .unwrap_err()
                 .contains("needs a value")
+        );
+        assert_eq!(
+            parse(&format!("{BASE} --policy wait-eof --subsystem sftp")).unwrap_err(),
+            "--subsystem `sftp`: expected NAME=COMMAND"
         );
         assert!(
             parse(&format!("{BASE} --bogus"))

@@ -45,6 +45,9 @@ pub struct SshArgs {
     /// `-N`: no session: the connection alone, until it ends (a command
     /// given with it is not run, as ssh(1) does).
     pub no_session: bool,
+    /// `-s`: the command names a subsystem (`sftp`) for the server to run
+    /// (RFC 4254 6.5 `subsystem`), not a command line.
+    pub subsystem: bool,
     /// As given: 0 means off (ssh_config(5)).
     pub server_alive_interval: Option<Duration>,
     pub server_alive_count_max: Option<u32>,
@@ -105,6 +108,7 @@ pub fn parse_ssh_args(argv: &[String], dialect: &Dialect) -> Result<SshArgs, Str
         null_stdin: false,
         background: false,
         no_session: false,
+        subsystem: false,
         server_alive_interval: None,
         server_alive_count_max: None,
         connect_timeout: None,
@@ -133,6 +137,7 @@ pub fn parse_ssh_args(argv: &[String], dialect: &Dialect) -> Result<SshArgs, Str
                         args.null_stdin = true;
                     }
                     'N' => args.no_session = true,
+                    's' => args.subsystem = true,
                     other => return Err((dialect.unknown_flag)(other)),
                 }
                 continue;
@@ -255,7 +260,7 @@ mod tests {
     use super::*;
 
     const ANY: Dialect = Dialect {
-        flags: "nNTtfopeilE",
+        flags: "nNTtfopeilEs",
         options: OPTIONS,
         unknown_flag: |c| format!("unknown option -{c}"),
         unknown_option: |name| format!("-o {name} is not supported"),
@@ -282,6 +287,14 @@ mod tests {
         assert_eq!(args.server_alive_count_max, Some(1));
         assert_eq!(args.events, Some(PathBuf::from("ev")));
         assert_eq!(args.command, "sleep 30");
+    }
+
+    #[test]
+    fn s_names_a_subsystem() {
+        let args = parse("-s server sftp").unwrap();
+        assert!(args.subsystem);
+        assert_eq!(args.command, "sftp");
+        assert!(!parse("server sftp").unwrap().subsystem);
     }
 
     #[test]

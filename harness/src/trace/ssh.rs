@@ -77,6 +77,11 @@ pub enum SshEvent {
         way: Way,
         command: String,
     },
+    /// RFC 4254 6.5: a subsystem (`sftp`) instead of a command line.
+    Subsystem {
+        way: Way,
+        name: String,
+    },
     WindowChange {
         cols: u16,
         rows: u16,
@@ -204,6 +209,7 @@ impl fmt::Display for SshEvent {
             SshEvent::Shell { way: Way::Sent } => f.write_str("-> shell"),
             SshEvent::Shell { way: Way::Received } => f.write_str("<- shell: a login shell"),
             SshEvent::Exec { way, command } => write!(f, "{way} exec {command:?}"),
+            SshEvent::Subsystem { way, name } => write!(f, "{way} subsystem {name:?}"),
             SshEvent::WindowChange { cols, rows } => write!(f, "-> window-change {cols}x{rows}"),
             SshEvent::Eof { way, cause } => {
                 let cause = match cause {
@@ -331,6 +337,8 @@ pub enum ScpEvent {
         bytes: u64,
         cut: Option<(u64, u64)>,
     },
+    /// A step of the SFTP mode's conversation with sftp-server.
+    Sftp { step: String },
 }
 
 impl fmt::Display for ScpEvent {
@@ -339,6 +347,7 @@ impl fmt::Display for ScpEvent {
             ScpEvent::SentRecord { record } => write!(f, "-> {record}"),
             ScpEvent::ReceivedRecord { record } => write!(f, "<- {record}"),
             ScpEvent::Acknowledged { name } => write!(f, "<- {name} acknowledged"),
+            ScpEvent::Sftp { step } => write!(f, "sftp: {step}"),
             ScpEvent::Wrote {
                 path,
                 bytes,
@@ -447,6 +456,13 @@ mod tests {
                     command: "kill -TERM $$".into(),
                 },
                 "<- exec \"kill -TERM $$\"",
+            ),
+            (
+                SshEvent::Subsystem {
+                    way: Way::Sent,
+                    name: "sftp".into(),
+                },
+                "-> subsystem \"sftp\"",
             ),
             (
                 SshEvent::WindowChange {
@@ -636,6 +652,12 @@ mod tests {
                     cut: Some((3, 5)),
                 },
                 "wrote copy: 3 bytes (its input ended after 3 of 5)",
+            ),
+            (
+                ScpEvent::Sftp {
+                    step: "OPEN big for reading".into(),
+                },
+                "sftp: OPEN big for reading",
             ),
         ];
         for (event, text) in scp {

@@ -11,6 +11,7 @@ mod login;
 mod pipeline;
 mod redirect;
 mod scp;
+mod sftp;
 mod shell;
 mod ssh;
 mod ssh_args;

@@ -269,6 +269,9 @@ struct Live {
     escapes: Option<Escapes>,
     /// Whose stopping stops the connection.
     owner: SocketOwner,
+    /// The request that started the session (`shell`, `exec`,
+    /// `subsystem`), named when the server refuses it.
+    start_request: &'static str,
 }
 
 /// Opens the session channel, asks for a pty when ssh(1) would, starts the
@@ -322,9 +325,23 @@ async fn session(proc: Proc, connection: Connection, args: SshArgs) -> i32 {
             return SSH_FAILURE;
         }
     }
+    let start_request = match (args.command.is_empty(), args.subsystem) {
+        (true, _) => "shell",
+        (false, true) => "subsystem",
+        (false, false) => "exec",
+    };
     let started = if args.command.is_empty() {
         trace.log(&me, SshEvent::Shell { way: Way::Sent });
         channel.request_shell(true).await
+    } else if args.subsystem {
+        trace.log(
+            &me,
+            SshEvent::Subsystem {
+                way: Way::Sent,
+                name: args.command.clone(),
+            },
+        );
+        channel.request_subsystem(true, &args.command).await
     } else {
         trace.log(
             &me,
@@ -361,6 +378,7 @@ async fn session(proc: Proc, connection: Connection, args: SshArgs) -> i32 {
         saved,
         escapes,
         owner,
+        start_request,
     };
     serve(proc, live).await
 }
@@ -596,6 +614,14 @@ async fn channel_message(proc: &Proc, live: &mut Live, msg: ChannelMsg) -> bool 
                 cause: EofCause::Plain,
             },
         ),
+        // The one request sent with want-reply is the one that starts the
+        // session; refused, ssh gives up the session (clientloop.c
+        // client_status_confirm: CONFIRM_CLOSE) and ends with 255.
+        ChannelMsg::Failure => {
+            let refused = format!("{} request failed on channel 0", live.start_request);
+            say(proc, &refused).await;
+            return true;
+        }
         ChannelMsg::Close => {
             trace.log(
                 &me,

@@ -7,7 +7,7 @@ pub use crate::ssh::args::{SshArgs, TtyRequest};
 
 /// What the simulated `ssh` models.
 const SIM_SSH: Dialect = Dialect {
-    flags: "nNTtfoep",
+    flags: "nNTtfoeps",
     options: &[
         "serveraliveinterval",
         "serveralivecountmax",
@@ -18,7 +18,7 @@ const SIM_SSH: Dialect = Dialect {
     ],
     unknown_flag: |other| {
         format!(
-            "ssh option -{other} is not modelled; known: -n -N -T -t -tt -f -e CHAR -o Option=value -p PORT"
+            "ssh option -{other} is not modelled; known: -n -N -T -t -tt -f -s -e CHAR -o Option=value -p PORT"
         )
     },
     unknown_option: |name| {

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hangar_scenario::{Host, Target};
+use hangar_scenario::{Host, SESSION_COMMAND, SESSION_SHELL, Target};
 use russh::server::{Auth, ChannelOpenHandle, Msg, Session};
 use russh::{Channel, ChannelId};
 use tokio::sync::{mpsc, watch};
@@ -265,17 +265,19 @@ impl Drop for Conn {
 impl Conn {
     /// The session's program: `sh -c command`, or a login shell; on the
     /// pty a `pty-req` asked for, or on fresh pipes.
+    /// `channel_type` is sshd_config(5)'s name for it in ChannelTimeout.
     fn start(
         &mut self,
         channel: ChannelId,
         command: Option<String>,
+        channel_type: &str,
         session: &mut Session,
     ) -> Result<(), russh::Error> {
         let kernel = self.proc.kernel.clone();
         let trace = kernel.trace().clone();
         let env = self.env.clone();
         let name = if command.is_some() { "sh" } else { "bash" };
-        let idle_after = channel_timeout(&self.env, command.is_some());
+        let idle_after = channel_timeout(&self.env, channel_type);
         let program = move |proc: Proc| -> Program {
             match command {
                 None => login_shell(env)(proc),
@@ -445,7 +447,7 @@ impl russh::server::Handler for Conn {
             .kernel
             .trace()
             .log(self.proc.label(), SshEvent::Shell { way: Way::Received });
-        self.start(channel, None, session)
+        self.start(channel, None, SESSION_SHELL, session)
     }
 
     async fn exec_request(
@@ -463,7 +465,35 @@ impl russh::server::Handler for Conn {
                 command: command.clone(),
             },
         );
-        self.start(channel, Some(command), session)
+        self.start(channel, Some(command), SESSION_COMMAND, session)
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.activity.packet();
+        self.proc.kernel.trace().log(
+            self.proc.label(),
+            SshEvent::Subsystem {
+                way: Way::Received,
+                name: name.to_string(),
+            },
+        );
+        match subsystem_command(self.env.target, name) {
+            // session.c do_exec: the subsystem's command runs as an exec
+            // of it would, through the user's shell.
+            Some(command) => {
+                let channel_type = format!("session:subsystem:{name}");
+                self.start(channel, Some(command.to_string()), &channel_type, session)
+            }
+            None => {
+                session.channel_failure(channel)?;
+                Ok(())
+            }
+        }
     }
 
     async fn window_change_request(
@@ -553,6 +583,19 @@ impl russh::server::Handler for Conn {
 /// Writes channel data into the child's stdin pipe, blocking when it is
 /// full; closes the pipe when the channel's EOF drops the sender, or when
 /// sshd frees the channel (`closed`).
+/// The command a subsystem name runs, as each server is set up: the
+/// built-in targets' `Subsystem sftp /usr/lib/openssh/sftp-server`
+/// (sshd_config(5)) and `--subsystem sftp=...` of hangar-sshd, and
+/// Dropbear's compiled-in SFTPSERVER_PATH (Debian's, a link to the same
+/// program). No other subsystem is configured.
+fn subsystem_command(target: Target, name: &str) -> Option<&'static str> {
+    match (name, target) {
+        ("sftp", Target::Dropbear) => Some("/usr/lib/sftp-server"),
+        ("sftp", _) => Some("/usr/lib/openssh/sftp-server"),
+        _ => None,
+    }
+}
+
 async fn feed_stdin(
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
     stdin: PipeEnd,

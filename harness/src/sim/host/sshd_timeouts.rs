@@ -30,7 +30,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hangar_scenario::{SESSION_COMMAND, SESSION_SHELL, Target, timeout_for, whole_seconds};
+use hangar_scenario::{Target, timeout_for, whole_seconds};
 use tokio::sync::watch;
 
 use super::env::HostEnv;
@@ -106,15 +106,10 @@ async fn quiet_for(last: impl Fn() -> Duration, secs: u64, phase: Duration) {
 
 /// The ChannelTimeout of a session channel on this server, in whole
 /// seconds: OpenSSH's only.
-pub(super) fn channel_timeout(env: &HostEnv, command: bool) -> Option<u64> {
+pub(super) fn channel_timeout(env: &HostEnv, channel_type: &str) -> Option<u64> {
     if env.target != Target::OpenSsh {
         return None;
     }
-    let channel_type = if command {
-        SESSION_COMMAND
-    } else {
-        SESSION_SHELL
-    };
     timeout_for(&env.server.channel_timeouts, channel_type).map(whole_seconds)
 }
 

@@ -41,6 +41,8 @@ async fn utility(proc: Proc, env: Arc<HostEnv>, argv: Vec<String>) -> i32 {
         "touch" => file_utils::touch(&proc, &argv).await,
         "rm" => file_utils::rm(&proc, &argv).await,
         "mkdir" => file_utils::mkdir(&proc, &argv).await,
+        // Named by its path, as sshd's Subsystem line runs it.
+        program if super::sftp::is_sftp_server(program) => super::sftp::sftp_server(proc).await,
         _ => run_builtin_utility(&proc, &argv).await,
     }
 }

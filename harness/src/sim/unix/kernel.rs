@@ -1147,7 +1147,8 @@ impl Proc {
             }
             OpenFile::Virtual { size, offset, .. } => {
                 let mut offset = offset.lock().unwrap();
-                let n = (*size - *offset).min(max as u64);
+                // lseek(2) may set the offset past the end: reads there give 0.
+                let n = size.saturating_sub(*offset).min(max as u64);
                 let bytes = crate::run::virtual_bytes(*offset, n as usize);
                 *offset += n;
                 Ok(bytes)

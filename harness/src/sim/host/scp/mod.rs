@@ -26,13 +26,16 @@
 //! SIGTERM, SIGINT and SIGHUP (`killchild`: the same signal to ssh, wait
 //! for it, exit 1); the remote scp keeps the defaults.
 //!
+//! Without `-O`, scp speaks SFTP to the server's sftp-server instead
+//! (OpenSSH 9's default): see [`sftp_mode`].
+//!
 //! Modelled: one source operand; files are the host's declared virtual
 //! files (mode 0644) read and its output files written; the only directory
-//! is `.`, the current one. Left out, and refused with a message: the SFTP
-//! mode (scp's default), `-r` (D and E records), several sources, local and
-//! remote-to-remote copies, and options other than `-O -p -q` (`-p` is
-//! accepted but sends no times: files have none here; the sink still
-//! acknowledges a T record), brace and glob patterns in the source name.
+//! is `.`, the current one. Left out, and refused with a message: `-r` (D
+//! and E records), several sources, local and remote-to-remote copies, and
+//! options other than `-O -p -q` (`-p` is accepted but sends no times:
+//! files have none here; the sink still acknowledges a T record), brace
+//! and glob patterns in the source name.
 
 use std::sync::Arc;
 
@@ -41,6 +44,9 @@ use super::redirect::{open_read, open_write};
 use super::utils::run_utility;
 use crate::sim::unix::{Disposition, OpenFile, Pid, Proc, Program, Signal, WaitStatus};
 use crate::trace::ScpEvent;
+use sftp_mode::Copy;
+
+mod sftp_mode;
 
 /// scp.c COPY_BUFLEN. The buffer of source() and sink() is allocbuf()'s
 /// st_blksize rounded up to it: 16 KiB for the 4 KiB blocks of common file
@@ -114,12 +120,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 'f' => options.from = true,
                 't' => options.to = true,
                 'd' => options.target_is_dir = true,
-                's' => {
-                    return Err(
-                        "scp: -s asks for the SFTP protocol, which is not modelled: use scp -O (the legacy SCP protocol)"
-                            .into(),
-                    );
-                }
+                // -s: SFTP, the default already.
+                's' => options.legacy = false,
                 other => {
                     return Err(format!(
                         "scp: option -{other} is not modelled; known: -O -p -q (and -f, -t, -d, which scp passes to the remote scp)"
@@ -152,17 +154,10 @@ async fn scp_main(proc: Proc, argv: Vec<String>, transport: Transport) -> i32 {
             Err(Exit(code)) => code,
         };
     }
-    if !options.legacy {
-        return complain(
-            &proc,
-            "scp: only the legacy SCP protocol is modelled, not SFTP (scp's default): use scp -O",
-        )
-        .await;
-    }
     match options.operands.as_slice() {
         [source, target] => {
             let (source, target) = (source.clone(), target.clone());
-            local(proc, &source, &target, transport).await
+            local(proc, &source, &target, options.legacy, transport).await
         }
         [_, _, _, ..] => {
             complain(
@@ -171,7 +166,7 @@ async fn scp_main(proc: Proc, argv: Vec<String>, transport: Transport) -> i32 {
             )
             .await
         }
-        _ => complain(&proc, "usage: scp -O [-pq] source target").await,
+        _ => complain(&proc, "usage: scp [-Opqs] source target").await,
     }
 }
 
@@ -224,7 +219,7 @@ fn remote_command(flag: &str, path: &str) -> String {
 }
 
 /// main() of the local scp: toremote() or tolocal(), then wait for ssh.
-async fn local(proc: Proc, source: &str, target: &str, transport: Transport) -> i32 {
+async fn local(proc: Proc, source: &str, target: &str, legacy: bool, transport: Transport) -> i32 {
     let (from, to) = (remote_path(source), remote_path(target));
     let (remote, command) = match (&from, &to) {
         (Some(_), Some(_)) => {
@@ -244,7 +239,20 @@ async fn local(proc: Proc, source: &str, target: &str, transport: Transport) -> 
         (Some(from), None) => (from, remote_command("-f", &from.path)),
         (None, Some(to)) => (to, remote_command("-t", &to.path)),
     };
-    let ssh = do_cmd(&proc, remote, command, transport);
+    if !legacy {
+        let copy = match &from {
+            Some(from) => Copy::Download {
+                remote: &from.path,
+                local: target,
+            },
+            None => Copy::Upload {
+                local: source,
+                remote: &remote.path,
+            },
+        };
+        return sftp_mode::copy(proc, &remote.destination, copy, transport).await;
+    }
+    let ssh = do_cmd(&proc, vec![remote.destination.clone(), command], transport);
     let mut conn = Conn::new(proc.clone(), LOCAL_REMIN, LOCAL_REMOUT, false);
     let work = async {
         let ended = match &from {
@@ -263,10 +271,11 @@ async fn local(proc: Proc, source: &str, target: &str, transport: Transport) -> 
     }
 }
 
-/// do_cmd(): two pipes, and a child running `ssh HOST COMMAND` with the
-/// read end of one as stdin and the write end of the other as stdout
-/// (stderr inherited). The parent keeps the other ends.
-fn do_cmd(proc: &Proc, remote: &RemotePath, command: String, transport: Transport) -> Pid {
+/// do_cmd(): two pipes, and a child running `ssh ARGS` (`HOST COMMAND`,
+/// or `-s HOST sftp`) with the read end of one as stdin and the write end
+/// of the other as stdout (stderr inherited). The parent keeps the other
+/// ends.
+fn do_cmd(proc: &Proc, ssh_args: Vec<String>, transport: Transport) -> Pid {
     // main() catches SIGPIPE before it forks; exec resets it in the child.
     proc.kernel
         .set_disposition(proc.pid, Signal::Pipe, Disposition::Trap(LOSTCONN.into()));
@@ -275,7 +284,7 @@ fn do_cmd(proc: &Proc, remote: &RemotePath, command: String, transport: Transpor
     let mut child = proc.fds();
     child.set(0, OpenFile::pipe(to_ssh_r));
     child.set(1, OpenFile::pipe(from_ssh_w));
-    let argv = vec!["ssh".to_string(), remote.destination.clone(), command];
+    let argv = std::iter::once("ssh".to_string()).chain(ssh_args).collect();
     let ssh = proc.spawn("ssh", child, move |child: Proc| transport(child, argv));
     let mut fds = proc.fds();
     fds.set(LOCAL_REMOUT, OpenFile::pipe(to_ssh_w));

@@ -28,7 +28,11 @@ fn no_transport() -> Transport {
 /// `ssh HOST COMMAND` without a network: runs the remote scp of
 /// COMMAND on the same host, over the same pipes.
 fn loopback() -> Transport {
-    Box::new(|child, argv| Box::pin(scp_main(child, words(&argv[2]), no_transport())))
+    Box::new(|child, argv| match argv[1].as_str() {
+        // `ssh -s HOST sftp`: the server's sftp-server.
+        "-s" => Box::pin(crate::sim::host::sftp::sftp_server(child)),
+        _ => Box::pin(scp_main(child, words(&argv[2]), no_transport())),
+    })
 }
 
 /// A test's end of a process's stdin and stdout, and its stderr.
@@ -174,10 +178,7 @@ fn operands_and_options_read_as_scp_reads_them() {
 }
 
 #[test]
-fn without_minus_o_or_with_other_options_scp_refuses_with_advice() {
-    let ran = run_line("scp server:big copy", &[]);
-    assert_eq!(ran.status, WaitStatus::Exited(1));
-    assert!(ran.stderr.contains("use scp -O"), "{}", ran.stderr);
+fn options_and_copies_it_does_not_model_are_refused_with_advice() {
     let ran = run_line("scp -O -P 2222 server:big copy", &[]);
     assert_eq!(ran.status, WaitStatus::Exited(1));
     assert!(ran.stderr.contains("-P is not modelled"), "{}", ran.stderr);
@@ -359,4 +360,76 @@ fn sigterm_is_passed_to_ssh_and_scp_exits_1() {
         let ssh = peer.pid + 1;
         assert_eq!(k.state_of(ssh), None, "killed and reaped");
     });
+}
+
+#[test]
+fn without_minus_o_a_download_and_an_upload_go_over_sftp() {
+    let (status, stderr, k, trace) = local_run(&[("big", 100_000)], "scp server:big copy");
+    assert_eq!((status, stderr.as_str()), (WaitStatus::Exited(0), ""));
+    assert_eq!(k.written("copy"), 100_000);
+    for step in [
+        "sftp: version 3",
+        "sftp: OPEN big for reading",
+        "wrote copy: 100000 bytes",
+        "sftp: CLOSE big",
+    ] {
+        assert!(trace.contains(step), "{step}: {trace}");
+    }
+    // The file is closed before sftp-server (here run by the stand-in
+    // ssh itself) sees the end of its stdin.
+    let closed = trace.lines().position(|l| l.ends_with("sftp: CLOSE big"));
+    let server_exit = trace
+        .lines()
+        .position(|l| l.contains("host ssh[4]") && l.ends_with("exit 0"));
+    assert!(closed.is_some() && closed < server_exit, "{trace}");
+
+    let (status, _, k, _) = local_run(&[("big", 100_000)], "scp -q server:big .");
+    assert_eq!(status, WaitStatus::Exited(0));
+    assert_eq!(k.written("big"), 100_000, "`.` takes the file's name");
+
+    let (status, stderr, k, trace) = local_run(&[("big", 100_000)], "scp big server:copy");
+    assert_eq!((status, stderr.as_str()), (WaitStatus::Exited(0), ""));
+    assert_eq!(k.written("copy"), 100_000);
+    assert!(
+        trace.contains("sftp: copy: 100000 bytes written and acknowledged"),
+        "{trace}"
+    );
+    let (status, _, _, _) = local_run(&[("big", 10)], "scp -O -s big server:copy");
+    assert_eq!(status, WaitStatus::Exited(0), "-s after -O asks for SFTP");
+}
+
+#[test]
+fn sftp_errors_are_the_local_scps_own_words() {
+    let (status, stderr, k, _) = local_run(&[], "scp server:nothing copy");
+    assert_eq!(status, WaitStatus::Exited(1));
+    assert_eq!(stderr, "scp: nothing: No such file or directory\r\n");
+    assert_eq!(k.stat("copy"), None, "no local file is made");
+
+    let (status, stderr, _, _) = local_run(&[], "scp nothing server:copy");
+    assert_eq!(status, WaitStatus::Exited(1));
+    assert_eq!(stderr, "nothing: No such file or directory\n");
+}
+
+#[test]
+fn an_sftp_conversation_cut_short_is_fatal() {
+    // A server that answers INIT, reads the next request and goes away
+    // without an answer (a write after that would be SIGPIPE instead).
+    let gone: Transport = Box::new(|child: Proc, _| -> Program {
+        Box::pin(async move {
+            let _ = child.read(0, 9).await;
+            let version = crate::sim::host::sftp::wire::Packet::Version { version: 3 };
+            let _ = child.write(1, &version.encode()).await;
+            let _ = child.read(0, 64).await;
+            0
+        })
+    });
+    let (status, stderr) = block_on(async {
+        let k = kernel(&[]);
+        let peer = start(&k, "scp server:big copy", gone);
+        let status = k.exited(peer.pid).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        (status, peer.stderr())
+    });
+    assert_eq!(status, WaitStatus::Exited(255));
+    assert_eq!(stderr, "scp: Connection closed\r\n");
 }
