@@ -50,6 +50,10 @@ pub struct RunOptions {
     pub repeat: Option<usize>,
     /// Real lane: how many more times a job that did not pass is run.
     pub retries: usize,
+    /// `--format junit`: JUnit XML on stdout in place of the text lines.
+    pub junit_stdout: bool,
+    /// `--junit FILE`: JUnit XML written to FILE as well.
+    pub junit_file: Option<PathBuf>,
 }
 
 /// The tag of a scenario whose real runs differ by nature (which of two

@@ -48,9 +48,13 @@ enum Command {
         /// Print each run's full teardown trace.
         #[arg(short, long)]
         verbose: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// Output format: `junit` prints JUnit XML instead of the text lines
+        /// (the tally goes to stderr).
+        #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+        format: RunFormat,
+        /// Also write the runs as JUnit XML to FILE, whatever the format.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         /// With `--format json`: each run's object gets an `events` array,
         /// its trace one object per event.
         #[arg(long)]
@@ -136,6 +140,14 @@ enum Format {
     Json,
 }
 
+/// `hangar run`'s formats: those of every command, and JUnit XML.
+#[derive(Clone, Copy, ValueEnum)]
+enum RunFormat {
+    Text,
+    Json,
+    Junit,
+}
+
 /// `--jobs`, or one worker per core.
 fn workers(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -166,12 +178,13 @@ fn command(cli: Cli) -> i32 {
             lane,
             verbose,
             format,
+            junit,
             events,
             jobs,
             repeat,
             retries,
         } => {
-            if events && !matches!(format, Format::Json) {
+            if events && !matches!(format, RunFormat::Json) {
                 eprintln!(
                     "error: --events: the events go into the JSON lines; use it with --format json\n  \
                      example: hangar run scenarios/ --format json --events"
@@ -188,8 +201,10 @@ fn command(cli: Cli) -> i32 {
                 seeds,
                 lane,
                 verbose,
-                json: matches!(format, Format::Json),
+                json: matches!(format, RunFormat::Json),
                 events,
+                junit_stdout: matches!(format, RunFormat::Junit),
+                junit_file: junit,
             };
             catalog::run_paths(&paths, &options)
         }

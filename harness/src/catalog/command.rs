@@ -2,6 +2,7 @@
 //! the lane asked for, and the runs.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use hangar_scenario::{Scenario, Target};
 
@@ -13,6 +14,7 @@ use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
 use crate::explore::SeedRange;
 use crate::real::{RealTarget, TargetsFile};
 use crate::report::EXIT_BAD_INPUT;
+use crate::report::junit::{CaseResult, JunitCase};
 use crate::sim;
 
 /// `hangar run`: returns the process exit code.
@@ -71,6 +73,18 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     if lane == Lane::Sim && options.retries > 0 {
         return Err("error: --retries: the sim lane gives the same run for the same seed; retries are for the real lane\n  example: hangar run scenarios/ --lane real --retries 1".to_string());
     }
+    if lane == Lane::Both && (options.junit_stdout || options.junit_file.is_some()) {
+        return Err("error: --junit, --format junit: JUnit reports the verdicts of one lane; --lane both reports how the lanes agree, in text or JSON\n  example: hangar run scenarios/ --lane real --junit hangar.xml".to_string());
+    }
+    // Before anything runs: a report that cannot be written is bad input.
+    if let Some(path) = &options.junit_file {
+        std::fs::File::create(path).map_err(|e| {
+            format!(
+                "error: --junit {}: {e}\n  example: --junit hangar.xml",
+                path.display()
+            )
+        })?;
+    }
     if lane == Lane::Sim && options.targets_file.is_some() {
         return Err("error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml".to_string());
     }
@@ -98,7 +112,7 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
 }
 
 fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::default();
+    let mut out = Output::for_run(options);
     let mut tally = Tally::default();
     // `--repeat N`: each job N times in a row, compared.
     let repeat = options.repeat.unwrap_or(1).max(1);
@@ -112,6 +126,13 @@ fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> 
             Some(why) => {
                 tally.skipped += 1;
                 out.line(&skipped_line(scenario, target, "real", &why));
+                out.case(|| JunitCase {
+                    scenario: scenario.path.clone(),
+                    name: format!("[{}]", target.label()),
+                    result: CaseResult::Skipped { why },
+                    time: Duration::ZERO,
+                    trace: String::new(),
+                });
                 false
             }
             None => true,
@@ -140,11 +161,11 @@ fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> 
         };
         report_job(&mut out, options, &job, results, &mut tally);
     }
-    finish(&mut out, options, &tally)
+    out.finish(options, &tally)
 }
 
 fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::default();
+    let mut out = Output::for_run(options);
     let mut tally = Tally::default();
     let repeat = options.repeat.unwrap_or(1).max(1);
     let jobs: Vec<(&Scenario, Target)> = scenarios
@@ -191,15 +212,7 @@ fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i
             report_job(&mut out, options, &job, results, &mut tally);
         }
     }
-    finish(&mut out, options, &tally)
-}
-
-/// The tally's last line (text only) and the exit code.
-fn finish(out: &mut Output, options: &RunOptions, tally: &Tally) -> i32 {
-    if !options.json {
-        out.line(&tally.summary());
-    }
-    tally.exit_code()
+    out.finish(options, &tally)
 }
 
 /// A job the real lane cannot run, with the reason.

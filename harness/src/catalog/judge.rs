@@ -4,11 +4,12 @@
 use hangar_scenario::{Scenario, Target};
 
 use super::isolation::{RunFailure, run_isolated};
-use super::output::{Output, Tally, report_error, report_try};
+use super::output::{Output, Tally, case_name, job_replay, report_error, report_try};
 use super::pool::RunOutcome;
 use super::{REAL_RACE, RunOptions};
 use crate::real::RealTarget;
 use crate::report;
+use crate::report::junit::{CaseResult, JunitCase, failure_message};
 use crate::verdict::{Verdict, check, expectations_for};
 
 /// One job of a `hangar run`, as its runs are judged and reported.
@@ -72,6 +73,20 @@ pub(crate) fn report_job(
         });
     }
     let Some(judged) = tries.last() else { return };
+    out.case(|| JunitCase {
+        scenario: job.scenario.path.clone(),
+        name: case_name(job),
+        result: CaseResult::Judged {
+            verdict: judged.verdict.clone(),
+            replay: job_replay(job),
+            earlier_failures: tries[..tries.len() - 1]
+                .iter()
+                .map(|t| failure_message(&t.verdict))
+                .collect(),
+        },
+        time: judged.result.wall,
+        trace: report::trace_text(job.scenario, &judged.result, &judged.verdict),
+    });
     if judged.verdict == Verdict::Pass {
         tally.passed += 1;
         tally.flaky += u64::from(tries.len() > 1);
@@ -187,6 +202,8 @@ mod tests {
             targets_file: None,
             repeat: None,
             retries: 0,
+            junit_stdout: false,
+            junit_file: None,
         };
         let job = JobRef {
             scenario: &scenario,

@@ -6,21 +6,81 @@ use std::io::Write;
 use super::RunOptions;
 use super::judge::{JobRef, Judged};
 use crate::real::RealTarget;
+use crate::report::junit::{CaseResult, JunitCase, JunitReport};
 use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
 use crate::verdict::Verdict;
 
 /// Standard output that stops quietly when its reader goes away
-/// (`hangar run ... | head`), instead of panicking.
+/// (`hangar run ... | head`), instead of panicking; and the JUnit report,
+/// when one is asked for, gathered as the jobs are reported.
 #[derive(Default)]
 pub(crate) struct Output {
     closed: bool,
+    /// `--format junit`: standard output holds the XML alone.
+    xml_only: bool,
+    junit: Option<JunitReport>,
 }
 
 impl Output {
+    pub(crate) fn for_run(options: &RunOptions) -> Output {
+        let wants_junit = options.junit_stdout || options.junit_file.is_some();
+        Output {
+            closed: false,
+            xml_only: options.junit_stdout,
+            junit: wants_junit.then(JunitReport::default),
+        }
+    }
+
     pub(crate) fn line(&mut self, text: &str) {
+        if !self.xml_only {
+            self.write(text);
+        }
+    }
+
+    fn write(&mut self, text: &str) {
         if !self.closed && writeln!(std::io::stdout().lock(), "{text}").is_err() {
             self.closed = true;
         }
+    }
+
+    /// Adds a testcase to the JUnit report, if there is one (the case is
+    /// made only then).
+    pub(crate) fn case(&mut self, case: impl FnOnce() -> JunitCase) {
+        if let Some(report) = &mut self.junit {
+            report.add(case());
+        }
+    }
+
+    /// The tally's last line (on stderr when stdout holds the XML), and
+    /// the JUnit report where it was asked for; the exit code.
+    pub(crate) fn finish(&mut self, options: &RunOptions, tally: &Tally) -> i32 {
+        if self.xml_only {
+            eprintln!("{}", tally.summary().trim_start());
+        } else if !options.json {
+            self.line(&tally.summary());
+        }
+        let Some(report) = &self.junit else {
+            return tally.exit_code();
+        };
+        let xml = report.to_xml();
+        if self.xml_only {
+            self.write(xml.trim_end());
+        }
+        if let Some(path) = &options.junit_file
+            && let Err(e) = std::fs::write(path, &xml)
+        {
+            eprintln!("error: --junit {}: {e}", path.display());
+            return EXIT_HARNESS_ERROR;
+        }
+        tally.exit_code()
+    }
+}
+
+/// A job's testcase name: its target, and its seed in the sim lane.
+pub(crate) fn case_name(job: &JobRef) -> String {
+    match job.real_target {
+        Some(_) => format!("[{}]", job.label),
+        None => format!("[{}] seed={}", job.label, job.seed),
     }
 }
 
@@ -86,6 +146,16 @@ pub(crate) fn out_header(
 /// `error`, the panic's message and place, and the replay line.
 pub(crate) fn report_error(out: &mut Output, options: &RunOptions, job: &JobRef, message: &str) {
     let replay = job_replay(job);
+    out.case(|| JunitCase {
+        scenario: job.scenario.path.clone(),
+        name: case_name(job),
+        result: CaseResult::Error {
+            message: message.to_string(),
+            replay: replay.clone(),
+        },
+        time: std::time::Duration::ZERO,
+        trace: String::new(),
+    });
     if options.json {
         let lane = if job.real_target.is_some() {
             report::LANE_REAL

@@ -6,6 +6,7 @@
 
 mod events;
 mod explore;
+pub mod junit;
 mod run;
 
 pub use events::events_json;
