@@ -6,6 +6,8 @@
 //! - [`pool`]: the worker pool that runs jobs, isolated from each other.
 //! - [`judge`]: a job's runs judged against the expectations, retried.
 //! - [`output`]: what a run prints: lines, headers, replay lines, the tally.
+//! - [`select`]: which files a run takes (tags, name, partition);
+//!   [`list`] shows them.
 //! - [`both`]: `--lane both`, the sim lane compared with the real lane
 //!   ([`compare`]) on the times of the steps ([`step_times`]).
 
@@ -15,16 +17,20 @@ mod compare;
 mod isolation;
 mod judge;
 mod lane;
+mod list;
 mod load;
 mod output;
 mod pool;
+mod select;
 mod step_times;
 
 pub use command::run_paths;
 pub use isolation::{RunFailure, isolated, run_isolated};
 pub use lane::Lane;
+pub use list::{ListOptions, list_paths};
 pub use load::{load, load_all, load_named};
 pub use pool::run_parallel;
+pub use select::{Partition, Selection};
 
 use std::path::PathBuf;
 
@@ -54,6 +60,8 @@ pub struct RunOptions {
     pub junit_stdout: bool,
     /// `--junit FILE`: JUnit XML written to FILE as well.
     pub junit_file: Option<PathBuf>,
+    /// Which of the files found run.
+    pub selection: Selection,
 }
 
 /// The tag of a scenario whose real runs differ by nature (which of two

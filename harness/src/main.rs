@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use hangar::catalog::{self, Lane, RunOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hangar::catalog::{self, Lane, ListOptions, RunOptions, Selection};
 use hangar::explore::{ExploreArgs, explore_command};
 use hangar::report;
 use hangar::shrink::{ShrinkArgs, shrink_command};
@@ -72,6 +72,26 @@ enum Command {
         /// every failed try printed in full.
         #[arg(long, default_value_t = 0)]
         retries: usize,
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+    /// List the scenario files a run would take: their tags, their targets in the sim,
+    /// and in the real lane which targets run them and which skip them, and why.
+    List {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only these targets (repeatable), as `run` takes them.
+        #[arg(long = "target", short = 't')]
+        targets: Vec<String>,
+        /// A TOML file of your own real-lane targets (default: $HANGAR_TARGETS).
+        #[arg(long = "targets", value_name = "FILE")]
+        targets_file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        select: SelectArgs,
     },
     /// Run one scenario over a range of seeds and group the runs by outcome.
     Explore {
@@ -126,6 +146,35 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+/// Which scenario files `run` and `list` take.
+#[derive(Args)]
+struct SelectArgs {
+    /// Only the files with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Not the files with this tag (repeatable).
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    exclude_tags: Vec<String>,
+    /// Only the files whose path contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// One part of the selection, for CI jobs that split it: `hash:K/N` (by the file's
+    /// path) or `count:K/N` (by its place); the N parts add up to the whole.
+    #[arg(long, value_name = "KIND:K/N")]
+    partition: Option<String>,
+}
+
+impl SelectArgs {
+    fn selection(self) -> Result<Selection, String> {
+        Ok(Selection {
+            tags: self.tags,
+            exclude_tags: self.exclude_tags,
+            filter: self.filter,
+            partition: self.partition.as_deref().map(str::parse).transpose()?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -183,7 +232,15 @@ fn command(cli: Cli) -> i32 {
             jobs,
             repeat,
             retries,
+            select,
         } => {
+            let selection = match select.selection() {
+                Ok(selection) => selection,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return report::EXIT_BAD_INPUT;
+                }
+            };
             if events && !matches!(format, RunFormat::Json) {
                 eprintln!(
                     "error: --events: the events go into the JSON lines; use it with --format json\n  \
@@ -205,9 +262,31 @@ fn command(cli: Cli) -> i32 {
                 events,
                 junit_stdout: matches!(format, RunFormat::Junit),
                 junit_file: junit,
+                selection,
             };
             catalog::run_paths(&paths, &options)
         }
+        Command::List {
+            paths,
+            targets,
+            targets_file,
+            format,
+            select,
+        } => match select.selection() {
+            Ok(selection) => catalog::list_paths(
+                &paths,
+                &ListOptions {
+                    selection,
+                    targets,
+                    targets_file,
+                    json: matches!(format, Format::Json),
+                },
+            ),
+            Err(message) => {
+                eprintln!("error: {message}");
+                report::EXIT_BAD_INPUT
+            }
+        },
         Command::Explore {
             path,
             seeds,

@@ -39,6 +39,13 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
         eprintln!("error: no scenario files (*.toml) under the given paths");
         return EXIT_BAD_INPUT;
     }
+    let scenarios = match options.selection.apply(scenarios) {
+        Ok(scenarios) => scenarios,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     match options.lane {
         Lane::Sim => run_sim(&scenarios, options, &checked),
         Lane::Real => run_real(&scenarios, options, &checked),
@@ -92,7 +99,7 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     let real_targets = if lane == Lane::Sim {
         Vec::new()
     } else {
-        real_targets(options)?
+        real_targets(&options.targets, options.targets_file.as_ref())?
     };
     let mut sim_targets = Vec::new();
     if lane == Lane::Sim {
@@ -231,16 +238,18 @@ pub(crate) fn skipped_line(
 
 /// The real lane's targets: `--target` names among the built-ins and the
 /// targets file's (`--targets`, else `HANGAR_TARGETS`).
-fn real_targets(options: &RunOptions) -> Result<Vec<RealTarget>, String> {
-    let path = options
-        .targets_file
-        .clone()
+pub(crate) fn real_targets(
+    names: &[String],
+    targets_file: Option<&PathBuf>,
+) -> Result<Vec<RealTarget>, String> {
+    let path = targets_file
+        .cloned()
         .or_else(|| std::env::var_os(TARGETS_ENV).map(PathBuf::from));
     let file = match path {
         Some(path) => Some(TargetsFile::load(&path).map_err(|e| e.to_string())?),
         None => None,
     };
-    crate::real::targets::resolve(&options.targets, file.as_ref())
+    crate::real::targets::resolve(names, file.as_ref())
         .map_err(|message| format!("error: {message}"))
 }
 

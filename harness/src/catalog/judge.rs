@@ -204,6 +204,7 @@ mod tests {
             retries: 0,
             junit_stdout: false,
             junit_file: None,
+            selection: Default::default(),
         };
         let job = JobRef {
             scenario: &scenario,
