@@ -10,6 +10,7 @@ use super::judge::{JobRef, report_job};
 use super::load::load_all;
 use super::output::{Output, Tally, out_header};
 use super::pool::{in_groups, repeat_each};
+use super::select::Selection;
 use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
 use crate::explore::SeedRange;
 use crate::real::{RealTarget, TargetsFile};
@@ -26,31 +27,36 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    let scenarios = match load_all(paths) {
-        Ok(s) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return EXIT_BAD_INPUT;
-        }
-    };
-    if scenarios.is_empty() {
-        eprintln!("error: no scenario files (*.toml) under the given paths");
+    let Some(scenarios) = load_selected(paths, &options.selection) else {
         return EXIT_BAD_INPUT;
-    }
-    let scenarios = match options.selection.apply(scenarios) {
-        Ok(scenarios) => scenarios,
-        Err(message) => {
-            eprintln!("{message}");
-            return EXIT_BAD_INPUT;
-        }
     };
     match options.lane {
         Lane::Sim => run_sim(&scenarios, options, &checked),
         Lane::Real => run_real(&scenarios, options, &checked),
         Lane::Both => both::run_both(&scenarios, options, &checked),
     }
+}
+
+/// Every file under `paths`, loaded and checked, then selected; `None`
+/// (the errors said on stderr) when a file is bad or none is left.
+pub(crate) fn load_selected(paths: &[PathBuf], selection: &Selection) -> Option<Vec<Scenario>> {
+    let scenarios = match load_all(paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return None;
+        }
+    };
+    if scenarios.is_empty() {
+        eprintln!("error: no scenario files (*.toml) under the given paths");
+        return None;
+    }
+    selection
+        .apply(scenarios)
+        .map_err(|message| eprintln!("{message}"))
+        .ok()
 }
 
 /// The options once checked: nothing runs before they all are.

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use hangar_scenario::{Scenario, Target};
 use serde_json::json;
 
-use super::command::real_targets;
-use super::load::load_all;
+use super::command::{load_selected, real_targets};
 use super::output::Output;
 use super::select::Selection;
 use crate::real::RealTarget;
@@ -34,21 +33,8 @@ struct Listed<'a> {
 
 /// `hangar list`: returns the process exit code.
 pub fn list_paths(paths: &[PathBuf], options: &ListOptions) -> i32 {
-    let scenarios = match load_all(paths) {
-        Ok(scenarios) => scenarios,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let scenarios = match options.selection.apply(scenarios) {
-        Ok(scenarios) => scenarios,
-        Err(message) => {
-            eprintln!("{message}");
-            return EXIT_BAD_INPUT;
-        }
+    let Some(scenarios) = load_selected(paths, &options.selection) else {
+        return EXIT_BAD_INPUT;
     };
     let real = match real_targets(&options.targets, options.targets_file.as_ref()) {
         Ok(real) => real,
