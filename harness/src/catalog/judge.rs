@@ -87,6 +87,9 @@ pub(crate) fn report_job(
         time: judged.result.wall,
         trace: report::trace_text(job.scenario, &judged.result, &judged.verdict),
     });
+    if judged.verdict != Verdict::Pass {
+        out.failed(job, &judged.verdict);
+    }
     if judged.verdict == Verdict::Pass {
         tally.passed += 1;
         tally.flaky += u64::from(tries.len() > 1);

@@ -6,6 +6,9 @@ use std::io::Write;
 use super::RunOptions;
 use super::judge::{JobRef, Judged};
 use crate::real::RealTarget;
+use crate::report::github::{
+    Failed, annotation, append_step_summary, in_github_actions, step_summary,
+};
 use crate::report::junit::{CaseResult, JunitCase, JunitReport};
 use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
 use crate::verdict::Verdict;
@@ -19,6 +22,8 @@ pub(crate) struct Output {
     /// `--format junit`: standard output holds the XML alone.
     xml_only: bool,
     junit: Option<JunitReport>,
+    /// In GitHub Actions: the runs that did not pass, for the job summary.
+    github: Option<Vec<Failed>>,
 }
 
 impl Output {
@@ -28,6 +33,34 @@ impl Output {
             closed: false,
             xml_only: options.junit_stdout,
             junit: wants_junit.then(JunitReport::default),
+            github: in_github_actions().then(Vec::new),
+        }
+    }
+
+    /// In GitHub Actions, a run that did not pass: an `::error` at the
+    /// expectation it broke, kept for the job summary. The runner reads
+    /// workflow commands on stderr as on stdout; stderr leaves the text,
+    /// JSON or XML on stdout as it is without.
+    pub(crate) fn failed(&mut self, job: &JobRef, verdict: &Verdict) {
+        if self.github.is_none() {
+            return;
+        }
+        let failed = Failed {
+            scenario: job.scenario.path.clone(),
+            run: case_name(job).trim_start_matches('[').replacen(']', "", 1),
+            verdict: verdict.clone(),
+            replay: job_replay(job),
+        };
+        let lane = if job.real_target.is_some() {
+            "real"
+        } else {
+            "sim"
+        };
+        let file_text = std::fs::read_to_string(&job.scenario.path).unwrap_or_default();
+        let line = annotation(&failed, &file_text, &job.target.to_string(), lane);
+        eprintln!("{line}");
+        if let Some(failures) = &mut self.github {
+            failures.push(failed);
         }
     }
 
@@ -54,6 +87,9 @@ impl Output {
     /// The tally's last line (on stderr when stdout holds the XML), and
     /// the JUnit report where it was asked for; the exit code.
     pub(crate) fn finish(&mut self, options: &RunOptions, tally: &Tally) -> i32 {
+        if let Some(failures) = &self.github {
+            append_step_summary(&step_summary(&tally.summary(), failures));
+        }
         if self.xml_only {
             eprintln!("{}", tally.summary().trim_start());
         } else if !options.json {
@@ -146,6 +182,10 @@ pub(crate) fn out_header(
 /// `error`, the panic's message and place, and the replay line.
 pub(crate) fn report_error(out: &mut Output, options: &RunOptions, job: &JobRef, message: &str) {
     let replay = job_replay(job);
+    out.failed(
+        job,
+        &Verdict::Fail(vec![format!("hangar itself failed: {message}")]),
+    );
     out.case(|| JunitCase {
         scenario: job.scenario.path.clone(),
         name: case_name(job),

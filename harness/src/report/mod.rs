@@ -6,6 +6,7 @@
 
 mod events;
 mod explore;
+pub mod github;
 pub mod junit;
 mod run;
 
