@@ -95,3 +95,19 @@ fn a_tag_no_file_has_and_a_bad_partition_are_bad_input() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("example: --partition hash:1/3"), "{stderr}");
 }
+
+#[test]
+fn piped_output_is_plain_text_without_color_or_progress() {
+    let out = hangar(&["run", "../scenarios/exit", "--target", "openssh"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.starts_with("hangar: 4 scenario file(s)"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("pass    ")),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "{stdout}{stderr}"
+    );
+}

@@ -67,7 +67,7 @@ struct Count {
 }
 
 pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::default();
+    let mut out = Output::for_run(options);
     let mut count = Count::default();
     let seeds = checked.seed_range.unwrap_or(DEFAULT_SEEDS);
     let runs = options.repeat.unwrap_or(DEFAULT_REAL_RUNS).max(1);

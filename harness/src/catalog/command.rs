@@ -160,8 +160,12 @@ fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> 
         &seed.to_string(),
     );
     let repeated = repeat_each(&jobs, repeat);
+    out.expect_runs(repeated.len() as u64);
+    let bar = out.progress();
     let results = run_isolated(&repeated, options.workers, |(scenario, target)| {
-        crate::real::run(scenario, target)
+        let result = crate::real::run(scenario, target);
+        bar.as_ref().inspect(|bar| bar.inc(1));
+        result
     });
     for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
         let job = JobRef {
@@ -209,9 +213,13 @@ fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i
     let runs = (jobs.len() as u64).saturating_mul(seeds.count(None));
     out_header(&mut out, options, scenarios.len(), runs, &which);
     tally.hide_passes = checked.seed_range.is_some() && !options.json;
+    out.expect_runs(runs.saturating_mul(repeat as u64));
+    let bar = out.progress();
     for seed in seeds.iter(None) {
         let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
-            sim::run(s, *t, seed)
+            let result = sim::run(s, *t, seed);
+            bar.as_ref().inspect(|bar| bar.inc(1));
+            result
         });
         for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
             let job = JobRef {

@@ -10,6 +10,7 @@ use crate::report::github::{
     Failed, annotation, append_step_summary, in_github_actions, step_summary,
 };
 use crate::report::junit::{CaseResult, JunitCase, JunitReport};
+use crate::report::terminal::{paint_verdict, progress_bar, stdout_takes_color};
 use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
 use crate::verdict::Verdict;
 
@@ -24,6 +25,10 @@ pub(crate) struct Output {
     junit: Option<JunitReport>,
     /// In GitHub Actions: the runs that did not pass, for the job summary.
     github: Option<Vec<Failed>>,
+    /// At a terminal: verdicts in color.
+    color: bool,
+    /// At a terminal: how far the runs are (on stderr).
+    progress: Option<indicatif::ProgressBar>,
 }
 
 impl Output {
@@ -34,7 +39,19 @@ impl Output {
             xml_only: options.junit_stdout,
             junit: wants_junit.then(JunitReport::default),
             github: in_github_actions().then(Vec::new),
+            color: !options.json && !options.junit_stdout && stdout_takes_color(),
+            progress: None,
         }
+    }
+
+    /// Shows a progress bar for `runs` runs, at a terminal.
+    pub(crate) fn expect_runs(&mut self, runs: u64) {
+        self.progress = progress_bar(runs, "runs");
+    }
+
+    /// The bar, for the worker threads to step at each run's end.
+    pub(crate) fn progress(&self) -> Option<indicatif::ProgressBar> {
+        self.progress.clone()
     }
 
     /// In GitHub Actions, a run that did not pass: an `::error` at the
@@ -71,9 +88,18 @@ impl Output {
     }
 
     fn write(&mut self, text: &str) {
-        if !self.closed && writeln!(std::io::stdout().lock(), "{text}").is_err() {
-            self.closed = true;
-        }
+        let text = if self.color {
+            paint_verdict(text)
+        } else {
+            text.to_string()
+        };
+        let print = || writeln!(std::io::stdout().lock(), "{text}").is_err();
+        // The bar steps aside while a line is printed above it.
+        let failed = match &self.progress {
+            Some(bar) if !self.closed => bar.suspend(print),
+            _ => !self.closed && print(),
+        };
+        self.closed |= failed;
     }
 
     /// Adds a testcase to the JUnit report, if there is one (the case is
@@ -87,6 +113,9 @@ impl Output {
     /// The tally's last line (on stderr when stdout holds the XML), and
     /// the JUnit report where it was asked for; the exit code.
     pub(crate) fn finish(&mut self, options: &RunOptions, tally: &Tally) -> i32 {
+        if let Some(bar) = self.progress.take() {
+            bar.finish_and_clear();
+        }
         if let Some(failures) = &self.github {
             append_step_summary(&step_summary(&tally.summary(), failures));
         }

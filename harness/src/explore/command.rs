@@ -1,6 +1,5 @@
 //! `hangar explore`: argument checks, progress bar and output.
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use hangar_scenario::Target;
@@ -56,16 +55,7 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(seeds.count(shard));
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = crate::report::terminal::progress_bar(seeds.count(shard), "seeds");
     let progress_bar = bar.clone();
     let options = ExploreOptions {
         target,

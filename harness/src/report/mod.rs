@@ -9,6 +9,7 @@ mod explore;
 pub mod github;
 pub mod junit;
 mod run;
+pub mod terminal;
 
 pub use events::events_json;
 pub use explore::{Explored, explore_json, explore_text};
