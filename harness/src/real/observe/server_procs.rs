@@ -31,7 +31,11 @@ pub const SHORT_LIVED: Duration = Duration::from_millis(500);
 /// One marked process, as polls saw it.
 #[derive(Clone, Debug)]
 struct Seen {
+    /// The program it runs now, and since when.
     name: String,
+    name_since: Duration,
+    /// The program it ran longest before that, and for how long.
+    held_longest: Option<(String, Duration)>,
     first: Duration,
     last: Duration,
     /// (time, what) in the order seen: `stopped`, `continued`.
@@ -62,6 +66,37 @@ fn state(pid: u32) -> Option<(char, u64)> {
     Some((letter, ignored))
 }
 
+impl Seen {
+    /// An exec(3) seen: the program it held until `now` is measured.
+    fn renamed(&mut self, name: &str, now: Duration) {
+        if name == self.name {
+            return;
+        }
+        let held = now.saturating_sub(self.name_since);
+        if self
+            .held_longest
+            .as_ref()
+            .is_none_or(|(_, longest)| held > *longest)
+        {
+            self.held_longest = Some((std::mem::take(&mut self.name), held));
+        }
+        self.name = name.to_string();
+        self.name_since = now;
+    }
+
+    /// The program the process ran longest while seen: `sleep` for
+    /// `nohup sleep 30` (nohup execs sleep at once), `bash` for `bash -c
+    /// 'sleep 2; touch done'` (bash execs its last command, touch, for a
+    /// moment a poll may or may not catch).
+    fn reported_name(&self, end: Duration) -> &str {
+        let current = end.saturating_sub(self.name_since);
+        match &self.held_longest {
+            Some((name, held)) if *held > current => name,
+            _ => &self.name,
+        }
+    }
+}
+
 /// Signals whose being ignored matters to a teardown (signal(7) numbers).
 const IGNORED_OF_NOTE: [(u32, &str); 2] = [(1, "SIGHUP"), (2, "SIGINT")];
 
@@ -75,6 +110,8 @@ impl ServerProcs {
             }
             self.seen.entry(m.pid).or_insert_with(|| Seen {
                 name: m.name.clone(),
+                name_since: now,
+                held_longest: None,
                 first: now,
                 last: now,
                 changes: Vec::new(),
@@ -88,8 +125,7 @@ impl ServerProcs {
                 Some((letter, ignored)) if !matches!(letter, 'Z' | 'X') => {
                     seen.last = now;
                     if let Ok(name) = std::fs::read_to_string(format!("/proc/{pid}/comm")) {
-                        // After an exec (nohup, setsid) the name is the new program's.
-                        seen.name = name.trim().to_string();
+                        seen.renamed(name.trim(), now);
                     }
                     seen.ignores = IGNORED_OF_NOTE
                         .iter()
@@ -121,7 +157,7 @@ impl ServerProcs {
             if s.ended.is_some() && end.saturating_sub(s.first) < SHORT_LIVED {
                 continue;
             }
-            let actor = format!("{}[{pid}]", s.name);
+            let actor = format!("{}[{pid}]", s.reported_name(end));
             let ignoring = s.ignores.iter().map(|n| n.to_string()).collect();
             out.push((s.first, actor.clone(), ProcessEvent::Seen { ignoring }));
             for (at, what) in &s.changes {
@@ -162,6 +198,35 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         panic!("not seen within 5 s: {:?}", procs.events());
+    }
+
+    #[test]
+    fn a_process_is_named_by_the_program_it_ran_longest() {
+        let ms = Duration::from_millis;
+        let mut seen = Seen {
+            name: "sh".into(),
+            name_since: ms(0),
+            held_longest: None,
+            first: ms(0),
+            last: ms(0),
+            changes: Vec::new(),
+            stopped: false,
+            ignores: Vec::new(),
+            ended: None,
+        };
+        // `sh -c 'sleep 2; touch done'`: touch caught by one poll.
+        seen.renamed("bash", ms(25));
+        seen.renamed("touch", ms(2025));
+        assert_eq!(seen.reported_name(ms(2050)), "bash");
+        // `nohup sleep 30`: nohup for a poll, sleep to the end.
+        let mut nohup = Seen {
+            name: "nohup".into(),
+            ..seen.clone()
+        };
+        nohup.held_longest = None;
+        nohup.name_since = ms(0);
+        nohup.renamed("sleep", ms(25));
+        assert_eq!(nohup.reported_name(ms(3000)), "sleep");
     }
 
     #[test]
