@@ -112,6 +112,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also write the outcome groups as JUnit XML to FILE, one testcase each.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         /// Simulations to run in parallel (default: the number of cores).
         #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
@@ -294,6 +297,7 @@ fn command(cli: Cli) -> i32 {
             shard,
             until,
             format,
+            junit,
             jobs,
         } => explore_command(&ExploreArgs {
             path: &path,
@@ -303,6 +307,7 @@ fn command(cli: Cli) -> i32 {
             until_fail: matches!(until, Some(Until::Fail)),
             workers: workers(jobs),
             json: matches!(format, Format::Json),
+            junit: junit.as_deref(),
         }),
         Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
             path: &path,

@@ -123,3 +123,33 @@ fn junit_with_lane_both_or_an_unwritable_file_is_bad_input() {
     assert!(stderr.contains("example: --junit hangar.xml"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explore_junit_has_one_case_per_outcome_group() {
+    let dir = scratch("explore");
+    let file = dir.join("explore.xml");
+    let args = [
+        "explore",
+        "../scenarios/race/cat-big.toml",
+        "--seeds",
+        "0..40",
+        "--target",
+        "hangar:close-on-exit",
+    ];
+    let out = hangar(&[&args[..], &["--junit", file.to_str().unwrap()]].concat());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let groups = text.lines().filter(|l| l.contains("first seed")).count();
+    assert!(groups >= 1, "{text}");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let report = Report::deserialize_from_str(&xml).expect(&xml);
+    assert_eq!(report.tests, groups, "{xml}");
+    let case = &report.test_suites[0].test_cases[0];
+    assert!(
+        case.name
+            .as_str()
+            .starts_with("[hangar:close-on-exit] outcome 1: "),
+        "{xml}"
+    );
+    assert!(case.name.as_str().ends_with(" of 40 seeds)"), "{xml}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,6 +18,8 @@ pub struct ExploreArgs<'a> {
     pub until_fail: bool,
     pub workers: usize,
     pub json: bool,
+    /// `--junit FILE`: the outcome groups as JUnit XML.
+    pub junit: Option<&'a Path>,
 }
 
 /// Runs the command; returns the process exit code: 0 when every seed
@@ -55,6 +57,16 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    // Before anything runs: a report that cannot be written is bad input.
+    if let Some(path) = args.junit
+        && let Err(e) = std::fs::File::create(path)
+    {
+        eprintln!(
+            "error: --junit {}: {e}\n  example: --junit explore.xml",
+            path.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
     let bar = crate::report::terminal::progress_bar(seeds.count(shard), "seeds");
     let progress_bar = bar.clone();
     let options = ExploreOptions {
@@ -77,6 +89,12 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
         seeds,
         shard,
     };
+    if let Some(path) = args.junit
+        && let Err(e) = std::fs::write(path, report::explore_junit(&what, &found).to_xml())
+    {
+        eprintln!("error: --junit {}: {e}", path.display());
+        return EXIT_HARNESS_ERROR;
+    }
     if args.json {
         for line in report::explore_json(&what, &found) {
             println!("{line}");

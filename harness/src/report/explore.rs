@@ -6,8 +6,10 @@ use std::fmt::Write;
 use hangar_scenario::{Scenario, Target};
 use serde_json::json;
 
+use super::junit::{CaseResult, JunitCase, JunitReport};
 use super::run::replay_command;
 use crate::explore::{Exploration, SeedRange, Shard};
+use crate::verdict::Verdict;
 
 /// What was explored, for the report's first line.
 pub struct Explored<'a> {
@@ -93,4 +95,50 @@ fn seed_expectation(what: &Explored, found: &Exploration) -> Option<String> {
         found.seeds_run,
         if holds { "holds" } else { "does NOT hold" }
     ))
+}
+
+/// The exploration as JUnit cases: one per outcome group (a testcase
+/// per seed would name thousands of passing runs the exploration does not
+/// keep), each failing group with its count, its lowest seeds and the
+/// replay of the first.
+pub fn explore_junit(what: &Explored, found: &Exploration) -> JunitReport {
+    let mut report = JunitReport::default();
+    let per_run = found.wall / u32::try_from(found.seeds_run.max(1)).unwrap_or(u32::MAX);
+    for (n, group) in found.groups.iter().enumerate() {
+        let replay = replay_command(what.scenario, what.target, group.first_seed);
+        let share = format!("{} of {} seeds", group.count, found.seeds_run);
+        let mut facts = vec![format!("{share}: {}", group.key.describe())];
+        if !group.failing.is_empty() {
+            let seeds: Vec<String> = group.failing.iter().map(|(s, _)| s.to_string()).collect();
+            facts.push(format!("lowest seeds: {}", seeds.join(", ")));
+        }
+        let result = match (&group.key.error, group.key.verdict) {
+            (Some(message), _) => CaseResult::Error {
+                message: message.clone(),
+                replay,
+            },
+            (None, verdict) => CaseResult::Judged {
+                verdict: match verdict {
+                    "pass" => Verdict::Pass,
+                    "unknown" => Verdict::Unknown(facts.clone()),
+                    _ => Verdict::Fail(facts.clone()),
+                },
+                replay,
+                earlier_failures: Vec::new(),
+            },
+        };
+        report.add(JunitCase {
+            scenario: what.scenario.path.clone(),
+            name: format!(
+                "[{}] outcome {}: {} ({share})",
+                what.target,
+                n + 1,
+                group.key.verdict
+            ),
+            result,
+            time: per_run * u32::try_from(group.count).unwrap_or(u32::MAX),
+            trace: facts.join("\n"),
+        });
+    }
+    report
 }

@@ -12,7 +12,7 @@ mod run;
 pub mod terminal;
 
 pub use events::events_json;
-pub use explore::{Explored, explore_json, explore_text};
+pub use explore::{Explored, explore_json, explore_junit, explore_text};
 pub use run::{
     error_json, error_summary_line, header, json_line, json_value, replay_command, summary_line,
     trace_text,
