@@ -44,7 +44,7 @@ use super::redirect::{open_read, open_write};
 use super::utils::run_utility;
 use crate::sim::unix::{Disposition, OpenFile, Pid, Proc, Program, Signal, WaitStatus};
 use crate::trace::ScpEvent;
-use sftp_mode::Copy;
+use sftp_mode::Transfer;
 
 mod sftp_mode;
 
@@ -240,17 +240,17 @@ async fn local(proc: Proc, source: &str, target: &str, legacy: bool, transport: 
         (None, Some(to)) => (to, remote_command("-t", &to.path)),
     };
     if !legacy {
-        let copy = match &from {
-            Some(from) => Copy::Download {
+        let transfer = match &from {
+            Some(from) => Transfer::Download {
                 remote: &from.path,
                 local: target,
             },
-            None => Copy::Upload {
+            None => Transfer::Upload {
                 local: source,
                 remote: &remote.path,
             },
         };
-        return sftp_mode::copy(proc, &remote.destination, copy, transport).await;
+        return sftp_mode::copy(proc, &remote.destination, transfer, transport).await;
     }
     let ssh = do_cmd(&proc, vec![remote.destination.clone(), command], transport);
     let mut conn = Conn::new(proc.clone(), LOCAL_REMIN, LOCAL_REMOUT, false);

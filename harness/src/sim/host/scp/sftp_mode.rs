@@ -45,7 +45,7 @@ const NUM_REQUESTS: usize = 64;
 const FATAL: i32 = 255;
 
 /// What to copy, and which way.
-pub(super) enum Copy<'a> {
+pub(super) enum Transfer<'a> {
     Download { remote: &'a str, local: &'a str },
     Upload { local: &'a str, remote: &'a str },
 }
@@ -54,7 +54,7 @@ pub(super) enum Copy<'a> {
 pub(super) async fn copy(
     proc: Proc,
     destination: &str,
-    copy: Copy<'_>,
+    transfer: Transfer<'_>,
     transport: Transport,
 ) -> i32 {
     let ssh_args = vec!["-s".into(), destination.to_string(), "sftp".into()];
@@ -63,9 +63,9 @@ pub(super) async fn copy(
     let work = async {
         let copied = async {
             client.init().await?;
-            match copy {
-                Copy::Download { remote, local } => client.download(remote, local).await,
-                Copy::Upload { local, remote } => client.upload(local, remote).await,
+            match transfer {
+                Transfer::Download { remote, local } => client.download(remote, local).await,
+                Transfer::Upload { local, remote } => client.upload(local, remote).await,
             }
         };
         let code = match copied.await {
