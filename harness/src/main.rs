@@ -21,17 +21,8 @@ struct Cli {
 enum Command {
     /// Run scenario files (or every *.toml under a directory) and check their expectations.
     Run {
-        /// Scenario files or directories.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Run only against this target (repeatable); default: the scenario's own targets
-        /// (in the real lane: the targets file's, else `openssh` and `dropbear`).
-        #[arg(long = "target", short = 't')]
-        targets: Vec<String>,
-        /// A TOML file of your own targets for the real lane: server and client command
-        /// templates (default: $HANGAR_TARGETS). See ci/targets.example.toml.
-        #[arg(long = "targets", value_name = "FILE")]
-        targets_file: Option<PathBuf>,
+        #[command(flatten)]
+        files: FilesAndTargets,
         /// The seed of the simulation; `random` draws one (and prints it).
         #[arg(long, default_value = "0")]
         seed: String,
@@ -78,15 +69,8 @@ enum Command {
     /// List the scenario files a run would take: their tags, their targets in the sim,
     /// and in the real lane which targets run them and which skip them, and why.
     List {
-        /// Scenario files or directories.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Only these targets (repeatable), as `run` takes them.
-        #[arg(long = "target", short = 't')]
-        targets: Vec<String>,
-        /// A TOML file of your own real-lane targets (default: $HANGAR_TARGETS).
-        #[arg(long = "targets", value_name = "FILE")]
-        targets_file: Option<PathBuf>,
+        #[command(flatten)]
+        files: FilesAndTargets,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -149,6 +133,22 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+/// The scenario files and targets of `run` and `list`.
+#[derive(Args)]
+struct FilesAndTargets {
+    /// Scenario files or directories.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Run only against this target (repeatable); default: the scenario's own targets
+    /// (in the real lane: the targets file's, else `openssh` and `dropbear`).
+    #[arg(long = "target", short = 't')]
+    targets: Vec<String>,
+    /// A TOML file of your own targets for the real lane: server and client command
+    /// templates (default: $HANGAR_TARGETS). See ci/targets.example.toml.
+    #[arg(long = "targets", value_name = "FILE")]
+    targets_file: Option<PathBuf>,
 }
 
 /// Which scenario files `run` and `list` take.
@@ -222,9 +222,12 @@ fn main() -> ExitCode {
 fn command(cli: Cli) -> i32 {
     match cli.command {
         Command::Run {
-            paths,
-            targets,
-            targets_file,
+            files:
+                FilesAndTargets {
+                    paths,
+                    targets,
+                    targets_file,
+                },
             seed,
             seeds,
             lane,
@@ -270,9 +273,12 @@ fn command(cli: Cli) -> i32 {
             catalog::run_paths(&paths, &options)
         }
         Command::List {
-            paths,
-            targets,
-            targets_file,
+            files:
+                FilesAndTargets {
+                    paths,
+                    targets,
+                    targets_file,
+                },
             format,
             select,
         } => match select.selection() {

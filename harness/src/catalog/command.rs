@@ -15,7 +15,7 @@ use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
 use crate::explore::SeedRange;
 use crate::real::{RealTarget, TargetsFile};
 use crate::report::EXIT_BAD_INPUT;
-use crate::report::junit::{CaseResult, JunitCase};
+use crate::report::junit::{self, CaseResult, JunitCase};
 use crate::sim;
 
 /// `hangar run`: returns the process exit code.
@@ -89,14 +89,8 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     if lane == Lane::Both && (options.junit_stdout || options.junit_file.is_some()) {
         return Err("error: --junit, --format junit: JUnit reports the verdicts of one lane; --lane both reports how the lanes agree, in text or JSON\n  example: hangar run scenarios/ --lane real --junit hangar.xml".to_string());
     }
-    // Before anything runs: a report that cannot be written is bad input.
     if let Some(path) = &options.junit_file {
-        std::fs::File::create(path).map_err(|e| {
-            format!(
-                "error: --junit {}: {e}\n  example: --junit hangar.xml",
-                path.display()
-            )
-        })?;
+        junit::create(path, "hangar.xml")?;
     }
     if lane == Lane::Sim && options.targets_file.is_some() {
         return Err("error: --targets: the targets of a targets file run in the real lane\n  example: hangar run scenarios/ --lane real --targets ci/targets.example.toml".to_string());
@@ -160,8 +154,7 @@ fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> 
         &seed.to_string(),
     );
     let repeated = repeat_each(&jobs, repeat);
-    out.expect_runs(repeated.len() as u64);
-    let bar = out.progress();
+    let bar = out.expect_runs(repeated.len() as u64);
     let results = run_isolated(&repeated, options.workers, |(scenario, target)| {
         let result = crate::real::run(scenario, target);
         bar.as_ref().inspect(|bar| bar.inc(1));
@@ -213,8 +206,7 @@ fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i
     let runs = (jobs.len() as u64).saturating_mul(seeds.count(None));
     out_header(&mut out, options, scenarios.len(), runs, &which);
     tally.hide_passes = checked.seed_range.is_some() && !options.json;
-    out.expect_runs(runs.saturating_mul(repeat as u64));
-    let bar = out.progress();
+    let bar = out.expect_runs(runs.saturating_mul(repeat as u64));
     for seed in seeds.iter(None) {
         let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
             let result = sim::run(s, *t, seed);

@@ -87,9 +87,6 @@ pub(crate) fn report_job(
         time: judged.result.wall,
         trace: report::trace_text(job.scenario, &judged.result, &judged.verdict),
     });
-    if judged.verdict != Verdict::Pass {
-        out.failed(job, &judged.verdict);
-    }
     if judged.verdict == Verdict::Pass {
         tally.passed += 1;
         tally.flaky += u64::from(tries.len() > 1);
@@ -98,6 +95,7 @@ pub(crate) fn report_job(
         }
     } else {
         tally.failed += 1;
+        out.failed(job, &judged.verdict);
     }
     let of = tries.len();
     for (n, one) in tries.iter().enumerate() {

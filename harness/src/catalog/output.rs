@@ -44,13 +44,10 @@ impl Output {
         }
     }
 
-    /// Shows a progress bar for `runs` runs, at a terminal.
-    pub(crate) fn expect_runs(&mut self, runs: u64) {
+    /// Shows a progress bar for `runs` runs, at a terminal; returns it
+    /// for the worker threads to step at each run's end.
+    pub(crate) fn expect_runs(&mut self, runs: u64) -> Option<indicatif::ProgressBar> {
         self.progress = progress_bar(runs, "runs");
-    }
-
-    /// The bar, for the worker threads to step at each run's end.
-    pub(crate) fn progress(&self) -> Option<indicatif::ProgressBar> {
         self.progress.clone()
     }
 
@@ -59,12 +56,12 @@ impl Output {
     /// workflow commands on stderr as on stdout; stderr leaves the text,
     /// JSON or XML on stdout as it is without.
     pub(crate) fn failed(&mut self, job: &JobRef, verdict: &Verdict) {
-        if self.github.is_none() {
+        let Some(failures) = &mut self.github else {
             return;
-        }
+        };
         let failed = Failed {
             scenario: job.scenario.path.clone(),
-            run: case_name(job).trim_start_matches('[').replacen(']', "", 1),
+            run: format!("{}{}", job.label, seed_of(job)),
             verdict: verdict.clone(),
             replay: job_replay(job),
         };
@@ -76,9 +73,7 @@ impl Output {
         let file_text = std::fs::read_to_string(&job.scenario.path).unwrap_or_default();
         let line = annotation(&failed, &file_text, &job.target.to_string(), lane);
         eprintln!("{line}");
-        if let Some(failures) = &mut self.github {
-            failures.push(failed);
-        }
+        failures.push(failed);
     }
 
     pub(crate) fn line(&mut self, text: &str) {
@@ -143,9 +138,14 @@ impl Output {
 
 /// A job's testcase name: its target, and its seed in the sim lane.
 pub(crate) fn case_name(job: &JobRef) -> String {
+    format!("[{}]{}", job.label, seed_of(job))
+}
+
+/// ` seed=N` in the sim lane; a real run has no seed.
+fn seed_of(job: &JobRef) -> String {
     match job.real_target {
-        Some(_) => format!("[{}]", job.label),
-        None => format!("[{}] seed={}", job.label, job.seed),
+        Some(_) => String::new(),
+        None => format!(" seed={}", job.seed),
     }
 }
 

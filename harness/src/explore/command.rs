@@ -7,6 +7,7 @@ use hangar_scenario::Target;
 use super::run::{ExploreOptions, explore};
 use super::seeds::{SeedRange, Shard};
 use crate::catalog::load;
+use crate::report::junit;
 use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS, Explored};
 
 /// What `hangar explore` was asked to do, as typed.
@@ -57,14 +58,8 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    // Before anything runs: a report that cannot be written is bad input.
-    if let Some(path) = args.junit
-        && let Err(e) = std::fs::File::create(path)
-    {
-        eprintln!(
-            "error: --junit {}: {e}\n  example: --junit explore.xml",
-            path.display()
-        );
+    if let Some(Err(message)) = args.junit.map(|path| junit::create(path, "explore.xml")) {
+        eprintln!("{message}");
         return EXIT_BAD_INPUT;
     }
     let bar = crate::report::terminal::progress_bar(seeds.count(shard), "seeds");

@@ -129,6 +129,18 @@ fn test_case(case: &JunitCase) -> TestCase {
     test_case
 }
 
+/// Creates the `--junit` file before anything runs, so that a report
+/// that cannot be written is bad input, not work lost at the end; the
+/// error names the file and gives an example.
+pub fn create(path: &std::path::Path, example: &str) -> Result<(), String> {
+    std::fs::File::create(path).map(drop).map_err(|e| {
+        format!(
+            "error: --junit {}: {e}\n  example: --junit {example}",
+            path.display()
+        )
+    })
+}
+
 /// `fail: client exit: expected 0, got 255; ...`: the verdict and every
 /// expectation it broke, on one line.
 pub fn failure_message(verdict: &Verdict) -> String {

@@ -1127,6 +1127,22 @@ impl Proc {
         self.kernel.fds(self.pid).get(fd)
     }
 
+    /// `file` at descriptor `fd`, as open(2) or dup2(2) leave it; what
+    /// was there is closed.
+    pub fn set_fd(&self, fd: u32, file: Arc<OpenFile>) {
+        let mut fds = self.fds();
+        fds.set(fd, file);
+        self.kernel.set_fds(self.pid, fds);
+    }
+
+    /// close(2): the description closes once no other descriptor holds it.
+    pub fn close_fd(&self, fd: u32) {
+        let mut fds = self.fds();
+        let file = fds.close(fd);
+        self.kernel.set_fds(self.pid, fds);
+        drop(file);
+    }
+
     /// read(2) of at most `max` bytes; empty is end-of-file.
     pub async fn read(&self, fd: u32, max: usize) -> Result<Vec<u8>, Errno> {
         let file = self.fd(fd).ok_or(Errno::Ebadf)?;

@@ -458,10 +458,7 @@ impl Conn {
     }
 
     fn close(&self, fd: u32) {
-        let mut fds = self.proc.fds();
-        let file = fds.close(fd);
-        self.proc.kernel.set_fds(self.proc.pid, fds);
-        drop(file);
+        self.proc.close_fd(fd);
     }
 
     /// main(): waitpid(2) for ssh; anything but exit 0 is an error.
@@ -594,9 +591,7 @@ impl Conn {
             if !self.response().await? {
                 continue;
             }
-            let mut fds = self.proc.fds();
-            fds.set(FILE_FD, file);
-            self.proc.kernel.set_fds(self.proc.pid, fds);
+            self.proc.set_fd(FILE_FD, file);
             let mut sent = 0;
             while sent < size {
                 let amt = (size - sent).min(COPY_BUFLEN as u64) as usize;
@@ -720,10 +715,9 @@ impl Conn {
     /// sink() for one file announced by a C record: open, acknowledge,
     /// read `size` bytes, check the source's status, acknowledge.
     async fn receive(&mut self, path: &str, size: u64) -> Flow<()> {
-        let mut fds = self.proc.fds();
         // scp.c sink(): open(O_WRONLY|O_CREAT), then ftruncate(2) to the size.
-        fds.set(FILE_FD, open_write(&self.proc.kernel, path, true));
-        self.proc.kernel.set_fds(self.proc.pid, fds);
+        self.proc
+            .set_fd(FILE_FD, open_write(&self.proc.kernel, path, true));
         self.send(&[0]).await?;
         // The buffer goes to the file only when full, and the rest at the
         // end: a transfer cut short leaves whole buffers only.

@@ -74,8 +74,8 @@ pub(super) async fn copy(
         };
         // main(), or cleanup_exit() after a fatal error: the pipes close
         // and ssh is waited for either way.
-        client.close(LOCAL_REMIN);
-        client.close(LOCAL_REMOUT);
+        client.proc.close_fd(LOCAL_REMIN);
+        client.proc.close_fd(LOCAL_REMOUT);
         let ssh_ended = client.proc.wait(ssh).await;
         match (code, ssh_ended) {
             (0, Some(WaitStatus::Exited(0))) => 0,
@@ -114,12 +114,6 @@ impl Client {
             .kernel
             .trace()
             .log(self.proc.label(), ScpEvent::Sftp { step });
-    }
-
-    fn close(&self, fd: u32) {
-        let mut fds = self.proc.fds();
-        drop(fds.close(fd));
-        self.proc.kernel.set_fds(self.proc.pid, fds);
     }
 
     fn id(&mut self) -> u32 {
@@ -205,8 +199,9 @@ impl Client {
         }
     }
 
-    /// get_handle(): OPEN's answer.
-    async fn open(&mut self, path: &str, flags: u32) -> Flow<Result<Vec<u8>, u32>> {
+    /// get_handle(): OPEN's answer, the handle; a refusal is an error
+    /// said and counted, and `None`.
+    async fn open(&mut self, path: &str, flags: u32) -> Flow<Option<Vec<u8>>> {
         let id = self.id();
         let how = if flags & open_flags::WRITE != 0 {
             "writing"
@@ -221,8 +216,12 @@ impl Client {
         };
         self.send(&open).await?;
         match self.receive().await? {
-            Packet::Handle { handle, .. } => Ok(Ok(handle)),
-            Packet::Status { code, .. } => Ok(Err(code)),
+            Packet::Handle { handle, .. } => Ok(Some(handle)),
+            Packet::Status { code, .. } => {
+                self.error(&format!("open remote \"{path}\": {}", status::text(code)))
+                    .await;
+                Ok(None)
+            }
             _ => Err(self.fatal("Expected SSH2_FXP_HANDLE").await),
         }
     }
@@ -291,19 +290,13 @@ impl Client {
             return Ok(());
         }
         let size = attrs.size.unwrap_or(0);
-        let handle = match self.open(remote, open_flags::READ).await? {
-            Ok(handle) => handle,
-            Err(code) => {
-                self.error(&format!("open remote \"{remote}\": {}", status::text(code)))
-                    .await;
-                return Ok(());
-            }
+        let Some(handle) = self.open(remote, open_flags::READ).await? else {
+            return Ok(());
         };
-        let mut fds = self.proc.fds();
-        fds.set(FILE_FD, open_write(&self.proc.kernel, local, true));
-        self.proc.kernel.set_fds(self.proc.pid, fds);
+        self.proc
+            .set_fd(FILE_FD, open_write(&self.proc.kernel, local, true));
         let written = self.read_all(remote, &handle, size).await?;
-        self.close(FILE_FD);
+        self.proc.close_fd(FILE_FD);
         self.proc.kernel.trace().log(
             self.proc.label(),
             ScpEvent::Wrote {
@@ -423,19 +416,12 @@ impl Client {
             remote.to_string()
         };
         let flags = open_flags::WRITE | open_flags::CREAT | open_flags::TRUNC;
-        let handle = match self.open(&path, flags).await? {
-            Ok(handle) => handle,
-            Err(code) => {
-                self.error(&format!("open remote \"{path}\": {}", status::text(code)))
-                    .await;
-                return Ok(());
-            }
+        let Some(handle) = self.open(&path, flags).await? else {
+            return Ok(());
         };
-        let mut fds = self.proc.fds();
-        fds.set(FILE_FD, file);
-        self.proc.kernel.set_fds(self.proc.pid, fds);
+        self.proc.set_fd(FILE_FD, file);
         let sent = self.write_all(&path, &handle).await;
-        self.close(FILE_FD);
+        self.proc.close_fd(FILE_FD);
         let sent = sent?;
         self.log(format!("{path}: {sent} bytes written and acknowledged"));
         self.close_handle(&path, handle).await

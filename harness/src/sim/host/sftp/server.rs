@@ -130,8 +130,7 @@ impl Server {
     }
 
     fn handle(&self, handle: &[u8]) -> Option<&Handle> {
-        let index = u32::from_be_bytes(handle.try_into().ok()?);
-        self.handles.get(&index)
+        self.handles.get(&index_of(handle)?)
     }
 
     /// process_open(): open(2) with the flags translated (flags_from_portable).
@@ -159,9 +158,7 @@ impl Server {
         let index = self.next_handle;
         self.next_handle += 1;
         let fd = self.free_fd();
-        let mut fds = self.proc.fds();
-        fds.set(fd, file);
-        self.proc.kernel.set_fds(self.proc.pid, fds);
+        self.proc.set_fd(fd, file);
         self.handles.insert(index, Handle { fd, path, end });
         Packet::Handle {
             id,
@@ -203,8 +200,7 @@ impl Server {
     /// their end only, so a write elsewhere fails (sftp-client writes in
     /// order, so it never asks for one).
     async fn write(&mut self, id: u32, handle: &[u8], offset: u64, data: &[u8]) -> Packet {
-        let index = u32::from_be_bytes(handle.try_into().unwrap_or([0xff; 4]));
-        let Some(open) = self.handles.get_mut(&index) else {
+        let Some(open) = index_of(handle).and_then(|i| self.handles.get_mut(&i)) else {
             return reply(id, status::FAILURE);
         };
         if offset != open.end {
@@ -220,13 +216,10 @@ impl Server {
 
     /// process_close(): close(2) and forget the handle.
     fn close(&mut self, id: u32, handle: &[u8]) -> Packet {
-        let index = u32::from_be_bytes(handle.try_into().unwrap_or([0xff; 4]));
-        let Some(open) = self.handles.remove(&index) else {
+        let Some(open) = index_of(handle).and_then(|i| self.handles.remove(&i)) else {
             return reply(id, status::FAILURE);
         };
-        let mut fds = self.proc.fds();
-        drop(fds.close(open.fd));
-        self.proc.kernel.set_fds(self.proc.pid, fds);
+        self.proc.close_fd(open.fd);
         reply(id, status::OK)
     }
 
@@ -249,6 +242,11 @@ impl Server {
         };
         Packet::Attrs { id, attrs }
     }
+}
+
+/// The open file a handle names (handle_from_string: its 4 bytes).
+fn index_of(handle: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(handle.try_into().ok()?))
 }
 
 /// send_status(): the code and its text.
