@@ -60,6 +60,8 @@ pub struct RunOptions {
     pub junit_stdout: bool,
     /// `--junit FILE`: JUnit XML written to FILE as well.
     pub junit_file: Option<PathBuf>,
+    /// `--html DIR`: a page per run with its sequence diagram, and an index.
+    pub html: Option<PathBuf>,
     /// Which of the files found run.
     pub selection: Selection,
 }

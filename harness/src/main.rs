@@ -46,6 +46,10 @@ enum Command {
         /// Also write the runs as JUnit XML to FILE, whatever the format.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Also write an HTML report to DIR: an index of every run's verdict and a
+        /// page per run with its sequence diagram (with `--lane both`: the two lanes side by side).
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
         /// With `--format json`: each run's object gets an `events` array,
         /// its trace one object per event.
         #[arg(long)]
@@ -99,6 +103,10 @@ enum Command {
         /// Also write the outcome groups as JUnit XML to FILE, one testcase each.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Also write an HTML report to DIR: a page per outcome group with its
+        /// first seed's sequence diagram, and an index.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
         /// Simulations to run in parallel (default: the number of cores).
         #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
@@ -234,6 +242,7 @@ fn command(cli: Cli) -> i32 {
             verbose,
             format,
             junit,
+            html,
             events,
             jobs,
             repeat,
@@ -268,6 +277,7 @@ fn command(cli: Cli) -> i32 {
                 events,
                 junit_stdout: matches!(format, RunFormat::Junit),
                 junit_file: junit,
+                html,
                 selection,
             };
             catalog::run_paths(&paths, &options)
@@ -304,6 +314,7 @@ fn command(cli: Cli) -> i32 {
             until,
             format,
             junit,
+            html,
             jobs,
         } => explore_command(&ExploreArgs {
             path: &path,
@@ -314,6 +325,7 @@ fn command(cli: Cli) -> i32 {
             workers: workers(jobs),
             json: matches!(format, Format::Json),
             junit: junit.as_deref(),
+            html: html.as_deref(),
         }),
         Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
             path: &path,

@@ -11,9 +11,11 @@ use super::pool::{RunOutcome, in_groups, repeat_each};
 use super::{REAL_RACE, RunOptions, run_isolated};
 use crate::explore::SeedRange;
 use crate::real::RealTarget;
+use crate::report::html::RunView;
 use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
+use crate::run::RunResult;
 use crate::sim;
-use crate::verdict::{check, expectations_for};
+use crate::verdict::{Verdict, check, expectations_for};
 
 /// The sim seeds of a pair when `--seeds` does not say.
 pub(crate) const DEFAULT_SEEDS: SeedRange = SeedRange { start: 0, end: 20 };
@@ -29,6 +31,11 @@ struct Pair<'a> {
     real: Vec<Observed>,
     /// A run in which the harness failed: no comparison then.
     error: Option<String>,
+    /// `--html`: the first sim run and the first real run of the last
+    /// try, with their verdicts, for the page that shows them side by side.
+    first_sim: Option<(RunResult, Verdict)>,
+    first_real: Option<(RunResult, Verdict)>,
+    keep_runs: bool,
 }
 
 impl Pair<'_> {
@@ -43,10 +50,15 @@ impl Pair<'_> {
         let verdict = check(&expectations, &result.outcome);
         let racy = self.scenario.tags.iter().any(|t| t == REAL_RACE);
         let observed = observe(self.scenario, &result, &verdict, racy);
-        if real {
+        let first = if real {
             self.real.push(observed);
+            &mut self.first_real
         } else {
             self.sim.push(observed);
+            &mut self.first_sim
+        };
+        if self.keep_runs && first.is_none() {
+            *first = Some((result, verdict));
         }
     }
 
@@ -66,8 +78,12 @@ struct Count {
     errors: u64,
 }
 
-pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::for_run(options);
+pub(crate) fn run_both(
+    mut out: Output,
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    checked: &Checked,
+) -> i32 {
     let mut count = Count::default();
     let seeds = checked.seed_range.unwrap_or(DEFAULT_SEEDS);
     let runs = options.repeat.unwrap_or(DEFAULT_REAL_RUNS).max(1);
@@ -90,6 +106,9 @@ pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &C
                 sim: Vec::new(),
                 real: Vec::new(),
                 error: None,
+                first_sim: None,
+                first_real: None,
+                keep_runs: options.html.is_some(),
             });
         }
     }
@@ -128,28 +147,32 @@ pub(crate) fn run_both(scenarios: &[Scenario], options: &RunOptions, checked: &C
             report_pair(&mut out, options, pair, &which, seeds, &earlier, &mut count);
         }
     }
+    let summary = format!(
+        "\nsim agrees with real on {} of {} scenario x target pairs{}{}{}{}",
+        count.agree,
+        pairs.len(),
+        match count.flaky {
+            0 => String::new(),
+            n => format!(" ({n} flaky: agreed on a retry)"),
+        },
+        match count.differ {
+            0 => String::new(),
+            n => format!(", {n} differ"),
+        },
+        match count.errors {
+            0 => String::new(),
+            n => format!(", {n} error(s) of the harness"),
+        },
+        match count.skipped {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        },
+    );
     if !options.json {
-        out.line(&format!(
-            "\nsim agrees with real on {} of {} scenario x target pairs{}{}{}{}",
-            count.agree,
-            pairs.len(),
-            match count.flaky {
-                0 => String::new(),
-                n => format!(" ({n} flaky: agreed on a retry)"),
-            },
-            match count.differ {
-                0 => String::new(),
-                n => format!(", {n} differ"),
-            },
-            match count.errors {
-                0 => String::new(),
-                n => format!(", {n} error(s) of the harness"),
-            },
-            match count.skipped {
-                0 => String::new(),
-                n => format!(", {n} skipped"),
-            },
-        ));
+        out.line(&summary);
+    }
+    if !out.finish_html(&summary) {
+        return EXIT_HARNESS_ERROR;
     }
     if count.errors > 0 {
         EXIT_HARNESS_ERROR
@@ -177,6 +200,7 @@ fn retry_real(pair: &mut Pair, options: &RunOptions, runs: usize, which: &str) -
         }
         earlier.push(differences);
         pair.real.clear();
+        pair.first_real = None;
         let job = [(pair.scenario, pair.target)];
         let results = run_isolated(
             &repeat_each(&job, runs),
@@ -215,6 +239,7 @@ fn report_pair(
         return;
     }
     let Comparison { differences, notes } = compare(&pair.sim, &pair.real, which);
+    pair_page(out, pair, seeds, &differences);
     if differences.is_empty() {
         count.agree += 1;
         if !earlier.is_empty() {
@@ -278,6 +303,43 @@ fn report_pair(
         ));
     }
     out.line(&text);
+}
+
+/// `--html`: the pair's page, its first sim run beside its first real run.
+fn pair_page(out: &mut Output, pair: &Pair, seeds: SeedRange, differences: &[String]) {
+    let (Some((sim, sim_verdict)), Some((real, real_verdict))) =
+        (&pair.first_sim, &pair.first_real)
+    else {
+        return;
+    };
+    let label = pair.target.label();
+    let agreement = if differences.is_empty() {
+        format!(
+            "agree: what {} real run(s) showed, some of {} sim seed(s) showed",
+            pair.real.len(),
+            pair.sim.len()
+        )
+    } else {
+        format!("differ: {}", differences.join("; "))
+    };
+    let view = |result, verdict, replay| RunView {
+        scenario: pair.scenario,
+        label: &label,
+        result,
+        verdict,
+        replay,
+    };
+    let sim = view(
+        sim,
+        sim_verdict,
+        report::replay_command(pair.scenario, pair.target.like, seeds.start),
+    );
+    let real = view(
+        real,
+        real_verdict,
+        real_replay(&pair.scenario.path, pair.target),
+    );
+    out.page(|html| html.add_pair(&sim, &real, differences.is_empty(), &agreement));
 }
 
 fn json_skipped(scenario: &Scenario, target: &RealTarget, why: &str) -> serde_json::Value {

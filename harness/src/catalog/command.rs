@@ -15,6 +15,7 @@ use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
 use crate::explore::SeedRange;
 use crate::real::{RealTarget, TargetsFile};
 use crate::report::EXIT_BAD_INPUT;
+use crate::report::html::HtmlReport;
 use crate::report::junit::{self, CaseResult, JunitCase};
 use crate::sim;
 
@@ -30,10 +31,18 @@ pub fn run_paths(paths: &[PathBuf], options: &RunOptions) -> i32 {
     let Some(scenarios) = load_selected(paths, &options.selection) else {
         return EXIT_BAD_INPUT;
     };
+    let html = match options.html.as_deref().map(HtmlReport::create).transpose() {
+        Ok(html) => html,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let out = Output::for_run(options).with_html(html);
     match options.lane {
-        Lane::Sim => run_sim(&scenarios, options, &checked),
-        Lane::Real => run_real(&scenarios, options, &checked),
-        Lane::Both => both::run_both(&scenarios, options, &checked),
+        Lane::Sim => run_sim(out, &scenarios, options, &checked),
+        Lane::Real => run_real(out, &scenarios, options, &checked),
+        Lane::Both => both::run_both(out, &scenarios, options, &checked),
     }
 }
 
@@ -118,8 +127,12 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     })
 }
 
-fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::for_run(options);
+fn run_real(
+    mut out: Output,
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    checked: &Checked,
+) -> i32 {
     let mut tally = Tally::default();
     // `--repeat N`: each job N times in a row, compared.
     let repeat = options.repeat.unwrap_or(1).max(1);
@@ -174,8 +187,12 @@ fn run_real(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> 
     out.finish(options, &tally)
 }
 
-fn run_sim(scenarios: &[Scenario], options: &RunOptions, checked: &Checked) -> i32 {
-    let mut out = Output::for_run(options);
+fn run_sim(
+    mut out: Output,
+    scenarios: &[Scenario],
+    options: &RunOptions,
+    checked: &Checked,
+) -> i32 {
     let mut tally = Tally::default();
     let repeat = options.repeat.unwrap_or(1).max(1);
     let jobs: Vec<(&Scenario, Target)> = scenarios

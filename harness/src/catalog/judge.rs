@@ -9,6 +9,7 @@ use super::pool::RunOutcome;
 use super::{REAL_RACE, RunOptions};
 use crate::real::RealTarget;
 use crate::report;
+use crate::report::html::RunView;
 use crate::report::junit::{CaseResult, JunitCase, failure_message};
 use crate::verdict::{Verdict, check, expectations_for};
 
@@ -86,6 +87,15 @@ pub(crate) fn report_job(
         },
         time: judged.result.wall,
         trace: report::trace_text(job.scenario, &judged.result, &judged.verdict),
+    });
+    out.page(|html| {
+        html.add_run(&RunView {
+            scenario: job.scenario,
+            label: job.label,
+            result: &judged.result,
+            verdict: &judged.verdict,
+            replay: job_replay(job),
+        })
     });
     if judged.verdict == Verdict::Pass {
         tally.passed += 1;
@@ -205,6 +215,7 @@ mod tests {
             retries: 0,
             junit_stdout: false,
             junit_file: None,
+            html: None,
             selection: Default::default(),
         };
         let job = JobRef {

@@ -9,6 +9,7 @@ use crate::real::RealTarget;
 use crate::report::github::{
     Failed, annotation, append_step_summary, in_github_actions, step_summary,
 };
+use crate::report::html::HtmlReport;
 use crate::report::junit::{CaseResult, JunitCase, JunitReport};
 use crate::report::terminal::{paint_verdict, progress_bar, stdout_takes_color};
 use crate::report::{self, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS};
@@ -29,6 +30,9 @@ pub(crate) struct Output {
     color: bool,
     /// At a terminal: how far the runs are (on stderr).
     progress: Option<indicatif::ProgressBar>,
+    /// `--html DIR`: the report, and the first page that could not be written.
+    html: Option<HtmlReport>,
+    html_error: Option<String>,
 }
 
 impl Output {
@@ -41,6 +45,46 @@ impl Output {
             github: in_github_actions().then(Vec::new),
             color: !options.json && !options.junit_stdout && stdout_takes_color(),
             progress: None,
+            html: None,
+            html_error: None,
+        }
+    }
+
+    /// Writes the `--html` report as runs end.
+    pub(crate) fn with_html(mut self, html: Option<HtmlReport>) -> Output {
+        self.html = html;
+        self
+    }
+
+    /// Adds a page to the HTML report, if there is one (the page is made
+    /// only then); a page that cannot be written fails the run at its end.
+    pub(crate) fn page(&mut self, add: impl FnOnce(&mut HtmlReport) -> Result<(), String>) {
+        if let Some(html) = &mut self.html
+            && let Err(message) = add(html)
+        {
+            self.html_error.get_or_insert(message);
+        }
+    }
+
+    /// Writes the HTML report's index (after its pages); false, the error
+    /// said, when the report could not be written.
+    pub(crate) fn finish_html(&mut self, summary: &str) -> bool {
+        let Some(html) = &self.html else {
+            return true;
+        };
+        let written = match self.html_error.take() {
+            Some(message) => Err(message),
+            None => html.finish("hangar run", summary.trim()),
+        };
+        match written {
+            Ok(index) => {
+                eprintln!("hangar: HTML report in {}", index.display());
+                true
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                false
+            }
         }
     }
 
@@ -118,6 +162,9 @@ impl Output {
             eprintln!("{}", tally.summary().trim_start());
         } else if !options.json {
             self.line(&tally.summary());
+        }
+        if !self.finish_html(&tally.summary()) {
+            return EXIT_HARNESS_ERROR;
         }
         let Some(report) = &self.junit else {
             return tally.exit_code();

@@ -4,9 +4,11 @@ use std::path::Path;
 
 use hangar_scenario::Target;
 
+use super::run::Exploration;
 use super::run::{ExploreOptions, explore};
 use super::seeds::{SeedRange, Shard};
 use crate::catalog::load;
+use crate::report::html::{HtmlReport, RunView};
 use crate::report::junit;
 use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS, Explored};
 
@@ -21,6 +23,8 @@ pub struct ExploreArgs<'a> {
     pub json: bool,
     /// `--junit FILE`: the outcome groups as JUnit XML.
     pub junit: Option<&'a Path>,
+    /// `--html DIR`: a page per outcome group, with its first seed's run.
+    pub html: Option<&'a Path>,
 }
 
 /// Runs the command; returns the process exit code: 0 when every seed
@@ -62,6 +66,13 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
         eprintln!("{message}");
         return EXIT_BAD_INPUT;
     }
+    let html = match args.html.map(HtmlReport::create).transpose() {
+        Ok(html) => html,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let bar = crate::report::terminal::progress_bar(seeds.count(shard), "seeds");
     let progress_bar = bar.clone();
     let options = ExploreOptions {
@@ -90,6 +101,12 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
         eprintln!("error: --junit {}: {e}", path.display());
         return EXIT_HARNESS_ERROR;
     }
+    if let Some(mut html) = html
+        && let Err(message) = group_pages(&mut html, &what, &found)
+    {
+        eprintln!("{message}");
+        return EXIT_HARNESS_ERROR;
+    }
     if args.json {
         for line in report::explore_json(&what, &found) {
             println!("{line}");
@@ -104,4 +121,40 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
     } else {
         EXIT_FAIL
     }
+}
+
+/// The HTML report of an exploration: a page per outcome group, with the
+/// run of its first seed (run again: a seed gives the same run).
+fn group_pages(html: &mut HtmlReport, what: &Explored, found: &Exploration) -> Result<(), String> {
+    let label = what.target.to_string();
+    for group in &found.groups {
+        let share = format!(
+            "{} of {} seeds: {}",
+            group.count,
+            found.seeds_run,
+            group.key.describe()
+        );
+        let result = crate::sim::run(what.scenario, what.target, group.first_seed)
+            .map_err(|e| format!("error: --html: seed {}: {e}", group.first_seed))?;
+        let expectations =
+            crate::verdict::expectations_for(what.scenario, what.target, result.lane_kind());
+        let verdict = crate::verdict::check(&expectations, &result.outcome);
+        let view = RunView {
+            scenario: what.scenario,
+            label: &label,
+            result: &result,
+            verdict: &verdict,
+            replay: report::replay_command(what.scenario, what.target, group.first_seed),
+        };
+        html.add_group(&view, group.key.verdict, &share)?;
+    }
+    let summary = format!(
+        "{} over seeds {}: {} seed(s) run, {} outcome group(s)",
+        what.target,
+        what.seeds,
+        found.seeds_run,
+        found.groups.len()
+    );
+    html.finish(&format!("hangar explore {}", what.scenario.path), &summary)?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 mod events;
 mod explore;
 pub mod github;
+pub mod html;
 pub mod junit;
 mod run;
 pub mod terminal;

@@ -38,7 +38,7 @@ pub fn trace_text(scenario: &Scenario, result: &RunResult, verdict: &Verdict) ->
     out
 }
 
-fn outcome_text(result: &RunResult) -> String {
+pub(crate) fn outcome_text(result: &RunResult) -> String {
     let o = &result.outcome;
     let client = match (o.client_exit, o.client_ended_at) {
         (Some(code), Some(at)) => format!("exited {code} at {}", format_time(at)),
