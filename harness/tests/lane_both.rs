@@ -118,3 +118,47 @@ fn unknown_lanes_are_bad_input() {
         "{stderr}"
     );
 }
+
+#[test]
+fn html_shows_each_pair_in_both_lanes_side_by_side() {
+    let Some(_turn) = real_peers() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("hangar-both-html-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = hangar(&[
+        "run",
+        AGREEING[0],
+        "--lane",
+        "both",
+        "--target",
+        "openssh",
+        "--seeds",
+        "0..2",
+        "--repeat",
+        "1",
+        "--retries",
+        RETRIES,
+        "--html",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        index.contains("<span class=\"verdict pass\">agree</span>"),
+        "{index}"
+    );
+    let page = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.ends_with("index.html"))
+        .unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(html.contains("<b>sim against real</b>: agree"), "{html}");
+    // The sim's run and the real one, each with its diagram.
+    assert_eq!(html.matches("<svg class=\"sequence\"").count(), 2);
+    assert!(html.contains("openssh, sim lane, seed 0"), "{html}");
+    assert!(html.contains("openssh, real lane"), "{html}");
+}

@@ -148,7 +148,7 @@ pub(crate) fn sequence_diagram(events: &[Event]) -> Diagram {
         concat!(
             r#"<svg class="sequence" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" "#,
             r#"data-rows="{rows}" data-arrows="{arrows}" data-bars="{bars}" data-holds="{holds}" data-breaks="{breaks}" data-shades="{shades}">"#,
-            "\n<defs><marker id=\"head\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L8,4 L0,8 z\"/></marker></defs>\n",
+            "\n<defs><marker id=\"head\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerUnits=\"userSpaceOnUse\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L8,4 L0,8 z\"/></marker></defs>\n",
             "{body}</svg>"
         ),
         w = width.ceil(),

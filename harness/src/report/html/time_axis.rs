@@ -42,7 +42,7 @@ pub(crate) fn gap_height(quiet: Duration) -> f64 {
     let height = 4.0 + 7.0 * ms.log10();
     if quiet >= BREAK_FROM {
         // Room for the break's zigzag and its label, clear of both rows.
-        height.max(26.0)
+        height.max(30.0)
     } else {
         height
     }
@@ -61,8 +61,8 @@ impl TimeAxis {
                 let gap = gap_height(quiet);
                 if quiet >= BREAK_FROM {
                     breaks.push(Break {
-                        top: y + ROW / 2.0 + 3.0,
-                        bottom: y + ROW / 2.0 + gap - 3.0,
+                        top: y + ROW / 2.0 + 5.0,
+                        bottom: y + ROW / 2.0 + gap - 5.0,
                         quiet,
                     });
                 }
