@@ -21,6 +21,7 @@ mod list;
 mod load;
 mod output;
 mod pool;
+mod seed_range;
 mod select;
 mod step_times;
 
@@ -30,6 +31,7 @@ pub use lane::Lane;
 pub use list::{ListOptions, list_paths};
 pub use load::{load, load_all, load_named};
 pub use pool::run_parallel;
+pub use seed_range::seeds_header;
 pub use select::{Partition, Selection};
 
 use std::path::PathBuf;
@@ -42,6 +44,10 @@ pub struct RunOptions {
     pub seed: String,
     /// `--seeds A..B`: every job on every seed of the range (sim lane).
     pub seeds: Option<String>,
+    /// `--shard k/n`: the k-th of n interleaved parts of the seed range.
+    pub shard: Option<String>,
+    /// `--until fail`: a job stops at its first seed that does not pass.
+    pub until_fail: bool,
     pub lane: Lane,
     pub verbose: bool,
     pub json: bool,

@@ -31,10 +31,12 @@
 //! - [`verdict`]: expectations checked against a run's outcome.
 //! - [`report`]: terminal and JSON output, exit codes.
 //! - [`explore`]: one scenario over a range of seeds, grouped by outcome.
+//! - [`merge`]: the shards of a run over seeds put back together.
 //! - [`shrink`]: a failing run made smaller, kept as a regression.
 
 pub mod catalog;
 pub mod explore;
+pub mod merge;
 pub mod real;
 pub mod realssh;
 pub mod report;

@@ -30,6 +30,13 @@ enum Command {
         /// (B excluded); only the runs that do not pass are printed.
         #[arg(long, conflicts_with = "seed")]
         seeds: Option<String>,
+        /// With `--seeds`: run only the k-th of n interleaved parts of the range
+        /// (`k/n`); `hangar merge` puts the parts' JSON back together.
+        #[arg(long, requires = "seeds")]
+        shard: Option<String>,
+        /// With `--seeds`: a job stops at its first seed that does not pass.
+        #[arg(long, value_enum, requires = "seeds")]
+        until: Option<Until>,
         /// The lane: `sim` (simulated hosts and network), `real` (real
         /// servers and clients on 127.0.0.1: OpenSSH, Dropbear, hangar's own, yours),
         /// or `both`: each scenario and target in the sim over seeds (`--seeds`,
@@ -110,6 +117,19 @@ enum Command {
         /// Simulations to run in parallel (default: the number of cores).
         #[arg(long, short = 'j', value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
+    },
+    /// Put the JSON of the shards of a `run --seeds` or an `explore` back together and
+    /// print what the unsharded run would have printed.
+    Merge {
+        /// The shards' JSON files (`--format json` output), one per shard.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print every job's outcome groups, not only those that did not pass.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Shrink a failing seed: write a smaller scenario that fails the same way beside the original.
     Shrink {
@@ -238,6 +258,8 @@ fn command(cli: Cli) -> i32 {
                 },
             seed,
             seeds,
+            shard,
+            until,
             lane,
             verbose,
             format,
@@ -271,6 +293,8 @@ fn command(cli: Cli) -> i32 {
                 targets_file,
                 seed,
                 seeds,
+                shard,
+                until_fail: matches!(until, Some(Until::Fail)),
                 lane,
                 verbose,
                 json: matches!(format, RunFormat::Json),
@@ -326,6 +350,15 @@ fn command(cli: Cli) -> i32 {
             json: matches!(format, Format::Json),
             junit: junit.as_deref(),
             html: html.as_deref(),
+        }),
+        Command::Merge {
+            files,
+            format,
+            verbose,
+        } => hangar::merge::merge_command(&hangar::merge::MergeArgs {
+            files: &files,
+            json: matches!(format, Format::Json),
+            verbose,
         }),
         Command::Shrink { path, seed, target } => shrink_command(&ShrinkArgs {
             path: &path,

@@ -91,7 +91,7 @@ fn explore_over_ten_billion_seeds_stops_at_the_first_failure() {
 }
 
 #[test]
-fn run_seeds_runs_every_job_on_every_seed_and_prints_what_fails() {
+fn run_seeds_runs_every_job_on_every_seed_and_prints_the_groups_of_what_fails() {
     let path = scenario_file("fails-too.toml", FAILS_ON_EVERY_SEED);
     let out = hangar(
         &[
@@ -110,15 +110,28 @@ fn run_seeds_runs_every_job_on_every_seed_and_prints_what_fails() {
         stdout.contains("3 run(s), lane sim, seeds 5..8"),
         "{stdout}"
     );
-    for seed in 5..8 {
+    // One outcome group: its first seed with its replay, the others listed.
+    assert!(
+        stdout.contains("3 of 3 seeds did not pass, 1 outcome(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--target openssh --seed 5 -v"),
+        "the replay of the first seed: {stdout}"
+    );
+    for seed in 6..8 {
         assert!(
-            stdout.contains(&format!("--target openssh --seed {seed} -v")),
-            "the replay of seed {seed}: {stdout}"
+            stdout.contains(&format!("also seed {seed} ")),
+            "{seed}: {stdout}"
         );
     }
-    assert!(stdout.contains("0 passed, 3 failed or unknown"), "{stdout}");
+    assert!(
+        stdout.contains("0 passed on every seed, 1 failed or unknown (1 job(s), 3 runs)"),
+        "{stdout}"
+    );
 
-    // Passing runs are counted, not printed: files x 4 targets x 3 seeds.
+    // A job that passes on every seed is one line with its count: files x
+    // 4 targets.
     let catalog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/exit");
     let files = std::fs::read_dir(&catalog)
         .unwrap()
@@ -133,9 +146,18 @@ fn run_seeds_runs_every_job_on_every_seed_and_prints_what_fails() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(!stdout.contains("\npass "), "{stdout}");
+    let jobs = files * 4;
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("pass ")).count(),
+        jobs,
+        "{stdout}"
+    );
+    assert!(stdout.contains(": 3 of 3 seeds passed, "), "{stdout}");
     assert!(
-        stdout.contains(&format!("{} passed, 0 failed or unknown", files * 4 * 3)),
+        stdout.contains(&format!(
+            "{jobs} passed on every seed, 0 failed or unknown ({jobs} job(s), {} runs)",
+            jobs * 3
+        )),
         "{stdout}"
     );
 }
@@ -159,4 +181,48 @@ fn bad_seed_ranges_are_bad_input() {
     }
     let out = hangar(&["run", catalog, "--seeds", "0..3", "--seed", "4"], LIMIT);
     assert_eq!(out.status.code(), Some(2), "--seed and --seeds together");
+}
+
+#[test]
+fn run_over_ten_billion_seeds_stops_each_job_at_its_first_failure() {
+    let path = scenario_file("fails-until.toml", FAILS_ON_EVERY_SEED);
+    let out = hangar(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--target",
+            "openssh",
+            "--seeds",
+            "0..10000000000",
+            "--until",
+            "fail",
+            "-j",
+            "1",
+        ],
+        LIMIT,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1 of 1 seeds did not pass")
+            || stdout.contains("2 of 2 seeds did not pass"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shard_and_until_need_a_seed_range() {
+    let catalog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/exit");
+    let catalog = catalog.to_str().unwrap();
+    for extra in [&["--shard", "1/2"][..], &["--until", "fail"][..]] {
+        let out = hangar(&[&["run", catalog][..], extra].concat(), LIMIT);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--seeds"),
+            "{extra:?}"
+        );
+    }
+    let out = hangar(&["run", catalog, "--seeds", "0..3", "--repeat", "2"], LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: --repeat"));
 }

@@ -10,9 +10,10 @@ use super::judge::{JobRef, report_job};
 use super::load::load_all;
 use super::output::{Output, Tally, out_header};
 use super::pool::{in_groups, repeat_each};
+use super::seed_range::run_seed_range;
 use super::select::Selection;
 use super::{Lane, RunOptions, TARGETS_ENV, both, run_isolated};
-use crate::explore::SeedRange;
+use crate::explore::{SeedRange, Shard};
 use crate::real::{RealTarget, TargetsFile};
 use crate::report::EXIT_BAD_INPUT;
 use crate::report::html::HtmlReport;
@@ -72,6 +73,8 @@ pub(crate) fn load_selected(paths: &[PathBuf], selection: &Selection) -> Option<
 pub(crate) struct Checked {
     pub(crate) seed: u64,
     pub(crate) seed_range: Option<SeedRange>,
+    /// `--shard k/n` of the seed range.
+    pub(crate) shard: Option<Shard>,
     /// The sim lane's `--target`s; empty: each scenario's own.
     pub(crate) sim_targets: Vec<Target>,
     /// The real lane's targets (the real and both lanes).
@@ -89,6 +92,18 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
         .map(str::parse::<SeedRange>)
         .transpose()
         .map_err(|m| format!("error: {m}"))?;
+    let shard = options
+        .shard
+        .as_deref()
+        .map(str::parse::<Shard>)
+        .transpose()
+        .map_err(|m| format!("error: {m}"))?;
+    if (shard.is_some() || options.until_fail) && (seed_range.is_none() || lane != Lane::Sim) {
+        return Err("error: --shard, --until: they split and stop a sim run over a seed range; give --seeds\n  example: hangar run scenarios/ --seeds 0..1000 --shard 1/4".to_string());
+    }
+    if seed_range.is_some() && lane == Lane::Sim && options.repeat.is_some() {
+        return Err("error: --repeat: over a seed range each seed runs once (a seed gives the same run every time)\n  example: hangar run scenarios/ --seeds 0..1000".to_string());
+    }
     if lane == Lane::Real && seed_range.is_some() {
         return Err("error: --seeds: the real lane has no seed; seeds are for the sim lane\n  example: hangar run scenarios/ --seeds 0..100".to_string());
     }
@@ -122,6 +137,7 @@ fn check_options(options: &RunOptions) -> Result<Checked, String> {
     Ok(Checked {
         seed,
         seed_range,
+        shard,
         sim_targets,
         real_targets,
     })
@@ -206,41 +222,33 @@ fn run_sim(
             targets.into_iter().map(move |t| (scenario, t))
         })
         .collect();
-    // `--seeds A..B`: every job on every seed, one seed after the other
-    // (never a list of the range); only the runs that do not pass are
-    // printed.
+    if let Some(range) = checked.seed_range {
+        return run_seed_range(out, &jobs, scenarios.len(), options, range, checked.shard);
+    }
     let seed = checked.seed;
-    let (seeds, which) = match checked.seed_range {
-        Some(range) => (range, format!("seeds {range}")),
-        None => (
-            SeedRange {
-                start: seed,
-                end: seed.saturating_add(1),
-            },
-            format!("seed {seed}"),
-        ),
-    };
-    let runs = (jobs.len() as u64).saturating_mul(seeds.count(None));
-    out_header(&mut out, options, scenarios.len(), runs, &which);
-    tally.hide_passes = checked.seed_range.is_some() && !options.json;
-    let bar = out.expect_runs(runs.saturating_mul(repeat as u64));
-    for seed in seeds.iter(None) {
-        let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
-            let result = sim::run(s, *t, seed);
-            bar.as_ref().inspect(|bar| bar.inc(1));
-            result
-        });
-        for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
-            let job = JobRef {
-                scenario,
-                label: &target.to_string(),
-                target: *target,
-                real_target: None,
-                seed,
-                repeat,
-            };
-            report_job(&mut out, options, &job, results, &mut tally);
-        }
+    out_header(
+        &mut out,
+        options,
+        scenarios.len(),
+        jobs.len() as u64,
+        &format!("seed {seed}"),
+    );
+    let bar = out.expect_runs((jobs.len() * repeat) as u64);
+    let results = run_isolated(&repeat_each(&jobs, repeat), options.workers, |(s, t)| {
+        let result = sim::run(s, *t, seed);
+        bar.as_ref().inspect(|bar| bar.inc(1));
+        result
+    });
+    for ((scenario, target), results) in jobs.iter().zip(in_groups(results, repeat)) {
+        let job = JobRef {
+            scenario,
+            label: &target.to_string(),
+            target: *target,
+            real_target: None,
+            seed,
+            repeat,
+        };
+        report_job(&mut out, options, &job, results, &mut tally);
     }
     out.finish(options, &tally)
 }

@@ -100,9 +100,6 @@ pub(crate) fn report_job(
     if judged.verdict == Verdict::Pass {
         tally.passed += 1;
         tally.flaky += u64::from(tries.len() > 1);
-        if tally.hide_passes && tries.len() == 1 {
-            return;
-        }
     } else {
         tally.failed += 1;
         out.failed(job, &judged.verdict);
@@ -205,6 +202,8 @@ mod tests {
             targets: Vec::new(),
             seed: "7".into(),
             seeds: None,
+            shard: None,
+            until_fail: false,
             lane: Lane::Sim,
             verbose: false,
             json: false,

@@ -149,25 +149,35 @@ impl Output {
         }
     }
 
-    /// The tally's last line (on stderr when stdout holds the XML), and
-    /// the JUnit report where it was asked for; the exit code.
+    /// The tally's last line and the reports; the exit code.
     pub(crate) fn finish(&mut self, options: &RunOptions, tally: &Tally) -> i32 {
+        if self.close(options, &tally.summary()) {
+            tally.exit_code()
+        } else {
+            EXIT_HARNESS_ERROR
+        }
+    }
+
+    /// The run's last line (on stderr when stdout holds the XML), the
+    /// GitHub job summary, and the HTML and JUnit reports where they were
+    /// asked for; false, the error said, when a report could not be written.
+    pub(crate) fn close(&mut self, options: &RunOptions, summary: &str) -> bool {
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
         if let Some(failures) = &self.github {
-            append_step_summary(&step_summary(&tally.summary(), failures));
+            append_step_summary(&step_summary(summary, failures));
         }
         if self.xml_only {
-            eprintln!("{}", tally.summary().trim_start());
+            eprintln!("{}", summary.trim_start());
         } else if !options.json {
-            self.line(&tally.summary());
+            self.line(summary);
         }
-        if !self.finish_html(&tally.summary()) {
-            return EXIT_HARNESS_ERROR;
+        if !self.finish_html(summary) {
+            return false;
         }
         let Some(report) = &self.junit else {
-            return tally.exit_code();
+            return true;
         };
         let xml = report.to_xml();
         if self.xml_only {
@@ -177,9 +187,9 @@ impl Output {
             && let Err(e) = std::fs::write(path, &xml)
         {
             eprintln!("error: --junit {}: {e}", path.display());
-            return EXIT_HARNESS_ERROR;
+            return false;
         }
-        tally.exit_code()
+        true
     }
 }
 
@@ -206,8 +216,6 @@ pub(crate) struct Tally {
     pub(crate) skipped: u64,
     /// Runs in which the harness failed (verdict `error`).
     pub(crate) errors: u64,
-    /// `--seeds`: passing runs are counted, not printed.
-    pub(crate) hide_passes: bool,
 }
 
 impl Tally {

@@ -4,13 +4,12 @@ use std::path::Path;
 
 use hangar_scenario::Target;
 
-use super::run::Exploration;
 use super::run::{ExploreOptions, explore};
 use super::seeds::{SeedRange, Shard};
 use crate::catalog::load;
-use crate::report::html::{HtmlReport, RunView};
+use crate::report::html::HtmlReport;
 use crate::report::junit;
-use crate::report::{self, EXIT_BAD_INPUT, EXIT_FAIL, EXIT_HARNESS_ERROR, EXIT_PASS, Explored};
+use crate::report::{self, EXIT_BAD_INPUT, EXIT_HARNESS_ERROR, Explored};
 
 /// What `hangar explore` was asked to do, as typed.
 pub struct ExploreArgs<'a> {
@@ -101,60 +100,29 @@ pub fn explore_command(args: &ExploreArgs) -> i32 {
         eprintln!("error: --junit {}: {e}", path.display());
         return EXIT_HARNESS_ERROR;
     }
-    if let Some(mut html) = html
-        && let Err(message) = group_pages(&mut html, &what, &found)
-    {
-        eprintln!("{message}");
-        return EXIT_HARNESS_ERROR;
+    if let Some(mut html) = html {
+        let summary = format!(
+            "{} over seeds {}: {} seed(s) run, {} outcome group(s)",
+            what.target,
+            what.seeds,
+            found.seeds_run,
+            found.groups.len()
+        );
+        let title = format!("hangar explore {}", what.scenario.path);
+        let written = html
+            .add_exploration(&what, &found)
+            .and_then(|()| html.finish(&title, &summary));
+        if let Err(message) = written {
+            eprintln!("{message}");
+            return EXIT_HARNESS_ERROR;
+        }
     }
     if args.json {
-        for line in report::explore_json(&what, &found) {
+        for line in report::explore_json(&what, &found, args.until_fail) {
             println!("{line}");
         }
     } else {
         print!("{}", report::explore_text(&what, &found));
     }
-    if found.groups.iter().any(|g| g.key.error.is_some()) {
-        EXIT_HARNESS_ERROR
-    } else if found.groups.iter().all(|g| g.key.verdict == "pass") {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    }
-}
-
-/// The HTML report of an exploration: a page per outcome group, with the
-/// run of its first seed (run again: a seed gives the same run).
-fn group_pages(html: &mut HtmlReport, what: &Explored, found: &Exploration) -> Result<(), String> {
-    let label = what.target.to_string();
-    for group in &found.groups {
-        let share = format!(
-            "{} of {} seeds: {}",
-            group.count,
-            found.seeds_run,
-            group.key.describe()
-        );
-        let result = crate::sim::run(what.scenario, what.target, group.first_seed)
-            .map_err(|e| format!("error: --html: seed {}: {e}", group.first_seed))?;
-        let expectations =
-            crate::verdict::expectations_for(what.scenario, what.target, result.lane_kind());
-        let verdict = crate::verdict::check(&expectations, &result.outcome);
-        let view = RunView {
-            scenario: what.scenario,
-            label: &label,
-            result: &result,
-            verdict: &verdict,
-            replay: report::replay_command(what.scenario, what.target, group.first_seed),
-        };
-        html.add_group(&view, group.key.verdict, &share)?;
-    }
-    let summary = format!(
-        "{} over seeds {}: {} seed(s) run, {} outcome group(s)",
-        what.target,
-        what.seeds,
-        found.seeds_run,
-        found.groups.len()
-    );
-    html.finish(&format!("hangar explore {}", what.scenario.path), &summary)?;
-    Ok(())
+    report::seed_jobs::seeds_exit_code(&[report::seed_jobs::job_verdict(&what, &found)])
 }

@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use crate::run::Outcome;
-use crate::sim::Swarm;
 use crate::verdict::Verdict;
 
 /// The facts that make two runs "the same outcome". Ordered, so that the
@@ -66,29 +65,30 @@ impl OutcomeKey {
 pub struct Group {
     pub key: OutcomeKey,
     pub count: u64,
-    /// The lowest seed with this outcome, and the values it drew.
+    /// The lowest seed with this outcome, and the values it drew (as the
+    /// reports word them: `Swarm::describe`, which a shard's JSON carries).
     pub first_seed: u64,
-    pub first_swarm: Swarm,
+    pub first_drawn: String,
     /// For a group that does not pass: its lowest seeds with the values
     /// each drew (at most [`FAILING_SEEDS_SHOWN`]).
-    pub failing: Vec<(u64, Swarm)>,
+    pub failing: Vec<(u64, String)>,
 }
 
 /// How many failing seeds a group lists with their drawn values.
 pub const FAILING_SEEDS_SHOWN: usize = 10;
 
 impl Group {
-    pub fn new(key: OutcomeKey, seed: u64, swarm: Swarm) -> Group {
+    pub fn new(key: OutcomeKey, seed: u64, drawn: String) -> Group {
         let failing = if key.verdict == "pass" {
             Vec::new()
         } else {
-            vec![(seed, swarm.clone())]
+            vec![(seed, drawn.clone())]
         };
         Group {
             key,
             count: 1,
             first_seed: seed,
-            first_swarm: swarm,
+            first_drawn: drawn,
             failing,
         }
     }
@@ -99,7 +99,7 @@ impl Group {
         self.count += other.count;
         if other.first_seed < self.first_seed {
             self.first_seed = other.first_seed;
-            self.first_swarm = other.first_swarm;
+            self.first_drawn = other.first_drawn;
         }
         self.failing.extend(other.failing);
         self.failing.sort_by_key(|(seed, _)| *seed);
@@ -111,14 +111,14 @@ impl Group {
             "count": self.count,
             "first_seed": self.first_seed,
             "replay": replay,
-            "swarm": self.first_swarm.describe(),
+            "swarm": self.first_drawn,
             "verdict": self.key.verdict,
             "client_exit": self.key.client_exit,
             "stdout_bytes": self.key.stdout_bytes,
             "lost_bytes": self.key.lost_bytes,
             "survivors": self.key.survivors,
             "error": self.key.error,
-            "failing_seeds": self.failing.iter().map(|(seed, swarm)| json!({"seed": seed, "swarm": swarm.describe()})).collect::<Vec<_>>(),
+            "failing_seeds": self.failing.iter().map(|(seed, drawn)| json!({"seed": seed, "swarm": drawn})).collect::<Vec<_>>(),
         })
     }
 }

@@ -110,13 +110,13 @@ pub fn explore(scenario: &Scenario, options: &ExploreOptions) -> Exploration {
                             Group::new(
                                 OutcomeKey::of(&result.outcome, &verdict),
                                 seed,
-                                result.swarm().cloned().unwrap_or_default(),
+                                result.drawn(),
                             )
                         }
                         Err(RunFailure(message)) => {
-                            let swarm =
-                                isolated(|| Swarm::draw(seed, scenario)).unwrap_or_default();
-                            Group::new(OutcomeKey::error(message), seed, swarm)
+                            let drawn = isolated(|| Swarm::draw(seed, scenario).describe())
+                                .unwrap_or_default();
+                            Group::new(OutcomeKey::error(message), seed, drawn)
                         }
                     };
                     if options.until_fail && group.key.verdict != "pass" {

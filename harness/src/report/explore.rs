@@ -4,10 +4,10 @@
 use std::fmt::Write;
 
 use hangar_scenario::{Scenario, Target};
-use serde_json::json;
 
 use super::junit::{CaseResult, JunitCase, JunitReport};
 use super::run::replay_command;
+use super::seed_jobs::{ShardIdentity, job_json};
 use crate::explore::{Exploration, SeedRange, Shard};
 use crate::verdict::Verdict;
 
@@ -25,6 +25,24 @@ pub fn explore_text(what: &Explored, found: &Exploration) -> String {
         "hangar explore {} [{}] seeds {}{shard}, lane sim\n  {}\n\n",
         what.scenario.path, what.target, what.seeds, what.scenario.title
     );
+    out.push_str(&group_lines(what, found));
+    if let Some(check) = seed_check(what, found) {
+        let _ = writeln!(out, "\n{}", check.line);
+    }
+    let _ = writeln!(
+        out,
+        "\n{} seeds in {:.3} s ({:.0} seeds/s)",
+        found.seeds_run,
+        found.wall.as_secs_f64(),
+        found.seeds_per_second()
+    );
+    out
+}
+
+/// Each outcome group: its count and share, its first seed with the
+/// values it drew and its replay, and the group's other failing seeds.
+pub(crate) fn group_lines(what: &Explored, found: &Exploration) -> String {
+    let mut out = String::new();
     for group in &found.groups {
         let share = 100.0 * group.count as f64 / found.seeds_run.max(1) as f64;
         let _ = writeln!(
@@ -37,64 +55,47 @@ pub fn explore_text(what: &Explored, found: &Exploration) -> String {
             out,
             "          first seed {} ({}): {}",
             group.first_seed,
-            group.first_swarm.describe(),
+            group.first_drawn,
             replay_command(what.scenario, what.target, group.first_seed)
         );
-        for (seed, swarm) in group.failing.iter().skip(1) {
-            let _ = writeln!(out, "          also seed {seed} ({})", swarm.describe());
+        for (seed, drawn) in group.failing.iter().skip(1) {
+            let _ = writeln!(out, "          also seed {seed} ({drawn})");
         }
     }
-    if let Some(line) = seed_expectation(what, found) {
-        out.push_str(&line);
-    }
-    let _ = writeln!(
-        out,
-        "\n{} seeds in {:.3} s ({:.0} seeds/s)",
-        found.seeds_run,
-        found.wall.as_secs_f64(),
-        found.seeds_per_second()
-    );
     out
 }
 
-/// One JSON object per outcome group, then one summary object.
-pub fn explore_json(what: &Explored, found: &Exploration) -> Vec<String> {
-    let mut lines: Vec<String> = found
-        .groups
-        .iter()
-        .map(|g| {
-            g.json(&replay_command(what.scenario, what.target, g.first_seed))
-                .to_string()
-        })
-        .collect();
-    lines.push(
-        json!({
-            "scenario": what.scenario.path,
-            "target": what.target.to_string(),
-            "seeds": found.seeds_run,
-            "range": what.seeds.to_string(),
-            "shard": what.shard.map(|s| s.to_string()),
-            "wall_ms": found.wall.as_secs_f64() * 1000.0,
-            "seeds_per_s": found.seeds_per_second(),
-        })
-        .to_string(),
-    );
-    lines
+/// One JSON object per outcome group, then one summary object that says
+/// what the exploration was (for `hangar merge`).
+pub fn explore_json(what: &Explored, found: &Exploration, until_fail: bool) -> Vec<String> {
+    let identity = ShardIdentity {
+        command: "explore",
+        until_fail,
+    };
+    job_json(what, found, &identity)
+}
+
+/// A scenario's `[seeds]` expectation for one target, checked.
+pub(crate) struct SeedCheck {
+    /// `[seeds] expects some seeds to lose bytes: 40 of 100 did (holds)`.
+    pub(crate) line: String,
+    pub(crate) holds: bool,
 }
 
 /// The scenario's `[seeds]` expectation for this target, and whether the
 /// exploration meets it.
-fn seed_expectation(what: &Explored, found: &Exploration) -> Option<String> {
+pub(crate) fn seed_check(what: &Explored, found: &Exploration) -> Option<SeedCheck> {
     let seeds = what.scenario.seeds.as_ref()?;
     let (_, quantifier) = seeds.lost_bytes.iter().find(|(t, _)| *t == what.target)?;
     let losing = found.seeds_losing_bytes();
     let holds = quantifier.holds(losing, found.seeds_run);
-    Some(format!(
-        "\n[seeds] expects {} seeds to lose bytes: {losing} of {} did ({})\n",
+    let line = format!(
+        "[seeds] expects {} seeds to lose bytes: {losing} of {} did ({})",
         quantifier.name(),
         found.seeds_run,
         if holds { "holds" } else { "does NOT hold" }
-    ))
+    );
+    Some(SeedCheck { line, holds })
 }
 
 /// The exploration as JUnit cases: one per outcome group (a testcase
@@ -103,6 +104,15 @@ fn seed_expectation(what: &Explored, found: &Exploration) -> Option<String> {
 /// replay of the first.
 pub fn explore_junit(what: &Explored, found: &Exploration) -> JunitReport {
     let mut report = JunitReport::default();
+    for case in explore_cases(what, found) {
+        report.add(case);
+    }
+    report
+}
+
+/// The JUnit cases of an exploration, one per outcome group.
+pub fn explore_cases(what: &Explored, found: &Exploration) -> Vec<JunitCase> {
+    let mut cases = Vec::new();
     let per_run = found.wall / u32::try_from(found.seeds_run.max(1)).unwrap_or(u32::MAX);
     for (n, group) in found.groups.iter().enumerate() {
         let replay = replay_command(what.scenario, what.target, group.first_seed);
@@ -127,7 +137,7 @@ pub fn explore_junit(what: &Explored, found: &Exploration) -> JunitReport {
                 earlier_failures: Vec::new(),
             },
         };
-        report.add(JunitCase {
+        cases.push(JunitCase {
             scenario: what.scenario.path.clone(),
             name: format!(
                 "[{}] outcome {}: {} ({share})",
@@ -140,5 +150,5 @@ pub fn explore_junit(what: &Explored, found: &Exploration) -> JunitReport {
             trace: facts.join("\n"),
         });
     }
-    report
+    cases
 }

@@ -10,10 +10,11 @@ pub mod github;
 pub mod html;
 pub mod junit;
 mod run;
+pub mod seed_jobs;
 pub mod terminal;
 
 pub use events::events_json;
-pub use explore::{Explored, explore_json, explore_junit, explore_text};
+pub use explore::{Explored, explore_cases, explore_json, explore_junit, explore_text};
 pub use run::{
     error_json, error_summary_line, header, json_line, json_value, replay_command, summary_line,
     trace_text,

@@ -15,6 +15,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub use page::RunView;
+
+use crate::explore::Exploration;
+use crate::report::Explored;
 use page::{IndexRow, group_page, index_page, pair_page, run_page};
 
 /// The index's file name in the report's directory.
@@ -92,6 +95,35 @@ impl HtmlReport {
             verdict: verdict.to_string(),
             detail: group.to_string(),
         });
+        Ok(())
+    }
+
+    /// An exploration's pages: one per outcome group, with the run of its
+    /// first seed (run again: a seed gives the same run).
+    pub fn add_exploration(&mut self, what: &Explored, found: &Exploration) -> Result<(), String> {
+        let label = what.target.to_string();
+        for group in &found.groups {
+            let share = format!(
+                "{} of {} seeds: {}",
+                group.count,
+                found.seeds_run,
+                group.key.describe()
+            );
+            let seed = group.first_seed;
+            let result = crate::sim::run(what.scenario, what.target, seed)
+                .map_err(|e| format!("error: --html: seed {seed}: {e}"))?;
+            let expectations =
+                crate::verdict::expectations_for(what.scenario, what.target, result.lane_kind());
+            let verdict = crate::verdict::check(&expectations, &result.outcome);
+            let view = RunView {
+                scenario: what.scenario,
+                label: &label,
+                result: &result,
+                verdict: &verdict,
+                replay: crate::report::replay_command(what.scenario, what.target, seed),
+            };
+            self.add_group(&view, group.key.verdict, &share)?;
+        }
         Ok(())
     }
 
