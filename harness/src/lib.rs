@@ -16,7 +16,8 @@
 //! In the order data flows through a run:
 //!
 //! - [`validate`]: load-time checks of `run` lines that need the host model.
-//! - [`catalog`]: a set of scenario files, each run against each of its targets.
+//! - [`catalog`]: a set of scenario files, each run against each of its targets
+//!   (on one seed, or over a range of seeds grouped by outcome).
 //! - [`run`]: what both lanes share: the timeline, the step loop, the screen, the result.
 //! - [`sim`]: the sim lane: one run with one seed in a turmoil world; its determinism rules.
 //!   - [`sim::unix`]: process table, fd tables, pipes, signals.
@@ -29,7 +30,7 @@
 //! - [`realssh`]: hangar's own server and client as real programs (`hangar-sshd`, `hangar-ssh`).
 //! - [`trace`]: the event log and its text form.
 //! - [`verdict`]: expectations checked against a run's outcome.
-//! - [`report`]: terminal and JSON output, exit codes.
+//! - [`report`]: terminal, JSON, JUnit and HTML output (sequence diagrams), exit codes.
 //! - [`explore`]: one scenario over a range of seeds, grouped by outcome.
 //! - [`merge`]: the shards of a run over seeds put back together.
 //! - [`shrink`]: a failing run made smaller, kept as a regression.

@@ -1,5 +1,7 @@
 //! What runs look like to people and to CI: the trace text that snapshots
-//! freeze, JSON lines, exploration summaries, and the process exit codes.
+//! freeze, JSON lines, exploration and seed-range summaries, JUnit XML,
+//! GitHub annotations, HTML pages with sequence diagrams, and the process
+//! exit codes.
 //!
 //! Every report starts with the seed and the values drawn from it, and
 //! every failure ends with the command that replays it.

@@ -116,8 +116,26 @@ impl Layout {
     }
 }
 
+/// What a run knows of its processes' ends. The sim records every exit,
+/// so a process without one was alive when the run stopped; the real lane
+/// observes processes from outside and can miss an end, so there only the
+/// survivors it found are drawn as alive.
+pub(crate) struct Ends<'a> {
+    pub(crate) all_recorded: bool,
+    /// Server processes alive at the end, as `name[pid]`.
+    pub(crate) survivors: &'a [String],
+}
+
+impl Ends<'_> {
+    /// Whether a process that recorded no end was alive when the run stopped.
+    fn alive(&self, actor: &str) -> bool {
+        let name = actor.split_once(' ').map_or(actor, |(_, name)| name);
+        self.all_recorded || self.survivors.iter().any(|s| s == name)
+    }
+}
+
 /// The diagram of a run's events (in any order: drawn in time order).
-pub(crate) fn sequence_diagram(events: &[Event]) -> Diagram {
+pub(crate) fn sequence_diagram(events: &[Event], ends: &Ends) -> Diagram {
     let mut sorted: Vec<&Event> = events.iter().collect();
     sorted.sort_by_key(|e| e.at);
     let times: Vec<Duration> = sorted.iter().map(|e| e.at).collect();
@@ -139,7 +157,7 @@ pub(crate) fn sequence_diagram(events: &[Event]) -> Diagram {
     draw_shades(&mut svg, &mut drawn, &sorted, &axis, &layout);
     draw_lifelines(&mut svg, &layout, axis.bottom);
     draw_breaks(&mut svg, &mut drawn, &axis, &layout);
-    let bars = draw_bars(&mut svg, &mut drawn, &sorted, &axis, &layout);
+    let bars = draw_bars(&mut svg, &mut drawn, &sorted, &axis, &layout, ends);
     draw_holds(&mut svg, &mut drawn, &sorted, &axis, &layout, &bars);
     draw_messages(&mut svg, &mut drawn, &sorted, &axis, &layout);
     draw_rows(&mut svg, &sorted, &axis, &layout);
@@ -294,19 +312,22 @@ fn draw_bars(
     events: &[&Event],
     axis: &TimeAxis,
     layout: &Layout,
+    ends: &Ends,
 ) -> HashMap<String, f64> {
     let mut first: BTreeMap<&str, usize> = BTreeMap::new();
     let mut last: HashMap<&str, usize> = HashMap::new();
+    let mut latest: HashMap<&str, usize> = HashMap::new();
     for (row, event) in events.iter().enumerate() {
         if !is_process(&event.actor) {
             continue;
         }
         first.entry(&event.actor).or_insert(row);
+        latest.insert(&event.actor, row);
         if ends_process(event) {
             last.entry(&event.actor).or_insert(row);
         }
     }
-    let mut ends = HashMap::new();
+    let mut bar_ends = HashMap::new();
     let mut by_row: Vec<(&str, usize)> = first.into_iter().collect();
     by_row.sort_by_key(|(_, row)| *row);
     for (actor, start) in by_row {
@@ -314,18 +335,24 @@ fn draw_bars(
         let top = axis.rows[start] - 4.0;
         let (bottom, class, title) = match last.get(actor) {
             Some(&end) => (axis.rows[end], "bar", actor.to_string()),
-            None => (
+            None if ends.alive(actor) => (
                 axis.bottom,
                 "bar alive",
                 format!("{actor}: alive when the run stopped"),
             ),
+            // Drawn to its last event, open-ended.
+            None => (
+                axis.rows[latest[actor]] + 4.0,
+                "bar unseen-end",
+                format!("{actor}: its end was not observed"),
+            ),
         };
         let class = format!("{class} {}", lifeline_class(lifeline_of(actor)));
         svg.rect(&class, (x - 3.0, top), (6.0, bottom - top), &title);
-        ends.insert(actor.to_string(), bottom);
+        bar_ends.insert(actor.to_string(), bottom);
         drawn.bars += 1;
     }
-    ends
+    bar_ends
 }
 
 fn lifeline_class(lifeline: Lifeline) -> &'static str {
@@ -499,7 +526,7 @@ fn draw_rows(svg: &mut Svg, events: &[&Event], axis: &TimeAxis, layout: &Layout)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{EofCause, SshEvent, TcpEvent, Way};
+    use crate::trace::{EofCause, HarnessEvent, SshEvent, TcpEvent, Way};
 
     fn at(ms: u64, actor: &str, what: impl Into<What>) -> Event {
         Event {
@@ -580,9 +607,52 @@ mod tests {
         ]
     }
 
+    const SIM: Ends = Ends {
+        all_recorded: true,
+        survivors: &[],
+    };
+
+    #[test]
+    fn a_real_process_whose_end_went_unseen_is_not_drawn_alive() {
+        let events = vec![
+            at(
+                0,
+                "client ssh[7614]",
+                ProcessEvent::Started {
+                    parent: "client sh[7611]".into(),
+                },
+            ),
+            at(
+                5,
+                "server sleep[9]",
+                ProcessEvent::Started {
+                    parent: "server bash[8]".into(),
+                },
+            ),
+            at(
+                240,
+                "client",
+                HarnessEvent::CommandLineExit { n: 1, code: 0 },
+            ),
+        ];
+        let real = Ends {
+            all_recorded: false,
+            survivors: &["sleep[9]".to_string()],
+        };
+        let svg = sequence_diagram(&events, &real).svg;
+        assert!(
+            svg.contains("client ssh[7614]: its end was not observed"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("server sleep[9]: alive when the run stopped"),
+            "{svg}"
+        );
+    }
+
     #[test]
     fn the_background_job_hang_draws_its_messages_bars_hold_and_break() {
-        let diagram = sequence_diagram(&background_job());
+        let diagram = sequence_diagram(&background_job(), &SIM);
         assert_eq!(
             diagram.drawn,
             Drawn {
@@ -635,7 +705,7 @@ mod tests {
                 },
             ),
         ];
-        let diagram = sequence_diagram(&events);
+        let diagram = sequence_diagram(&events, &SIM);
         assert_eq!(diagram.drawn.shades, 2);
         assert!(diagram.svg.contains("the server host is down to the end"));
     }
@@ -643,8 +713,8 @@ mod tests {
     #[test]
     fn the_same_events_draw_the_same_bytes() {
         assert_eq!(
-            sequence_diagram(&background_job()).svg,
-            sequence_diagram(&background_job()).svg
+            sequence_diagram(&background_job(), &SIM).svg,
+            sequence_diagram(&background_job(), &SIM).svg
         );
     }
 }

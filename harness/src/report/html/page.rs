@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use hangar_scenario::Scenario;
 
-use super::diagram::{Drawn, sequence_diagram};
+use super::diagram::{Drawn, Ends, sequence_diagram};
 use super::svg::{Svg, escape};
 use crate::report::run::outcome_text;
 use crate::run::RunResult;
@@ -51,7 +51,7 @@ svg .title { font: 600 12px system-ui, sans-serif; text-anchor: middle; }
 svg .time { text-anchor: end; fill: #57606a; }
 svg .lifeline { stroke: #8c959f; stroke-dasharray: 4 3; }
 svg .bar { stroke: none; fill: #8c959f; } svg .bar.ssh { fill: #0969da; } svg .bar.sshd { fill: #1a7f37; }
-svg .bar.alive { fill-opacity: .55; }
+svg .bar.alive { fill-opacity: .55; } svg .bar.unseen-end { fill-opacity: .35; stroke: #57606a; stroke-dasharray: 2 2; }
 svg .hold { fill-opacity: .45; stroke-width: 1; } svg .hold.stdout { fill: #0969da; stroke: #0969da; }
 svg .hold.stderr { fill: #bc4c00; stroke: #bc4c00; } svg .hold.stdin { fill: #8250df; stroke: #8250df; }
 svg .arrow line { stroke: #1f2328; stroke-width: 1.2; } svg .arrow text { font-size: 10px; text-anchor: middle; }
@@ -171,7 +171,11 @@ fn run_section(view: &RunView) -> String {
         escape(&view.replay),
         escape(outcome_text(result).trim())
     );
-    let diagram = sequence_diagram(&result.events);
+    let ends = Ends {
+        all_recorded: matches!(result.lane, crate::run::LaneRun::Sim { .. }),
+        survivors: &result.outcome.survivors,
+    };
+    let diagram = sequence_diagram(&result.events, &ends);
     let _ = writeln!(
         out,
         "<div class=\"diagram\">{}</div>\n<p class=\"caption\">{}</p>",
