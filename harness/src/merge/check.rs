@@ -14,17 +14,11 @@ pub(crate) fn gather(files: Vec<Vec<JobShard>>) -> Result<Vec<Vec<JobShard>>, St
     let (command, range, version) = (first.command.clone(), first.range, first.version.clone());
     let parts = first.part().count;
     let first_file = first.file.display().to_string();
-    let names: Vec<(String, String)> = files[0]
-        .iter()
-        .map(|j| (j.scenario.clone(), j.target.clone()))
-        .collect();
+    let names = job_names(&files[0]);
     let mut jobs: BTreeMap<(String, String), Vec<JobShard>> = BTreeMap::new();
     for file_jobs in files {
         let file = file_jobs[0].file.display().to_string();
-        let here: Vec<(String, String)> = file_jobs
-            .iter()
-            .map(|j| (j.scenario.clone(), j.target.clone()))
-            .collect();
+        let here = job_names(&file_jobs);
         if here != names {
             return Err(format!(
                 "error: merge: {file} holds other jobs than {}: {}\n  shards of one run list the same scenarios and targets",
@@ -76,6 +70,19 @@ pub(crate) fn gather(files: Vec<Vec<JobShard>>) -> Result<Vec<Vec<JobShard>>, St
         ordered.push(parts_of);
     }
     Ok(ordered)
+}
+
+/// The jobs a file holds, in order, each once: a file may hold several
+/// shards of a job (the shards' files put end to end).
+fn job_names(jobs: &[JobShard]) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for job in jobs {
+        let name = (job.scenario.clone(), job.target.clone());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Every part 1..=n once, and one file content for all of them.
