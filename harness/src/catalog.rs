@@ -31,7 +31,6 @@ pub use lane::Lane;
 pub use list::{ListOptions, list_paths};
 pub use load::{load, load_all, load_named};
 pub use pool::run_parallel;
-pub use seed_range::seeds_header;
 pub use select::{Partition, Selection};
 
 use std::path::PathBuf;

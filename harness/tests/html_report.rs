@@ -3,6 +3,9 @@
 //! laid out in each sequence diagram) and takes a screenshot. The pages
 //! must stand alone: nothing in them is fetched from anywhere.
 
+mod common;
+
+use common::hangar_in_repo as hangar;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,10 +16,6 @@ use nix::unistd::Pid;
 
 /// A browser gets this long per page; then its process group is killed.
 const BROWSER_WITHIN: Duration = Duration::from_secs(90);
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// A fresh directory of this test's own, removed when dropped.
 struct Scratch(PathBuf);
@@ -63,14 +62,6 @@ fn chromium() -> Option<PathBuf> {
         );
     }
     found
-}
-
-fn hangar(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hangar"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
 }
 
 /// Runs headless Chromium in a process group of its own, bounded by
@@ -220,9 +211,16 @@ fn run_pages_render_in_headless_chromium_with_every_element_they_drew() {
         return;
     };
     let profile = dir.path().join("profile");
-    for page in pages.iter().chain([&report.join("index.html")]) {
-        check_rendered_or_index(&browser, &profile, page);
+    for page in &pages {
+        check_rendered(&browser, &profile, page);
     }
+    let index_url = format!("file://{}", report.join("index.html").display());
+    let dom = browse(&browser, &profile, &["--dump-dom".to_string(), index_url]);
+    assert_eq!(
+        dom.matches("<tr><td><span class=\"verdict pass\">").count(),
+        2,
+        "{dom}"
+    );
     let shot = dir.path().join("page.png");
     browse(
         &browser,
@@ -241,26 +239,6 @@ fn run_pages_render_in_headless_chromium_with_every_element_they_drew() {
     // A blank page of that size compresses to a few kilobytes; a drawn
     // diagram and its text to far more.
     assert!(png.len() > 40_000, "screenshot of {} bytes", png.len());
-}
-
-fn check_rendered_or_index(browser: &Path, profile: &Path, page: &Path) {
-    if page.ends_with("index.html") {
-        let dom = browse(
-            browser,
-            profile,
-            &[
-                "--dump-dom".to_string(),
-                format!("file://{}", page.display()),
-            ],
-        );
-        assert_eq!(
-            dom.matches("<tr><td><span class=\"verdict pass\">").count(),
-            2,
-            "{dom}"
-        );
-    } else {
-        check_rendered(browser, profile, page);
-    }
 }
 
 #[test]

@@ -13,25 +13,15 @@ mod mutants {
     pub mod mutate;
 }
 
+mod common;
+
+use common::hangar_in_repo as hangar;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use mutants::mutate::{Rng, hostile_lines, hostile_values, mutate};
 
 const MUTANTS: usize = 160;
 const SEED: u64 = 0x006d_6572_6765;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn hangar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hangar"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
 
 /// Values a field of a shard's JSON may be swapped for.
 const HOSTILE_JSON: [&str; 14] = [

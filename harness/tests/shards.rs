@@ -3,23 +3,14 @@
 //! prints (wall times aside); shards that do not belong together are
 //! refused with what is wrong.
 
+mod common;
+
+use common::{hangar_in_repo as hangar, repo};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const CATALOG: [&str; 2] = ["scenarios/exit", "scenarios/race/cat-big.toml"];
 const SEEDS: &str = "0..40";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn hangar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hangar"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("shards-{name}"));

@@ -9,17 +9,10 @@ use super::judge::JobRef;
 use super::output::Output;
 use crate::explore::{ExploreOptions, SeedRange, Shard, explore};
 use crate::report::seed_jobs::{
-    ShardIdentity, job_json, job_text, job_verdict, seeds_exit_code, seeds_summary,
+    ShardIdentity, job_report, job_text, job_verdict, seeds_exit_code, seeds_header, seeds_summary,
 };
 use crate::report::{EXIT_HARNESS_ERROR, Explored, explore_cases};
 use crate::verdict::Verdict;
-
-/// The first line of a run over seeds: what `merge` prints again, so it
-/// names nothing of the machine (no worker count).
-pub fn seeds_header(files: usize, runs: u64, range: SeedRange, shard: Option<Shard>) -> String {
-    let shard = shard.map_or(String::new(), |s| format!(" shard {s}"));
-    format!("hangar: {files} scenario file(s), {runs} run(s), lane sim, seeds {range}{shard}")
-}
 
 /// Runs every job over the range; returns the exit code.
 pub(crate) fn run_seed_range(
@@ -63,12 +56,8 @@ pub(crate) fn run_seed_range(
         };
         let verdict = job_verdict(&what, &found);
         verdicts.push(verdict);
-        if options.json {
-            for line in job_json(&what, &found, &identity) {
-                out.line(&line);
-            }
-        } else {
-            out.line(job_text(&what, &found, options.verbose).trim_end());
+        for line in job_report(&what, &found, &identity, options.json, options.verbose) {
+            out.line(&line);
         }
         for case in explore_cases(&what, &found) {
             out.case(|| case);

@@ -13,10 +13,9 @@ use std::time::Duration;
 use hangar_scenario::{Scenario, Target};
 
 use crate::catalog::load_named;
-use crate::catalog::seeds_header;
 use crate::explore::Exploration;
 use crate::report::seed_jobs::{
-    ShardIdentity, file_hash, job_json, job_text, job_verdict, seeds_exit_code, seeds_summary,
+    ShardIdentity, file_hash, job_report, job_verdict, seeds_exit_code, seeds_header, seeds_summary,
 };
 use crate::report::{EXIT_BAD_INPUT, EXIT_PASS, Explored, explore_json, explore_text};
 use shards::{JobShard, read_shard};
@@ -133,15 +132,8 @@ fn print(command: String, merged: &[Merged], args: &MergeArgs) -> i32 {
     for job in merged {
         let explored = what(job);
         verdicts.push(job_verdict(&explored, &job.found));
-        if args.json {
-            for line in job_json(&explored, &job.found, &identity) {
-                println!("{line}");
-            }
-        } else {
-            println!(
-                "{}",
-                job_text(&explored, &job.found, args.verbose).trim_end()
-            );
+        for line in job_report(&explored, &job.found, &identity, args.json, args.verbose) {
+            println!("{line}");
         }
     }
     if !args.json {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::explore::{Explored, group_lines, seed_check};
 use super::run::replay_command;
-use crate::explore::Exploration;
+use crate::explore::{Exploration, SeedRange, Shard};
 
 /// A job's word: `error` when the harness failed on some seed, else
 /// `fail` when some seed failed (or the `[seeds]` expectation, once the
@@ -72,6 +72,29 @@ pub fn job_text(what: &Explored, found: &Exploration, verbose: bool) -> String {
         }
     }
     out
+}
+
+/// What a job over seeds prints: its JSON lines, or its text (one line,
+/// or its groups). `run --seeds` and `merge` print through here alike.
+pub fn job_report(
+    what: &Explored,
+    found: &Exploration,
+    identity: &ShardIdentity,
+    json: bool,
+    verbose: bool,
+) -> Vec<String> {
+    if json {
+        job_json(what, found, identity)
+    } else {
+        vec![job_text(what, found, verbose).trim_end().to_string()]
+    }
+}
+
+/// The first line of a run over seeds: what `merge` prints again, so it
+/// names nothing of the machine (no worker count).
+pub fn seeds_header(files: usize, runs: u64, range: SeedRange, shard: Option<Shard>) -> String {
+    let shard = shard.map_or(String::new(), |s| format!(" shard {s}"));
+    format!("hangar: {files} scenario file(s), {runs} run(s), lane sim, seeds {range}{shard}")
 }
 
 /// The job as JSON lines: one per outcome group, then the job's own,

@@ -84,3 +84,18 @@ pub fn real_peers() -> Option<Turn> {
 pub fn real_peers_shared() -> Option<Turn> {
     peers_installed().then(|| take(false))
 }
+
+/// The repository's root: where scenario paths such as `scenarios/...`
+/// resolve and replay commands are run.
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `hangar ARGS` from the repository's root to its end.
+pub fn hangar_in_repo(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}

@@ -6,12 +6,12 @@
 //! event's words in a column beside its row. Time runs down the page on
 //! the axis of `time_axis.rs`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use hangar_scenario::Host;
 
-use super::arrows::{Flow, Shading, message_of, segment_of, shading_of};
+use super::arrows::{Flow, Message, Shading, message_of, segment_of, shading_of};
 use super::lifelines::{Lifeline, is_process, lifeline_of};
 use super::svg::Svg;
 use super::time_axis::{ROW, TimeAxis, quiet_text};
@@ -413,15 +413,21 @@ fn draw_messages(
     layout: &Layout,
 ) {
     let net = layout.center(Lifeline::Net);
-    let mut waiting: HashMap<(Lifeline, String), VecDeque<usize>> = HashMap::new();
+    // Each event's message, worked out once for both passes: only the SSH
+    // endpoints' events are messages.
+    let messages: Vec<Option<(Lifeline, Message)>> = events
+        .iter()
+        .map(|event| {
+            let lifeline = lifeline_of(&event.actor);
+            lifeline.peer()?;
+            message_of(event, lifeline).map(|m| (lifeline, m))
+        })
+        .collect();
+    let mut waiting: HashMap<(Lifeline, &str), VecDeque<usize>> = HashMap::new();
     let mut paired: HashMap<usize, usize> = HashMap::new();
-    let mut received_alone: Vec<usize> = Vec::new();
-    for (row, event) in events.iter().enumerate() {
-        let lifeline = lifeline_of(&event.actor);
-        if lifeline.peer().is_none() {
-            continue;
-        }
-        let Some(message) = message_of(event, lifeline) else {
+    let mut received_alone: HashSet<usize> = HashSet::new();
+    for (row, found) in messages.iter().enumerate() {
+        let Some((lifeline, message)) = found else {
             continue;
         };
         if message.data {
@@ -429,19 +435,21 @@ fn draw_messages(
         }
         match message.flow {
             Flow::Sent => waiting
-                .entry((lifeline, message.label))
+                .entry((*lifeline, &message.label))
                 .or_default()
                 .push_back(row),
             Flow::Received => {
                 let sender = lifeline.peer().unwrap_or(Lifeline::Net);
                 match waiting
-                    .get_mut(&(sender, message.label))
+                    .get_mut(&(sender, message.label.as_str()))
                     .and_then(VecDeque::pop_front)
                 {
                     Some(sent) => {
                         paired.insert(sent, row);
                     }
-                    None => received_alone.push(row),
+                    None => {
+                        received_alone.insert(row);
+                    }
                 }
             }
         }
@@ -466,11 +474,7 @@ fn draw_messages(
             drawn.arrows += 1;
             continue;
         }
-        let lifeline = lifeline_of(&event.actor);
-        if lifeline.peer().is_none() {
-            continue;
-        }
-        let Some(message) = message_of(event, lifeline) else {
+        let Some((_, message)) = &messages[row] else {
             continue;
         };
         let x = layout.x_of(&event.actor);
